@@ -1,0 +1,1 @@
+//! hub-cache (in progress).

@@ -1,0 +1,1 @@
+//! hub-endpoints (in progress).

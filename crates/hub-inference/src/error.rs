@@ -1,0 +1,167 @@
+//! Errors of the inference client.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while calling an inference server.
+///
+/// Variants carry the server's own words where there are some (`message`), so callers can show
+/// them; match on the variant, not on the text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An HTTP error that has no inference-specific meaning (401, 404, 500, …), mapped by
+    /// hub-core's status mapping (repository not found, bad request, generic HTTP error, …).
+    #[error(transparent)]
+    Hub(#[from] hub_core::Error),
+    /// The request did not finish within the client's timeout (including waiting for a model to
+    /// load), or a stream stayed silent for longer than the timeout.
+    #[error("inference request to {url} timed out after {timeout:?}")]
+    InferenceTimeout {
+        /// URL of the request.
+        url: String,
+        /// The timeout that expired.
+        timeout: Duration,
+    },
+    /// The server rejected the inputs or parameters (HTTP 422, or TGI `error_type: validation`).
+    #[error("validation error: {message}")]
+    Validation {
+        /// HTTP status, when the error came as a status rather than inside a stream.
+        status: Option<u16>,
+        /// The server's message.
+        message: String,
+    },
+    /// The model is still loading (HTTP 503) and waiting for it was disabled.
+    #[error("model is loading: {message}")]
+    ModelLoading {
+        /// The server's message.
+        message: String,
+        /// Server's estimate of the remaining loading time, in seconds.
+        estimated_time: Option<f64>,
+    },
+    /// TGI `error_type: generation`: generation failed on the server.
+    #[error("generation error: {message}")]
+    Generation {
+        /// The server's message.
+        message: String,
+    },
+    /// TGI `error_type: incomplete_generation`.
+    #[error("incomplete generation: {message}")]
+    IncompleteGeneration {
+        /// The server's message.
+        message: String,
+    },
+    /// TGI `error_type: overloaded`: the server is overloaded, retry later.
+    #[error("server overloaded: {message}")]
+    Overloaded {
+        /// The server's message.
+        message: String,
+    },
+    /// An error event inside a successful (200) stream, or a TGI error with an unknown type.
+    #[error("server error{}: {message}", error_type.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
+    Server {
+        /// `error_type` sent by the server, if any.
+        error_type: Option<String>,
+        /// The server's message.
+        message: String,
+    },
+    /// The connection failed or broke while sending or receiving.
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A response body was not what the task returns.
+    #[error("could not decode the {what} response: {source}")]
+    Decode {
+        /// What was being decoded (task name or `stream event`).
+        what: String,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Reading a local input file failed.
+    #[error("could not read {}: {source}", path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "input".into()))]
+    Io {
+        /// The file, when the input was a path.
+        path: Option<PathBuf>,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An argument was invalid before anything was sent (bad URL, empty input, bad header, …).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The model or server cannot do what was asked (e.g. streaming from a non-TGI model, or no
+    /// recommended model for a task).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+impl Error {
+    /// True for [`Error::InferenceTimeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::InferenceTimeout { .. })
+    }
+
+    /// HTTP status of the failed response, when the error came from one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Hub(e) => e.status(),
+            Error::Validation { status, .. } => *status,
+            Error::ModelLoading { .. } => Some(503),
+            Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// The server's message, when the server sent one.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Error::Hub(e) => e.server_message(),
+            Error::Validation { message, .. }
+            | Error::ModelLoading { message, .. }
+            | Error::Generation { message }
+            | Error::IncompleteGeneration { message }
+            | Error::Overloaded { message }
+            | Error::Server { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// Maps a TGI `{"error": ..., "error_type": ...}` pair to a variant.
+    pub(crate) fn from_tgi(error_type: Option<&str>, message: String, status: Option<u16>) -> Error {
+        match error_type {
+            Some("validation") => Error::Validation { status, message },
+            Some("generation") => Error::Generation { message },
+            Some("incomplete_generation") => Error::IncompleteGeneration { message },
+            Some("overloaded") => Error::Overloaded { message },
+            other => Error::Server { error_type: other.map(str::to_owned), message },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_send_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+    }
+
+    #[test]
+    fn tgi_error_types_map_to_variants() {
+        assert!(matches!(Error::from_tgi(Some("validation"), "m".into(), Some(422)), Error::Validation { status: Some(422), .. }));
+        assert!(matches!(Error::from_tgi(Some("overloaded"), "m".into(), None), Error::Overloaded { .. }));
+        assert!(matches!(Error::from_tgi(Some("generation"), "m".into(), None), Error::Generation { .. }));
+        assert!(matches!(
+            Error::from_tgi(Some("incomplete_generation"), "m".into(), None),
+            Error::IncompleteGeneration { .. }
+        ));
+        let e = Error::from_tgi(Some("weird"), "boom".into(), None);
+        assert_eq!(e.to_string(), "server error (weird): boom");
+        assert_eq!(e.server_message(), Some("boom"));
+    }
+}

@@ -1,0 +1,3 @@
+//! hub-inference (in progress).
+
+pub mod sse;

@@ -1,0 +1,288 @@
+//! A local, durable server speaking the Hugging Face Hub HTTP API.
+//!
+//! `hub-server` implements the subset of the Hub API that the Python `huggingface_hub` client (0.26
+//! and 2.x with `HF_HUB_DISABLE_XET=1`) and the hub-rs crates use: accounts and tokens, repository
+//! CRUD, file resolve/download with ranges and signed LFS redirects, tree / paths-info, refs,
+//! commits, branches, tags, the preupload + LFS batch (basic and multipart) + NDJSON commit upload
+//! protocol, pull requests as `refs/pr/N`, and git smart HTTP (via `git http-backend`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), hub_server::ServerError> {
+//! let dir = std::path::Path::new("/tmp/hub-data");
+//! hub_server::admin::add_user(dir, "alice", "hf_alice_token", false, None, None)?;
+//! let server = hub_server::start(hub_server::ServerConfig::new(dir)).await?;
+//! println!("{}", server.url()); // e.g. http://127.0.0.1:41234
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Storage layout
+//!
+//! ```text
+//! DATA/
+//!   auth.json                      users, orgs, token hashes (atomic JSON)
+//!   secret                         HMAC key for signed LFS URLs (survives restarts)
+//!   redirects.json                 renamed repos: old id -> new id
+//!   repos/{models|datasets|spaces}/{ns}/{name}.git/
+//!       HEAD, config, objects/, refs/    a genuine bare git repository
+//!       hub.json                   repo settings (private, gated, sdk, createdAt)
+//!       discussions.json           discussions / pull requests (numbering of refs/pr/N)
+//!   lfs/objects/{aa}/{bb}/{sha256} LFS contents (LocalBlobStore)
+//!   tmp/                           staging area (same filesystem, so renames are atomic)
+//! ```
+//!
+//! Every Hub repository is a real bare git repository: commit/tree/blob ids are real git ids, and
+//! `git clone`/`git push` through the smart-HTTP routes see the same state as the API. The server
+//! writes loose objects itself (zlib + sha1) and reads loose objects itself; objects that only exist
+//! in pack files (after a `git push` of many objects) are read with `git cat-file`. Refs are read
+//! from disk on every request, never cached, so git pushes are visible immediately.
+//!
+//! Regular files are git blobs. LFS files are git blobs holding an LFS pointer
+//! (`version https://git-lfs.github.com/spec/v1` / `oid sha256:…` / `size N`); their content lives
+//! in a content-addressed [`blobstore::BlobStore`].
+//!
+//! # Crash safety
+//!
+//! * Objects (git objects and LFS blobs) are written to a temp file, fsynced and renamed into their
+//!   content-addressed name; a name is therefore either absent or complete. Incoming LFS uploads
+//!   are hashed while streaming and only renamed into place when sha256 and size match.
+//! * A ref is updated only after every object it (transitively) references is durable, using git's
+//!   own lock protocol (`refs/heads/x.lock` created with `O_EXCL`, fsync, rename) plus a per-repo
+//!   tokio mutex, and compare-and-swap against the expected old value; so a `kill -9` at any moment
+//!   leaves each ref at either its old or its new commit, both complete. A stale `.lock` left by a
+//!   crash is removed when it is older than a few seconds (no live writer holds one that long).
+//! * JSON metadata (`auth.json`, `hub.json`, `discussions.json`) is written with temp + fsync +
+//!   rename. A new repository is assembled in `tmp/` and renamed into place in one step.
+//! * Leftover temp files are garbage and are swept at start-up.
+//!
+//! # The `BlobStore` seam
+//!
+//! [`blobstore::BlobStore`] is an async trait (put from a byte stream with verification, get as a
+//! stream with an optional range, exists, len). [`blobstore::LocalBlobStore`] implements it over a
+//! directory; an S3-compatible store would implement the same five methods (multipart parts are
+//! staged by the server and handed to `put` as one stream).
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod auth;
+pub mod blobstore;
+pub mod error;
+pub mod git;
+pub mod repo;
+mod routes;
+pub mod util;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use error::{HubError, HubResult};
+
+/// Administrative operations used by the `hub-server user|org` commands and by test harnesses.
+pub mod admin {
+    pub use crate::auth::{AdminError, add_org, add_user};
+}
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// I/O error (bind, data dir).
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Invalid configuration value.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// Admin operation failed.
+    #[error(transparent)]
+    Admin(#[from] auth::AdminError),
+}
+
+/// Configuration of a server instance.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Root of all persistent state.
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Base URL used in every URL the server returns (default `http://HOST:PORT`).
+    pub public_url: Option<String>,
+    /// Base URL of the signed LFS blob route (default: `public_url`). Use e.g. `http://localhost:PORT`
+    /// while the API is on `127.0.0.1` to make clients see a cross-host redirect.
+    pub blob_url: Option<String>,
+    /// Fault injection spec (`drop=P,error=P,ratelimit=P,throttle=BYTES_PER_SEC,seed=N`).
+    pub chaos: Option<String>,
+    /// Page size for paginated listings (repos, tree, commits); default 1000.
+    pub page_size: Option<usize>,
+}
+
+impl ServerConfig {
+    /// A config with defaults: listen on `127.0.0.1:0`, no chaos.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        ServerConfig {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            blob_url: None,
+            chaos: None,
+            page_size: None,
+        }
+    }
+}
+
+/// Shared state of all handlers (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+struct StateInner {
+    data_dir: PathBuf,
+    public_url: String,
+    blob_url: String,
+    page_size: usize,
+    secret: Vec<u8>,
+    auth: auth::AuthCache,
+    repos: repo::RepoStore,
+    blobs: Arc<dyn blobstore::BlobStore>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("data_dir", &self.inner.data_dir)
+            .field("public_url", &self.inner.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens (creating if needed) the data dir and builds the state. `public_url` has no trailing `/`.
+    pub fn open(data_dir: &Path, public_url: &str) -> Result<AppState, ServerError> {
+        Self::open_with(data_dir, public_url, None, None)
+    }
+
+    /// Like [`AppState::open`] with an explicit blob base URL and page size.
+    pub fn open_with(
+        data_dir: &Path,
+        public_url: &str,
+        blob_url: Option<&str>,
+        page_size: Option<usize>,
+    ) -> Result<AppState, ServerError> {
+        std::fs::create_dir_all(data_dir)?;
+        let tmp = data_dir.join("tmp");
+        // Temp files from a previous (possibly killed) run are garbage by construction.
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)?;
+        let secret_path = data_dir.join("secret");
+        let secret = match std::fs::read(&secret_path) {
+            Ok(s) if s.len() >= 32 => s,
+            _ => {
+                let s = hex::encode(rand::random::<[u8; 32]>()).into_bytes();
+                util::atomic_write(&secret_path, &s)?;
+                s
+            }
+        };
+        let public_url = public_url.trim_end_matches('/').to_string();
+        let blob_url = blob_url.map(|b| b.trim_end_matches('/').to_string()).unwrap_or_else(|| public_url.clone());
+        let page_size = page_size.unwrap_or(1000).max(1);
+        let blobs: Arc<dyn blobstore::BlobStore> =
+            Arc::new(blobstore::LocalBlobStore::new(data_dir.join("lfs"), tmp.clone())?);
+        Ok(AppState {
+            inner: Arc::new(StateInner {
+                data_dir: data_dir.to_path_buf(),
+                public_url,
+                blob_url,
+                page_size,
+                secret,
+                auth: auth::AuthCache::new(data_dir),
+                repos: repo::RepoStore::new(data_dir)?,
+                blobs,
+            }),
+        })
+    }
+
+    /// Base URL of returned links.
+    pub fn public_url(&self) -> &str {
+        &self.inner.public_url
+    }
+}
+
+/// Builds the router (all routes, no chaos layer) for a state; usable with `tower::ServiceExt::oneshot`.
+pub fn app(state: AppState) -> axum::Router {
+    routes::router(state)
+}
+
+/// A running server; dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningServer {
+    url: String,
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Base URL (`public_url`, or `http://HOST:PORT`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    /// Bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Binds, builds the app (with the chaos layer when configured) and serves in a background task.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
+    let data_dir = config.data_dir.clone();
+    let blob_url = config.blob_url.clone();
+    let page_size = config.page_size;
+    let url2 = url.clone();
+    let state = tokio::task::spawn_blocking(move || {
+        AppState::open_with(&data_dir, &url2, blob_url.as_deref(), page_size)
+    })
+    .await
+    .map_err(|e| ServerError::Config(e.to_string()))??;
+    let router = app(state);
+    let router = apply_chaos(router, config.chaos.as_deref())?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server stopped with error");
+        }
+    });
+    Ok(RunningServer { url, addr, shutdown: Some(tx), task: Some(task) })
+}
+
+fn apply_chaos(router: axum::Router, spec: Option<&str>) -> Result<axum::Router, ServerError> {
+    match spec {
+        None => Ok(router),
+        Some(s) => Err(ServerError::Config(format!("chaos support not available yet (spec {s:?})"))),
+    }
+}
