@@ -36,6 +36,7 @@ pub mod api;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod fnmatch;
 pub mod pagination;
 pub mod progress;
 pub mod repo;

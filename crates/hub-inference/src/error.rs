@@ -68,9 +68,6 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
-    /// The connection failed or broke while sending or receiving.
-    #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
     /// A response body was not what the task returns.
     #[error("could not decode the {what} response: {source}")]
     Decode {
@@ -99,9 +96,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// True for [`Error::InferenceTimeout`].
+    /// True for [`Error::InferenceTimeout`] and for transport timeouts.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::InferenceTimeout { .. })
+        match self {
+            Error::InferenceTimeout { .. } => true,
+            Error::Hub(e) => e.is_timeout(),
+            _ => false,
+        }
     }
 
     /// HTTP status of the failed response, when the error came from one.
@@ -110,7 +111,6 @@ impl Error {
             Error::Hub(e) => e.status(),
             Error::Validation { status, .. } => *status,
             Error::ModelLoading { .. } => Some(503),
-            Error::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
         }
     }

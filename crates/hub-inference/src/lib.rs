@@ -1,3 +1,4 @@
 //! hub-inference (in progress).
 
 pub mod sse;
+pub mod types;

@@ -66,8 +66,10 @@
 
 pub mod auth;
 pub mod blobstore;
+pub mod chaos;
 pub mod error;
 pub mod git;
+pub mod git_http;
 pub mod repo;
 mod routes;
 pub mod util;
@@ -97,8 +99,10 @@ pub enum ServerError {
     Admin(#[from] auth::AdminError),
 }
 
-/// Configuration of a server instance.
+/// Configuration of a server instance. Build it with [`ServerConfig::new`] and set fields
+/// (new fields may be added, hence `non_exhaustive`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServerConfig {
     /// Root of all persistent state.
     pub data_dir: PathBuf,
@@ -113,6 +117,10 @@ pub struct ServerConfig {
     pub chaos: Option<String>,
     /// Page size for paginated listings (repos, tree, commits); default 1000.
     pub page_size: Option<usize>,
+    /// LFS uploads of at least this many bytes use the multipart transfer; default 64 MiB.
+    pub multipart_threshold: Option<u64>,
+    /// Part size of multipart LFS uploads; default 16 MiB.
+    pub multipart_chunk_size: Option<u64>,
 }
 
 impl ServerConfig {
@@ -125,6 +133,8 @@ impl ServerConfig {
             blob_url: None,
             chaos: None,
             page_size: None,
+            multipart_threshold: None,
+            multipart_chunk_size: None,
         }
     }
 }
@@ -140,6 +150,8 @@ struct StateInner {
     public_url: String,
     blob_url: String,
     page_size: usize,
+    multipart_threshold: u64,
+    multipart_chunk_size: u64,
     secret: Vec<u8>,
     auth: auth::AuthCache,
     repos: repo::RepoStore,
@@ -158,16 +170,15 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// Opens (creating if needed) the data dir and builds the state. `public_url` has no trailing `/`.
     pub fn open(data_dir: &Path, public_url: &str) -> Result<AppState, ServerError> {
-        Self::open_with(data_dir, public_url, None, None)
+        Self::open_with(&ServerConfig::new(data_dir), public_url)
     }
 
-    /// Like [`AppState::open`] with an explicit blob base URL and page size.
-    pub fn open_with(
-        data_dir: &Path,
-        public_url: &str,
-        blob_url: Option<&str>,
-        page_size: Option<usize>,
-    ) -> Result<AppState, ServerError> {
+    /// Like [`AppState::open`], taking blob URL, page size and multipart settings from `config`
+    /// (its `listen`, `public_url` and `chaos` are ignored).
+    pub fn open_with(config: &ServerConfig, public_url: &str) -> Result<AppState, ServerError> {
+        let data_dir = config.data_dir.as_path();
+        let blob_url = config.blob_url.as_deref();
+        let page_size = config.page_size;
         std::fs::create_dir_all(data_dir)?;
         let tmp = data_dir.join("tmp");
         // Temp files from a previous (possibly killed) run are garbage by construction.
@@ -193,6 +204,8 @@ impl AppState {
                 public_url,
                 blob_url,
                 page_size,
+                multipart_threshold: config.multipart_threshold.unwrap_or(64 * 1024 * 1024).max(1),
+                multipart_chunk_size: config.multipart_chunk_size.unwrap_or(16 * 1024 * 1024).max(1),
                 secret,
                 auth: auth::AuthCache::new(data_dir),
                 repos: repo::RepoStore::new(data_dir)?,
@@ -257,13 +270,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
-    let data_dir = config.data_dir.clone();
-    let blob_url = config.blob_url.clone();
-    let page_size = config.page_size;
+    let cfg = config.clone();
     let url2 = url.clone();
-    let state = tokio::task::spawn_blocking(move || {
-        AppState::open_with(&data_dir, &url2, blob_url.as_deref(), page_size)
-    })
+    let state = tokio::task::spawn_blocking(move || AppState::open_with(&cfg, &url2))
     .await
     .map_err(|e| ServerError::Config(e.to_string()))??;
     let router = app(state);
@@ -283,6 +292,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
 fn apply_chaos(router: axum::Router, spec: Option<&str>) -> Result<axum::Router, ServerError> {
     match spec {
         None => Ok(router),
-        Some(s) => Err(ServerError::Config(format!("chaos support not available yet (spec {s:?})"))),
+        Some(s) => {
+            let spec: chaos::ChaosSpec = s.parse().map_err(|e| ServerError::Config(format!("--chaos: {e}")))?;
+            Ok(chaos::layer(router, spec))
+        }
     }
 }

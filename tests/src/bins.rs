@@ -1,0 +1,112 @@
+//! Locating (and when possible building) the workspace binaries the tests run:
+//! `huggingface-cli` (crate hub-cli) and `hub-server`.
+//!
+//! Cargo only exposes `CARGO_BIN_EXE_*` for binaries of the package under test, so the binaries
+//! of other workspace crates are found next to the test executable: a test binary lives in
+//! `target/<profile>/deps/`, the binaries in `target/<profile>/`.
+//!
+//! Under nextest (`NEXTEST=1`) or with `HUB_TESTS_BUILD=1` the harness runs
+//! `cargo build -p <crate> --bin <bin>` once per test process, so the binary is never stale; that
+//! is a no-op when it is fresh. Under plain `cargo test` it cannot (cargo holds the build lock while
+//! the tests run), so the binary must have been built before — `cargo xtask test` does that with
+//! `cargo build --workspace --bins`, and a missing binary fails the test with that hint.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+/// `target/<profile>` of the running test executable.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut dir = exe.parent().expect("test executable has a parent").to_path_buf();
+    if dir.file_name() == Some(OsStr::new("deps")) {
+        dir.pop();
+    }
+    dir
+}
+
+fn should_build() -> bool {
+    std::env::var_os("NEXTEST").is_some() || std::env::var_os("HUB_TESTS_BUILD").is_some()
+}
+
+/// Returns the path of workspace binary `bin` of package `package`, building it first when the
+/// harness may (see the module docs).
+pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
+    static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = built.get_or_insert_with(HashMap::new).get(bin) {
+        return path.clone();
+    }
+    let dir = profile_dir();
+    let path = dir.join(bin);
+    if should_build() {
+        build(package, bin, &dir);
+    }
+    assert!(
+        path.is_file(),
+        "binary {} not found; build it first with `cargo build -p {package} --bin {bin}` \
+         (or run the suite with `cargo xtask test` / `cargo nextest run`)",
+        path.display()
+    );
+    built.get_or_insert_with(HashMap::new).insert(bin.to_string(), path.clone());
+    path
+}
+
+fn build(package: &str, bin: &str, profile_dir: &std::path::Path) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(crate::repo_root())
+        .args(["build", "--quiet", "-p", package, "--bin", bin]);
+    let profile = profile_dir.file_name().and_then(OsStr::to_str).unwrap_or("debug");
+    match profile {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
+        }
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    // target/<profile> → target (keeps a custom CARGO_TARGET_DIR or --target-dir working).
+    if let Some(target) = profile_dir.parent() {
+        cmd.arg("--target-dir").arg(target);
+    }
+    let status = cmd.status().unwrap_or_else(|e| panic!("running cargo build: {e}"));
+    assert!(status.success(), "`cargo build -p {package} --bin {bin}` failed");
+}
+
+/// Path of the `huggingface-cli` binary.
+pub fn cli_bin() -> PathBuf {
+    workspace_bin("hub-cli", "huggingface-cli")
+}
+
+/// Path of the `hub-server` binary.
+pub fn server_bin() -> PathBuf {
+    workspace_bin("hub-server", "hub-server")
+}
+
+/// A `huggingface-cli` command with a clean environment: inherited `HF_*` variables removed,
+/// `HF_HOME` pointing at `hf_home`, progress bars and telemetry off.
+pub fn cli_command(hf_home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(cli_bin());
+    crate::scrub_hf_env(&mut cmd);
+    cmd.env("HF_HOME", hf_home)
+        .env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        .env("HF_HUB_DISABLE_TELEMETRY", "1")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `huggingface-cli ARGS` with `envs` (applied after the defaults of [`cli_command`]; pass
+/// `HF_HOME` to keep the cache, otherwise a temporary one is used and removed).
+pub fn cli(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let home = tempfile::tempdir().expect("temp HF_HOME");
+    let mut cmd = cli_command(home.path());
+    cmd.args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap_or_else(|e| panic!("running {}: {e}", cli_bin().display()))
+}
