@@ -20,7 +20,10 @@ use std::sync::Mutex;
 /// `target/<profile>` of the running test executable.
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let mut dir = exe.parent().expect("test executable has a parent").to_path_buf();
+    let mut dir = exe
+        .parent()
+        .expect("test executable has a parent")
+        .to_path_buf();
     if dir.file_name() == Some(OsStr::new("deps")) {
         dir.pop();
     }
@@ -50,7 +53,9 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
          (or run the suite with `cargo xtask test` / `cargo nextest run`)",
         path.display()
     );
-    built.get_or_insert_with(HashMap::new).insert(bin.to_string(), path.clone());
+    built
+        .get_or_insert_with(HashMap::new)
+        .insert(bin.to_string(), path.clone());
     path
 }
 
@@ -59,7 +64,10 @@ fn build(package: &str, bin: &str, profile_dir: &std::path::Path) {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(crate::repo_root())
         .args(["build", "--quiet", "-p", package, "--bin", bin]);
-    let profile = profile_dir.file_name().and_then(OsStr::to_str).unwrap_or("debug");
+    let profile = profile_dir
+        .file_name()
+        .and_then(OsStr::to_str)
+        .unwrap_or("debug");
     match profile {
         "debug" => {}
         "release" => {
@@ -73,8 +81,13 @@ fn build(package: &str, bin: &str, profile_dir: &std::path::Path) {
     if let Some(target) = profile_dir.parent() {
         cmd.arg("--target-dir").arg(target);
     }
-    let status = cmd.status().unwrap_or_else(|e| panic!("running cargo build: {e}"));
-    assert!(status.success(), "`cargo build -p {package} --bin {bin}` failed");
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("running cargo build: {e}"));
+    assert!(
+        status.success(),
+        "`cargo build -p {package} --bin {bin}` failed"
+    );
 }
 
 /// Path of the `huggingface-cli` binary.
@@ -108,5 +121,6 @@ pub fn cli(args: &[&str], envs: &[(&str, &str)]) -> Output {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    cmd.output().unwrap_or_else(|e| panic!("running {}: {e}", cli_bin().display()))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", cli_bin().display()))
 }

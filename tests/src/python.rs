@@ -46,7 +46,11 @@ impl std::fmt::Display for Version {
 
 /// The interpreter of the venv for `version`; panics with instructions when it is missing.
 pub fn venv(version: Version) -> PathBuf {
-    let py = crate::repo_root().join(".venv").join(version.venv_name()).join("bin").join("python");
+    let py = crate::repo_root()
+        .join(".venv")
+        .join(version.venv_name())
+        .join("bin")
+        .join("python");
     assert!(
         py.is_file(),
         "Python venv for huggingface_hub {version} not found at {}: run `cargo xtask venv` \
@@ -61,14 +65,17 @@ pub fn venv(version: Version) -> PathBuf {
 pub fn command(version: Version) -> Command {
     let mut cmd = Command::new(venv(version));
     crate::scrub_hf_env(&mut cmd);
-    cmd.env("PYTHONPATH", crate::repo_root().join("tests").join("python"))
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("HF_HUB_DISABLE_TELEMETRY", "1")
-        .env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        .env("HF_HUB_DISABLE_SYMLINKS_WARNING", "1")
-        .env("HF_HUB_DISABLE_EXPERIMENTAL_WARNING", "1")
-        .env("HF_HUB_DISABLE_XET", "1");
+    cmd.env(
+        "PYTHONPATH",
+        crate::repo_root().join("tests").join("python"),
+    )
+    .env("PYTHONUNBUFFERED", "1")
+    .env("PYTHONDONTWRITEBYTECODE", "1")
+    .env("HF_HUB_DISABLE_TELEMETRY", "1")
+    .env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    .env("HF_HUB_DISABLE_SYMLINKS_WARNING", "1")
+    .env("HF_HUB_DISABLE_EXPERIMENTAL_WARNING", "1")
+    .env("HF_HUB_DISABLE_XET", "1");
     cmd
 }
 
@@ -81,7 +88,8 @@ pub fn run(version: Version, script: &str, envs: &[(&str, &str)]) -> Output {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    cmd.output().unwrap_or_else(|e| panic!("running python {version}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("running python {version}: {e}"))
 }
 
 /// Like [`run`], but panics (showing stdout and stderr) unless the script exits 0, and parses the
@@ -100,9 +108,13 @@ pub fn parse_json_output(version: Version, out: &Output) -> serde_json::Value {
         "python (huggingface_hub {version}) failed with {}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
         out.status
     );
-    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_else(|| {
-        panic!("python (huggingface_hub {version}) printed nothing\n--- stderr ---\n{stderr}")
-    });
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| {
+            panic!("python (huggingface_hub {version}) printed nothing\n--- stderr ---\n{stderr}")
+        });
     serde_json::from_str(last).unwrap_or_else(|e| {
         panic!(
             "python (huggingface_hub {version}): last stdout line is not JSON ({e}): {last}\n--- stderr ---\n{stderr}"

@@ -39,6 +39,7 @@ pub struct TestServerBuilder {
     chaos: Option<String>,
     blob_host: Option<String>,
     page_size: Option<usize>,
+    multipart: Option<(u64, u64)>,
 }
 
 impl TestServerBuilder {
@@ -62,6 +63,13 @@ impl TestServerBuilder {
         self
     }
 
+    /// LFS uploads of at least `threshold` bytes are offered as multipart uploads with parts of
+    /// `chunk_size` bytes (small values exercise multipart with small files).
+    pub fn multipart(mut self, threshold: u64, chunk_size: u64) -> Self {
+        self.multipart = Some((threshold, chunk_size));
+        self
+    }
+
     /// Starts the server in this process, on its own thread and tokio runtime (so it works the
     /// same from sync tests and from `#[tokio::test]`, and blocking calls in the test cannot
     /// starve it).
@@ -70,7 +78,14 @@ impl TestServerBuilder {
         let addr = free_addr();
         let config = self.config(data.path(), addr);
         let backend = Backend::InProcess(InProcess::start(config));
-        TestServer { url: format!("http://{addr}"), addr, tokens, data, backend, builder: self }
+        TestServer {
+            url: format!("http://{addr}"),
+            addr,
+            tokens,
+            data,
+            backend,
+            builder: self,
+        }
     }
 
     /// Starts the real `hub-server` binary as a child process (see [`TestServer::kill`]).
@@ -89,7 +104,9 @@ impl TestServerBuilder {
     }
 
     fn blob_url(&self, addr: SocketAddr) -> Option<String> {
-        self.blob_host.as_ref().map(|h| format!("http://{h}:{}", addr.port()))
+        self.blob_host
+            .as_ref()
+            .map(|h| format!("http://{h}:{}", addr.port()))
     }
 
     fn config(&self, data_dir: &Path, addr: SocketAddr) -> hub_server::ServerConfig {
@@ -99,6 +116,8 @@ impl TestServerBuilder {
         config.blob_url = self.blob_url(addr);
         config.chaos = self.chaos.clone();
         config.page_size = self.page_size;
+        config.multipart_threshold = self.multipart.map(|m| m.0);
+        config.multipart_chunk_size = self.multipart.map(|m| m.1);
         config
     }
 }
@@ -109,7 +128,11 @@ fn prepare_data_dir() -> (tempfile::TempDir, Tokens) {
         .prefix("hub-test-data-")
         .tempdir()
         .expect("temp data dir");
-    let tokens = Tokens { write: new_token("alice"), read: new_token("aliceread"), bob: new_token("bob") };
+    let tokens = Tokens {
+        write: new_token("alice"),
+        read: new_token("aliceread"),
+        bob: new_token("bob"),
+    };
     let dir = data.path();
     hub_server::admin::add_user(dir, ALICE, &tokens.write, false, Some("Alice Tester"), None)
         .expect("add user alice");
@@ -171,7 +194,10 @@ impl InProcess {
             Ok(Err(e)) => panic!("test server failed to start: {e}"),
             Err(_) => panic!("test server thread died during start-up"),
         }
-        InProcess { shutdown: Some(stop_tx), thread: Some(thread) }
+        InProcess {
+            shutdown: Some(stop_tx),
+            thread: Some(thread),
+        }
     }
 
     fn stop(&mut self) {
@@ -255,7 +281,10 @@ impl TestServer {
 
     /// `HF_ENDPOINT` and `HF_TOKEN` (alice's write token) for a child process.
     pub fn envs(&self) -> Vec<(&'static str, String)> {
-        vec![("HF_ENDPOINT", self.url.clone()), ("HF_TOKEN", self.tokens.write.clone())]
+        vec![
+            ("HF_ENDPOINT", self.url.clone()),
+            ("HF_TOKEN", self.tokens.write.clone()),
+        ]
     }
 
     /// Runs a Python snippet against this server as alice (write token), see [`crate::python::run`].
@@ -284,7 +313,10 @@ impl TestServer {
     }
 
     fn env_pairs<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-        let mut v = vec![("HF_ENDPOINT", self.url.as_str()), ("HF_TOKEN", self.tokens.write.as_str())];
+        let mut v = vec![
+            ("HF_ENDPOINT", self.url.as_str()),
+            ("HF_TOKEN", self.tokens.write.as_str()),
+        ];
         v.extend_from_slice(extra);
         v
     }
@@ -377,6 +409,10 @@ fn server_command(b: &TestServerBuilder, data_dir: &Path, addr: SocketAddr) -> C
     if let Some(n) = b.page_size {
         cmd.arg("--page-size").arg(n.to_string());
     }
+    if let Some((threshold, chunk)) = b.multipart {
+        cmd.arg("--multipart-threshold").arg(threshold.to_string());
+        cmd.arg("--multipart-chunk-size").arg(chunk.to_string());
+    }
     cmd
 }
 
@@ -390,7 +426,8 @@ fn spawn_once(b: &TestServerBuilder, data_dir: &Path, addr: SocketAddr, log: &Pa
     cmd.stdin(Stdio::null())
         .stdout(log_file.try_clone().expect("dup log file"))
         .stderr(log_file);
-    cmd.spawn().unwrap_or_else(|e| panic!("spawning hub-server: {e}"))
+    cmd.spawn()
+        .unwrap_or_else(|e| panic!("spawning hub-server: {e}"))
 }
 
 fn spawn_child(b: &TestServerBuilder, data_dir: &Path, addr: SocketAddr) -> Child {

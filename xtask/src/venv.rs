@@ -63,7 +63,12 @@ fn is_ready(spec: &VenvSpec) -> bool {
         script.push_str(&format!("import {m}\n"));
     }
     script.push_str("print(huggingface_hub.__version__)\n");
-    match output(Command::new(&py).arg("-c").arg(&script).env("HF_HUB_DISABLE_XET", "1")) {
+    match output(
+        Command::new(&py)
+            .arg("-c")
+            .arg(&script)
+            .env("HF_HUB_DISABLE_XET", "1"),
+    ) {
         Ok(v) => v.trim() == spec.hub_version,
         Err(_) => false,
     }
@@ -81,7 +86,13 @@ fn create(spec: &VenvSpec, dir: &Path) -> Result<()> {
         .context("creating a venv needs python3 with the venv module (Debian: python3-venv)")?;
     let py = python(spec.name);
     run(Command::new(&py)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(spec.requirements))?;
     if !is_ready(spec) {
         bail!(
@@ -98,7 +109,11 @@ pub(crate) fn ensure_all() -> Result<()> {
     for spec in VENVS {
         let dir = venv_dir(spec.name);
         if is_ready(spec) {
-            eprintln!("venv {} ok (huggingface_hub {})", dir.display(), spec.hub_version);
+            eprintln!(
+                "venv {} ok (huggingface_hub {})",
+                dir.display(),
+                spec.hub_version
+            );
             continue;
         }
         eprintln!("creating venv {} ...", dir.display());

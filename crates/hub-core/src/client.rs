@@ -200,33 +200,78 @@ impl HubClient {
         let req = rb
             .build()
             .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
+        self.execute_with_retry(&self.inner.http, req, true, &[]).await
+    }
+
+    /// Like [`HubClient::send`], but answers whose status is in `pass_through` are returned as
+    /// responses instead of errors, so the caller can read their body (e.g. the `url` in the
+    /// body of a 409 from `create_repo`).
+    pub async fn send_passing(&self, rb: RequestBuilder, pass_through: &[u16]) -> Result<Response> {
+        let req = rb
+            .build()
+            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
+        self.execute_with_retry(&self.inner.http, req, true, pass_through)
+            .await
+    }
+
+    /// Sends a request through [`HubClient::http_no_redirect`]: a 3xx answer is returned as is.
+    /// Statuses 408/429/5xx are retried with the policy, but transport errors (timeouts,
+    /// refused connections) are not: this is the metadata HEAD, whose caller falls back to the
+    /// local cache at once, as Python does, instead of waiting through a backoff.
+    pub async fn send_no_redirect(&self, rb: RequestBuilder) -> Result<Response> {
+        let req = rb
+            .build()
+            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
+        self.execute_with_retry(&self.inner.http_no_redirect, req, false, &[])
+            .await
+    }
+
+    /// [`HubClient::send_no_redirect`] returning answers whose status is in `pass_through` as
+    /// responses (to read headers of an error answer, e.g. `X-Repo-Commit` of a 404).
+    pub async fn send_no_redirect_passing(
+        &self,
+        rb: RequestBuilder,
+        pass_through: &[u16],
+    ) -> Result<Response> {
+        let req = rb
+            .build()
+            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
+        self.execute_with_retry(&self.inner.http_no_redirect, req, false, pass_through)
+            .await
+    }
+
+    async fn execute_with_retry(
+        &self,
+        http: &reqwest::Client,
+        req: reqwest::Request,
+        retry_transport: bool,
+        pass_through: &[u16],
+    ) -> Result<Response> {
         let url = req.url().to_string();
+        // Every request of every surface goes through here: offline mode is enforced once.
         self.ensure_online(&url)?;
         let policy = &self.inner.retry;
         let mut attempt: u32 = 0;
         let started = std::time::Instant::now();
         loop {
-            let this_try = req.try_clone();
-            let can_retry = this_try.is_some();
-            let req_now = match this_try {
-                Some(r) => r,
-                None => {
-                    // Not cloneable: send the original once.
-                    let resp = self
-                        .inner
-                        .http
-                        .execute(req)
-                        .await
-                        .map_err(|e| Error::transport(&url, e))?;
-                    return check_response(resp).await;
+            let Some(req_now) = req.try_clone() else {
+                // Not cloneable (streaming body): send the original once.
+                let resp = http
+                    .execute(req)
+                    .await
+                    .map_err(|e| Error::transport(&url, e))?;
+                if pass_through.contains(&resp.status().as_u16()) {
+                    return Ok(resp);
                 }
+                return check_response(resp).await;
             };
-            let result = match self.inner.http.execute(req_now).await {
-                Ok(resp) => check_response(resp).await,
-                Err(e) => Err(Error::transport(&url, e)),
+            let (result, is_transport) = match http.execute(req_now).await {
+                Ok(resp) if pass_through.contains(&resp.status().as_u16()) => return Ok(resp),
+                Ok(resp) => (check_response(resp).await, false),
+                Err(e) => (Err(Error::transport(&url, e)), true),
             };
             match result {
-                Err(err) if can_retry && err.is_retryable() => {
+                Err(err) if err.is_retryable() && (retry_transport || !is_transport) => {
                     let hinted = err.http_context().and_then(|c| c.retry_after);
                     match policy.next_delay(attempt, started.elapsed(), hinted) {
                         Some(delay) => {

@@ -116,6 +116,10 @@ pub enum Error {
     /// A token is needed and none was found.
     #[error("{0}")]
     Unauthenticated(String),
+    /// A token from the environment (`HF_TOKEN`) is active, so logging out (or switching) in
+    /// the token files cannot change which token is used.
+    #[error("{0}")]
+    EnvironmentToken(String),
     /// A file-system operation failed.
     #[error("{context}: {source}")]
     Io {

@@ -33,6 +33,9 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod api;
+pub mod auth;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -53,3 +56,7 @@ pub use progress::{NoProgress, ProgressEvent, ProgressSink};
 pub use repo::{RepoId, RepoType, RepoUrl, Revision};
 pub use retry::RetryPolicy;
 pub use token::{Token, TokenSource};
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod proptests;

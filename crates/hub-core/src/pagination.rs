@@ -48,6 +48,8 @@ fn split_links(s: &str) -> Vec<&str> {
 
 struct State {
     client: HubClient,
+    /// URL of the page the buffered items came from (for error messages).
+    page_url: String,
     next: Option<(String, Vec<(String, String)>)>,
     buffer: std::vec::IntoIter<serde_json::Value>,
 }
@@ -61,6 +63,7 @@ pub(crate) fn paginate<T: DeserializeOwned + Send + 'static>(
 ) -> impl Stream<Item = Result<T>> + Send + 'static {
     let state = State {
         client,
+        page_url: url.clone(),
         next: Some((url, query)),
         buffer: Vec::new().into_iter(),
     };
@@ -68,7 +71,7 @@ pub(crate) fn paginate<T: DeserializeOwned + Send + 'static>(
         loop {
             if let Some(v) = st.buffer.next() {
                 let item = serde_json::from_value::<T>(v)
-                    .map_err(|e| Error::decode("paginated listing", format!("bad item: {e}")))?;
+                    .map_err(|e| Error::decode(&st.page_url, format!("bad listing item: {e}")))?;
                 return Ok(Some((item, st)));
             }
             let Some((url, query)) = st.next.take() else {
@@ -85,6 +88,7 @@ pub(crate) fn paginate<T: DeserializeOwned + Send + 'static>(
                 .filter_map(|v| v.to_str().ok())
                 .find_map(next_link)
                 .map(|u| (u, Vec::new()));
+            st.page_url = url;
             let page: Vec<serde_json::Value> = json_body(resp).await?;
             st.buffer = page.into_iter();
         }

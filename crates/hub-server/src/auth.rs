@@ -157,7 +157,7 @@ pub fn valid_name(name: &str) -> bool {
 }
 
 fn new_id() -> String {
-    hex::encode(&rand::random::<[u8; 12]>())
+    hex::encode(rand::random::<[u8; 12]>())
 }
 
 /// Adds the user if missing (updating fullname/email when given) and registers `token` for it.
@@ -237,12 +237,15 @@ pub fn add_org(data_dir: &Path, org: &str, members: &[String], fullname: Option<
     save(data_dir, &data)
 }
 
+/// Modification time and length of a file (None when missing).
+type FileStamp = Option<(SystemTime, u64)>;
+
 /// Read-through cache of the auth file, reloaded when its mtime/length changes, so that
 /// `hub-server user add` works while a server is running.
 #[derive(Debug)]
 pub struct AuthCache {
     data_dir: PathBuf,
-    cached: Mutex<Option<(Option<(SystemTime, u64)>, std::sync::Arc<AuthData>)>>,
+    cached: Mutex<Option<(FileStamp, std::sync::Arc<AuthData>)>>,
 }
 
 impl AuthCache {
@@ -255,13 +258,11 @@ impl AuthCache {
     pub async fn get(&self) -> Result<std::sync::Arc<AuthData>, AdminError> {
         let path = auth_path(&self.data_dir);
         let stamp = tokio::fs::metadata(&path).await.ok().and_then(|m| Some((m.modified().ok()?, m.len())));
-        if let Ok(guard) = self.cached.lock() {
-            if let Some((s, d)) = guard.as_ref() {
-                if *s == stamp {
+        if let Ok(guard) = self.cached.lock()
+            && let Some((s, d)) = guard.as_ref()
+                && *s == stamp {
                     return Ok(d.clone());
                 }
-            }
-        }
         let dir = self.data_dir.clone();
         let data = tokio::task::spawn_blocking(move || load(&dir))
             .await

@@ -65,7 +65,9 @@ impl ChaosSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChaosSpecError {
     /// An item was not of the form `key=value`.
-    #[error("invalid chaos item {0:?}: expected key=value (keys: drop, error, ratelimit, throttle, seed)")]
+    #[error(
+        "invalid chaos item {0:?}: expected key=value (keys: drop, error, ratelimit, throttle, seed)"
+    )]
     NotKeyValue(String),
     /// The key is not one of the known fault kinds.
     #[error("unknown chaos key {0:?} (known: drop, error, ratelimit, throttle, seed)")]
@@ -90,10 +92,17 @@ pub enum ChaosSpecError {
 }
 
 fn parse_probability(key: &str, value: &str) -> Result<f64, ChaosSpecError> {
-    let bad = || ChaosSpecError::BadProbability { key: key.to_owned(), value: value.to_owned() };
+    let bad = || ChaosSpecError::BadProbability {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    };
     let p: f64 = value.parse().map_err(|_| bad())?;
     // `contains` is false for NaN, so NaN is rejected too.
-    if (0.0..=1.0).contains(&p) { Ok(p) } else { Err(bad()) }
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(bad())
+    }
 }
 
 impl FromStr for ChaosSpec {
@@ -123,8 +132,11 @@ impl FromStr for ChaosSpec {
                     spec.throttle = Some(bps);
                 }
                 "seed" => {
-                    spec.seed =
-                        Some(value.parse().map_err(|_| ChaosSpecError::BadSeed(value.to_owned()))?);
+                    spec.seed = Some(
+                        value
+                            .parse()
+                            .map_err(|_| ChaosSpecError::BadSeed(value.to_owned()))?,
+                    );
                 }
                 _ => return Err(ChaosSpecError::UnknownKey(key)),
             }
@@ -199,11 +211,16 @@ pub fn layer(router: axum::Router, spec: ChaosSpec) -> axum::Router {
         Some(seed) => StdRng::seed_from_u64(seed),
         None => StdRng::from_os_rng(),
     };
-    let chaos = Arc::new(Chaos { spec, rng: Mutex::new(rng) });
-    router.layer(axum::middleware::from_fn(move |req: Request, next: axum::middleware::Next| {
-        let chaos = Arc::clone(&chaos);
-        async move { apply(&chaos, req, next).await }
-    }))
+    let chaos = Arc::new(Chaos {
+        spec,
+        rng: Mutex::new(rng),
+    });
+    router.layer(axum::middleware::from_fn(
+        move |req: Request, next: axum::middleware::Next| {
+            let chaos = Arc::clone(&chaos);
+            async move { apply(&chaos, req, next).await }
+        },
+    ))
 }
 
 async fn apply(chaos: &Chaos, req: Request, next: axum::middleware::Next) -> Response {
@@ -220,7 +237,8 @@ async fn apply(chaos: &Chaos, req: Request, next: axum::middleware::Next) -> Res
     }
     if draws.ratelimit < spec.ratelimit {
         let mut resp = injected(StatusCode::TOO_MANY_REQUESTS, "chaos: injected rate limit");
-        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return resp;
     }
     let is_head = req.method() == http::Method::HEAD;
@@ -235,7 +253,11 @@ async fn apply(chaos: &Chaos, req: Request, next: axum::middleware::Next) -> Res
     }
     let (parts, body) = resp.into_parts();
     let hint = body.size_hint();
-    let drop_after = if drop_now { cut_point(&hint, draws.cut) } else { None };
+    let drop_after = if drop_now {
+        cut_point(&hint, draws.cut)
+    } else {
+        None
+    };
     if drop_after.is_none() && spec.throttle.is_none() {
         return Response::from_parts(parts, body);
     }
@@ -245,7 +267,12 @@ async fn apply(chaos: &Chaos, req: Request, next: axum::middleware::Next) -> Res
         pending: Bytes::new(),
         emitted: 0,
         drop_after,
-        throttle: spec.throttle.map(|bps| Throttle { bps, start: None, sleep: None }),
+        abort: None,
+        throttle: spec.throttle.map(|bps| Throttle {
+            bps,
+            start: None,
+            sleep: None,
+        }),
     };
     Response::from_parts(parts, Body::new(body))
 }
@@ -266,12 +293,19 @@ fn cut_point(hint: &SizeHint, frac: f64) -> Option<u64> {
 }
 
 fn injected(status: StatusCode, message: &'static str) -> Response {
-    let mut resp =
-        (status, [(header::CONTENT_TYPE, "application/json")], format!("{{\"error\":\"{message}\"}}"))
-            .into_response();
-    resp.headers_mut().insert("x-error-message", HeaderValue::from_static(message));
+    let mut resp = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"error\":\"{message}\"}}"),
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert("x-error-message", HeaderValue::from_static(message));
     resp
 }
+
+/// How long a dropped body stays silent before the connection is aborted.
+const ABORT_PAUSE: Duration = Duration::from_millis(50);
 
 /// Pacing state of a throttled body.
 struct Throttle {
@@ -301,6 +335,8 @@ struct ChaosBody {
     pending: Bytes,
     emitted: u64,
     drop_after: Option<u64>,
+    /// Pause between the last byte sent and the abort of a dropped body.
+    abort: Option<Pin<Box<Sleep>>>,
     throttle: Option<Throttle>,
 }
 
@@ -334,6 +370,15 @@ impl HttpBody for ChaosBody {
             let mut take = this.pending.len();
             if let Some(limit) = this.drop_after {
                 if this.emitted >= limit {
+                    // Pause before failing: hyper flushes what it buffered while the body is
+                    // pending, but discards its buffer when the body fails. Without the pause a
+                    // small prefix (even the headers) would never reach the client.
+                    let pause = this
+                        .abort
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(ABORT_PAUSE)));
+                    if Future::poll(pause.as_mut(), cx).is_pending() {
+                        return Poll::Pending;
+                    }
                     return Poll::Ready(Some(Err(std::io::Error::new(
                         std::io::ErrorKind::ConnectionAborted,
                         "chaos: response body dropped",
@@ -345,9 +390,12 @@ impl HttpBody for ChaosBody {
                 take = take.min(throttle.chunk());
                 let start = *throttle.start.get_or_insert_with(Instant::now);
                 // Bytes already released must have "paid" for their time before more go out.
-                let due = start + Duration::from_secs_f64(this.emitted as f64 / throttle.bps as f64);
+                let due =
+                    start + Duration::from_secs_f64(this.emitted as f64 / throttle.bps as f64);
                 if due > Instant::now() {
-                    let sleep = throttle.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+                    let sleep = throttle
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
                     sleep.as_mut().reset(due);
                     if Future::poll(sleep.as_mut(), cx).is_pending() {
                         return Poll::Pending;
@@ -365,7 +413,7 @@ impl HttpBody for ChaosBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.hint.clone()
+        self.hint
     }
 }
 
@@ -380,11 +428,18 @@ mod tests {
 
     #[test]
     fn parses_full_spec() {
-        let spec: ChaosSpec =
-            " drop=0.1, error=0.25 ,ratelimit=1,throttle=1048576,seed=42".parse().unwrap();
+        let spec: ChaosSpec = " drop=0.1, error=0.25 ,ratelimit=1,throttle=1048576,seed=42"
+            .parse()
+            .unwrap();
         assert_eq!(
             spec,
-            ChaosSpec { drop: 0.1, error: 0.25, ratelimit: 1.0, throttle: Some(1_048_576), seed: Some(42) }
+            ChaosSpec {
+                drop: 0.1,
+                error: 0.25,
+                ratelimit: 1.0,
+                throttle: Some(1_048_576),
+                seed: Some(42)
+            }
         );
         assert_eq!(spec.to_string().parse::<ChaosSpec>().unwrap(), spec);
         assert!(!spec.is_noop());
@@ -403,11 +458,38 @@ mod tests {
         for (text, want) in [
             ("drop", ChaosSpecError::NotKeyValue("drop".into())),
             ("explode=0.5", ChaosSpecError::UnknownKey("explode".into())),
-            ("drop=0.1,drop=0.2", ChaosSpecError::Duplicate("drop".into())),
-            ("drop=1.5", ChaosSpecError::BadProbability { key: "drop".into(), value: "1.5".into() }),
-            ("error=-0.1", ChaosSpecError::BadProbability { key: "error".into(), value: "-0.1".into() }),
-            ("ratelimit=NaN", ChaosSpecError::BadProbability { key: "ratelimit".into(), value: "NaN".into() }),
-            ("ratelimit=lots", ChaosSpecError::BadProbability { key: "ratelimit".into(), value: "lots".into() }),
+            (
+                "drop=0.1,drop=0.2",
+                ChaosSpecError::Duplicate("drop".into()),
+            ),
+            (
+                "drop=1.5",
+                ChaosSpecError::BadProbability {
+                    key: "drop".into(),
+                    value: "1.5".into(),
+                },
+            ),
+            (
+                "error=-0.1",
+                ChaosSpecError::BadProbability {
+                    key: "error".into(),
+                    value: "-0.1".into(),
+                },
+            ),
+            (
+                "ratelimit=NaN",
+                ChaosSpecError::BadProbability {
+                    key: "ratelimit".into(),
+                    value: "NaN".into(),
+                },
+            ),
+            (
+                "ratelimit=lots",
+                ChaosSpecError::BadProbability {
+                    key: "ratelimit".into(),
+                    value: "lots".into(),
+                },
+            ),
             ("throttle=0", ChaosSpecError::BadThrottle("0".into())),
             ("throttle=1.5", ChaosSpecError::BadThrottle("1.5".into())),
             ("seed=-1", ChaosSpecError::BadSeed("-1".into())),
@@ -453,9 +535,16 @@ mod tests {
             let resp = app.clone().oneshot(post_req()).await.unwrap();
             statuses.push(resp.status().as_u16());
         }
-        assert_eq!(hits.load(Ordering::SeqCst), 0, "handler must not run on injected errors");
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            0,
+            "handler must not run on injected errors"
+        );
         for code in [500, 502, 503] {
-            assert!(statuses.contains(&code), "{code} never injected: {statuses:?}");
+            assert!(
+                statuses.contains(&code),
+                "{code} never injected: {statuses:?}"
+            );
         }
         assert!(statuses.iter().all(|s| [500, 502, 503].contains(s)));
     }
@@ -474,17 +563,29 @@ mod tests {
     async fn probabilities_are_respected_and_seeded() {
         async fn run(seed: u64) -> (Vec<u16>, usize) {
             let hits = Arc::new(AtomicUsize::new(0));
-            let spec = format!("error=0.3,ratelimit=0.3,seed={seed}").parse().unwrap();
+            let spec = format!("error=0.3,ratelimit=0.3,seed={seed}")
+                .parse()
+                .unwrap();
             let app = layer(app(Arc::clone(&hits), 10), spec);
             let mut statuses = Vec::new();
             for _ in 0..400 {
-                statuses.push(app.clone().oneshot(post_req()).await.unwrap().status().as_u16());
+                statuses.push(
+                    app.clone()
+                        .oneshot(post_req())
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16(),
+                );
             }
             (statuses, hits.load(Ordering::SeqCst))
         }
         let (a, hits) = run(9).await;
         let ok = a.iter().filter(|s| **s == 200).count();
-        assert_eq!(ok, hits, "every 200 ran the handler exactly once, nothing else did");
+        assert_eq!(
+            ok, hits,
+            "every 200 ran the handler exactly once, nothing else did"
+        );
         // P(ok) = 0.7 * 0.7 = 0.49; 400 samples: very loose bounds.
         assert!((120..=280).contains(&ok), "ok={ok}");
         assert!(a.contains(&429));
@@ -502,7 +603,11 @@ mod tests {
             let resp = app.clone().oneshot(get_req()).await.unwrap();
             assert_eq!(resp.status(), StatusCode::OK, "headers are sent normally");
             let body = resp.into_body();
-            assert_eq!(body.size_hint().exact(), Some(100_000), "length still announced");
+            assert_eq!(
+                body.size_hint().exact(),
+                Some(100_000),
+                "length still announced"
+            );
             let mut stream = body.into_data_stream();
             let mut got = 0usize;
             let mut failed = false;
@@ -523,7 +628,10 @@ mod tests {
     #[tokio::test]
     async fn drop_never_fires_at_zero_probability() {
         let hits = Arc::new(AtomicUsize::new(0));
-        let app = layer(app(hits, 5000), "drop=0,throttle=100000000".parse().unwrap());
+        let app = layer(
+            app(hits, 5000),
+            "drop=0,throttle=100000000".parse().unwrap(),
+        );
         for _ in 0..20 {
             let body = app.clone().oneshot(get_req()).await.unwrap().into_body();
             let bytes = body.collect().await.unwrap().to_bytes();
@@ -546,14 +654,21 @@ mod tests {
         let mut chunks = 0usize;
         while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
             let chunk = chunk.unwrap();
-            assert!(chunk.len() <= 1_000, "chunks are a tenth of a second worth: {}", chunk.len());
+            assert!(
+                chunk.len() <= 1_000,
+                "chunks are a tenth of a second worth: {}",
+                chunk.len()
+            );
             got += chunk.len();
             chunks += 1;
         }
         assert_eq!(got, 4_000, "throttling must not lose data");
         assert!(chunks >= 4);
         let elapsed = started.elapsed();
-        assert!(elapsed >= Duration::from_millis(290), "took only {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(290),
+            "took only {elapsed:?}"
+        );
     }
 
     #[test]

@@ -146,16 +146,14 @@ impl IntoResponse for HubError {
             h.insert("x-error-code", HeaderValue::from_static(code));
         }
         h.insert("x-error-message", header_safe(&message));
-        if let HubError::EntryNotFound { commit: Some(c), .. } = &self {
-            if let Ok(v) = HeaderValue::from_str(c) {
+        if let HubError::EntryNotFound { commit: Some(c), .. } = &self
+            && let Ok(v) = HeaderValue::from_str(c) {
                 h.insert("x-repo-commit", v);
             }
-        }
-        if let HubError::RangeNotSatisfiable { size } = &self {
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        if let HubError::RangeNotSatisfiable { size } = &self
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 h.insert("content-range", v);
             }
-        }
         resp
     }
 }

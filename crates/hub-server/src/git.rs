@@ -311,14 +311,13 @@ impl GitRepo {
                 let ft = e.file_type()?;
                 if ft.is_dir() {
                     stack.push((child, e.path()));
-                } else if !fname.ends_with(".lock") {
-                    if let Ok(s) = std::fs::read_to_string(e.path()) {
+                } else if !fname.ends_with(".lock")
+                    && let Ok(s) = std::fs::read_to_string(e.path()) {
                         let s = s.trim();
                         if is_oid(s) {
                             map.insert(child, s.to_string());
                         }
                     }
-                }
             }
         }
         Ok(map.into_iter().collect())
@@ -440,20 +439,19 @@ struct LockFile {
 }
 
 fn acquire_lock(path: &Path) -> std::io::Result<LockFile> {
-    for attempt in 0..200 {
+    // Up to ~10 s: longer than the stale-lock age below, so a stale lock is always reclaimed.
+    for attempt in 0..500 {
         match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(file) => return Ok(LockFile { file }),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 // A lock left behind by a killed process never goes away by itself; no live
                 // writer holds a ref lock for more than a moment.
-                if let Ok(meta) = std::fs::metadata(path) {
-                    if let Ok(age) = meta.modified().map(|m| m.elapsed().unwrap_or_default()) {
-                        if age > Duration::from_secs(5) {
+                if let Ok(meta) = std::fs::metadata(path)
+                    && let Ok(age) = meta.modified().map(|m| m.elapsed().unwrap_or_default())
+                        && age > Duration::from_secs(5) {
                             let _ = std::fs::remove_file(path);
                             continue;
                         }
-                    }
-                }
                 std::thread::sleep(Duration::from_millis(10 + attempt % 20));
             }
             Err(e) => return Err(e),
@@ -592,13 +590,11 @@ impl Commit {
                         }
                     }
                 }
-            } else if let Some(cm) = line.strip_prefix("committer ") {
-                if let Some((_, rest)) = cm.rsplit_once("> ") {
-                    if let Some(t) = rest.split(' ').next().and_then(|t| t.parse().ok()) {
+            } else if let Some(cm) = line.strip_prefix("committer ")
+                && let Some((_, rest)) = cm.rsplit_once("> ")
+                    && let Some(t) = rest.split(' ').next().and_then(|t| t.parse().ok()) {
                         c.time = t;
                     }
-                }
-            }
         }
         (!c.tree.is_empty()).then_some(c)
     }
@@ -713,7 +709,7 @@ mod tests {
         assert_eq!(parsed.title(), "init");
         assert_eq!(repo.header(&b).unwrap(), Some((Kind::Blob, 6)));
         let t = repo.tree(&tree).unwrap().unwrap();
-        assert_eq!(t.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["a", "a.txt"]);
+        assert_eq!(t.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["a.txt", "a"]); // git order: "a.txt" < "a/"
         let out = std::process::Command::new("git")
             .arg("--git-dir")
             .arg(repo.dir())

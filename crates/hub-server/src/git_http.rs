@@ -66,11 +66,17 @@ impl IntoResponse for GitHttpError {
         if status.is_server_error() {
             tracing::warn!(error = %self, "git http bridge error");
         }
-        let mut resp = (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{self}\n"))
+        let mut resp = (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{self}\n"),
+        )
             .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Hugging Face Hub\""));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Hugging Face Hub\""),
+            );
         }
         resp
     }
@@ -89,11 +95,14 @@ enum Service {
 /// and the service it addresses. The repository part of the path is the caller's business.
 fn git_suffix(path: &str, query: &str) -> Option<(String, Service)> {
     let service_param = || {
-        query.split('&').find_map(|kv| kv.strip_prefix("service=")).map(|s| match s {
-            "git-upload-pack" => Service::UploadPack,
-            "git-receive-pack" => Service::ReceivePack,
-            _ => Service::Dumb,
-        })
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("service="))
+            .map(|s| match s {
+                "git-upload-pack" => Service::UploadPack,
+                "git-receive-pack" => Service::ReceivePack,
+                _ => Service::Dumb,
+            })
     };
     for (suffix, service) in [
         ("/info/refs", None),
@@ -108,7 +117,8 @@ fn git_suffix(path: &str, query: &str) -> Option<(String, Service)> {
     }
     // The object path after `/objects/` never contains `/objects/` itself, so the last occurrence
     // is the right one even for a repository called `objects`. http-backend validates the rest.
-    path.rfind("/objects/").map(|i| (path[i..].to_owned(), Service::Dumb))
+    path.rfind("/objects/")
+        .map(|i| (path[i..].to_owned(), Service::Dumb))
 }
 
 /// Serves one git smart-HTTP request for the bare repository `git_dir`.
@@ -121,7 +131,12 @@ fn git_suffix(path: &str, query: &str) -> Option<(String, Service)> {
 /// The caller must have checked read access already. A push attempt without `can_write` gets
 /// `401` + `WWW-Authenticate: Basic` when `user` is `None` (so git retries with credentials) and
 /// `403` otherwise.
-pub async fn serve_git(git_dir: PathBuf, req: Request, user: Option<String>, can_write: bool) -> Response {
+pub async fn serve_git(
+    git_dir: PathBuf,
+    req: Request,
+    user: Option<String>,
+    can_write: bool,
+) -> Response {
     serve_git_guarded(git_dir, req, user, can_write, ()).await
 }
 
@@ -156,12 +171,22 @@ async fn run_backend<G: Send + 'static>(
     if service == Service::ReceivePack && !can_write {
         return Err(match user {
             None => GitHttpError::Unauthorized,
-            Some(_) => GitHttpError::Forbidden("you do not have write access to this repository".into()),
+            Some(_) => {
+                GitHttpError::Forbidden("you do not have write access to this repository".into())
+            }
         });
     }
-    let (root, name) = match (git_dir.parent(), git_dir.file_name().and_then(|n| n.to_str())) {
+    let (root, name) = match (
+        git_dir.parent(),
+        git_dir.file_name().and_then(|n| n.to_str()),
+    ) {
         (Some(root), Some(name)) => (root.to_path_buf(), name.to_owned()),
-        _ => return Err(GitHttpError::Backend(format!("bad repository path {}", git_dir.display()))),
+        _ => {
+            return Err(GitHttpError::Backend(format!(
+                "bad repository path {}",
+                git_dir.display()
+            )));
+        }
     };
 
     let mut body = body.into_data_stream();
@@ -169,7 +194,9 @@ async fn run_backend<G: Send + 'static>(
     let mut prefix = Bytes::new();
     let is_push_post = service == Service::ReceivePack && parts.method == http::Method::POST;
     if is_push_post {
-        if header_str(&parts.headers, header::CONTENT_ENCODING).is_some_and(|e| !e.eq_ignore_ascii_case("identity")) {
+        if header_str(&parts.headers, header::CONTENT_ENCODING)
+            .is_some_and(|e| !e.eq_ignore_ascii_case("identity"))
+        {
             // git never compresses push requests; decoding here would need a second inflater.
             return Err(GitHttpError::UnsupportedEncoding);
         }
@@ -219,7 +246,8 @@ async fn run_backend<G: Send + 'static>(
     ];
     cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
     for (i, (key, value)) in config.iter().enumerate() {
-        cmd.env(format!("GIT_CONFIG_KEY_{i}"), key).env(format!("GIT_CONFIG_VALUE_{i}"), value);
+        cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
+            .env(format!("GIT_CONFIG_VALUE_{i}"), value);
     }
     for (name, var) in [
         (header::CONTENT_TYPE, "CONTENT_TYPE"),
@@ -238,8 +266,11 @@ async fn run_backend<G: Send + 'static>(
             .env("GIT_COMMITTER_NAME", user)
             .env("GIT_COMMITTER_EMAIL", format!("{user}@users.noreply.hub"));
     }
-    let mut child = cmd.spawn().map_err(|e| GitHttpError::Backend(format!("cannot start git: {e}")))?;
-    let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| GitHttpError::Backend(format!("cannot start git: {e}")))?;
+    let (Some(stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
         return Err(GitHttpError::Backend("missing pipe to git".into()));
     };
@@ -258,7 +289,9 @@ async fn run_backend<G: Send + 'static>(
         drop(guard);
         match status {
             Ok(s) if s.success() => {}
-            other => tracing::info!(repo = %repo.display(), status = ?other, stderr = %stderr, "git http-backend failed"),
+            other => {
+                tracing::info!(repo = %repo.display(), status = ?other, stderr = %stderr, "git http-backend failed")
+            }
         }
     });
     let (status, headers) = head?;
@@ -320,7 +353,9 @@ async fn read_cgi_headers(
             .await
             .map_err(|e| GitHttpError::Backend(format!("reading CGI headers: {e}")))?;
         if n == 0 {
-            return Err(GitHttpError::Backend("backend exited without an answer".into()));
+            return Err(GitHttpError::Backend(
+                "backend exited without an answer".into(),
+            ));
         }
         total += n;
         if total > MAX_CGI_HEADER {
@@ -332,15 +367,22 @@ async fn read_cgi_headers(
             return Ok((status, headers));
         }
         let Some((name, value)) = text.split_once(':') else {
-            return Err(GitHttpError::Backend(format!("bad CGI header line {text:?}")));
+            return Err(GitHttpError::Backend(format!(
+                "bad CGI header line {text:?}"
+            )));
         };
         let value = value.trim();
         if name.eq_ignore_ascii_case("status") {
-            let code = value.split_whitespace().next().and_then(|c| c.parse::<u16>().ok());
+            let code = value
+                .split_whitespace()
+                .next()
+                .and_then(|c| c.parse::<u16>().ok());
             status = code
                 .and_then(|c| StatusCode::from_u16(c).ok())
                 .ok_or_else(|| GitHttpError::Backend(format!("bad CGI status {value:?}")))?;
-        } else if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+        } else if let (Ok(name), Ok(value)) =
+            (HeaderName::try_from(name), HeaderValue::try_from(value))
+        {
             headers.append(name, value);
         }
     }
@@ -360,9 +402,11 @@ fn is_zero_oid(oid: &str) -> bool {
 
 /// Reads the pkt-line command section of a receive-pack request (up to its flush packet).
 ///
-/// Returns the raw bytes consumed (to be replayed to git, followed by the rest of the body) and
-/// the parsed commands.
-async fn read_push_commands(body: &mut BodyDataStream) -> Result<(Bytes, Vec<RefUpdate>), GitHttpError> {
+/// Returns all raw bytes read (to be replayed to git, followed by the rest of the body) and the
+/// parsed commands.
+async fn read_push_commands(
+    body: &mut BodyDataStream,
+) -> Result<(Bytes, Vec<RefUpdate>), GitHttpError> {
     let mut buf = BytesMut::new();
     let mut pos = 0usize;
     let mut commands = Vec::new();
@@ -377,11 +421,13 @@ async fn read_push_commands(body: &mut BodyDataStream) -> Result<(Bytes, Vec<Ref
             .and_then(|h| usize::from_str_radix(h, 16).ok())
             .ok_or_else(|| GitHttpError::BadRequest("malformed pkt-line in push".into()))?;
         if len == 0 {
-            pos += 4;
-            return Ok((buf.split_to(pos).freeze(), commands));
+            // Everything read so far (commands and possibly the start of the pack) is replayed.
+            return Ok((buf.freeze(), commands));
         }
         if len < 4 {
-            return Err(GitHttpError::BadRequest("unexpected special pkt-line in push".into()));
+            return Err(GitHttpError::BadRequest(
+                "unexpected special pkt-line in push".into(),
+            ));
         }
         while !need(&buf, len) {
             pull(body, &mut buf).await?;
@@ -393,7 +439,9 @@ async fn read_push_commands(body: &mut BodyDataStream) -> Result<(Bytes, Vec<Ref
             .map_err(|_| GitHttpError::BadRequest("push command is not UTF-8".into()))?
             .trim_end_matches('\n');
         if line.starts_with("push-cert") {
-            return Err(GitHttpError::Forbidden("signed pushes are not supported".into()));
+            return Err(GitHttpError::Forbidden(
+                "signed pushes are not supported".into(),
+            ));
         }
         // Shallow clones announce their shallow commits first; they are not ref updates.
         if !line.starts_with("shallow ") {
@@ -404,7 +452,11 @@ async fn read_push_commands(body: &mut BodyDataStream) -> Result<(Bytes, Vec<Ref
                     new: new.to_owned(),
                     name: name.to_owned(),
                 }),
-                _ => return Err(GitHttpError::BadRequest(format!("malformed push command {line:?}"))),
+                _ => {
+                    return Err(GitHttpError::BadRequest(format!(
+                        "malformed push command {line:?}"
+                    )));
+                }
             }
         }
         pos += len;
@@ -420,15 +472,21 @@ async fn pull(body: &mut BodyDataStream, buf: &mut BytesMut) -> Result<(), GitHt
             buf.extend_from_slice(&chunk);
             Ok(())
         }
-        Some(Err(e)) => Err(GitHttpError::BadRequest(format!("reading push request: {e}"))),
-        None => Err(GitHttpError::BadRequest("push request ended inside the command list".into())),
+        Some(Err(e)) => Err(GitHttpError::BadRequest(format!(
+            "reading push request: {e}"
+        ))),
+        None => Err(GitHttpError::BadRequest(
+            "push request ended inside the command list".into(),
+        )),
     }
 }
 
 /// The branch `HEAD` points at (`refs/heads/main`), if it is a symbolic ref.
 async fn read_head_ref(git_dir: &Path) -> Option<String> {
     let head = tokio::fs::read_to_string(git_dir.join("HEAD")).await.ok()?;
-    head.trim().strip_prefix("ref: ").map(|r| r.trim().to_owned())
+    head.trim()
+        .strip_prefix("ref: ")
+        .map(|r| r.trim().to_owned())
 }
 
 /// The server's rules for refs a push may touch.
@@ -445,11 +503,15 @@ fn check_ref_update(cmd: &RefUpdate, head_ref: Option<&str>) -> Result<(), Strin
         // Pull-request refs belong to discussions: a push may move an existing one, never
         // create or delete it.
         if is_zero_oid(&cmd.old) || deleting {
-            return Err(format!("{name}: pull request refs can only be updated, not created or deleted"));
+            return Err(format!(
+                "{name}: pull request refs can only be updated, not created or deleted"
+            ));
         }
         return Ok(());
     }
-    Err(format!("{name}: only refs/heads/*, refs/tags/* and existing refs/pr/* can be pushed"))
+    Err(format!(
+        "{name}: only refs/heads/*, refs/tags/* and existing refs/pr/* can be pushed"
+    ))
 }
 
 #[cfg(test)]
@@ -473,7 +535,11 @@ mod tests {
             .env("GIT_TERMINAL_PROMPT", "0")
             .output()
             .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -494,9 +560,15 @@ mod tests {
     fn bare_repo() -> (tempfile::TempDir, PathBuf, String) {
         let tmp = tempfile::tempdir().unwrap();
         let bare = tmp.path().join("repo.git");
-        git(tmp.path(), &["init", "--bare", "-q", "-b", "main", bare.to_str().unwrap()]);
+        git(
+            tmp.path(),
+            &["init", "--bare", "-q", "-b", "main", bare.to_str().unwrap()],
+        );
         let work = tmp.path().join("seed");
-        git(tmp.path(), &["init", "-q", "-b", "main", work.to_str().unwrap()]);
+        git(
+            tmp.path(),
+            &["init", "-q", "-b", "main", work.to_str().unwrap()],
+        );
         std::fs::write(work.join("README.md"), "hello\n").unwrap();
         git(&work, &["add", "."]);
         git(&work, &["commit", "-q", "-m", "init"]);
@@ -511,7 +583,10 @@ mod tests {
         let app = axum::Router::new().fallback(move |req: Request| {
             let bare = bare.clone();
             async move {
-                let user = req.headers().get("x-test-user").map(|v| v.to_str().unwrap().to_owned());
+                let user = req
+                    .headers()
+                    .get("x-test-user")
+                    .map(|v| v.to_str().unwrap().to_owned());
                 serve_git(bare, req, user.or(Some("alice".into())), default_write).await
             }
         });
@@ -524,7 +599,11 @@ mod tests {
     async fn call(bare: &Path, req: Request, can_write: bool) -> (StatusCode, HeaderMap, Bytes) {
         let resp = serve_git(bare.to_path_buf(), req, Some("alice".into()), can_write).await;
         let (parts, body) = resp.into_parts();
-        (parts.status, parts.headers, body.collect().await.unwrap().to_bytes())
+        (
+            parts.status,
+            parts.headers,
+            body.collect().await.unwrap().to_bytes(),
+        )
     }
 
     #[test]
@@ -537,8 +616,14 @@ mod tests {
             git_suffix("/datasets/ns/r/info/refs", "x=1&service=git-receive-pack"),
             Some(("/info/refs".into(), Service::ReceivePack))
         );
-        assert_eq!(git_suffix("/ns/r/info/refs", ""), Some(("/info/refs".into(), Service::Dumb)));
-        assert_eq!(git_suffix("/ns/r/git-receive-pack", ""), Some(("/git-receive-pack".into(), Service::ReceivePack)));
+        assert_eq!(
+            git_suffix("/ns/r/info/refs", ""),
+            Some(("/info/refs".into(), Service::Dumb))
+        );
+        assert_eq!(
+            git_suffix("/ns/r/git-receive-pack", ""),
+            Some(("/git-receive-pack".into(), Service::ReceivePack))
+        );
         assert_eq!(
             git_suffix("/ns/objects/objects/pack/p.idx", ""),
             Some(("/objects/pack/p.idx".into(), Service::Dumb))
@@ -550,7 +635,11 @@ mod tests {
     fn ref_rules() {
         let z = "0".repeat(40);
         let a = "a".repeat(40);
-        let upd = |old: &str, new: &str, name: &str| RefUpdate { old: old.into(), new: new.into(), name: name.into() };
+        let upd = |old: &str, new: &str, name: &str| RefUpdate {
+            old: old.into(),
+            new: new.into(),
+            name: name.into(),
+        };
         let head = Some("refs/heads/main");
         assert!(check_ref_update(&upd(&a, &a, "refs/heads/main"), head).is_ok());
         assert!(check_ref_update(&upd(&z, &a, "refs/heads/feature/x"), head).is_ok());
@@ -567,10 +656,15 @@ mod tests {
     #[tokio::test]
     async fn advertises_refs() {
         let (_tmp, bare, head) = bare_repo();
-        let req = Request::get("/ns/repo.git/info/refs?service=git-upload-pack").body(Body::empty()).unwrap();
+        let req = Request::get("/ns/repo.git/info/refs?service=git-upload-pack")
+            .body(Body::empty())
+            .unwrap();
         let (status, headers, body) = call(&bare, req, false).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(headers[header::CONTENT_TYPE], "application/x-git-upload-pack-advertisement");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/x-git-upload-pack-advertisement"
+        );
         let text = String::from_utf8_lossy(&body);
         assert!(text.contains("# service=git-upload-pack"), "{text}");
         assert!(text.contains(&format!("{head} refs/heads/main")), "{text}");
@@ -579,14 +673,25 @@ mod tests {
     #[tokio::test]
     async fn read_only_push_is_refused() {
         let (_tmp, bare, _) = bare_repo();
-        let req = Request::get("/ns/repo.git/info/refs?service=git-receive-pack").body(Body::empty()).unwrap();
+        let req = Request::get("/ns/repo.git/info/refs?service=git-receive-pack")
+            .body(Body::empty())
+            .unwrap();
         let (status, _, _) = call(&bare, req, false).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        let req = Request::post("/ns/repo.git/git-receive-pack").body(Body::from("0000")).unwrap();
+        let req = Request::post("/ns/repo.git/git-receive-pack")
+            .body(Body::from("0000"))
+            .unwrap();
         let anon = serve_git(bare.clone(), req, None, false).await;
         assert_eq!(anon.status(), StatusCode::UNAUTHORIZED);
-        assert!(anon.headers()[header::WWW_AUTHENTICATE].to_str().unwrap().starts_with("Basic"));
-        let req = Request::get("/ns/repo.git/resolve/main/x").body(Body::empty()).unwrap();
+        assert!(
+            anon.headers()[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
+        );
+        let req = Request::get("/ns/repo.git/resolve/main/x")
+            .body(Body::empty())
+            .unwrap();
         assert_eq!(call(&bare, req, true).await.0, StatusCode::NOT_FOUND);
     }
 
@@ -601,13 +706,19 @@ mod tests {
         enc.write_all(&raw).unwrap();
         let gz = enc.finish().unwrap();
         let req = Request::post("/ns/repo.git/git-upload-pack")
-            .header(header::CONTENT_TYPE, "application/x-git-upload-pack-request")
+            .header(
+                header::CONTENT_TYPE,
+                "application/x-git-upload-pack-request",
+            )
             .header(header::CONTENT_ENCODING, "gzip")
             .body(Body::from(gz))
             .unwrap();
         let (status, headers, body) = call(&bare, req, false).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        assert_eq!(headers[header::CONTENT_TYPE], "application/x-git-upload-pack-result");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/x-git-upload-pack-result"
+        );
         assert!(body.windows(4).any(|w| w == b"PACK"), "no pack in answer");
     }
 
@@ -641,7 +752,16 @@ mod tests {
             assert_eq!(git(&bare2, &["rev-parse", "main"]).trim(), pushed);
             git(&bare2, &["fsck", "--strict"]);
             // Branches and tags may be created and deleted.
-            git(&work, &["push", "-q", "origin", "main:refs/heads/feature/x", "main:refs/tags/v1"]);
+            git(
+                &work,
+                &[
+                    "push",
+                    "-q",
+                    "origin",
+                    "main:refs/heads/feature/x",
+                    "main:refs/tags/v1",
+                ],
+            );
             git(&work, &["push", "-q", "origin", ":refs/heads/feature/x"]);
             assert!(git(&bare2, &["for-each-ref", "--format=%(refname)"]).contains("refs/tags/v1"));
             // Refs outside the allowed namespaces, and deleting main, are refused.
@@ -649,7 +769,10 @@ mod tests {
             git_fails(&work, &["push", "origin", "main:refs/pr/7"]);
             git_fails(&work, &["push", "origin", ":main"]);
             let refs = git(&bare2, &["for-each-ref", "--format=%(refname)"]);
-            assert!(!refs.contains("refs/notes") && !refs.contains("refs/pr/"), "{refs}");
+            assert!(
+                !refs.contains("refs/notes") && !refs.contains("refs/pr/"),
+                "{refs}"
+            );
             assert_eq!(git(&bare2, &["rev-parse", "main"]).trim(), pushed);
             // A fresh clone sees everything (fetch negotiation + large pack download).
             let again = t.join("again");

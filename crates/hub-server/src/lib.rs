@@ -66,6 +66,7 @@
 
 pub mod auth;
 pub mod blobstore;
+pub mod card;
 pub mod chaos;
 pub mod error;
 pub mod git;
@@ -243,13 +244,16 @@ impl RunningServer {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
-    /// Stops accepting, lets in-flight requests finish, and waits.
+    /// Stops accepting, lets in-flight requests finish (for at most 10 s), and waits.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        if let Some(mut task) = self.task.take() {
+            // Long downloads or idle keep-alive clients must not block shutdown forever.
+            if tokio::time::timeout(std::time::Duration::from_secs(10), &mut task).await.is_err() {
+                task.abort();
+            }
         }
     }
 }

@@ -239,22 +239,20 @@ impl Reader {
             vec![format!("refs/heads/{rev}"), format!("refs/tags/{rev}"), format!("refs/convert/{rev}")]
         };
         for name in candidates {
-            if let Some(oid) = self.git.read_ref(&name)? {
-                if let Some(c) = self.git.peel_to_commit(&oid)? {
+            if let Some(oid) = self.git.read_ref(&name)?
+                && let Some(c) = self.git.peel_to_commit(&oid)? {
                     return Ok(Some(Resolved { commit: c, refname: Some(name) }));
                 }
-            }
         }
         Ok(None)
     }
 
     /// Entries of a tree (cached).
     pub fn tree(&self, oid: &str) -> std::io::Result<Arc<Vec<TreeEntry>>> {
-        if let Ok(c) = self.cache.trees.lock() {
-            if let Some(t) = c.get(oid) {
+        if let Ok(c) = self.cache.trees.lock()
+            && let Some(t) = c.get(oid) {
                 return Ok(t.clone());
             }
-        }
         let t = Arc::new(
             self.git
                 .tree(oid)?
@@ -300,11 +298,10 @@ impl Reader {
 
     /// Size and LFS pointer of a blob (cached).
     pub fn blob_info(&self, oid: &str) -> std::io::Result<BlobInfo> {
-        if let Ok(c) = self.cache.blobs.lock() {
-            if let Some(b) = c.get(oid) {
+        if let Ok(c) = self.cache.blobs.lock()
+            && let Some(b) = c.get(oid) {
                 return Ok(b.clone());
             }
-        }
         let (_, size) = self
             .git
             .header(oid)?
@@ -386,12 +383,11 @@ impl Reader {
         while let Some((_, _, oid)) = heap.pop() {
             let c = self.commit(&oid)?;
             for p in &c.parents {
-                if seen.insert(p.clone()) {
-                    if let Ok(pc) = self.commit(p) {
+                if seen.insert(p.clone())
+                    && let Ok(pc) = self.commit(p) {
                         seq -= 1;
                         heap.push((pc.time, seq, p.clone()));
                     }
-                }
             }
             if index >= skip {
                 if out.len() == limit {
@@ -670,6 +666,8 @@ impl RepoStore {
         let root = data_dir.join("repos");
         for t in ["models", "datasets", "spaces"] {
             std::fs::create_dir_all(root.join(t))?;
+            // No writer survives a restart, so every ref lock left now belongs to a killed one.
+            sweep_locks(&root.join(t));
         }
         Ok(RepoStore {
             root,
@@ -777,6 +775,37 @@ impl RepoStore {
         Ok(Repo { ty, ns: ns.into(), name: name.into(), meta, git: GitRepo::open(final_dir) })
     }
 
+    /// Creates `ns/name` as a copy of `src`'s `main` branch (all objects, one branch).
+    pub async fn duplicate(&self, src: &Repo, ns: &str, name: &str, meta: RepoMeta) -> Result<Repo, StoreError> {
+        let _g = self.ns_lock.lock().await;
+        if self.find(src.ty, ns, name).await?.is_some() {
+            return Err(StoreError::Exists);
+        }
+        let final_dir = self.dir_of(src.ty, ns, name);
+        let staging = self.tmp.join(format!("dup-{}", uuid::Uuid::new_v4()));
+        let src_dir = src.git.dir().to_path_buf();
+        let fd = final_dir.clone();
+        let meta2 = meta.clone();
+        io_join(
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                let git = GitRepo::init(&staging)?;
+                copy_tree(&src_dir.join("objects"), &staging.join("objects"))?;
+                let head = GitRepo::open(&src_dir)
+                    .read_ref("refs/heads/main")?
+                    .ok_or_else(|| std::io::Error::other("source has no main branch"))?;
+                git.update_ref("refs/heads/main", None, Some(&head)).map_err(std::io::Error::other)?;
+                util::atomic_write(&staging.join("hub.json"), &serde_json::to_vec_pretty(&meta2).map_err(std::io::Error::other)?)?;
+                let parent = fd.parent().ok_or_else(|| std::io::Error::other("bad repo path"))?;
+                std::fs::create_dir_all(parent)?;
+                std::fs::rename(&staging, &fd)?;
+                util::sync_dir(parent);
+                Ok(())
+            })
+            .await,
+        )?;
+        Ok(Repo { ty: src.ty, ns: ns.into(), name: name.into(), meta, git: GitRepo::open(final_dir) })
+    }
+
     /// Deletes a repo (rename out of sight first, then remove).
     pub async fn delete(&self, repo: &Repo) -> Result<(), StoreError> {
         let _g = self.ns_lock.lock().await;
@@ -798,11 +827,10 @@ impl RepoStore {
     /// Renames a repo and records a redirect from the old id.
     pub async fn rename(&self, repo: &Repo, ns: &str, name: &str) -> Result<(), StoreError> {
         let _g = self.ns_lock.lock().await;
-        if let Some(existing) = self.find(repo.ty, ns, name).await? {
-            if existing.git.dir() != repo.git.dir() {
+        if let Some(existing) = self.find(repo.ty, ns, name).await?
+            && existing.git.dir() != repo.git.dir() {
                 return Err(StoreError::Exists);
             }
-        }
         let from = repo.git.dir().to_path_buf();
         let to = self.dir_of(repo.ty, ns, name);
         let redirects = self.redirects_path.clone();
@@ -868,7 +896,7 @@ impl RepoStore {
                         out.push(Repo { ty, ns: nsname.clone(), name: name.to_string(), meta, git: GitRepo::open(r.path()) });
                     }
                 }
-                out.sort_by(|a, b| a.id().cmp(&b.id()));
+                out.sort_by_key(|a| a.id());
                 Ok(out)
             })
             .await,
@@ -889,6 +917,44 @@ impl RepoStore {
         let bytes = serde_json::to_vec_pretty(list).map_err(std::io::Error::other)?;
         util::atomic_write_async(repo.git.dir().join("discussions.json"), bytes).await
     }
+}
+
+/// Removes `*.lock` files under each repo's `refs/` (and `packed-refs.lock`) below `type_dir`.
+fn sweep_locks(type_dir: &Path) {
+    let Ok(namespaces) = std::fs::read_dir(type_dir) else { return };
+    for ns in namespaces.flatten() {
+        let Ok(repos) = std::fs::read_dir(ns.path()) else { continue };
+        for r in repos.flatten() {
+            let _ = std::fs::remove_file(r.path().join("packed-refs.lock"));
+            let mut stack = vec![r.path().join("refs")];
+            while let Some(dir) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+                for e in rd.flatten() {
+                    let path = e.path();
+                    if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|x| x == "lock") {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Recursively copies files (objects are immutable, so a plain copy is consistent), fsyncing each.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)?.flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &target)?;
+        } else {
+            std::fs::copy(e.path(), &target)?;
+            std::fs::File::open(&target)?.sync_all()?;
+        }
+    }
+    Ok(())
 }
 
 /// Case-insensitive lookup of a directory entry name.

@@ -2,12 +2,69 @@
 //!
 //! `HfApi` is a thin handle on a [`HubClient`]; get one with [`HubClient::api`]. Wire types live
 //! in [`crate::types`] (serde only, no behaviour).
+//!
+//! # Calling convention
+//!
+//! Every call with options is a builder finished with `.send()` (hf-hub's style): the builder
+//! owns a clone of the (cheap, `Arc`'d) client and a params struct, and `.send()` returns a
+//! boxed `'static` future, so calls can be spawned and their futures stay small whatever the
+//! call does. Builders also implement [`IntoFuture`](std::future::IntoFuture), so `.send()` may
+//! be left out before `.await`. Listings (`list_models`, `list_repo_tree`, `list_repo_commits`,
+//! ...) return `'static` [`Stream`](futures::Stream)s that fetch pages lazily, following
+//! `Link: rel="next"`; dropping the stream stops the fetching.
+//!
+//! # Wire conventions
+//!
+//! Booleans are sent as lower-case `true`/`false` (the server accepts both cases), lists as
+//! repeated keys (`expand=a&expand=b`), and the commits listing uses `expand[]=formatted`, as
+//! the protocol document says. Revisions and branch/tag names are percent-encoded with
+//! `safe=""`, file paths in resolve URLs with `safe="/"` ([`crate::urls`]).
+//!
+//! # Offline mode
+//!
+//! With `config.offline`, every call fails with [`crate::Error::OfflineModeIsEnabled`] before
+//! anything is sent: all requests go through [`HubClient::send`] /
+//! [`HubClient::send_no_redirect`], which check it first.
 
 use reqwest::Method;
 
 use crate::client::{HubClient, json_body};
 use crate::error::Result;
+use crate::repo::{RepoId, RepoType};
 use crate::types::WhoAmI;
+
+pub mod info;
+pub mod listing;
+pub mod metadata;
+pub mod refs;
+pub mod repos;
+pub mod tree;
+
+pub use info::{InfoBuilder, RepoInfoBuilder};
+pub use listing::{DatasetListBuilder, ModelListBuilder, SpaceListBuilder};
+pub use metadata::{FileMetadataBuilder, FileProbe, file_metadata, probe_file};
+pub use refs::{
+    CommitListBuilder, CreateBranchBuilder, CreateTagBuilder, RefsBuilder, SuperSquashBuilder,
+};
+pub use repos::{
+    CreateRepoBuilder, DeleteRepoBuilder, DuplicateSpaceBuilder, MoveRepoBuilder,
+    UpdateSettingsBuilder,
+};
+pub use tree::{PathsInfoBuilder, TreeBuilder};
+
+/// Implements `IntoFuture` for a builder by calling its `send()`.
+macro_rules! into_future {
+    ($builder:ty, $out:ty) => {
+        impl ::std::future::IntoFuture for $builder {
+            type Output = $crate::error::Result<$out>;
+            type IntoFuture = ::futures::future::BoxFuture<'static, $crate::error::Result<$out>>;
+            fn into_future(self) -> Self::IntoFuture {
+                self.send()
+            }
+        }
+    };
+}
+pub(crate) use into_future;
 
 /// The Hub's repository API, bound to a [`HubClient`].
 #[derive(Debug, Clone)]
@@ -25,15 +82,35 @@ impl HubClient {
 }
 
 impl HfApi {
+    /// An API handle on `client` (same as [`HubClient::api`]).
+    pub fn new(client: HubClient) -> Self {
+        HfApi { client }
+    }
+
     /// The underlying client.
     pub fn client(&self) -> &HubClient {
         &self.client
     }
 
-    /// `GET /api/whoami-v2`: the account behind the token (a token is required).
+    /// `GET /api/whoami-v2`: the account behind the token (a token is required, even when
+    /// `HF_HUB_DISABLE_IMPLICIT_TOKEN` is set).
     pub async fn whoami(&self) -> Result<WhoAmI> {
         let url = format!("{}/api/whoami-v2", self.client.endpoint());
         let rb = self.client.authed_request(Method::GET, &url)?;
         json_body(self.client.send(rb).await?).await
     }
+
+    /// `{EP}/api/{type}s/{repo_id}`.
+    pub(crate) fn repo_api_url(&self, repo_type: RepoType, repo_id: &RepoId) -> String {
+        crate::urls::api_repo_url(self.client.endpoint(), repo_type, repo_id)
+    }
 }
+
+/// Lower-case boolean for query strings and forms.
+pub(crate) fn bool_str(b: bool) -> String {
+    if b { "true" } else { "false" }.to_owned()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

@@ -22,7 +22,7 @@ pub struct ChatCompletionInput {
     pub messages: Vec<ChatCompletionInputMessage>,
     /// Penalise tokens by their frequency so far, in [-2, 2].
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f32>,
+    pub frequency_penalty: Option<f64>,
     /// Token biases (TGI: list of floats; OpenAI: map of token id to bias).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logit_bias: Option<Value>,
@@ -37,7 +37,7 @@ pub struct ChatCompletionInput {
     pub n: Option<u32>,
     /// Penalise tokens already present, in [-2, 2].
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f32>,
+    pub presence_penalty: Option<f64>,
     /// Constrain the output (TGI grammar: JSON schema or regex).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
@@ -55,7 +55,7 @@ pub struct ChatCompletionInput {
     pub stream_options: Option<ChatCompletionInputStreamOptions>,
     /// Sampling temperature.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f32>,
+    pub temperature: Option<f64>,
     /// Which tool the model should call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
@@ -70,7 +70,7 @@ pub struct ChatCompletionInput {
     pub top_logprobs: Option<u32>,
     /// Nucleus sampling probability mass.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f32>,
+    pub top_p: Option<f64>,
 }
 
 impl ChatCompletionInput {
@@ -88,7 +88,7 @@ impl ChatCompletionInput {
 
     /// Sets `temperature`.
     #[must_use]
-    pub fn with_temperature(mut self, temperature: f32) -> Self {
+    pub fn with_temperature(mut self, temperature: f64) -> Self {
         self.temperature = Some(temperature);
         self
     }

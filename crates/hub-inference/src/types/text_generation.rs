@@ -40,7 +40,7 @@ pub struct TextGenerationInputGenerateParameters {
     pub do_sample: Option<bool>,
     /// Frequency penalty.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f32>,
+    pub frequency_penalty: Option<f64>,
     /// Grammar constraint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grammar: Option<GrammarType>,
@@ -49,7 +49,7 @@ pub struct TextGenerationInputGenerateParameters {
     pub max_new_tokens: Option<u32>,
     /// Repetition penalty (1.0 = none).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub repetition_penalty: Option<f32>,
+    pub repetition_penalty: Option<f64>,
     /// Prepend the prompt to the generated text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_full_text: Option<bool>,
@@ -61,7 +61,7 @@ pub struct TextGenerationInputGenerateParameters {
     pub stop: Option<Vec<String>>,
     /// Sampling temperature.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f32>,
+    pub temperature: Option<f64>,
     /// Top-k sampling.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_k: Option<u32>,
@@ -70,13 +70,13 @@ pub struct TextGenerationInputGenerateParameters {
     pub top_n_tokens: Option<u32>,
     /// Nucleus sampling.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f32>,
+    pub top_p: Option<f64>,
     /// Truncate the prompt to this many tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub truncate: Option<u32>,
     /// Typical decoding mass.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub typical_p: Option<f32>,
+    pub typical_p: Option<f64>,
     /// Watermark the output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watermark: Option<bool>,

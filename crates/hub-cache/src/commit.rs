@@ -1,0 +1,87 @@
+//! The last step: move a verified `.incomplete` into `blobs/` and point the snapshot at it.
+//!
+//! The blob appears by an atomic rename only after verification, and the snapshot pointer is
+//! created as a temporary symlink renamed over the final name, so concurrent downloaders (this
+//! crate or Python) never see a partial blob or a half-made link.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::layout::blob_link_target;
+
+/// Renames the verified partial file into its final place.
+pub async fn promote(incomplete: &Path, dest: &Path) -> Result<()> {
+    if let Some(parent) = dest.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    }
+    tokio::fs::rename(incomplete, dest)
+        .await
+        .map_err(|e| Error::io(format!("moving {} to {}", incomplete.display(), dest.display()), e))
+}
+
+/// Creates `pointer` (`snapshots/<commit>/<path>`) as a relative symlink to `blobs/<etag>`,
+/// replacing whatever was there. Where symlinks are refused, the blob is copied instead (the
+/// layout Python uses on such systems).
+pub async fn link_pointer(pointer: &Path, repo_path: &str, blob: &Path, etag: &str) -> Result<()> {
+    let parent = pointer.parent().unwrap_or(Path::new("."));
+    tokio::fs::create_dir_all(parent)
+        .await
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let name = pointer.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = parent.join(format!(".{name}.{:016x}.tmplink", rand::random::<u64>()));
+    let target = blob_link_target(repo_path, etag);
+    match make_symlink(&target, &tmp).await {
+        Ok(()) => {}
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported) => {
+            tokio::fs::copy(blob, &tmp)
+                .await
+                .map_err(|e| Error::io(format!("copying {} (symlinks unsupported)", blob.display()), e))?;
+        }
+        Err(e) => return Err(Error::io(format!("creating symlink {}", tmp.display()), e)),
+    }
+    if let Err(e) = tokio::fs::rename(&tmp, pointer).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(Error::io(format!("creating {}", pointer.display()), e));
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn make_symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    tokio::fs::symlink(target, link).await
+}
+
+#[cfg(windows)]
+async fn make_symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    tokio::fs::symlink_file(target, link).await
+}
+
+#[cfg(not(any(unix, windows)))]
+async fn make_symlink(_target: &Path, _link: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pointer_links_relatively_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("models--a--b");
+        let blob = repo.join("blobs/e1");
+        std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+        std::fs::write(&blob, b"data").unwrap();
+        let pointer = repo.join("snapshots/c1/sub/f.bin");
+        link_pointer(&pointer, "sub/f.bin", &blob, "e1").await.unwrap();
+        assert_eq!(std::fs::read(&pointer).unwrap(), b"data");
+        #[cfg(unix)]
+        assert_eq!(std::fs::read_link(&pointer).unwrap(), Path::new("../../../blobs/e1"));
+        // Linking again (a concurrent downloader) replaces atomically.
+        link_pointer(&pointer, "sub/f.bin", &blob, "e1").await.unwrap();
+        let left: Vec<_> = std::fs::read_dir(pointer.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary links remain");
+    }
+}

@@ -1,0 +1,692 @@
+//! The transfer step: bytes from the server into `blobs/<etag>.incomplete`, hashed on the way.
+//!
+//! Invariants, because Python processes share the same `.incomplete` file and resume it by its
+//! size:
+//!
+//! * the `.incomplete` file is at every moment a true prefix of the content: it is only ever
+//!   appended to, in order (or truncated to zero when the server restarts the body);
+//! * the content is hashed in order as it is appended, by the same blocking writer thread, so it
+//!   is never read twice (a resumed prefix is read and hashed once, while the network starts);
+//! * memory is bounded: at most `connections × chunk_size` bytes wait in the reorder buffer.
+//!
+//! Small files, and servers that do not honour ranges, use one stream with `Range: bytes=N-`.
+//! Large files use parallel ranged GETs: chunk `i` is fetched by its own request, its bytes
+//! queue in its own channel, and the coordinator drains the channels in order into the writer,
+//! so the head chunk streams straight through while later chunks wait in memory. A 200 answer
+//! ignoring `Range`, a 403/416, or a 206 without a matching `Content-Range` switches to one
+//! stream from the current offset.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use hub_core::{HubClient, ProgressEvent, ProgressSink};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, AUTHORIZATION, CONTENT_RANGE, HeaderMap, HeaderValue, RANGE};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::error::{Error, Result};
+use crate::verify::{Expected, StreamHasher};
+
+/// Knobs of the transfer engine. The defaults suit both a CDN and loopback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tuning {
+    /// Files with at least this many bytes left use parallel ranged requests (default 32 MiB).
+    pub parallel_threshold: u64,
+    /// Parallel connections per file (default 8).
+    pub connections: usize,
+    /// Bytes per ranged request (default 8 MiB). Memory use is at most
+    /// `connections × chunk_size` per file.
+    pub chunk_size: u64,
+    /// Consecutive failed attempts without progress before giving up (default 5, as Python).
+    pub max_stalls: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            parallel_threshold: 32 * 1024 * 1024,
+            connections: 8,
+            chunk_size: 8 * 1024 * 1024,
+            max_stalls: 5,
+        }
+    }
+}
+
+/// One file to transfer into its `.incomplete` file.
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub url: String,
+    /// Send the client's token (same host as the resolve URL only).
+    pub send_auth: bool,
+    pub headers: HeaderMap,
+    pub size: u64,
+    pub etag: String,
+    pub incomplete: PathBuf,
+    pub file: String,
+    pub progress: Arc<dyn ProgressSink>,
+    pub tuning: Tuning,
+    /// Discard any existing partial file first (`force_download`).
+    pub restart: bool,
+}
+
+/// What a transfer did, for callers and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TransferStats {
+    /// Bytes that were already on disk and were resumed from.
+    pub resumed_from: u64,
+    /// Bytes received from the network.
+    pub received: u64,
+}
+
+struct Ctx {
+    http: reqwest::Client,
+    url: String,
+    headers: HeaderMap,
+    size: u64,
+    etag: String,
+    expected: Expected,
+    read_timeout: Duration,
+    tuning: Tuning,
+    file: String,
+    progress: Arc<dyn ProgressSink>,
+}
+
+enum WMsg {
+    Data(Bytes),
+    Reset,
+}
+
+struct Writer {
+    tx: mpsc::Sender<WMsg>,
+    handle: JoinHandle<std::io::Result<(StreamHasher, u64)>>,
+}
+
+/// Spawns the blocking writer: hashes the existing prefix of `path` (its first `start` bytes),
+/// then appends and hashes every message in order.
+fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
+    let (tx, mut rx) = mpsc::channel::<WMsg>(64);
+    let handle = tokio::task::spawn_blocking(move || -> std::io::Result<(StreamHasher, u64)> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut file = OpenOptions::new().create(true).read(true).append(true).open(&path)?;
+        let mut written = start;
+        if start > 0 {
+            // Hash the resumed prefix once; the network is already filling the channel.
+            let mut buf = vec![0u8; 1 << 20];
+            file.seek(SeekFrom::Start(0))?;
+            let mut left = start;
+            while left > 0 {
+                let want = left.min(buf.len() as u64) as usize;
+                let n = file.read(&mut buf[..want])?;
+                if n == 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "partial file shrank while resuming",
+                    ));
+                }
+                hasher.update(&buf[..n]);
+                left -= n as u64;
+            }
+        }
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        while let Some(msg) = rx.blocking_recv() {
+            match msg {
+                WMsg::Data(b) => {
+                    hasher.update(&b);
+                    out.write_all(&b)?;
+                    written += b.len() as u64;
+                }
+                WMsg::Reset => {
+                    out.flush()?;
+                    out.get_mut().set_len(0)?;
+                    hasher.reset();
+                    written = 0;
+                }
+            }
+        }
+        out.flush()?;
+        Ok((hasher, written))
+    });
+    Writer { tx, handle }
+}
+
+impl Writer {
+    async fn send(&self, msg: WMsg) -> Result<()> {
+        self.tx
+            .send(msg)
+            .await
+            .map_err(|_| Error::io("writing the partial file", std::io::Error::other("writer stopped")))
+    }
+}
+
+/// Downloads `job` into `job.incomplete`, resuming what is there, and verifies size and hash.
+/// On success the `.incomplete` file holds exactly the verified content (the caller renames it).
+/// On a verification failure the partial file is deleted.
+pub(crate) async fn download(client: &HubClient, job: Job) -> Result<TransferStats> {
+    client.ensure_online(&job.url)?;
+    let mut headers = job.headers.clone();
+    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+    if job.send_auth
+        && let Some(token) = client.token()
+        && let Ok(v) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+    {
+        let mut v = v;
+        v.set_sensitive(true);
+        headers.insert(AUTHORIZATION, v);
+    }
+    let ctx = Arc::new(Ctx {
+        http: client.http().clone(),
+        url: job.url.clone(),
+        headers,
+        size: job.size,
+        etag: job.etag.clone(),
+        expected: Expected::from_etag(&job.etag),
+        read_timeout: client.config().download_timeout.max(Duration::from_secs(1)),
+        tuning: job.tuning.clone(),
+        file: job.file.clone(),
+        progress: job.progress.clone(),
+    });
+    let mut restart = job.restart;
+    // One retry from scratch if a resumed download fails verification: the prefix on disk may
+    // be what was wrong (written by another tool, or a different content).
+    loop {
+        let start = prepare_incomplete(&job.incomplete, job.size, restart).await?;
+        match transfer_once(&ctx, &job.incomplete, start).await {
+            Err(e) if e.is_corrupted_transfer() => {
+                let _ = tokio::fs::remove_file(&job.incomplete).await;
+                if start > 0 && !restart {
+                    restart = true;
+                    continue;
+                }
+                return Err(e);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Returns how many bytes of `path` can be resumed (0 when absent, too large, or `restart`).
+async fn prepare_incomplete(path: &std::path::Path, size: u64, restart: bool) -> Result<u64> {
+    if restart {
+        match tokio::fs::remove_file(path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(format!("removing {}", path.display()), e)),
+        }
+        return Ok(0);
+    }
+    match tokio::fs::metadata(path).await {
+        Ok(m) if m.len() <= size => Ok(m.len()),
+        Ok(_) => {
+            // Longer than the file can be: not a prefix of this content.
+            tokio::fs::remove_file(path)
+                .await
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+            Ok(0)
+        }
+        Err(_) => Ok(0),
+    }
+}
+
+async fn transfer_once(ctx: &Arc<Ctx>, path: &std::path::Path, start: u64) -> Result<TransferStats> {
+    let writer = spawn_writer(path.to_path_buf(), start, ctx.expected.hasher(ctx.size));
+    ctx.progress.event(ProgressEvent::Started { file: &ctx.file, total: Some(ctx.size) });
+    if start > 0 {
+        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: start });
+    }
+    let mut received = 0u64;
+    let result = if start >= ctx.size {
+        Ok(start)
+    } else if ctx.size - start >= ctx.tuning.parallel_threshold && ctx.tuning.connections > 1 {
+        parallel(ctx, &writer, start, &mut received).await
+    } else {
+        single(ctx, &writer, start, &mut received).await
+    };
+    let Writer { tx, handle } = writer;
+    drop(tx);
+    let joined = handle
+        .await
+        .map_err(|e| Error::io("writer task", std::io::Error::other(e)));
+    let outcome = result.and_then(|_| {
+        let (hasher, written) =
+            joined?.map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        if written != ctx.size {
+            return Err(Error::SizeMismatch { file: ctx.file.clone(), expected: ctx.size, actual: written });
+        }
+        hasher.finish().map_err(|(expected, actual)| Error::HashMismatch {
+            file: ctx.file.clone(),
+            algorithm: ctx.expected.algorithm(),
+            expected,
+            actual,
+        })
+    });
+    match &outcome {
+        Ok(()) => ctx.progress.event(ProgressEvent::Finished { file: &ctx.file }),
+        Err(e) => ctx.progress.event(ProgressEvent::Failed { file: &ctx.file, error: &e.to_string() }),
+    }
+    outcome.map(|()| TransferStats { resumed_from: start, received })
+}
+
+fn request(ctx: &Ctx, range: Option<(u64, Option<u64>)>) -> reqwest::RequestBuilder {
+    let mut rb = ctx.http.get(&ctx.url).headers(ctx.headers.clone());
+    if let Some((from, to)) = range {
+        let v = match to {
+            Some(end) => format!("bytes={from}-{end}"),
+            None => format!("bytes={from}-"),
+        };
+        rb = rb.header(RANGE, v);
+    }
+    rb
+}
+
+/// Sends `rb`; maps error statuses; transport errors become [`hub_core::Error::Transport`].
+async fn send(ctx: &Ctx, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
+    let resp = tokio::time::timeout(ctx.read_timeout * 3, rb.send())
+        .await
+        .map_err(|_| timeout_error(ctx))?
+        .map_err(|e| Error::Hub(hub_core::Error::transport(&ctx.url, e)))?;
+    if resp.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+        return Ok(resp);
+    }
+    Ok(hub_core::client::check_response(resp).await?)
+}
+
+fn timeout_error(ctx: &Ctx) -> Error {
+    Error::Hub(hub_core::Error::Io {
+        context: format!("reading {} timed out", hub_core::error::redact_url(&ctx.url)),
+        source: std::io::Error::new(std::io::ErrorKind::TimedOut, "read timeout"),
+    })
+}
+
+/// A body that broke off mid-way (connection cut, truncated): always worth resuming.
+fn body_error(url: &str, e: reqwest::Error) -> Error {
+    Error::Hub(hub_core::Error::Io {
+        context: format!("reading the body of {}", hub_core::error::redact_url(url)),
+        source: std::io::Error::new(std::io::ErrorKind::ConnectionAborted, e.without_url()),
+    })
+}
+
+fn is_transient(e: &Error) -> bool {
+    match e {
+        Error::Hub(hub_core::Error::Io { source, .. }) => matches!(
+            source.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::ConnectionAborted
+        ),
+        other => other.is_retryable() && !other.is_corrupted_transfer(),
+    }
+}
+
+async fn backoff(e: &Error, stalls: u32) {
+    let hinted = e.as_hub().and_then(|h| h.http_context()).and_then(|c| c.retry_after);
+    let base = Duration::from_millis(200u64 << stalls.min(5));
+    let delay = hinted.unwrap_or(base).min(Duration::from_secs(10));
+    tokio::time::sleep(delay).await;
+}
+
+/// `Content-Range: bytes a-b/total` → `(a, b)`.
+fn content_range(resp: &reqwest::Response) -> Option<(u64, u64)> {
+    let v = resp.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+    let rest = v.trim().strip_prefix("bytes ")?;
+    let (range, _total) = rest.split_once('/')?;
+    let (a, b) = range.split_once('-')?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+/// Whether the response names a different content than the one being resumed.
+fn etag_changed(ctx: &Ctx, resp: &reqwest::Response) -> bool {
+    let h = resp
+        .headers()
+        .get("x-linked-etag")
+        .or_else(|| resp.headers().get(reqwest::header::ETAG))
+        .and_then(|v| v.to_str().ok())
+        .map(hub_core::api::metadata::normalize_etag);
+    match h {
+        Some(tag) => {
+            Expected::from_etag(&tag) != Expected::SizeOnly
+                && std::mem::discriminant(&Expected::from_etag(&tag))
+                    == std::mem::discriminant(&ctx.expected)
+                && tag != ctx.etag
+        }
+        None => false,
+    }
+}
+
+/// Streams a response body into the writer, starting at `offset`; returns the new offset.
+/// A body longer than the file is an error; a short one is returned as is.
+async fn pump(
+    ctx: &Ctx,
+    writer: &Writer,
+    resp: reqwest::Response,
+    mut offset: u64,
+    received: &mut u64,
+) -> (u64, Option<Error>) {
+    let mut stream = resp.bytes_stream();
+    let mut pending_progress = 0u64;
+    let err = loop {
+        let next = match tokio::time::timeout(ctx.read_timeout, stream.next()).await {
+            Ok(n) => n,
+            Err(_) => break Some(timeout_error(ctx)),
+        };
+        match next {
+            None => break None,
+            Some(Err(e)) => break Some(body_error(&ctx.url, e)),
+            Some(Ok(bytes)) => {
+                let len = bytes.len() as u64;
+                if offset + len > ctx.size {
+                    break Some(Error::SizeMismatch {
+                        file: ctx.file.clone(),
+                        expected: ctx.size,
+                        actual: offset + len,
+                    });
+                }
+                if let Err(e) = writer.send(WMsg::Data(bytes)).await {
+                    break Some(e);
+                }
+                offset += len;
+                *received += len;
+                pending_progress += len;
+                if pending_progress >= 256 * 1024 {
+                    ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+                    pending_progress = 0;
+                }
+            }
+        }
+    };
+    if pending_progress > 0 {
+        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+    }
+    (offset, err)
+}
+
+/// One stream from `offset` to the end, resuming with `Range` after transient failures.
+async fn single(ctx: &Ctx, writer: &Writer, mut offset: u64, received: &mut u64) -> Result<u64> {
+    let mut stalls = 0u32;
+    let mut restarted_for_etag = false;
+    let mut first_response: Option<reqwest::Response> = None;
+    while offset < ctx.size {
+        let before = offset;
+        let attempt: Result<reqwest::Response> = match first_response.take() {
+            Some(r) => Ok(r),
+            None => send(ctx, request(ctx, (offset > 0).then_some((offset, None)))).await,
+        };
+        let err = match attempt {
+            Ok(resp) => {
+                let status = resp.status();
+                if status == StatusCode::RANGE_NOT_SATISFIABLE {
+                    // The prefix cannot be resumed: start over from zero.
+                    writer.send(WMsg::Reset).await?;
+                    offset = 0;
+                    continue;
+                }
+                if status == StatusCode::PARTIAL_CONTENT {
+                    if content_range(&resp).map(|r| r.0) != Some(offset) {
+                        writer.send(WMsg::Reset).await?;
+                        offset = 0;
+                        continue;
+                    }
+                    if offset > 0 && !restarted_for_etag && etag_changed(ctx, &resp) {
+                        restarted_for_etag = true;
+                        writer.send(WMsg::Reset).await?;
+                        offset = 0;
+                        continue;
+                    }
+                } else if offset > 0 {
+                    // 200: the server ignored Range and sends everything again.
+                    writer.send(WMsg::Reset).await?;
+                    offset = 0;
+                }
+                let (new_offset, err) = pump(ctx, writer, resp, offset, received).await;
+                offset = new_offset;
+                match err {
+                    None if offset < ctx.size => Error::SizeMismatch {
+                        file: ctx.file.clone(),
+                        expected: ctx.size,
+                        actual: offset,
+                    },
+                    None => break,
+                    Some(e) => e,
+                }
+            }
+            Err(e) => e,
+        };
+        // A short body is worth resuming too.
+        let retry = is_transient(&err) || matches!(err, Error::SizeMismatch { actual, .. } if actual < ctx.size);
+        if !retry {
+            return Err(err);
+        }
+        if offset > before {
+            stalls = 0;
+        } else {
+            stalls += 1;
+            if stalls > ctx.tuning.max_stalls {
+                return Err(err);
+            }
+        }
+        backoff(&err, stalls).await;
+    }
+    Ok(offset)
+}
+
+enum ChunkMsg {
+    Data(Bytes),
+    Done,
+    Failed(Error),
+    /// The server does not serve this range properly: continue with one stream.
+    Fallback,
+}
+
+/// Aborts the dispatcher (and with it every worker) when the coordinator returns or is dropped.
+struct AbortOnDrop(JoinHandle<()>);
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u64) -> Result<u64> {
+    let chunk = ctx.tuning.chunk_size.max(1024 * 1024);
+    let first_end = (start + chunk).min(ctx.size);
+    // Probe with the first chunk: does the server honour ranges?
+    let probe = send(ctx, request(ctx, Some((start, Some(first_end - 1))))).await;
+    let probe = match probe {
+        Ok(resp) if resp.status() == StatusCode::PARTIAL_CONTENT
+            && content_range(&resp) == Some((start, first_end - 1))
+            && !(start > 0 && etag_changed(ctx, &resp)) =>
+        {
+            resp
+        }
+        Ok(resp) if resp.status() == StatusCode::OK => {
+            // Range ignored: take this full body as the single stream.
+            if start > 0 {
+                writer.send(WMsg::Reset).await?;
+            }
+            return single_from_response(ctx, writer, resp, received).await;
+        }
+        Ok(_) => return single(ctx, writer, start, received).await,
+        Err(e) if is_transient(&e) || e.status() == Some(403) || e.status() == Some(416) => {
+            return single(ctx, writer, start, received).await;
+        }
+        Err(e) => return Err(e),
+    };
+
+    let mut ranges = Vec::new();
+    let mut s = start;
+    while s < ctx.size {
+        let e = (s + chunk).min(ctx.size);
+        ranges.push((s, e));
+        s = e;
+    }
+    let sem = Arc::new(Semaphore::new(ctx.tuning.connections));
+    let (order_tx, mut order_rx) =
+        mpsc::channel::<(mpsc::UnboundedReceiver<ChunkMsg>, tokio::sync::OwnedSemaphorePermit)>(
+            ctx.tuning.connections,
+        );
+    let dispatch_ctx = ctx.clone();
+    let dispatcher = tokio::spawn(async move {
+        let mut workers = tokio::task::JoinSet::new();
+        let mut probe = Some(probe);
+        for (s, e) in ranges {
+            let Ok(permit) = sem.clone().acquire_owned().await else { return };
+            let (tx, rx) = mpsc::unbounded_channel();
+            if order_tx.send((rx, permit)).await.is_err() {
+                return;
+            }
+            workers.spawn(chunk_worker(dispatch_ctx.clone(), s, e, tx, probe.take()));
+        }
+        // Keep the workers alive until they finish (dropping the set would abort them).
+        while workers.join_next().await.is_some() {}
+    });
+    let _guard = AbortOnDrop(dispatcher);
+    let mut offset = start;
+    let mut pending_progress = 0u64;
+    while let Some((mut rx, permit)) = order_rx.recv().await {
+        loop {
+            match rx.recv().await {
+                Some(ChunkMsg::Data(b)) => {
+                    let len = b.len() as u64;
+                    writer.send(WMsg::Data(b)).await?;
+                    offset += len;
+                    *received += len;
+                    pending_progress += len;
+                    if pending_progress >= 1024 * 1024 {
+                        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+                        pending_progress = 0;
+                    }
+                }
+                Some(ChunkMsg::Done) => break,
+                Some(ChunkMsg::Failed(e)) => return Err(e),
+                Some(ChunkMsg::Fallback) | None => {
+                    if pending_progress > 0 {
+                        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+                    }
+                    return single(ctx, writer, offset, received).await;
+                }
+            }
+        }
+        drop(permit);
+    }
+    if pending_progress > 0 {
+        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+    }
+    Ok(offset)
+}
+
+async fn single_from_response(
+    ctx: &Ctx,
+    writer: &Writer,
+    resp: reqwest::Response,
+    received: &mut u64,
+) -> Result<u64> {
+    let (offset, err) = pump(ctx, writer, resp, 0, received).await;
+    match err {
+        None if offset == ctx.size => Ok(offset),
+        Some(e) if !is_transient(&e) && !matches!(e, Error::SizeMismatch { .. }) => Err(e),
+        _ => single(ctx, writer, offset, received).await,
+    }
+}
+
+/// Fetches `[start, end)` into `tx`, retrying from where it stopped.
+async fn chunk_worker(
+    ctx: Arc<Ctx>,
+    start: u64,
+    end: u64,
+    tx: mpsc::UnboundedSender<ChunkMsg>,
+    mut first: Option<reqwest::Response>,
+) {
+    let mut pos = start;
+    let mut stalls = 0u32;
+    loop {
+        let before = pos;
+        let resp = match first.take() {
+            Some(r) => Ok(r),
+            None => send(&ctx, request(&ctx, Some((pos, Some(end - 1))))).await,
+        };
+        let err = match resp {
+            Ok(resp) => {
+                if resp.status() != StatusCode::PARTIAL_CONTENT
+                    || content_range(&resp) != Some((pos, end - 1))
+                    || etag_changed(&ctx, &resp)
+                {
+                    let _ = tx.send(ChunkMsg::Fallback);
+                    return;
+                }
+                let mut stream = resp.bytes_stream();
+                let err = loop {
+                    let next = match tokio::time::timeout(ctx.read_timeout, stream.next()).await {
+                        Ok(n) => n,
+                        Err(_) => break Some(timeout_error(&ctx)),
+                    };
+                    match next {
+                        None => break None,
+                        Some(Err(e)) => break Some(body_error(&ctx.url, e)),
+                        Some(Ok(mut b)) => {
+                            let room = end - pos;
+                            if b.len() as u64 > room {
+                                b.truncate(room as usize);
+                            }
+                            pos += b.len() as u64;
+                            if tx.send(ChunkMsg::Data(b)).is_err() {
+                                return;
+                            }
+                            if pos == end {
+                                break None;
+                            }
+                        }
+                    }
+                };
+                if pos == end {
+                    let _ = tx.send(ChunkMsg::Done);
+                    return;
+                }
+                err.unwrap_or_else(|| {
+                    Error::Hub(hub_core::Error::Io {
+                        context: "range response ended early".into(),
+                        source: std::io::Error::new(std::io::ErrorKind::TimedOut, "short body"),
+                    })
+                })
+            }
+            Err(e) => e,
+        };
+        if e_is_fallback(&err) {
+            let _ = tx.send(ChunkMsg::Fallback);
+            return;
+        }
+        if !is_transient(&err) {
+            let _ = tx.send(ChunkMsg::Failed(err));
+            return;
+        }
+        if pos > before {
+            stalls = 0;
+        } else {
+            stalls += 1;
+            if stalls > ctx.tuning.max_stalls {
+                let _ = tx.send(ChunkMsg::Failed(err));
+                return;
+            }
+        }
+        backoff(&err, stalls).await;
+    }
+}
+
+fn e_is_fallback(e: &Error) -> bool {
+    matches!(e.as_hub().and_then(|h| h.status()), Some(403) | Some(416))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_bound_memory() {
+        let t = Tuning::default();
+        assert!(t.connections as u64 * t.chunk_size <= 64 * 1024 * 1024);
+        assert!(t.parallel_threshold >= t.chunk_size);
+    }
+}

@@ -1,0 +1,142 @@
+//! `huggingface-cli auth switch|list`: choose among the tokens saved by `login`.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use hub_core::token;
+
+use crate::commands::login::set_active_token;
+use crate::context::Context;
+use crate::output::{Lines, Style, emit, info, say};
+use crate::prompt;
+
+/// Arguments of `auth`.
+#[derive(Debug, Args)]
+pub(crate) struct AuthArgs {
+    /// Authentication subcommands
+    #[command(subcommand)]
+    pub(crate) command: AuthCommand,
+}
+
+/// `auth` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Switch between access tokens
+    Switch(SwitchArgs),
+    /// List all stored access tokens
+    List,
+}
+
+/// Arguments of `auth switch`.
+#[derive(Debug, Args)]
+pub(crate) struct SwitchArgs {
+    /// Optional: Name of the access token to switch to.
+    #[arg(long)]
+    pub(crate) token_name: Option<String>,
+    /// Optional: Save token to git credential helper.
+    #[arg(long)]
+    pub(crate) add_to_git_credential: bool,
+}
+
+/// Runs `auth switch` or `auth list`.
+pub(crate) fn execute(args: AuthArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match args.command {
+        AuthCommand::Switch(a) => switch(a, ctx),
+        AuthCommand::List => list(ctx),
+    }
+}
+
+fn switch(args: SwitchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let name = match args.token_name {
+        Some(n) => Some(n),
+        None => select_token_name(ctx)?,
+    };
+    let Some(name) = name else {
+        say("No token name provided. Aborting.")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let stored = token::read_stored_tokens(&ctx.config.stored_tokens_path)?;
+    let Some(tok) = stored.get(&name).cloned() else {
+        anyhow::bail!(
+            "Access token {name} not found in {}; run `huggingface-cli auth list` to see saved tokens",
+            ctx.config.stored_tokens_path.display()
+        );
+    };
+    set_active_token(ctx, &name, args.add_to_git_credential)?;
+    info(&format!("The current active token is: {name}"));
+    if ctx.config.env_token.as_ref().is_some_and(|t| *t != tok) {
+        info(
+            "The environment variable `HF_TOKEN` is set and will override the access token you've \
+             just switched to.",
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The numbered menu of Python's fallback selector (used for terminals and pipes alike).
+fn select_token_name(ctx: &Context) -> anyhow::Result<Option<String>> {
+    let names: Vec<String> =
+        token::read_stored_tokens(&ctx.config.stored_tokens_path)?.into_keys().collect();
+    if names.is_empty() {
+        info("No stored tokens found. Please login first.");
+        return Ok(None);
+    }
+    say("Available stored tokens:")?;
+    for (i, n) in names.iter().enumerate() {
+        say(&format!("{}. {n}", i + 1))?;
+    }
+    loop {
+        let Some(choice) = prompt::input("Enter the number of the token to switch to (or 'q' to quit): ")? else {
+            return Ok(None);
+        };
+        if choice.eq_ignore_ascii_case("q") {
+            return Ok(None);
+        }
+        match choice.trim().parse::<usize>() {
+            Ok(i) if (1..=names.len()).contains(&i) => return Ok(Some(names[i - 1].clone())),
+            Ok(_) => say("Invalid selection. Please try again.")?,
+            Err(_) => say("Invalid input. Please enter a number or 'q' to quit.")?,
+        }
+    }
+}
+
+fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
+    let c = &ctx.config;
+    let tokens = token::read_stored_tokens(&c.stored_tokens_path)?;
+    if tokens.is_empty() {
+        info("No access tokens found.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let current = c.env_token.clone().or(token::read_token_file(&c.token_path)?);
+    let width = tokens.keys().map(|k| k.chars().count()).max().unwrap_or(0).max("token".len()) + 2;
+    let mut lines = vec![
+        format!("  {:<width$}| {:<15}", "name", "token"),
+        format!("{}|{}", "-".repeat(width + 2), "-".repeat(15)),
+    ];
+    let mut current_name = None;
+    for (name, tok) in &tokens {
+        let is_current = current.as_ref() == Some(tok);
+        if is_current {
+            current_name = Some(name);
+        }
+        let secret = tok.expose();
+        let n = secret.chars().count();
+        let head: String = secret.chars().take(3).collect();
+        let tail: String = secret.chars().skip(n.saturating_sub(4)).collect();
+        let mark = if is_current { "*" } else { " " };
+        lines.push(format!("{mark} {name:<width$}| {:<15}", format!("{head}****{tail}")));
+    }
+    emit(&Lines(lines), Style::new(ctx.ansi))?;
+    if c.env_token.is_some() {
+        info(
+            "\nNote: Environment variable `HF_TOKEN` is set and is the current active token \
+             independently from the stored tokens listed above.",
+        );
+    } else if current_name.is_none() {
+        info(
+            "\nNote: No active token is set and no environment variable `HF_TOKEN` is found. Use \
+             `huggingface-cli login` to log in.",
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,129 @@
+//! Replays the `TestSpaceAPIProduction.*` recordings (Space runtime, pause/restart, secrets,
+//! variables) against [`Spaces`].
+//!
+//! Those cassettes also contain the repo create/upload/delete calls of the Python test set-up;
+//! they belong to hub-core/hub-upload and are filtered out here: only `/api/spaces/{id}/{runtime,
+//! pause, restart, secrets, variables}` interactions are served and checked.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+#[path = "../../hub-inference/tests/support/replay.rs"]
+mod replay;
+
+use hub_core::{Config, HubClient, RepoId};
+use hub_endpoints::{SpaceStage, Spaces};
+use replay::{Captured, Interaction, RecBody, ReplayServer};
+
+fn space_calls(name: &str) -> Vec<Interaction> {
+    replay::load(name)
+        .into_iter()
+        .filter(|i| {
+            let path = i.path();
+            path.starts_with("/api/spaces/")
+                && ["/runtime", "/pause", "/restart", "/secrets", "/variables"].iter().any(|t| path.ends_with(t))
+        })
+        .collect()
+}
+
+fn spaces(server: &ReplayServer) -> Spaces {
+    let config = Config::builder().endpoint(&server.url).build();
+    Spaces::new(HubClient::builder().config(config).token("hf_test_token").build().unwrap())
+}
+
+fn check(name: &str, recorded: &[Interaction], sent: &[Captured]) {
+    assert_eq!(sent.len(), recorded.len(), "{name}: number of requests");
+    for (i, (rec, got)) in recorded.iter().zip(sent).enumerate() {
+        assert_eq!((got.method.as_str(), got.path.as_str()), (rec.method.as_str(), rec.path().as_str()), "{name} #{i}");
+        assert_eq!(got.header("authorization"), Some("Bearer hf_test_token"), "{name} #{i}: token");
+        match &rec.req_body {
+            RecBody::None => assert!(got.body.is_empty(), "{name} #{i}: no body expected"),
+            RecBody::Text(_) => assert_eq!(got.json(), rec.req_body.json().unwrap(), "{name} #{i}: body"),
+            RecBody::Bytes(_) => panic!("{name} #{i}: unexpected binary body"),
+        }
+    }
+}
+
+fn space() -> RepoId {
+    RepoId::new("user/tmp_test_space").unwrap()
+}
+
+#[tokio::test]
+async fn space_runtime() {
+    let name = "TestSpaceAPIProduction.test_space_runtime.yaml";
+    let rec = space_calls(name);
+    let server = ReplayServer::start(rec.clone()).await;
+    let runtime = spaces(&server).get_space_runtime(&space()).await.unwrap();
+    assert_eq!(runtime.stage, SpaceStage::NoAppFile);
+    assert_eq!(runtime.hardware, None);
+    assert_eq!(runtime.requested_hardware.as_deref(), Some("cpu-basic"));
+    assert_eq!(runtime.sleep_time, Some(172800));
+    assert_eq!(runtime.storage, None);
+    check(name, &rec, &server.captured());
+}
+
+#[tokio::test]
+async fn static_space_runtime() {
+    let name = "TestSpaceAPIProduction.test_static_space_runtime.yaml";
+    let rec = space_calls(name);
+    let server = ReplayServer::start(rec.clone()).await;
+    let runtime = spaces(&server).get_space_runtime(&RepoId::new("victor/static-space").unwrap()).await.unwrap();
+    assert_eq!(runtime.stage, SpaceStage::Running);
+    assert_eq!((runtime.hardware, runtime.requested_hardware, runtime.sleep_time), (None, None, None));
+    check(name, &rec, &server.captured());
+}
+
+#[tokio::test]
+async fn pause_and_restart_space() {
+    let name = "TestSpaceAPIProduction.test_pause_and_restart_space.yaml";
+    let rec = space_calls(name);
+    let server = ReplayServer::start(rec.clone()).await;
+    let api = spaces(&server);
+    assert_eq!(api.get_space_runtime(&space()).await.unwrap().stage, SpaceStage::Building);
+    assert_eq!(api.pause_space(&space()).await.unwrap().stage, SpaceStage::Paused);
+    assert_eq!(api.restart_space(&space(), false).await.unwrap().stage, SpaceStage::Building);
+    assert_eq!(api.get_space_runtime(&space()).await.unwrap().stage, SpaceStage::Building);
+    check(name, &rec, &server.captured());
+}
+
+#[tokio::test]
+async fn manage_secrets() {
+    let name = "TestSpaceAPIProduction.test_manage_secrets.yaml";
+    let rec = space_calls(name);
+    let server = ReplayServer::start(rec.clone()).await;
+    let api = spaces(&server);
+    let s = space();
+    api.add_space_secret(&s, "foo", "123", None).await.unwrap();
+    api.add_space_secret(&s, "token", "hf_api_123456", None).await.unwrap();
+    api.add_space_secret(&s, "gh_api_key", "******", None).await.unwrap();
+    api.add_space_secret(&s, "bar", "123", Some("This is a secret")).await.unwrap();
+    api.add_space_secret(&s, "foo", "456", None).await.unwrap();
+    api.add_space_secret(&s, "foo", "789", Some("This is a secret")).await.unwrap();
+    api.add_space_secret(&s, "bar", "456", Some("This is another secret")).await.unwrap();
+    api.delete_space_secret(&s, "gh_api_key").await.unwrap();
+    api.delete_space_secret(&s, "missing_key").await.unwrap();
+    check(name, &rec, &server.captured());
+}
+
+#[tokio::test]
+async fn manage_variables() {
+    let name = "TestSpaceAPIProduction.test_manage_variables.yaml";
+    let rec = space_calls(name);
+    let server = ReplayServer::start(rec.clone()).await;
+    let api = spaces(&server);
+    let s = space();
+    assert!(api.get_space_variables(&s).await.unwrap().is_empty());
+    let vars = api.add_space_variable(&s, "foo", "123", None).await.unwrap();
+    assert_eq!(vars["foo"].value, "123");
+    api.add_space_variable(&s, "MODEL_REPO_ID", "user/repo", None).await.unwrap();
+    let vars = api.add_space_variable(&s, "MODEL_PAPER", "arXiv", Some("found it there")).await.unwrap();
+    assert_eq!(vars["MODEL_PAPER"].description.as_deref(), Some("found it there"));
+    api.add_space_variable(&s, "foo", "456", None).await.unwrap();
+    let vars = api.add_space_variable(&s, "foo", "456", Some("updated description")).await.unwrap();
+    assert_eq!(vars["foo"].description.as_deref(), Some("updated description"));
+    api.delete_space_variable(&s, "gh_api_key").await.unwrap();
+    api.delete_space_variable(&s, "missing_key").await.unwrap();
+    let vars = api.get_space_variables(&s).await.unwrap();
+    assert_eq!(vars.len(), 3);
+    assert_eq!(vars["foo"].updated_at.as_deref(), Some("2023-12-21T15:48:14.457Z"));
+    assert_eq!(vars["MODEL_REPO_ID"].value, "user/repo");
+    check(name, &rec, &server.captured());
+}

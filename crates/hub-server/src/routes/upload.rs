@@ -1,0 +1,562 @@
+//! Upload protocol: preupload, LFS batch (basic + multipart), signed upload routes, verify, and
+//! the NDJSON commit endpoint.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use super::{Ctx, internal};
+use crate::blobstore::{ByteStream, PutError, is_sha256};
+use crate::error::{HubError, HubResult};
+use crate::git::{Kind, RefError};
+use crate::repo::{self, Change, CommitMeta, Discussion, RepoType};
+use crate::util;
+
+/// Largest NDJSON commit body (regular files travel inline, base64-encoded).
+const COMMIT_LIMIT: usize = 1024 * 1024 * 1024;
+/// Files at least this large are LFS regardless of attributes (the Hub's 10 MB rule).
+const LFS_SIZE_THRESHOLD: u64 = 10 * 1000 * 1000;
+/// Lifetime of signed upload URLs.
+const UPLOAD_TTL_SECS: i64 = 24 * 3600;
+
+/// Validates a path in the repo; returns it normalised (no leading `./`).
+pub(crate) fn validate_path(p: &str) -> HubResult<String> {
+    let bad = |why: &str| HubError::Unprocessable(format!("Invalid path {p:?}: {why}"));
+    if p.is_empty() {
+        return Err(bad("empty"));
+    }
+    if p.starts_with('/') {
+        return Err(bad("absolute paths are not allowed"));
+    }
+    if p.contains('\\') {
+        return Err(bad("backslashes are not allowed"));
+    }
+    if p.len() > 4096 {
+        return Err(bad("too long"));
+    }
+    if p.chars().any(|c| c.is_control()) {
+        return Err(bad("control characters are not allowed"));
+    }
+    let p = p.strip_prefix("./").unwrap_or(p);
+    for comp in p.split('/') {
+        match comp {
+            "" => return Err(bad("empty path component")),
+            "." | ".." => return Err(bad("relative components are not allowed")),
+            ".git" => return Err(bad("'.git' components are not allowed")),
+            _ => {}
+        }
+    }
+    Ok(p.to_string())
+}
+
+fn bad(msg: impl Into<String>) -> HubError {
+    HubError::BadRequest(msg.into())
+}
+
+/// Resolves the ref a write goes to: `refs/...` as is, else a branch.
+fn write_ref(rev: &str) -> String {
+    if rev.starts_with("refs/") { rev.to_string() } else { format!("refs/heads/{rev}") }
+}
+
+/// `POST /api/{T}/{id}/preupload/{rev}`.
+pub(super) async fn preupload(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: &str) -> HubResult<Response> {
+    let body: Value = ctx.json().await?;
+    let repo = ctx.repo_read(ty, ns, name).await?;
+    ctx.check_write(&repo).await?;
+    let create_pr = ctx.query.flag("create_pr");
+    let files = body.get("files").and_then(Value::as_array).ok_or_else(|| bad("Missing `files` array"))?;
+    let mut reqs = Vec::with_capacity(files.len());
+    for f in files {
+        let path = f.get("path").and_then(Value::as_str).ok_or_else(|| bad("Each file needs a `path`"))?;
+        let path = validate_path(path)?;
+        let size = f.get("size").and_then(Value::as_u64).unwrap_or(0);
+        let sample = f.get("sample").and_then(Value::as_str).unwrap_or("");
+        let sample = base64::engine::general_purpose::STANDARD
+            .decode(sample)
+            .map_err(|_| bad(format!("Invalid base64 sample for {path}")))?;
+        reqs.push((f.get("path").and_then(Value::as_str).unwrap_or_default().to_string(), path, size, sample));
+    }
+    let extra_ignore = body.get("gitIgnore").and_then(Value::as_str).unwrap_or("").to_string();
+    let reader = ctx.st.inner.repos.reader(&repo);
+    let rev = rev.to_string();
+    let out = repo::blocking(&reader, move |r| {
+        let res = if create_pr {
+            let name = write_ref(&rev);
+            match (name.starts_with("refs/heads/"), r.git.read_ref(&name)?) {
+                (true, Some(c)) => Some(c),
+                _ => None,
+            }
+        } else {
+            r.resolve(&rev)?.map(|x| x.commit)
+        };
+        let Some(commit) = res else { return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev}")))) };
+        let tree = r.commit(&commit)?.tree;
+        let attrs = r.file_text(&tree, ".gitattributes")?;
+        let ignore = format!("{}\n{extra_ignore}", r.file_text(&tree, ".gitignore")?);
+        let mut out = vec![];
+        for (orig, path, size, sample) in reqs {
+            let lfs = util::gitattributes_lfs(&attrs, &path) || size >= LFS_SIZE_THRESHOLD || sample.contains(&0);
+            let mut v = json!({
+                "path": orig,
+                "uploadMode": if lfs { "lfs" } else { "regular" },
+                "shouldIgnore": util::gitignore_matches(&ignore, &path),
+            });
+            if let Some(e) = r.entry(&tree, &path)?
+                && !e.is_tree {
+                    let info = r.blob_info(&e.oid)?;
+                    v["oid"] = json!(info.lfs.map(|l| l.oid).unwrap_or(e.oid));
+                }
+            out.push(v);
+        }
+        Ok(Ok(out))
+    })
+    .await
+    .map_err(internal)??;
+    Ok(super::json(json!({"files": out, "commitOid": null})))
+}
+
+fn lfs_json(v: Value, status: StatusCode) -> Response {
+    let mut resp = (status, axum::Json(v)).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.git-lfs+json"));
+    resp
+}
+
+fn upload_sig(secret: &[u8], kind: &str, oid: &str, size: u64, chunk: u64, exp: i64) -> String {
+    util::hmac_hex(secret, format!("{kind}\n{oid}\n{size}\n{chunk}\n{exp}").as_bytes())
+}
+
+/// `POST /{prefix}{id}.git/info/lfs/objects/batch`.
+pub(super) async fn lfs_batch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+    if ctx.method() != axum::http::Method::POST {
+        return Err(HubError::NotFound("Not Found".into()));
+    }
+    let body: Value = ctx.json().await?;
+    let repo = ctx.repo_read(ty, ns, name).await?;
+    let op = body.get("operation").and_then(Value::as_str).unwrap_or("download").to_string();
+    if op == "upload" {
+        ctx.check_write(&repo).await?;
+    } else if op == "download" {
+        ctx.check_gated(&repo).await?;
+    } else {
+        return Err(bad(format!("Unknown LFS operation {op:?}")));
+    }
+    let objects = body.get("objects").and_then(Value::as_array).ok_or_else(|| bad("Missing `objects` array"))?;
+    let st = ctx.st.inner.clone();
+    let exp = chrono::Utc::now().timestamp() + UPLOAD_TTL_SECS;
+    let verify_href = format!("{}/{}{}.git/info/lfs/objects/verify", ctx.public(), ty.url_prefix(), repo.id());
+    let mut out = Vec::with_capacity(objects.len());
+    let mut any_multipart = false;
+    for o in objects {
+        let oid = o.get("oid").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+        let size = o.get("size").and_then(Value::as_u64);
+        let (true, Some(size)) = (is_sha256(&oid), size) else {
+            out.push(json!({"oid": oid, "size": size.unwrap_or(0), "error": {"code": 422, "message": "Invalid oid or size"}}));
+            continue;
+        };
+        let stored = st.blobs.len(&oid).await?;
+        if op == "download" {
+            match stored {
+                Some(len) => {
+                    let href = super::files::signed_blob_url(ctx, &oid, "", "");
+                    out.push(json!({"oid": oid, "size": len, "authenticated": true,
+                        "actions": {"download": {"href": href, "expires_in": 3600}}}));
+                }
+                None => out.push(json!({"oid": oid, "size": size, "error": {"code": 404, "message": "Object does not exist"}})),
+            }
+            continue;
+        }
+        if stored == Some(size) {
+            out.push(json!({"oid": oid, "size": size}));
+            continue;
+        }
+        let verify = json!({"href": verify_href, "header": {}});
+        if size >= st.multipart_threshold {
+            any_multipart = true;
+            let chunk = st.multipart_chunk_size;
+            let n = size.div_ceil(chunk).max(1);
+            let sig = upload_sig(&st.secret, "mp", &oid, size, chunk, exp);
+            let q = format!("size={size}&chunk={chunk}&exp={exp}&sig={sig}");
+            let mut header = serde_json::Map::new();
+            header.insert("chunk_size".into(), json!(chunk.to_string()));
+            for i in 1..=n {
+                header.insert(i.to_string(), json!(format!("{}/_upload/{oid}/{i}?{q}", st.public_url)));
+            }
+            out.push(json!({"oid": oid, "size": size, "authenticated": true, "actions": {
+                "upload": {"href": format!("{}/_upload/{oid}/complete?{q}", st.public_url), "header": header},
+                "verify": verify,
+            }}));
+        } else {
+            let sig = upload_sig(&st.secret, "put", &oid, size, 0, exp);
+            let href = format!("{}/_upload/{oid}?size={size}&exp={exp}&sig={sig}", st.public_url);
+            out.push(json!({"oid": oid, "size": size, "authenticated": true, "actions": {
+                "upload": {"href": href, "expires_in": UPLOAD_TTL_SECS}, "verify": verify,
+            }}));
+        }
+    }
+    let transfer = if any_multipart { "multipart" } else { "basic" };
+    Ok(lfs_json(json!({"transfer": transfer, "objects": out, "hash_algo": "sha256"}), StatusCode::OK))
+}
+
+/// `POST /{prefix}{id}.git/info/lfs/objects/verify` `{"oid", "size"}`.
+pub(super) async fn lfs_verify(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+    let body: Value = ctx.json().await?;
+    let repo = ctx.repo_read(ty, ns, name).await?;
+    ctx.check_write(&repo).await?;
+    let oid = body.get("oid").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+    let size = body.get("size").and_then(Value::as_u64);
+    match ctx.st.inner.blobs.len(&oid).await? {
+        Some(len) if size.is_none() || size == Some(len) => Ok(lfs_json(json!({"oid": oid, "size": len}), StatusCode::OK)),
+        Some(len) => Err(HubError::Unprocessable(format!("Size mismatch for {oid}: stored {len}, declared {}", size.unwrap_or(0)))),
+        None => Err(HubError::NotFound(format!("Object {oid} was not uploaded"))),
+    }
+}
+
+fn body_stream(body: Body) -> ByteStream {
+    Box::pin(body.into_data_stream().map(|r| r.map_err(std::io::Error::other)))
+}
+
+fn put_err(e: PutError) -> HubError {
+    match e {
+        PutError::Io(e) => HubError::BadRequest(format!("Upload failed: {e}")),
+        other => HubError::BadRequest(other.to_string()),
+    }
+}
+
+/// Signed upload routes: `PUT /_upload/{oid}`, `PUT /_upload/{oid}/{part}`, `POST /_upload/{oid}/complete`.
+pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Response> {
+    let st = ctx.st.inner.clone();
+    let size: u64 = ctx.query.get("size").and_then(|s| s.parse().ok()).ok_or_else(|| bad("missing size"))?;
+    let chunk: u64 = ctx.query.get("chunk").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let exp: i64 = ctx.query.get("exp").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let sig = ctx.query.get("sig").unwrap_or("").to_string();
+    let (oid, kind) = match rest {
+        [oid] => (*oid, "put"),
+        [oid, _] => (*oid, "mp"),
+        _ => return Err(HubError::NotFound("Not Found".into())),
+    };
+    if !is_sha256(oid) || !util::ct_eq(&sig, &upload_sig(&st.secret, kind, oid, size, chunk, exp)) {
+        return Err(HubError::Forbidden("Invalid signature".into()));
+    }
+    if exp < chrono::Utc::now().timestamp() {
+        return Err(HubError::Forbidden("Upload URL expired".into()));
+    }
+    let body = ctx.take_body();
+    let m = ctx.method().clone();
+    match rest {
+        [_] if m == axum::http::Method::PUT => {
+            st.blobs.put(oid, size, body_stream(body)).await.map_err(put_err)?;
+            let mut resp = super::json(json!({}));
+            resp.headers_mut().insert(header::ETAG, HeaderValue::from_str(&format!("\"{oid}\"")).map_err(internal)?);
+            Ok(resp)
+        }
+        [_, "complete"] if m == axum::http::Method::POST => {
+            let n = size.div_ceil(chunk.max(1)).max(1);
+            let dir = st.data_dir.join("tmp").join(format!("mp-{oid}-{size}-{chunk}"));
+            let mut paths = Vec::new();
+            for i in 1..=n {
+                let p = dir.join(i.to_string());
+                if tokio::fs::metadata(&p).await.is_err() {
+                    return Err(bad(format!("Part {i} of {n} was not uploaded")));
+                }
+                paths.push(p);
+            }
+            let stream = futures::stream::iter(paths)
+                .then(|p| async move {
+                    tokio::fs::File::open(p).await.map(|f| tokio_util::io::ReaderStream::with_capacity(f, 1024 * 1024))
+                })
+                .try_flatten();
+            st.blobs.put(oid, size, Box::pin(stream)).await.map_err(put_err)?;
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            Ok(super::json(json!({})))
+        }
+        [_, part] if m == axum::http::Method::PUT => {
+            let n = size.div_ceil(chunk.max(1)).max(1);
+            let i: u64 = part.parse().map_err(|_| bad("invalid part number"))?;
+            if i == 0 || i > n {
+                return Err(bad(format!("part number {i} out of range 1..={n}")));
+            }
+            let expected = if i < n { chunk } else { size - chunk * (n - 1) };
+            let dir = st.data_dir.join("tmp").join(format!("mp-{oid}-{size}-{chunk}"));
+            tokio::fs::create_dir_all(&dir).await?;
+            let tmp = dir.join(format!("{i}.{}.partial", uuid::Uuid::new_v4()));
+            let mut file = tokio::fs::File::create(&tmp).await?;
+            let mut hasher = Sha256::new();
+            let mut got = 0u64;
+            let mut stream = body.into_data_stream();
+            let res: HubResult<()> = async {
+                while let Some(c) = stream.next().await {
+                    let c = c.map_err(|e| bad(format!("upload interrupted: {e}")))?;
+                    got += c.len() as u64;
+                    if got > expected {
+                        return Err(bad(format!("part {i} larger than {expected} bytes")));
+                    }
+                    hasher.update(&c);
+                    file.write_all(&c).await?;
+                }
+                if got != expected {
+                    return Err(bad(format!("part {i} has {got} bytes, expected {expected}")));
+                }
+                file.flush().await?;
+                Ok(())
+            }
+            .await;
+            drop(file);
+            if let Err(e) = res {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e);
+            }
+            tokio::fs::rename(&tmp, dir.join(i.to_string())).await?;
+            let etag = format!("\"{}\"", hex::encode(hasher.finalize()));
+            let mut resp = StatusCode::OK.into_response();
+            resp.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).map_err(internal)?);
+            Ok(resp)
+        }
+        _ => Err(HubError::NotFound("Not Found".into())),
+    }
+}
+
+/// One parsed NDJSON operation before its content is stored.
+enum Op {
+    File { path: String, content: Vec<u8> },
+    Lfs { path: String, oid: String, size: Option<u64> },
+    Delete { path: String },
+    DeleteFolder { path: String },
+}
+
+struct Header {
+    summary: String,
+    description: String,
+    parent: Option<String>,
+}
+
+fn parse_ndjson(body: &[u8]) -> HubResult<(Header, Vec<Op>)> {
+    let text = std::str::from_utf8(body).map_err(|_| bad("Commit body is not valid UTF-8"))?;
+    let mut header = None;
+    let mut ops = vec![];
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line).map_err(|e| bad(format!("Invalid JSON on line {}: {e}", i + 1)))?;
+        let key = v.get("key").and_then(Value::as_str).ok_or_else(|| bad(format!("Missing `key` on line {}", i + 1)))?;
+        let val = v.get("value").ok_or_else(|| bad(format!("Missing `value` on line {}", i + 1)))?;
+        let path = || -> HubResult<String> {
+            validate_path(val.get("path").and_then(Value::as_str).ok_or_else(|| bad(format!("Missing `path` on line {}", i + 1)))?)
+        };
+        match key {
+            "header" => {
+                if header.is_some() {
+                    return Err(bad("Duplicate header line"));
+                }
+                let summary = val.get("summary").and_then(Value::as_str).unwrap_or("").trim().to_string();
+                let parent = val.get("parentCommit").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+                if let Some(p) = &parent
+                    && (p.len() < 4 || p.len() > 40 || !p.bytes().all(|b| b.is_ascii_hexdigit())) {
+                        return Err(bad(format!("Invalid parentCommit {p:?}")));
+                    }
+                header = Some(Header {
+                    summary,
+                    description: val.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+                    parent,
+                });
+            }
+            "file" => {
+                let path = path()?;
+                let content = val.get("content").and_then(Value::as_str).ok_or_else(|| bad(format!("Missing `content` for {path}")))?;
+                let content = match val.get("encoding").and_then(Value::as_str).unwrap_or("base64") {
+                    "base64" => base64::engine::general_purpose::STANDARD
+                        .decode(content.trim())
+                        .map_err(|e| bad(format!("Invalid base64 content for {path}: {e}")))?,
+                    "utf-8" | "utf8" => content.as_bytes().to_vec(),
+                    other => return Err(bad(format!("Unknown encoding {other:?} for {path}"))),
+                };
+                ops.push(Op::File { path, content });
+            }
+            "lfsFile" => {
+                let path = path()?;
+                let algo = val.get("algo").and_then(Value::as_str).unwrap_or("sha256");
+                if algo != "sha256" {
+                    return Err(bad(format!("Unsupported LFS algo {algo:?}")));
+                }
+                let oid = val.get("oid").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+                if !is_sha256(&oid) {
+                    return Err(bad(format!("Invalid LFS oid for {path}")));
+                }
+                let size = val.get("size").and_then(Value::as_u64);
+                ops.push(Op::Lfs { path, oid, size });
+            }
+            "deletedFile" => ops.push(Op::Delete { path: path()? }),
+            "deletedFolder" => {
+                let raw = val.get("path").and_then(Value::as_str).unwrap_or("");
+                let trimmed = raw.trim_end_matches('/');
+                ops.push(Op::DeleteFolder { path: validate_path(trimmed)? });
+            }
+            other => return Err(bad(format!("Unknown operation key {other:?} on line {}", i + 1))),
+        }
+    }
+    let header = header.ok_or_else(|| bad("Missing commit header line"))?;
+    if header.summary.is_empty() {
+        return Err(bad("Commit summary (message) must not be empty"));
+    }
+    Ok((header, ops))
+}
+
+/// `POST /api/{T}/{id}/commit/{rev}[?create_pr=1]` (NDJSON).
+pub(super) async fn commit(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: &str) -> HubResult<Response> {
+    let repo = ctx.repo_read(ty, ns, name).await?;
+    ctx.check_write(&repo).await?;
+    let author = ctx.need_caller()?.name.clone();
+    let create_pr = ctx.query.flag("create_pr");
+    let body = ctx.body_bytes(COMMIT_LIMIT).await?;
+    let (header, ops) = parse_ndjson(&body)?;
+    drop(body);
+    let st = ctx.st.inner.clone();
+    // Resolve LFS sizes and check the content is stored before touching anything.
+    let mut lfs = Vec::new();
+    for op in &ops {
+        if let Op::Lfs { path, oid, size } = op {
+            let Some(len) = st.blobs.len(oid).await? else {
+                return Err(bad(format!("LFS object {oid} for {path} was not uploaded")));
+            };
+            if size.is_some_and(|s| s != len) {
+                return Err(bad(format!("LFS object {oid} for {path} has size {len}, not {}", size.unwrap_or(0))));
+            }
+            lfs.push(len);
+        }
+    }
+    let reader = st.repos.reader(&repo);
+    // Write blob objects first (outside the lock): unreferenced objects are harmless.
+    let changes = repo::blocking(&reader, move |r| {
+        let mut lfs = lfs.into_iter();
+        let mut changes = Vec::with_capacity(ops.len());
+        for op in ops {
+            changes.push(match op {
+                Op::File { path, content } => Change::Put { path, oid: r.git.write(Kind::Blob, &content)? },
+                Op::Lfs { path, oid, .. } => Change::PutLfs { path, sha256: oid, size: lfs.next().unwrap_or(0) },
+                Op::Delete { path } => Change::Delete { path },
+                Op::DeleteFolder { path } => Change::DeleteFolder { path },
+            });
+        }
+        Ok(changes)
+    })
+    .await
+    .map_err(internal)?;
+    let message = if header.description.trim().is_empty() {
+        format!("{}\n", header.summary)
+    } else {
+        format!("{}\n\n{}\n", header.summary, header.description.trim_end())
+    };
+    let meta = CommitMeta { author: author.clone(), message };
+    let target = write_ref(rev);
+    if create_pr && !target.starts_with("refs/heads/") {
+        return Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev} (pull requests start from a branch)")));
+    }
+    let lock = st.repos.lock(&repo);
+    let _g = lock.lock().await;
+    let mut discussions = if create_pr || target.starts_with("refs/pr/") { st.repos.discussions(&repo).await? } else { vec![] };
+    let max_discussion = discussions.iter().map(|d| d.num).max().unwrap_or(0);
+    let parent = header.parent.clone();
+    let rev_s = rev.to_string();
+    let target2 = target.clone();
+    let (oid, pr_num) = repo::blocking(&reader, move |r| {
+        // Numbering also looks at existing PR refs: a crash between creating the ref and saving
+        // discussions.json must not make the next number collide forever.
+        let pr_num = if create_pr {
+            let max_ref = r
+                .git
+                .list_refs()?
+                .iter()
+                .filter_map(|(n, _)| n.strip_prefix("refs/pr/").and_then(|x| x.parse::<u64>().ok()))
+                .max()
+                .unwrap_or(0);
+            Some(max_ref.max(max_discussion) + 1)
+        } else {
+            None
+        };
+        let Some(head) = r.git.read_ref(&target2)? else {
+            return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev_s}"))));
+        };
+        if let Some(p) = &parent
+            && !head.starts_with(&p.to_ascii_lowercase()) {
+                return Ok(Err(HubError::PreconditionFailed(format!(
+                    "A commit has happened since. Please refresh and try again. (parent commit {p} is not the head {head} of {rev_s})"
+                ))));
+            }
+        let new = match r.build_commit(Some(&head), &changes, &meta) {
+            Ok(c) => c,
+            Err(repo::ApplyError::Missing(m)) => return Ok(Err(HubError::entry(m, Some(head)))),
+            Err(repo::ApplyError::Conflict(m)) => return Ok(Err(HubError::Unprocessable(m))),
+            Err(repo::ApplyError::Io(e)) => return Err(e),
+        };
+        let (refname, expected) = match pr_num {
+            Some(n) => (format!("refs/pr/{n}"), None),
+            None => (target2.clone(), Some(head.as_str())),
+        };
+        match r.git.update_ref(&refname, expected, Some(&new)) {
+            Ok(()) => Ok(Ok((new, pr_num))),
+            Err(RefError::Stale(_)) => Ok(Err(HubError::PreconditionFailed(format!("{refname} moved during the commit, please retry")))),
+            Err(RefError::Io(e)) => Err(e),
+        }
+    })
+    .await
+    .map_err(internal)??;
+    let repo_url = ctx.repo_url(&repo);
+    let now = util::now_date();
+    let commit_event = json!({"id": hex::encode(rand::random::<[u8; 12]>()), "type": "commit", "createdAt": now,
+        "author": {"name": author}, "data": {"subject": header.summary, "oid": oid}});
+    let mut resp = json!({"success": true, "commitOid": oid, "commitUrl": format!("{repo_url}/commit/{oid}"), "hookOutput": ""});
+    if let Some(n) = pr_num {
+        discussions.push(Discussion {
+            num: n,
+            title: header.summary.clone(),
+            status: "open".into(),
+            author: author.clone(),
+            created_at: now.clone(),
+            is_pull_request: true,
+            events: vec![
+                json!({"id": hex::encode(rand::random::<[u8; 12]>()), "type": "comment", "createdAt": now, "author": {"name": author},
+                    "data": {"edited": false, "hidden": false, "latest": {"raw": header.description, "html": header.description,
+                        "updatedAt": now, "author": {"name": author}}, "history": []}}),
+                commit_event,
+            ],
+        });
+        st.repos.save_discussions(&repo, &discussions).await?;
+        resp["pullRequestUrl"] = json!(format!("{repo_url}/discussions/{n}"));
+        resp["pullRequestNum"] = json!(n);
+    } else if let Some(n) = target.strip_prefix("refs/pr/").and_then(|n| n.parse::<u64>().ok())
+        && let Some(d) = discussions.iter_mut().find(|d| d.num == n) {
+            d.events.push(commit_event);
+            st.repos.save_discussions(&repo, &discussions).await?;
+        }
+    Ok(super::json(resp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(validate_path("a/b.txt").unwrap(), "a/b.txt");
+        assert_eq!(validate_path("./a").unwrap(), "a");
+        for p in ["", "/abs", "../x", "a/../b", "a//b", ".git/config", "x/.git/y", "..\\ddd", "a/./b"] {
+            assert!(validate_path(p).is_err(), "{p}");
+        }
+    }
+
+    #[test]
+    fn ndjson() {
+        let body = b"{\"key\":\"header\",\"value\":{\"summary\":\"s\",\"description\":\"\"}}\n{\"key\":\"file\",\"value\":{\"path\":\"a\",\"content\":\"aGk=\",\"encoding\":\"base64\"}}\n";
+        let (h, ops) = parse_ndjson(body).unwrap();
+        assert_eq!(h.summary, "s");
+        assert!(matches!(&ops[0], Op::File { content, .. } if content == b"hi"));
+        assert!(parse_ndjson(b"{\"key\":\"file\",\"value\":{\"path\":\"a\",\"content\":\"!!\"}}\n").is_err());
+        assert!(parse_ndjson(b"not json\n").is_err());
+        assert!(parse_ndjson(b"{\"key\":\"header\",\"value\":{\"summary\":\"s\"}}\n{\"key\":\"bogus\",\"value\":{}}\n").is_err());
+    }
+}

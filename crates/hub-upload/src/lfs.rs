@@ -1,0 +1,499 @@
+//! LFS uploads: the git-lfs batch API, then `basic` (one PUT) or the Hub's `multipart`
+//! transfer (numbered part URLs uploaded concurrently, then a completion POST), then verify.
+//!
+//! Upload PUTs and the completion POST go to pre-signed URLs and carry **no** Hub token (a
+//! plain request on the shared connection pool); the batch and verify calls carry it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{StreamExt as _, TryStreamExt as _};
+use hub_core::client::check_response;
+use hub_core::{Error, HubClient, ProgressSink, Result};
+use reqwest::{Method, header};
+use serde::{Deserialize, Serialize};
+
+use crate::ops::Source;
+use crate::remote::{RepoCtx, json_retrying, retrying};
+use crate::stream::{FileProgress, source_stream};
+
+/// Objects per batch request.
+pub const LFS_BATCH: usize = 256;
+/// Files uploaded at the same time by default (Python's `num_threads`).
+pub const DEFAULT_LFS_CONCURRENCY: usize = 5;
+/// Parts of one multipart file uploaded at the same time.
+pub const PART_CONCURRENCY: usize = 8;
+
+const LFS_JSON: &str = "application/vnd.git-lfs+json";
+
+/// One LFS object to upload.
+#[derive(Debug, Clone)]
+pub(crate) struct LfsJob {
+    pub(crate) path_in_repo: String,
+    pub(crate) sha256: String,
+    pub(crate) size: u64,
+    pub(crate) source: Source,
+}
+
+#[derive(Serialize)]
+struct BatchObject<'a> {
+    oid: &'a str,
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct BatchRef<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct BatchRequest<'a> {
+    operation: &'static str,
+    transfers: [&'static str; 2],
+    objects: Vec<BatchObject<'a>>,
+    hash_algo: &'static str,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    git_ref: Option<BatchRef<'a>>,
+}
+
+/// An action of a batch answer (`upload` or `verify`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub(crate) struct Action {
+    pub(crate) href: String,
+    #[serde(default)]
+    pub(crate) header: Option<HashMap<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub(crate) struct Actions {
+    #[serde(default)]
+    pub(crate) upload: Option<Action>,
+    #[serde(default)]
+    pub(crate) verify: Option<Action>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub(crate) struct ObjectError {
+    pub(crate) code: i64,
+    pub(crate) message: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub(crate) struct BatchObjectAnswer {
+    pub(crate) oid: String,
+    pub(crate) size: u64,
+    #[serde(default)]
+    pub(crate) actions: Option<Actions>,
+    #[serde(default)]
+    pub(crate) error: Option<ObjectError>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct BatchAnswer {
+    pub(crate) objects: Vec<BatchObjectAnswer>,
+}
+
+/// How one object must be transferred, derived from its `upload` action.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Transfer {
+    /// A single PUT to `href`.
+    Basic { href: String },
+    /// PUT each part to its URL, then POST the ETags to `completion`.
+    Multipart {
+        completion: String,
+        chunk_size: u64,
+        parts: Vec<String>,
+    },
+}
+
+/// Reads the transfer of an upload action. Multipart is recognised by `header.chunk_size`; the
+/// part URLs are the numeric keys, and there must be exactly `ceil(size / chunk_size)` of them.
+pub(crate) fn transfer_for(action: &Action, size: u64, endpoint: &str) -> Result<Transfer> {
+    let href = rewrite_href(&action.href, endpoint);
+    let Some(header) = &action.header else {
+        return Ok(Transfer::Basic { href });
+    };
+    let Some(chunk) = header.get("chunk_size") else {
+        return Ok(Transfer::Basic { href });
+    };
+    let chunk_size = match chunk {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+    .filter(|c| *c > 0)
+    .ok_or_else(|| Error::decode(&href, format!("invalid LFS multipart chunk_size {chunk}")))?;
+    let mut numbered: Vec<(u64, String)> = header
+        .iter()
+        .filter(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|(k, v)| Some((k.parse::<u64>().ok()?, v.as_str()?.to_owned())))
+        .collect();
+    numbered.sort_by_key(|(n, _)| *n);
+    let expected = part_count(size, chunk_size);
+    let contiguous = numbered.iter().enumerate().all(|(i, (n, _))| *n == i as u64 + 1);
+    if numbered.len() as u64 != expected || !contiguous {
+        return Err(Error::decode(
+            &href,
+            format!(
+                "LFS multipart answer has {} part URLs, expected {expected} (size {size}, chunk {chunk_size})",
+                numbered.len()
+            ),
+        ));
+    }
+    Ok(Transfer::Multipart {
+        completion: href,
+        chunk_size,
+        parts: numbered
+            .into_iter()
+            .map(|(_, u)| rewrite_href(&u, endpoint))
+            .collect(),
+    })
+}
+
+/// `ceil(size / chunk_size)`.
+pub(crate) fn part_count(size: u64, chunk_size: u64) -> u64 {
+    size.div_ceil(chunk_size)
+}
+
+/// Byte range `[start, end)` of part `n` (1-based).
+pub(crate) fn part_range(n: u64, chunk_size: u64, size: u64) -> (u64, u64) {
+    let start = (n - 1) * chunk_size;
+    (start, (start + chunk_size).min(size))
+}
+
+/// Hrefs on the canonical Hub host are rewritten to a custom endpoint, as Python does.
+pub(crate) fn rewrite_href(href: &str, endpoint: &str) -> String {
+    for canonical in ["https://huggingface.co", "https://hub-ci.huggingface.co"] {
+        if endpoint != canonical
+            && let Some(rest) = href.strip_prefix(canonical)
+        {
+            return format!("{endpoint}{rest}");
+        }
+    }
+    href.to_owned()
+}
+
+/// Uploads every job whose content the server does not have yet: batch requests of 256, then
+/// `concurrency` transfers at a time.
+pub(crate) async fn upload_lfs(
+    ctx: &RepoCtx,
+    revision: &str,
+    create_pr: bool,
+    jobs: Vec<LfsJob>,
+    concurrency: usize,
+    progress: Arc<dyn ProgressSink>,
+) -> Result<()> {
+    // Two paths with the same content are one object.
+    let mut unique: Vec<LfsJob> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if !unique.iter().any(|j| j.sha256 == job.sha256) {
+            unique.push(job);
+        }
+    }
+    let url = format!("{}.git/info/lfs/objects/batch", ctx.repo_url());
+    let mut work: Vec<(LfsJob, Actions)> = Vec::new();
+    for chunk in unique.chunks(LFS_BATCH) {
+        let body = BatchRequest {
+            operation: "upload",
+            transfers: ["basic", "multipart"],
+            objects: chunk
+                .iter()
+                .map(|j| BatchObject {
+                    oid: &j.sha256,
+                    size: j.size,
+                })
+                .collect(),
+            hash_algo: "sha256",
+            git_ref: (!create_pr).then_some(BatchRef { name: revision }),
+        };
+        let answer: BatchAnswer = json_retrying(&ctx.client, "LFS batch", || {
+            Ok(ctx
+                .client
+                .authed_request(Method::POST, &url)?
+                .header(header::ACCEPT, LFS_JSON)
+                .header(header::CONTENT_TYPE, LFS_JSON)
+                .body(serde_json::to_vec(&body).map_err(|e| Error::validation(e.to_string()))?))
+        })
+        .await?;
+        let errors: Vec<String> = answer
+            .objects
+            .iter()
+            .filter_map(|o| {
+                o.error
+                    .as_ref()
+                    .map(|e| format!("{}: {} ({})", o.oid, e.message, e.code))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::validation(format!(
+                "LFS batch endpoint returned errors:\n{}",
+                errors.join("\n")
+            )));
+        }
+        for obj in answer.objects {
+            let Some(actions) = obj.actions.filter(|a| a.upload.is_some()) else {
+                continue; // the server already has this content
+            };
+            if let Some(job) = chunk.iter().find(|j| j.sha256 == obj.oid) {
+                work.push((job.clone(), actions));
+            }
+        }
+    }
+    futures::stream::iter(work.into_iter().map(|(job, actions)| {
+        let progress = progress.clone();
+        async move { upload_one(&ctx.client, &job, &actions, progress).await }
+    }))
+    .buffer_unordered(concurrency.max(1))
+    .try_collect::<Vec<()>>()
+    .await?;
+    Ok(())
+}
+
+async fn upload_one(
+    client: &HubClient,
+    job: &LfsJob,
+    actions: &Actions,
+    progress: Arc<dyn ProgressSink>,
+) -> Result<()> {
+    let fp = FileProgress::new(progress, &job.path_in_repo);
+    fp.started(job.size);
+    let r = transfer_and_verify(client, job, actions, &fp).await;
+    match &r {
+        Ok(()) => fp.finished(),
+        Err(e) => fp.failed(&e.to_string()),
+    }
+    r
+}
+
+async fn transfer_and_verify(
+    client: &HubClient,
+    job: &LfsJob,
+    actions: &Actions,
+    fp: &FileProgress,
+) -> Result<()> {
+    let Some(upload) = &actions.upload else {
+        return Ok(());
+    };
+    let transfer = transfer_for(upload, job.size, client.endpoint())?;
+    let transferred = match transfer {
+        Transfer::Basic { href } => put_range(client, &href, &job.source, 0, job.size, fp)
+            .await
+            .map(|_| ()),
+        Transfer::Multipart {
+            completion,
+            chunk_size,
+            parts,
+        } => upload_multipart(client, job, &completion, chunk_size, parts, fp).await,
+    };
+    match (&actions.verify, transferred) {
+        (None, r) => r,
+        (Some(verify), r) => {
+            let verified = verify_object(client, verify, job).await;
+            match (r, verified) {
+                (Ok(()), v) => v,
+                // An answer lost after the server stored the object (a cut connection on a
+                // completion) is harmless when verify confirms the object; otherwise the
+                // transfer's own error is the one worth showing.
+                (Err(e), Ok(())) => {
+                    tracing::debug!(path = %job.path_in_repo, "transfer reported {e} but verify succeeded");
+                    Ok(())
+                }
+                (Err(e), Err(_)) => Err(e),
+            }
+        }
+    }
+}
+
+/// PUTs `[start, end)` of the source to a pre-signed URL (no Hub token), retrying; returns the
+/// response ETag (quotes kept, as the completion expects them verbatim).
+async fn put_range(
+    client: &HubClient,
+    href: &str,
+    source: &Source,
+    start: u64,
+    end: u64,
+    fp: &FileProgress,
+) -> Result<Option<String>> {
+    let part = fp.part();
+    retrying(client, "LFS upload", || async {
+        client.ensure_online(href)?;
+        let body = part.wrap(source_stream(source, start, end - start, false));
+        let rb = client
+            .http()
+            .put(href)
+            .header(header::CONTENT_LENGTH, end - start)
+            .body(reqwest::Body::wrap_stream(body));
+        let resp = rb.send().await.map_err(|e| Error::transport(href, e))?;
+        let resp = check_response(resp).await?;
+        let etag = resp
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // Drain the (small) body so the connection goes back to the pool.
+        let _ = resp.bytes().await;
+        Ok(etag)
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct CompletionPart {
+    #[serde(rename = "partNumber")]
+    part_number: u64,
+    etag: String,
+}
+
+#[derive(Serialize)]
+struct Completion<'a> {
+    oid: &'a str,
+    parts: Vec<CompletionPart>,
+}
+
+async fn upload_multipart(
+    client: &HubClient,
+    job: &LfsJob,
+    completion: &str,
+    chunk_size: u64,
+    parts: Vec<String>,
+    fp: &FileProgress,
+) -> Result<()> {
+    let mut etags: Vec<CompletionPart> = futures::stream::iter(parts.into_iter().enumerate().map(
+        |(i, url)| async move {
+            let n = i as u64 + 1;
+            let (start, end) = part_range(n, chunk_size, job.size);
+            let etag = put_range(client, &url, &job.source, start, end, fp).await?;
+            let etag = etag.filter(|e| !e.is_empty()).ok_or_else(|| Error::FileMetadata {
+                url: hub_core::error::redact_url(&url),
+                message: format!("no ETag in the answer to part {n}"),
+            })?;
+            Ok::<_, Error>(CompletionPart {
+                part_number: n,
+                etag,
+            })
+        },
+    ))
+    .buffer_unordered(PART_CONCURRENCY)
+    .try_collect()
+    .await?;
+    etags.sort_by_key(|p| p.part_number);
+    let body = serde_json::to_vec(&Completion {
+        oid: &job.sha256,
+        parts: etags,
+    })
+    .map_err(|e| Error::validation(e.to_string()))?;
+    retrying(client, "LFS multipart completion", || async {
+        client.ensure_online(completion)?;
+        let resp = client
+            .http()
+            .post(completion)
+            .header(header::ACCEPT, LFS_JSON)
+            .header(header::CONTENT_TYPE, LFS_JSON)
+            .body(body.clone())
+            .send()
+            .await
+            .map_err(|e| Error::transport(completion, e))?;
+        let resp = check_response(resp).await?;
+        let _ = resp.bytes().await;
+        Ok(())
+    })
+    .await
+}
+
+async fn verify_object(client: &HubClient, verify: &Action, job: &LfsJob) -> Result<()> {
+    let href = rewrite_href(&verify.href, client.endpoint());
+    let body = serde_json::json!({"oid": job.sha256, "size": job.size});
+    retrying(client, "LFS verify", || async {
+        let rb = client
+            .authed_request(Method::POST, &href)?
+            .header(header::ACCEPT, LFS_JSON)
+            .json(&body)
+            .timeout(Duration::from_secs(300));
+        let resp = client.send_once(rb).await?;
+        let _ = resp.bytes().await;
+        Ok(())
+    })
+    .await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn action(header: serde_json::Value) -> Action {
+        serde_json::from_value(serde_json::json!({"href": "http://h/complete", "header": header}))
+            .unwrap()
+    }
+
+    #[test]
+    fn part_math() {
+        assert_eq!(part_count(0, 10), 0);
+        assert_eq!(part_count(1, 10), 1);
+        assert_eq!(part_count(10, 10), 1);
+        assert_eq!(part_count(11, 10), 2);
+        assert_eq!(part_range(1, 10, 25), (0, 10));
+        assert_eq!(part_range(3, 10, 25), (20, 25));
+        // Ranges tile the file exactly.
+        let (size, chunk) = (1_000_003u64, 4096u64);
+        let total: u64 = (1..=part_count(size, chunk))
+            .map(|n| {
+                let (a, b) = part_range(n, chunk, size);
+                b - a
+            })
+            .sum();
+        assert_eq!(total, size);
+    }
+
+    #[test]
+    fn basic_vs_multipart() {
+        let basic = action(serde_json::json!({"x-amz": "1"}));
+        assert_eq!(
+            transfer_for(&basic, 5, "http://h").unwrap(),
+            Transfer::Basic { href: "http://h/complete".into() }
+        );
+        let mp = action(serde_json::json!({"chunk_size": "10", "2": "http://h/p2", "1": "http://h/p1", "x": "y"}));
+        assert_eq!(
+            transfer_for(&mp, 15, "http://h").unwrap(),
+            Transfer::Multipart {
+                completion: "http://h/complete".into(),
+                chunk_size: 10,
+                parts: vec!["http://h/p1".into(), "http://h/p2".into()],
+            }
+        );
+        let mp_int = action(serde_json::json!({"chunk_size": 10, "1": "http://h/p1"}));
+        assert!(matches!(transfer_for(&mp_int, 10, "http://h").unwrap(), Transfer::Multipart { .. }));
+        // Wrong number of part URLs is refused.
+        assert!(transfer_for(&mp_int, 11, "http://h").is_err());
+        let bad = action(serde_json::json!({"chunk_size": "zero", "1": "u"}));
+        assert!(transfer_for(&bad, 1, "http://h").is_err());
+    }
+
+    #[test]
+    fn hrefs_are_rewritten_for_custom_endpoints() {
+        assert_eq!(
+            rewrite_href("https://huggingface.co/x/lfs", "http://127.0.0.1:1"),
+            "http://127.0.0.1:1/x/lfs"
+        );
+        assert_eq!(
+            rewrite_href("https://huggingface.co/x", "https://huggingface.co"),
+            "https://huggingface.co/x"
+        );
+        assert_eq!(rewrite_href("https://s3.aws/x", "http://h"), "https://s3.aws/x");
+    }
+
+    #[test]
+    fn batch_answer_parsing() {
+        let a: BatchAnswer = serde_json::from_str(
+            r#"{"transfer":"basic","objects":[{"oid":"a","size":1},
+                {"oid":"b","size":2,"actions":{"upload":{"href":"http://u"},"verify":{"href":"http://v","header":{}}}},
+                {"oid":"c","size":3,"error":{"code":404,"message":"nope"}}]}"#,
+        )
+        .unwrap();
+        assert!(a.objects[0].actions.is_none());
+        assert_eq!(a.objects[1].actions.as_ref().unwrap().upload.as_ref().unwrap().href, "http://u");
+        assert_eq!(a.objects[2].error.as_ref().unwrap().code, 404);
+        assert!(serde_json::from_str::<BatchAnswer>(r#"{"objects":[{"oid":"a"}]}"#).is_err());
+    }
+}

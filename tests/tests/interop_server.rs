@@ -1,0 +1,801 @@
+//! Interop: the pinned Python clients (huggingface_hub 0.26.5 and 2.4.0) against hub-server.
+//!
+//! The Python client is the referee of the wire protocol: every scenario group below runs one
+//! Python process per client version (scripts in `tests/python/`), which asserts as it goes and
+//! prints one JSON line of facts; the Rust side then checks those facts again against what it
+//! knows independently — the bytes it wrote as inputs, their sha256 and git blob ids, and the
+//! server's raw HTTP answers.
+//!
+//! Needs the venvs from `cargo xtask venv` (`cargo xtask test` creates them).
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hub_tests::python::Version;
+use hub_tests::{
+    ALICE, ORG, TestServer, git_blob_sha1, random_bytes, sha256_hex, unique_name, write_file,
+};
+use serde_json::Value;
+
+fn script(name: &str) -> String {
+    let path = hub_tests::repo_root()
+        .join("tests")
+        .join("python")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// Asserts that `out[key]` records a raised Python exception of class `class` (or a subclass
+/// name ending like it, e.g. 2.x's `RemoteEntryNotFoundError` for `EntryNotFoundError`).
+#[track_caller]
+fn assert_raised(out: &Value, key: &str, class: &str) {
+    let ty = out[key]["type"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key}: no error recorded in {}", out[key]));
+    assert!(
+        ty.ends_with(class),
+        "{key}: expected {class}, got {ty} ({})",
+        out[key]
+    );
+}
+
+/// Asserts that `out[key]` records an HTTP error with the given status.
+#[track_caller]
+fn assert_status(out: &Value, key: &str, status: u64) {
+    assert_eq!(
+        out[key]["status"].as_u64(),
+        Some(status),
+        "{key}: {}",
+        out[key]
+    );
+}
+
+/// Asserts that `out[key]` records an HTTP client error (4xx).
+#[track_caller]
+fn assert_4xx(out: &Value, key: &str) {
+    let s = out[key]["status"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key}: no status in {}", out[key]));
+    assert!((400..500).contains(&s), "{key}: expected 4xx, got {s}");
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("expected a JSON array, got {v}"))
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .unwrap_or_else(|| panic!("expected strings in {v}"))
+                .to_string()
+        })
+        .collect()
+}
+
+fn read(path: &Value) -> Vec<u8> {
+    let p = path
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a path, got {path}"));
+    std::fs::read(p).unwrap_or_else(|e| panic!("reading downloaded file {p}: {e}"))
+}
+
+struct Work {
+    dir: tempfile::TempDir,
+    prefix: String,
+}
+
+impl Work {
+    fn new(group: &str) -> Work {
+        Work {
+            dir: tempfile::tempdir().unwrap(),
+            prefix: unique_name(group),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn input(&self, name: &str) -> PathBuf {
+        self.dir.path().join("input").join(name)
+    }
+
+    fn run(
+        &self,
+        server: &TestServer,
+        v: Version,
+        script_name: &str,
+        extra: &[(&str, &str)],
+    ) -> Value {
+        let work = self.path().to_str().unwrap().to_string();
+        let mut envs: Vec<(&str, &str)> = vec![
+            ("HUBTEST_NS", ALICE),
+            ("HUBTEST_ORG", ORG),
+            ("HUBTEST_PREFIX", &self.prefix),
+            ("HUBTEST_WORK", &work),
+            ("HUBTEST_BOB_TOKEN", &server.tokens().bob),
+            ("HUBTEST_READ_TOKEN", &server.tokens().read),
+        ];
+        envs.extend_from_slice(extra);
+        let out = server.python_json_with(v, &script(script_name), &envs);
+        assert_eq!(
+            out["huggingface_hub"],
+            v.hub_version(),
+            "ran the wrong venv"
+        );
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repository CRUD, visibility, listing + pagination, typed errors, move, delete.
+// ---------------------------------------------------------------------------------------------
+
+fn repos(v: Version) {
+    // A tiny page size makes list_models follow several `Link: rel="next"` pages.
+    let server = TestServer::builder().page_size(2).start();
+    let work = Work::new("repos");
+    let out = work.run(&server, v, "repos.py", &[]);
+    let p = &work.prefix;
+    let url = server.url();
+
+    assert_eq!(
+        out["whoami"],
+        serde_json::json!({"name": ALICE, "orgs": [ORG]})
+    );
+    assert_eq!(out["whoami_read_role"], "read");
+    assert!(
+        out["whoami_invalid_token"].is_string(),
+        "whoami with an unknown token fails"
+    );
+    assert_eq!(out["repo_exists"], serde_json::json!([true, false]));
+    assert_eq!(out["revision_exists"], serde_json::json!([true, false]));
+    assert_eq!(out["file_exists"], serde_json::json!([true, false]));
+    assert_eq!(out["model_url"], format!("{url}/{ALICE}/{p}-model"));
+    assert_eq!(out["model_repo_id"], format!("{ALICE}/{p}-model"));
+    assert_status(&out, "duplicate_create", 409);
+    assert!(strings(&out["fresh_files"]).contains(&".gitattributes".to_string()));
+    assert_eq!(
+        out["fresh_commits"], 1,
+        "a new repo starts with one initial commit"
+    );
+    assert_eq!(out["model_private"], false);
+    assert_eq!(out["dataset_id"], format!("{ALICE}/{p}-dataset"));
+    assert_eq!(out["space_id"], format!("{ALICE}/{p}-space"));
+    assert_eq!(out["space_sdk"], "static");
+    assert_4xx(&out, "bob_create_in_org");
+    assert_raised(&out, "bob_private_info", "RepositoryNotFoundError");
+    assert_raised(&out, "anon_private_info", "RepositoryNotFoundError");
+    assert_raised(&out, "bob_private_download", "RepositoryNotFoundError");
+    assert_4xx(&out, "read_token_create");
+
+    let alice = strings(&out["alice_lists"]);
+    let bob = strings(&out["bob_lists"]);
+    let private = format!("{ALICE}/{p}-private");
+    for i in 0..5 {
+        let id = format!("{ALICE}/{p}-page{i}");
+        assert!(
+            alice.contains(&id) && bob.contains(&id),
+            "{id} missing from listings"
+        );
+    }
+    assert!(
+        alice.contains(&private),
+        "the owner lists her private repo: {alice:?}"
+    );
+    assert!(
+        !bob.contains(&private),
+        "bob must not list alice's private repo: {bob:?}"
+    );
+    assert!(
+        !alice.iter().any(|id| id.ends_with("-dataset")),
+        "datasets are not models: {alice:?}"
+    );
+    assert_eq!(out["limited"], 3, "limit truncates the paginated stream");
+    assert_eq!(
+        out["datasets_listed"],
+        serde_json::json!([format!("{ALICE}/{p}-dataset")])
+    );
+    assert_eq!(
+        out["spaces_listed"],
+        serde_json::json!([format!("{ALICE}/{p}-space")])
+    );
+
+    assert_raised(&out, "missing_repo", "RepositoryNotFoundError");
+    assert_raised(&out, "missing_revision", "RevisionNotFoundError");
+    assert_raised(&out, "missing_dataset_as_model", "RepositoryNotFoundError");
+
+    assert!(strings(&out["moved_files"]).contains(&"moved.txt".to_string()));
+    assert_eq!(
+        out["download_via_old_name"], "before the move\n",
+        "old repo id redirects"
+    );
+    assert_4xx(&out, "move_onto_existing");
+    assert_raised(&out, "deleted_info", "RepositoryNotFoundError");
+    assert_raised(&out, "delete_missing", "RepositoryNotFoundError");
+    assert_raised(&out, "deleted_dataset", "RepositoryNotFoundError");
+    assert_eq!(
+        out["recreated_commits"], 1,
+        "a re-created repo starts fresh"
+    );
+
+    // The listing really was paginated: the first page is short and links to the next one.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (status, link, page) = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .get(format!("{url}/api/models?author={ALICE}"))
+            .bearer_auth(&server.tokens().write)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let link = r
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_string());
+        let page: Value = r.json().await.unwrap();
+        (status, link, page)
+    });
+    assert_eq!(status, 200);
+    assert_eq!(
+        page.as_array().map(Vec::len),
+        Some(2),
+        "page size 2: {page}"
+    );
+    let link = link.expect("a Link header on a partial page");
+    assert!(
+        link.contains("rel=\"next\"") && link.contains(&format!("<{url}/")),
+        "absolute next link: {link}"
+    );
+}
+
+#[test]
+fn interop_repos_v026() {
+    repos(Version::V026);
+}
+
+#[test]
+fn interop_repos_v24() {
+    repos(Version::V24);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads, commit operations, PRs, branches, tags, listings.
+// ---------------------------------------------------------------------------------------------
+
+struct UploadInputs {
+    readme: Vec<u8>,
+    config: Vec<u8>,
+    weights: Vec<u8>,
+    big: Vec<u8>,
+}
+
+fn upload_inputs(work: &Work) -> UploadInputs {
+    let readme = b"---\nlicense: mit\ntags:\n- test\n---\n# Interop test\n".to_vec();
+    let config = br#"{"hidden_size": 8}"#.to_vec();
+    let weights = random_bytes(4096, 1);
+    // > 10 MB: LFS by size even though `*.dat` is not an LFS pattern.
+    let big = random_bytes(11 * 1024 * 1024, 2);
+    write_file(&work.input("README.md"), &readme);
+    write_file(&work.input("config.json"), &config);
+    write_file(&work.input("weights.bin"), &weights);
+    write_file(&work.input("big.dat"), &big);
+    let folder = work.path().join("folder");
+    write_file(&folder.join("a.txt"), b"a\n");
+    write_file(&folder.join("sub/b.txt"), b"b\n");
+    write_file(&folder.join("sub/c.bin"), &random_bytes(1000, 3));
+    write_file(
+        &folder.join("logs/x.log"),
+        b"not allowed by allow_patterns\n",
+    );
+    write_file(&folder.join("skip/y.txt"), b"ignored by ignore_patterns\n");
+    write_file(&work.path().join("folder2/new.txt"), b"new\n");
+    UploadInputs {
+        readme,
+        config,
+        weights,
+        big,
+    }
+}
+
+fn upload(v: Version) {
+    // Page size 3: tree and commit listings below span several pages.
+    let server = TestServer::builder().page_size(3).start();
+    let work = Work::new("upload");
+    let inputs = upload_inputs(&work);
+    let out = work.run(&server, v, "upload.py", &[]);
+
+    let commits = &out["upload_commits"];
+    let sib = &out["siblings"];
+    assert_eq!(sib["README.md"]["blob_id"], git_blob_sha1(&inputs.readme));
+    assert_eq!(sib["README.md"]["lfs_sha256"], Value::Null);
+    assert_eq!(sib["config.json"]["blob_id"], git_blob_sha1(&inputs.config));
+    assert_eq!(sib["config.json"]["size"], inputs.config.len());
+    assert_eq!(
+        sib["weights.bin"]["lfs_sha256"],
+        sha256_hex(&inputs.weights),
+        "*.bin is LFS"
+    );
+    assert_eq!(sib["weights.bin"]["size"], inputs.weights.len());
+    assert_eq!(sib["weights.bin"]["lfs_size"], inputs.weights.len());
+    assert_eq!(
+        sib["big.dat"]["lfs_sha256"],
+        sha256_hex(&inputs.big),
+        "> 10 MB is LFS"
+    );
+    assert_eq!(sib["big.dat"]["size"], inputs.big.len());
+    assert!(sib[".gitattributes"].is_object());
+    assert_eq!(
+        out["noop_reupload_oid"], commits["big.dat"],
+        "identical re-upload makes no commit"
+    );
+    assert_eq!(out["head_after_uploads"], commits["big.dat"]);
+
+    assert_eq!(
+        strings(&out["after_folder"]),
+        ["data/a.txt", "data/sub/b.txt", "data/sub/c.bin"]
+    );
+    assert_eq!(
+        strings(&out["after_delete_patterns"]),
+        ["data/new.txt", "data/sub/c.bin"]
+    );
+    let mixed = strings(&out["after_mixed"]);
+    for f in [
+        "ops/added.txt",
+        "ops/weights-copy.bin",
+        "ops/config-copy.json",
+        "data/new.txt",
+        "weights.bin",
+    ] {
+        assert!(
+            mixed.contains(&f.to_string()),
+            "{f} missing after mixed commit: {mixed:?}"
+        );
+    }
+    assert!(!mixed.contains(&"data/sub/c.bin".to_string()));
+    let final_files = strings(&out["after_delete_folder"]);
+    assert!(
+        !final_files.iter().any(|f| f.starts_with("data/")),
+        "folder deleted: {final_files:?}"
+    );
+    let fin = &out["siblings_final"];
+    assert_eq!(
+        fin["ops/weights-copy.bin"]["lfs_sha256"],
+        sha256_hex(&inputs.weights),
+        "LFS copy"
+    );
+    assert_eq!(
+        fin["ops/config-copy.json"]["blob_id"],
+        git_blob_sha1(&inputs.config),
+        "regular copy"
+    );
+    assert_eq!(
+        fin["ops/added.txt"]["blob_id"],
+        git_blob_sha1(b"added by create_commit\n")
+    );
+
+    assert_raised(&out, "delete_missing", "EntryNotFoundError");
+    assert_status(&out, "stale_parent", 412);
+
+    assert!(
+        out["pr_url"].as_str().unwrap().ends_with("/discussions/1"),
+        "{}",
+        out["pr_url"]
+    );
+    assert_eq!(out["pr_revision"], "refs/pr/1");
+    assert_eq!(out["pr_num"], 1);
+    let pr_files = strings(&out["pr_files"]);
+    assert!(
+        pr_files.contains(&"pr.txt".into()) && pr_files.contains(&"pr2.txt".into()),
+        "{pr_files:?}"
+    );
+    assert!(!strings(&out["main_files_after_pr"]).contains(&"pr.txt".into()));
+    assert_eq!(
+        out["pr_commit_titles"][0],
+        "Upload pr2.txt with huggingface_hub"
+    );
+
+    assert_status(&out, "branch_exists", 409);
+    assert_raised(&out, "branch_bad_start", "RevisionNotFoundError");
+    assert_status(&out, "tag_exists", 409);
+    assert_eq!(
+        out["dev_sha"], commits["config.json"],
+        "branch starts at the given revision"
+    );
+    assert_eq!(
+        out["tag_sha"], commits["weights.bin"],
+        "tag points at the given revision"
+    );
+    assert_eq!(out["slash_branch_files"], out["after_delete_folder"]);
+    let refs = &out["refs"];
+    let branch_names: Vec<&str> = refs["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b[0].as_str().unwrap())
+        .collect();
+    assert_eq!(branch_names, ["dev", "feature/slash", "main"]);
+    assert_eq!(
+        refs["branches"][0],
+        serde_json::json!(["dev", "refs/heads/dev", commits["config.json"]])
+    );
+    assert_eq!(
+        refs["tags"],
+        serde_json::json!([["v1.0", "refs/tags/v1.0", commits["weights.bin"]]])
+    );
+    assert_eq!(refs["converts"], serde_json::json!([]));
+    assert_eq!(refs["pull_requests"].as_array().map(Vec::len), Some(1));
+    assert_eq!(refs["pull_requests"][0][1], "refs/pr/1");
+    assert_raised(&out, "delete_missing_branch", "RevisionNotFoundError");
+    assert_raised(&out, "delete_missing_tag", "RevisionNotFoundError");
+    assert_eq!(
+        out["refs_after_delete"],
+        serde_json::json!({"branches": ["feature/slash", "main"], "tags": []})
+    );
+
+    let tree: Vec<(String, String)> = out["tree_recursive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e[0].as_str().unwrap().to_string(),
+                e[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        tree.contains(&("RepoFolder".into(), "ops".into())),
+        "recursive tree lists folders: {tree:?}"
+    );
+    assert!(tree.contains(&("RepoFile".into(), "ops/added.txt".into())));
+    assert!(tree.contains(&("RepoFile".into(), ".gitattributes".into())));
+    assert_eq!(
+        strings(&out["tree_ops"]),
+        [
+            "ops/added.txt",
+            "ops/config-copy.json",
+            "ops/weights-copy.bin"
+        ]
+    );
+    assert_raised(&out, "tree_missing", "EntryNotFoundError");
+    assert_eq!(
+        out["tree_big"]["size"],
+        inputs.big.len(),
+        "tree size of an LFS file is the real size"
+    );
+    assert_eq!(out["tree_big"]["lfs_sha256"], sha256_hex(&inputs.big));
+    assert_eq!(out["tree_expand_last_commit"], "Upload README.md");
+    let pi = out["paths_info"].as_array().unwrap();
+    assert_eq!(pi.len(), 3, "missing paths are omitted: {pi:?}");
+    assert_eq!(
+        pi[0],
+        serde_json::json!(["RepoFile", "README.md", inputs.readme.len(), null])
+    );
+    assert_eq!(
+        pi[1],
+        serde_json::json!([
+            "RepoFile",
+            "weights.bin",
+            inputs.weights.len(),
+            sha256_hex(&inputs.weights)
+        ])
+    );
+    assert_eq!(
+        (&pi[2][0], &pi[2][1]),
+        (&serde_json::json!("RepoFolder"), &serde_json::json!("ops"))
+    );
+    let titles = strings(&out["commit_titles"]);
+    assert_eq!(
+        titles.first().map(String::as_str),
+        Some("Delete data folder"),
+        "newest first: {titles:?}"
+    );
+    assert_eq!(
+        titles.len(),
+        9,
+        "initial + 4 uploads + 2 folders + 2 commits: {titles:?}"
+    );
+    assert_eq!(out["commit_ids_unique"], true);
+}
+
+#[test]
+fn interop_upload_v026() {
+    upload(Version::V026);
+}
+
+#[test]
+fn interop_upload_v24() {
+    upload(Version::V24);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Downloads for every revision form; LFS served from another host name (CDN-like redirect).
+// ---------------------------------------------------------------------------------------------
+
+fn download(v: Version) {
+    let server = TestServer::builder().blob_host_alias("localhost").start();
+    let work = Work::new("download");
+    let mut content: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    content.insert("text_v1.txt", b"version one\n".to_vec());
+    content.insert("text_v2.txt", b"version two\n".to_vec());
+    content.insert("weights_v1.bin", random_bytes(300_000, 11));
+    content.insert("weights_v2.bin", random_bytes(200_000, 12));
+    content.insert("nested.bin", random_bytes(5000, 13));
+    content.insert("dev.txt", b"dev branch only\n".to_vec());
+    content.insert("pr.bin", random_bytes(1234, 14));
+    for (name, data) in &content {
+        write_file(&work.input(name), data);
+    }
+    let out = work.run(&server, v, "download.py", &[]);
+
+    let expected = |label: &str| -> BTreeMap<&'static str, &'static str> {
+        let (text, weights) = match label {
+            "main" | "pr" => ("text_v2.txt", "weights_v2.bin"),
+            _ => ("text_v1.txt", "weights_v1.bin"),
+        };
+        let mut m = BTreeMap::from([
+            ("text.txt", text),
+            ("weights.bin", weights),
+            ("sub/nested.bin", "nested.bin"),
+        ]);
+        match label {
+            "dev" => {
+                m.insert("dev.txt", "dev.txt");
+            }
+            "pr" => {
+                m.insert("pr.bin", "pr.bin");
+            }
+            _ => {}
+        }
+        m
+    };
+    let c1 = &out["commits"]["c1"];
+    let c2 = &out["commits"]["c2"];
+    for label in ["main", "dev", "tag", "sha", "pr"] {
+        let r = &out["revisions"][label];
+        let want = expected(label);
+        let single = r["single"].as_object().unwrap();
+        assert_eq!(single.len(), want.len(), "{label}: {single:?}");
+        for (path, input) in &want {
+            assert!(
+                read(&single[*path]) == content[input],
+                "{label}: hf_hub_download({path}) has wrong bytes"
+            );
+        }
+        let snap = r["snapshot"].as_object().unwrap();
+        let mut snap_files: Vec<&str> = snap.keys().map(String::as_str).collect();
+        snap_files.retain(|f| *f != ".gitattributes");
+        assert_eq!(
+            snap_files,
+            want.keys().copied().collect::<Vec<_>>(),
+            "{label}: snapshot file set"
+        );
+        for (path, input) in &want {
+            assert!(
+                read(&snap[*path]) == content[input],
+                "{label}: snapshot {path} has wrong bytes"
+            );
+        }
+        assert_eq!(
+            r["snapshot_commit"], r["info_sha"],
+            "{label}: snapshot folder is the resolved commit"
+        );
+    }
+    assert_eq!(out["revisions"]["main"]["info_sha"], *c2);
+    assert_eq!(out["revisions"]["tag"]["info_sha"], *c1);
+    assert_eq!(out["revisions"]["sha"]["info_sha"], *c1);
+    assert_ne!(
+        out["revisions"]["dev"]["info_sha"], *c1,
+        "dev has its own commit"
+    );
+    assert_ne!(
+        out["revisions"]["pr"]["info_sha"], *c2,
+        "the PR has its own commit"
+    );
+
+    assert_eq!(
+        strings(&out["local_dir_files"]),
+        [
+            ".gitattributes",
+            "sub/nested.bin",
+            "text.txt",
+            "weights.bin"
+        ]
+    );
+    let local = PathBuf::from(out["local_dir_path"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read(local.join("weights.bin")).unwrap(),
+        content["weights_v2.bin"]
+    );
+    assert!(
+        !local
+            .join("weights.bin")
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(read(&out["anon_download"]), content["text_v2.txt"]);
+
+    assert_raised(&out, "missing_entry", "EntryNotFoundError");
+    assert_raised(&out, "missing_revision", "RevisionNotFoundError");
+    assert_raised(&out, "missing_repo", "RepositoryNotFoundError");
+    assert_raised(&out, "missing_snapshot_revision", "RevisionNotFoundError");
+
+    assert_eq!(strings(&out["pattern_files"]), ["weights.bin"]);
+    assert_eq!(read(&out["odd_download"]), content["text_v1.txt"]);
+    assert_eq!(strings(&out["odd_tree"]), ["odd dir/my file+x#?&=%.txt"]);
+    assert_eq!(
+        strings(&out["odd_paths_info"]),
+        ["odd dir/my file+x#?&=%.txt"]
+    );
+    for kind in ["dataset", "space"] {
+        assert!(
+            read(&out[format!("{kind}_download")]) == content["weights_v1.bin"],
+            "{kind} download"
+        );
+        assert_eq!(
+            strings(&out[format!("{kind}_snapshot_files")]),
+            [".gitattributes", "data.bin"],
+            "{kind} snapshot"
+        );
+    }
+    if v == Version::V026 {
+        assert!(
+            read(&out["resumed_download"]) == content["weights_v2.bin"],
+            "resumed download is complete and correct"
+        );
+    }
+
+    // The LFS resolve redirects to the blob host alias (another host name for the same server),
+    // which is what makes clients drop Authorization as they do for the real CDN.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (status, location) = rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = client
+            .head(format!(
+                "{}/{}/resolve/main/weights.bin",
+                server.url(),
+                out["repo"].as_str().unwrap()
+            ))
+            .bearer_auth(&server.tokens().write)
+            .send()
+            .await
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string()),
+        )
+    });
+    assert_eq!(status, 302);
+    let location = location.expect("Location header");
+    assert!(
+        location.starts_with(&format!("http://localhost:{}/", server.addr().port())),
+        "LFS redirect goes to the blob host alias: {location}"
+    );
+}
+
+#[test]
+fn interop_download_v026() {
+    download(Version::V026);
+}
+
+#[test]
+fn interop_download_v24() {
+    download(Version::V24);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multipart LFS uploads (the server offers parts of 5 MiB for files >= 8 MiB).
+// ---------------------------------------------------------------------------------------------
+
+fn multipart(v: Version) {
+    let server = TestServer::builder().multipart(8 << 20, 5 << 20).start();
+    let work = Work::new("multipart");
+    // 3 parts, the last one short.
+    let large = random_bytes((12 << 20) + 123, 31);
+    write_file(&work.input("large.bin"), &large);
+    let out = work.run(&server, v, "roundtrip.py", &[]);
+    assert_eq!(out["size"], large.len());
+    assert!(
+        read(&out["downloaded"]) == large,
+        "multipart upload round trip differs"
+    );
+}
+
+#[test]
+fn interop_multipart_v026() {
+    multipart(Version::V026);
+}
+
+#[test]
+fn interop_multipart_v24() {
+    multipart(Version::V24);
+}
+
+// ---------------------------------------------------------------------------------------------
+// hf_transfer (0.26.5 only): > 50 MB so the parallel download path is taken, multipart so the
+// parallel part upload is taken; then 2.4.0 downloads the same file (a cross-version round trip
+// through the server).
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_hf_transfer_v026() {
+    let server = TestServer::builder().multipart(16 << 20, 16 << 20).start();
+    let work = Work::new("hft");
+    let large = random_bytes(52 * 1024 * 1024 + 4321, 21);
+    write_file(&work.input("large.bin"), &large);
+    let out = work.run(
+        &server,
+        Version::V026,
+        "roundtrip.py",
+        &[
+            ("HF_HUB_ENABLE_HF_TRANSFER", "1"),
+            ("HUBTEST_EXPECT_HF_TRANSFER", "1"),
+        ],
+    );
+    assert_eq!(out["size"], large.len());
+    assert!(
+        read(&out["downloaded"]) == large,
+        "hf_transfer download differs from the upload"
+    );
+
+    let cache = work.path().join("cache24");
+    let script = format!(
+        "import json; from huggingface_hub import hf_hub_download\n\
+         p = hf_hub_download({repo:?}, 'large.bin', cache_dir={cache:?})\n\
+         print(json.dumps({{'path': p}}))",
+        repo = out["repo"].as_str().unwrap(),
+        cache = cache.to_str().unwrap(),
+    );
+    let out24 = server.python_json(Version::V24, &script);
+    assert!(
+        read(&out24["path"]) == large,
+        "2.4.0 download of a 0.26.5 upload differs"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durability as the clients see it: kill -9 the server binary between an upload and a download.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_survives_kill_9() {
+    let mut server = TestServer::spawn_process();
+    let work = Work::new("kill9");
+    let data = random_bytes(3 << 20, 41);
+    write_file(&work.input("large.bin"), &data);
+    let up = work.run(&server, Version::V026, "roundtrip.py", &[]);
+    let repo = up["repo"].as_str().unwrap().to_string();
+
+    server.kill();
+    assert!(!server.is_listening(), "the server is gone after kill -9");
+    server.restart();
+
+    let cache = work.path().join("after-restart");
+    let script = format!(
+        "import json; from huggingface_hub import HfApi, hf_hub_download\n\
+         p = hf_hub_download({repo:?}, 'large.bin', cache_dir={cache:?})\n\
+         print(json.dumps({{'path': p, 'sha': HfApi().model_info({repo:?}).sha}}))",
+        cache = cache.to_str().unwrap(),
+    );
+    let out = server.python_json(Version::V24, &script);
+    assert_eq!(
+        out["sha"], up["commit"],
+        "the branch head survived the crash"
+    );
+    assert!(read(&out["path"]) == data, "LFS content survived the crash");
+}

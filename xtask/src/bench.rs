@@ -1,0 +1,413 @@
+//! `cargo xtask bench <download|upload|server|all>`: hub-rs against the Python client.
+//!
+//! Shared infrastructure for the benchmark modules (`bench_download.rs`, `bench_upload.rs` and
+//! the server benchmark here):
+//!
+//! * [`release_bins`] builds `hub-server` and `huggingface-cli` with `--release` once;
+//! * [`BenchServer`] is a release hub-server on 127.0.0.1 with a temp data dir and a user/token;
+//! * [`measure`] runs a command and reports wall time and peak RSS. The command is started through
+//!   a fresh `xtask __measure` process, whose `getrusage(RUSAGE_CHILDREN)` then covers exactly that
+//!   one command (the peak of a process tree is not otherwise observable after it exits);
+//! * [`Table`] prints rows of "ours vs theirs" with time and memory ratios.
+//!
+//! Benchmarks never assert on timings; they print numbers for humans and reports.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::hubserver::ServerProcess;
+use crate::util::{cargo, repo_root, run};
+
+/// Which benchmark to run.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Which {
+    /// Downloads: huggingface-cli (hub-cache) vs Python hf_hub_download / snapshot_download.
+    Download,
+    /// Uploads: huggingface-cli (hub-upload) vs Python upload_folder.
+    Upload,
+    /// The server itself: Python clients against hub-server, server peak memory.
+    Server,
+    /// Everything above.
+    All,
+}
+
+/// Options of `cargo xtask bench`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct BenchArgs {
+    /// Which benchmark to run.
+    #[arg(value_enum, default_value = "all")]
+    pub(crate) which: Which,
+    /// Repetitions per measurement (the best wall time is reported).
+    #[arg(long, default_value_t = 3)]
+    pub(crate) runs: usize,
+}
+
+/// Release binaries used by benchmarks.
+pub(crate) struct Bins {
+    /// `target/release/hub-server`.
+    pub(crate) server: PathBuf,
+    /// `target/release/huggingface-cli`.
+    #[allow(dead_code)] // read by bench_download.rs / bench_upload.rs
+    pub(crate) cli: PathBuf,
+}
+
+/// Builds the release binaries (once per invocation; cargo makes it a no-op when fresh).
+pub(crate) fn release_bins() -> Result<Bins> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "hub-server",
+        "-p",
+        "hub-cli",
+        "--bins",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let dir = target.join("release");
+    Ok(Bins {
+        server: dir.join("hub-server"),
+        cli: dir.join("huggingface-cli"),
+    })
+}
+
+/// A release hub-server for benchmarks (see [`ServerProcess`]).
+pub(crate) type BenchServer = ServerProcess;
+
+/// Starts a release hub-server with user `bench`.
+pub(crate) fn start_server(bins: &Bins) -> Result<BenchServer> {
+    ServerProcess::start(&bins.server, "bench")
+}
+
+/// The interpreter of a venv from `cargo xtask venv` (`hf026` or `hf24`), created if missing.
+pub(crate) fn python(venv: &str) -> Result<PathBuf> {
+    let py = crate::venv::python(venv);
+    if !py.is_file() {
+        crate::venv::ensure_all()?;
+    }
+    Ok(py)
+}
+
+/// A Python command for a benchmark: quiet, no telemetry, no Xet, talking to `server`.
+pub(crate) fn python_command(venv: &str, server: &BenchServer, home: &Path) -> Result<Command> {
+    let mut cmd = Command::new(python(venv)?);
+    server.client_env(&mut cmd);
+    cmd.env("HF_HOME", home)
+        .env("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        .env("HF_HUB_DISABLE_TELEMETRY", "1")
+        .env("HF_HUB_DISABLE_XET", "1");
+    Ok(cmd)
+}
+
+/// One measured run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Measurement {
+    /// Wall-clock time of the command.
+    pub(crate) wall: Duration,
+    /// Peak resident set size of the largest process of the command's tree, KiB.
+    pub(crate) max_rss_kib: u64,
+}
+
+/// Runs `cmd` (stdout/stderr captured, shown on failure) and measures it.
+pub(crate) fn measure(cmd: &Command) -> Result<Measurement> {
+    let exe = std::env::current_exe().context("locating the xtask binary")?;
+    let report = tempfile::NamedTempFile::new()?;
+    let mut m = Command::new(exe);
+    m.arg("__measure")
+        .arg(report.path())
+        .arg("--")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        m.current_dir(dir);
+    }
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => m.env(k, v),
+            None => m.env_remove(k),
+        };
+    }
+    let out = m.output().context("running xtask __measure")?;
+    if !out.status.success() {
+        bail!(
+            "benchmark command `{}` failed:\n{}{}",
+            crate::util::display(cmd),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = std::fs::read_to_string(report.path())?;
+    let v: serde_json::Value = serde_json::from_str(&text)?;
+    Ok(Measurement {
+        wall: Duration::from_micros(v["wall_us"].as_u64().unwrap_or(0)),
+        max_rss_kib: v["max_rss_kib"].as_u64().unwrap_or(0),
+    })
+}
+
+/// Runs `make()`'s command `runs` times (calling `prepare` before each, e.g. to empty a cache)
+/// and keeps the fastest wall time and the largest peak RSS.
+pub(crate) fn measure_best(
+    runs: usize,
+    mut prepare: impl FnMut() -> Result<()>,
+    mut make: impl FnMut() -> Result<Command>,
+) -> Result<Measurement> {
+    let mut best: Option<Measurement> = None;
+    for _ in 0..runs.max(1) {
+        prepare()?;
+        let m = measure(&make()?)?;
+        best = Some(match best {
+            None => m,
+            Some(b) => Measurement {
+                wall: b.wall.min(m.wall),
+                max_rss_kib: b.max_rss_kib.max(m.max_rss_kib),
+            },
+        });
+    }
+    best.context("no measurement")
+}
+
+/// `xtask __measure REPORT -- CMD...`: the intermediate process of [`measure`].
+pub(crate) fn measure_child(report: &Path, argv: &[String]) -> Result<()> {
+    let (program, args) = argv.split_first().context("__measure needs a command")?;
+    let start = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    let wall = start.elapsed();
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
+    // ru_maxrss is in KiB on Linux.
+    let max_rss_kib = u64::try_from(usage.max_rss()).unwrap_or(0);
+    let json = serde_json::json!({
+        "wall_us": u64::try_from(wall.as_micros()).unwrap_or(u64::MAX),
+        "max_rss_kib": max_rss_kib,
+        "code": status.code(),
+    });
+    std::fs::write(report, json.to_string())?;
+    if !status.success() {
+        bail!("`{program}` exited with {status}");
+    }
+    Ok(())
+}
+
+/// One comparison row: the same job done by hub-rs and by the reference.
+pub(crate) struct Row {
+    /// What was measured, e.g. "snapshot 1 GiB, 8 files".
+    pub(crate) label: String,
+    /// hub-rs.
+    pub(crate) ours: Measurement,
+    /// The reference (usually Python huggingface_hub 0.26.5).
+    pub(crate) theirs: Measurement,
+}
+
+/// A printed comparison table.
+pub(crate) struct Table {
+    title: String,
+    theirs_name: String,
+    rows: Vec<Row>,
+}
+
+impl Table {
+    /// A table comparing hub-rs with `theirs_name`.
+    pub(crate) fn new(title: &str, theirs_name: &str) -> Table {
+        Table {
+            title: title.into(),
+            theirs_name: theirs_name.into(),
+            rows: vec![],
+        }
+    }
+
+    /// Adds a row.
+    pub(crate) fn push(&mut self, row: Row) {
+        self.rows.push(row);
+    }
+
+    /// Renders the table (also used by tests of the formatting).
+    pub(crate) fn render(&self) -> String {
+        let mut s = format!("\n{}\n", self.title);
+        let label_w = self
+            .rows
+            .iter()
+            .map(|r| r.label.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        s.push_str(&format!(
+            "{:<label_w$}  {:>10}  {:>10}  {:>7}  {:>10}  {:>10}  {:>7}\n",
+            "case", "hub-rs", self.theirs_name, "speedup", "rss hub-rs", "rss ref", "mem x"
+        ));
+        for r in &self.rows {
+            let speedup = r.theirs.wall.as_secs_f64() / r.ours.wall.as_secs_f64().max(1e-9);
+            let mem = r.theirs.max_rss_kib as f64 / (r.ours.max_rss_kib.max(1)) as f64;
+            s.push_str(&format!(
+                "{:<label_w$}  {:>9.3}s  {:>9.3}s  {:>6.2}x  {:>8.1}MB  {:>8.1}MB  {:>6.2}x\n",
+                r.label,
+                r.ours.wall.as_secs_f64(),
+                r.theirs.wall.as_secs_f64(),
+                speedup,
+                r.ours.max_rss_kib as f64 / 1024.0,
+                r.theirs.max_rss_kib as f64 / 1024.0,
+                mem
+            ));
+        }
+        s
+    }
+
+    /// Prints the table to stdout.
+    pub(crate) fn print(&self) {
+        print!("{}", self.render());
+    }
+}
+
+/// Deterministic incompressible bytes (xorshift64*), so benchmark inputs are reproducible
+/// without a random-number crate.
+pub(crate) fn pseudo_random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Writes a file of `len` pseudo-random bytes, creating parent directories.
+pub(crate) fn write_random_file(path: &Path, len: usize, seed: u64) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, pseudo_random_bytes(len, seed))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Runs the selected benchmarks.
+pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
+    let bins = release_bins()?;
+    let all = args.which == Which::All;
+    if all || args.which == Which::Download {
+        crate::bench_modules::download(&bins, args.runs)?;
+    }
+    if all || args.which == Which::Upload {
+        crate::bench_modules::upload(&bins, args.runs)?;
+    }
+    if all || args.which == Which::Server {
+        bench_server(&bins, args.runs)?;
+    }
+    Ok(())
+}
+
+/// Server benchmark: the Python 0.26.5 client uploads and downloads a folder of many small files
+/// and a few large ones through hub-server; reports client time and the server's peak memory,
+/// 0.26.5 against 2.4.0 as the two clients the server must serve.
+fn bench_server(bins: &Bins, runs: usize) -> Result<()> {
+    let work = tempfile::Builder::new()
+        .prefix("hub-rs-bench-server-")
+        .tempdir()?;
+    let folder = work.path().join("folder");
+    for i in 0..200 {
+        write_random_file(&folder.join(format!("small/{i:03}.txt")), 2048, i)?;
+    }
+    for i in 0..4 {
+        write_random_file(
+            &folder.join(format!("large/{i}.bin")),
+            32 * 1024 * 1024,
+            1000 + i,
+        )?;
+    }
+    let server = start_server(bins)?;
+    let mut table = Table::new(
+        "server: 200 x 2 KiB + 4 x 32 MiB through hub-server (ours = huggingface_hub 2.4.0)",
+        "hf 0.26.5",
+    );
+    let mut peak_notes = vec![];
+    for (op, script) in [
+        (
+            "upload_folder",
+            "import os,sys; from huggingface_hub import HfApi; a=HfApi(); r=os.environ['R']; a.create_repo(r, exist_ok=True); a.upload_folder(repo_id=r, folder_path=sys.argv[1])",
+        ),
+        (
+            "snapshot_download",
+            "import os,sys; from huggingface_hub import snapshot_download; snapshot_download(os.environ['R'], cache_dir=sys.argv[1])",
+        ),
+    ] {
+        let mut ms = vec![];
+        for venv in ["hf24", "hf026"] {
+            let repo = format!("{}/bench-{venv}", server.user());
+            let cache = work.path().join(format!("cache-{venv}"));
+            let home = work.path().join(format!("home-{venv}"));
+            let arg = if op == "upload_folder" {
+                folder.clone()
+            } else {
+                cache.clone()
+            };
+            let m = measure_best(
+                runs,
+                || {
+                    let _ = std::fs::remove_dir_all(&cache);
+                    Ok(())
+                },
+                || {
+                    let mut c = python_command(venv, &server, &home)?;
+                    c.env("R", &repo).arg("-c").arg(script).arg(&arg);
+                    Ok(c)
+                },
+            )?;
+            ms.push(m);
+        }
+        table.push(Row {
+            label: op.to_string(),
+            ours: ms[0],
+            theirs: ms[1],
+        });
+        if let Some(kib) = server.peak_rss_kib() {
+            peak_notes.push(format!(
+                "server peak RSS after {op}: {:.1} MB",
+                kib as f64 / 1024.0
+            ));
+        }
+    }
+    table.print();
+    for n in peak_notes {
+        println!("{n}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudo_random_is_deterministic_and_sized() {
+        assert_eq!(pseudo_random_bytes(1001, 3), pseudo_random_bytes(1001, 3));
+        assert_ne!(pseudo_random_bytes(64, 3), pseudo_random_bytes(64, 4));
+        assert_eq!(pseudo_random_bytes(1001, 3).len(), 1001);
+    }
+
+    #[test]
+    fn table_renders_ratios() {
+        let mut t = Table::new("t", "ref");
+        t.push(Row {
+            label: "case one".into(),
+            ours: Measurement {
+                wall: Duration::from_millis(500),
+                max_rss_kib: 10 * 1024,
+            },
+            theirs: Measurement {
+                wall: Duration::from_secs(2),
+                max_rss_kib: 40 * 1024,
+            },
+        });
+        let s = t.render();
+        assert!(s.contains("case one"), "{s}");
+        assert!(s.contains("4.00x"), "speedup 2 s / 0.5 s: {s}");
+        assert!(s.contains("10.0MB") && s.contains("40.0MB"), "{s}");
+    }
+}
