@@ -4,6 +4,7 @@ from huggingface_hub import hf_hub_download
 
 from hubtest import (
     ENDPOINT,
+    hf_errors,
     HfHubHTTPError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
@@ -96,6 +97,23 @@ hf.update_repo_settings(private, private=False)
 check_eq(bob.model_info(private).private, False, "made public")
 hf.update_repo_settings(private, private=True)
 raises(RepositoryNotFoundError, bob.model_info, private)
+
+# --- gated repos: metadata stays public, files need access ---------------------------------------
+gated = f"{ns}/{prefix}-gated"
+hf.create_repo(gated)
+hf.update_repo_settings(gated, gated="manual")
+out["gated_seen_by_bob"] = bob.model_info(gated).gated
+out["bob_gated_download"] = raises(
+    hf_errors.GatedRepoError,
+    hf_hub_download,
+    gated,
+    ".gitattributes",
+    token=env("BOB_TOKEN"),
+    cache_dir=env("WORK") + "/bob-gated",
+)
+hf_hub_download(gated, ".gitattributes", cache_dir=env("WORK") + "/alice-gated")
+hf.update_repo_settings(gated, gated=False)
+out["gated_after_reset"] = bob.model_info(gated).gated
 
 # --- listing with pagination (the server runs with a tiny page size) -----------------------------
 paged = [f"{ns}/{prefix}-page{i}" for i in range(5)]

@@ -5,11 +5,12 @@
 //! of other workspace crates are found next to the test executable: a test binary lives in
 //! `target/<profile>/deps/`, the binaries in `target/<profile>/`.
 //!
-//! Under nextest (`NEXTEST=1`) or with `HUB_TESTS_BUILD=1` the harness runs
-//! `cargo build -p <crate> --bin <bin>` once per test process, so the binary is never stale; that
-//! is a no-op when it is fresh. Under plain `cargo test` it cannot (cargo holds the build lock while
-//! the tests run), so the binary must have been built before — `cargo xtask test` does that with
-//! `cargo build --workspace --bins`, and a missing binary fails the test with that hint.
+//! A binary older than any file under `crates/` is stale. Under nextest (`NEXTEST=1`) or with
+//! `HUB_TESTS_BUILD=1` the harness then runs `cargo build -p <crate> --bin <bin>` (once per test
+//! process). Under plain `cargo test` it cannot (cargo holds the build lock while the tests run),
+//! so the binary must have been built before — `cargo xtask test` does that with
+//! `cargo build --workspace --bins`; a missing binary fails the test with that hint, a stale one
+//! prints a warning.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -44,8 +45,14 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     }
     let dir = profile_dir();
     let path = dir.join(bin);
-    if should_build() {
+    let fresh = is_fresh(&path);
+    if !fresh && should_build() {
         build(package, bin, &dir);
+    } else if !fresh && path.is_file() {
+        eprintln!(
+            "warning: {} is older than the sources; rebuild it with `cargo build -p {package} --bin {bin}`",
+            path.display()
+        );
     }
     assert!(
         path.is_file(),
@@ -57,6 +64,36 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
         .get_or_insert_with(HashMap::new)
         .insert(bin.to_string(), path.clone());
     path
+}
+
+/// True when `bin` exists and is newer than every file under `crates/` and the root manifests,
+/// so the (slow, lock-taking) `cargo build` can be skipped.
+fn is_fresh(bin: &std::path::Path) -> bool {
+    let Ok(built) = bin.metadata().and_then(|m| m.modified()) else {
+        return false;
+    };
+    let root = crate::repo_root();
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    let mut stack = vec![root.join("crates")];
+    for f in ["Cargo.toml", "Cargo.lock"] {
+        if let Ok(t) = root.join(f).metadata().and_then(|m| m.modified()) {
+            newest = newest.max(t);
+        }
+    }
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else if let Ok(t) = meta.modified() {
+                newest = newest.max(t);
+            }
+        }
+    }
+    built >= newest
 }
 
 fn build(package: &str, bin: &str, profile_dir: &std::path::Path) {

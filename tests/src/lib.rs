@@ -63,3 +63,9 @@ pub fn scrub_hf_env(cmd: &mut std::process::Command) {
         }
     }
 }
+
+// The README and the user guide are compiled as doctests (`cargo test -p hub-tests --doc`), so
+// their snippets stay true to the crates' APIs.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}

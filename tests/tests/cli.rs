@@ -614,3 +614,535 @@ fn git_push_of_large_file_goes_through_the_agent() {
     assert_ne!(run.code, Some(0));
     assert_eq!(run.stdout, "This does not look like a valid git repo.\n");
 }
+
+// ---------------------------------------------------------------------------------------------
+// upload, download, repo-files
+
+/// A local folder to upload: two small files, a nested JSON, and a binary.
+fn sample_folder(root: &Path) -> PathBuf {
+    let dir = root.join("payload");
+    write_file(&dir.join("README.md"), b"# hello\n");
+    write_file(&dir.join("config.json"), b"{\"a\": 1}\n");
+    write_file(&dir.join("sub/nested.json"), b"[1, 2, 3]\n");
+    write_file(&dir.join("logs/run.txt"), b"log line\n");
+    write_file(&dir.join("weights.bin"), &hub_tests::random_bytes(50_000, 11));
+    dir
+}
+
+/// Relative paths of the regular files under `dir` (following symlinks), sorted, without the
+/// local-dir metadata folder.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    // Local-dir metadata, and the .gitattributes every new repo starts with.
+    out.retain(|p| !p.starts_with(".cache/") && p != ".gitattributes");
+    out.sort();
+    out
+}
+
+fn is_snapshot_path(path: &str, cache: &Path, folder: &str) -> bool {
+    let prefix = format!("{}/{folder}/snapshots/", cache.display());
+    path.strip_prefix(&prefix).is_some_and(|rest| {
+        let hash = rest.split('/').next().unwrap();
+        hash.len() == 40 && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+#[test]
+fn upload_folder_then_download_it_back() {
+    let server = TestServer::start();
+    let home = Home::new(&server);
+    let work = tempfile::tempdir().unwrap();
+    let folder = sample_folder(work.path());
+    let name = unique_name("roundtrip");
+    let repo = format!("{ALICE}/{name}");
+
+    // The repo does not exist yet: upload creates it. Only the URL is printed on stdout.
+    let run = home.run(&["upload", &repo, folder.to_str().unwrap(), "--quiet"]).ok();
+    assert_eq!(run.stdout, format!("{}/{repo}/tree/main/\n", server.url()));
+
+    // Whole repo into a custom cache: the snapshot folder is printed last.
+    let cache = work.path().join("cache");
+    let run = home.run(&["download", &repo, "--cache-dir", cache.to_str().unwrap()]).ok();
+    let snapshot = run.last_line().to_owned();
+    assert!(is_snapshot_path(&snapshot, &cache, &format!("models--{ALICE}--{name}")), "{snapshot}");
+    assert_eq!(files_under(Path::new(&snapshot)), files_under(&folder));
+    assert_eq!(std::fs::read(Path::new(&snapshot).join("weights.bin")).unwrap(), std::fs::read(folder.join("weights.bin")).unwrap());
+
+    // One file: its path inside the same snapshot.
+    let run = home.run(&["download", &repo, "sub/nested.json", "--cache-dir", cache.to_str().unwrap(), "--quiet"]).ok();
+    assert_eq!(run.stdout.lines().count(), 1, "--quiet prints only the path: {}", run.stdout);
+    assert_eq!(run.stdout.trim_end(), format!("{snapshot}/sub/nested.json"));
+
+    // Several files: the snapshot folder, with only those files fetched.
+    let cache2 = work.path().join("cache2");
+    let run = home.run(&["download", &repo, "config.json", "README.md", "--cache-dir", cache2.to_str().unwrap()]).ok();
+    let snap2 = run.last_line().to_owned();
+    assert_eq!(files_under(Path::new(&snap2)), vec!["README.md", "config.json"]);
+
+    // --include / --exclude patterns (fnmatch: `*` crosses `/`).
+    let cache3 = work.path().join("cache3");
+    let run = home.run(&["download", &repo, "--include", "*.json", "--exclude", "sub/*", "--cache-dir", cache3.to_str().unwrap()]).ok();
+    assert_eq!(files_under(Path::new(run.last_line())), vec!["config.json"]);
+
+    // --local-dir: plain files under the folder, its path printed.
+    let local = work.path().join("local");
+    let run = home.run(&["download", &repo, "--local-dir", local.to_str().unwrap(), "--exclude", "*.bin"]).ok();
+    assert_eq!(run.last_line(), local.to_str().unwrap());
+    assert!(local.join("sub/nested.json").is_file() && !local.join("weights.bin").exists());
+    let run = home.run(&["download", &repo, "logs/run.txt", "--local-dir", local.to_str().unwrap()]).ok();
+    assert_eq!(run.last_line(), local.join("logs/run.txt").to_str().unwrap());
+
+    // Default cache: HF_HOME/hub.
+    let run = home.run(&["download", &repo, "config.json"]).ok();
+    assert!(run.last_line().starts_with(home.path().join("hub").to_str().unwrap()), "{}", run.last_line());
+}
+
+#[test]
+fn upload_file_paths_revisions_and_prs() {
+    let server = TestServer::start();
+    let home = Home::new(&server);
+    let work = tempfile::tempdir().unwrap();
+    let folder = sample_folder(work.path());
+    let name = unique_name("files");
+    let repo = format!("{ALICE}/{name}");
+    let ep = server.url();
+    let file = folder.join("config.json");
+
+    // A file goes to its base name by default; a leading `/` in path_in_repo is dropped.
+    let run = home.run(&["upload", &repo, file.to_str().unwrap()]).ok();
+    assert_eq!(run.last_line(), format!("{ep}/{repo}/blob/main/config.json"));
+    let run = home.run(&["upload", &repo, file.to_str().unwrap(), "/vae/config.json", "--commit-message", "Epoch 34/50"]).ok();
+    assert_eq!(run.last_line(), format!("{ep}/{repo}/blob/main/vae/config.json"));
+    // A folder to a sub-path.
+    let run = home.run(&["upload", &repo, folder.join("sub").to_str().unwrap(), "/data/train"]).ok();
+    assert_eq!(run.last_line(), format!("{ep}/{repo}/tree/main/data/train"));
+
+    // A missing branch is created from main.
+    let run = home.run(&["upload", &repo, folder.join("README.md").to_str().unwrap(), "--revision", "dev"]).ok();
+    assert_eq!(run.last_line(), format!("{ep}/{repo}/blob/dev/README.md"));
+    let cache = work.path().join("c");
+    let run = home.run(&["download", &repo, "--revision", "dev", "--cache-dir", cache.to_str().unwrap()]).ok();
+    let files = files_under(Path::new(run.last_line()));
+    assert!(files.contains(&"README.md".to_owned()) && files.contains(&"vae/config.json".to_owned()), "{files:?}");
+
+    // --create-pr: the URL names the PR ref, percent-encoded.
+    let run = home.run(&["upload", &repo, folder.join("logs").to_str().unwrap(), "logs", "--create-pr"]).ok();
+    assert_eq!(run.last_line(), format!("{ep}/{repo}/tree/refs%2Fpr%2F1/logs"));
+
+    // Datasets get the `datasets/` prefix; the repo is created private when asked.
+    let ds = format!("{ALICE}/{}", unique_name("ds"));
+    let run = home.run(&["upload", &ds, folder.to_str().unwrap(), ".", "--repo-type", "dataset", "--private"]).ok();
+    assert_eq!(run.last_line(), format!("{ep}/datasets/{ds}/tree/main/"));
+    let bob = Run::from(server.cli_with(&["download", &ds, "README.md", "--repo-type", "dataset"], &[("HF_TOKEN", server.tokens().bob.as_str())])).failed();
+    assert!(bob.stderr.contains("Repository not found"), "{}", bob.stderr);
+
+    // Implicit local path: a folder named like the repo in the current directory.
+    let implicit = unique_name("implicit");
+    write_file(&work.path().join(&implicit).join("x.txt"), b"x");
+    let run = home.run_in(work.path(), &["upload", &implicit]).ok();
+    assert_eq!(run.last_line(), format!("{ep}/{ALICE}/{implicit}/tree/main/"));
+    let run = home.run_in(work.path(), &["upload", "nothing-here-by-that-name"]).failed();
+    assert!(run.stderr.contains("is not a local file or folder"), "{}", run.stderr);
+    let run = home.run(&["upload", &repo, "/no/such/path"]).failed();
+    assert!(run.stderr.contains("No such file or directory"), "{}", run.stderr);
+}
+
+#[test]
+fn upload_with_delete_patterns_and_repo_files_delete() {
+    let server = TestServer::start();
+    let home = Home::new(&server);
+    let work = tempfile::tempdir().unwrap();
+    let folder = sample_folder(work.path());
+    let name = unique_name("sync");
+    let repo = format!("{ALICE}/{name}");
+    home.run(&["upload", &repo, folder.to_str().unwrap()]).ok();
+
+    // Sync: upload everything except logs/, deleting remote files that are not re-uploaded.
+    std::fs::remove_file(folder.join("README.md")).unwrap();
+    home.run(&["upload", &repo, folder.to_str().unwrap(), "--exclude", "logs/*", "--delete", "*", "--commit-message", "Sync"]).ok();
+    let cache = work.path().join("c1");
+    let run = home.run(&["download", &repo, "--cache-dir", cache.to_str().unwrap()]).ok();
+    assert_eq!(files_under(Path::new(run.last_line())), vec!["config.json", "sub/nested.json", "weights.bin"]);
+
+    // repo-files delete: wildcard and folder patterns, one commit.
+    let run = home.run(&["repo-files", &repo, "delete", "*.bin", "sub/"]).ok();
+    let line = run.last_line();
+    assert!(line.starts_with(&format!("Files correctly deleted from repo. Commit: {}/{repo}/commit/", server.url())), "{line}");
+    assert!(line.ends_with('.'));
+    let cache = work.path().join("c2");
+    let run = home.run(&["download", &repo, "--cache-dir", cache.to_str().unwrap()]).ok();
+    assert_eq!(files_under(Path::new(run.last_line())), vec!["config.json"]);
+    // --token given before the action is accepted too (the Python grammar).
+    let token = server.tokens().write.clone();
+    let nohome = Home::logged_out(&server);
+    nohome.run(&["repo-files", "--token", &token, &repo, "delete", "config.json"]).ok();
+    nohome.run(&["repo-files", &repo, "delete"]).failed();
+}
+
+#[test]
+fn upload_and_download_errors_are_one_clear_line() {
+    let server = TestServer::start();
+    let work = tempfile::tempdir().unwrap();
+    let folder = sample_folder(work.path());
+    let nohome = Home::logged_out(&server);
+    let run = nohome.run(&["upload", &format!("{ALICE}/x"), folder.to_str().unwrap()]).failed();
+    assert!(run.stderr.contains("Not logged in"), "{}", run.stderr);
+
+    let home = Home::new(&server);
+    let run = home.run(&["download", &format!("{ALICE}/does-not-exist")]).failed();
+    assert!(run.stderr.contains("Repository not found"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    let repo = format!("{ALICE}/{}", unique_name("err"));
+    home.run(&["upload", &repo, folder.to_str().unwrap()]).ok();
+    let run = home.run(&["download", &repo, "missing.txt"]).failed();
+    assert!(run.stderr.contains("not found"), "{}", run.stderr);
+    let run = home.run(&["download", &repo, "README.md", "--revision", "nope"]).failed();
+    assert!(run.stderr.contains("Revision not found"), "{}", run.stderr);
+    let run = home.run(&["download", "bad..id"]).failed();
+    assert!(run.stderr.contains("bad..id"), "{}", run.stderr);
+
+    // Offline: cached files are served, anything else is a clear error.
+    let cache = work.path().join("c");
+    let online = home.run(&["download", &repo, "config.json", "--cache-dir", cache.to_str().unwrap()]).ok();
+    let mut cmd = home.command(&["download", &repo, "config.json", "--cache-dir", cache.to_str().unwrap()]);
+    let offline = Run::from(cmd.env("HF_HUB_OFFLINE", "1").output().unwrap()).ok();
+    assert_eq!(offline.last_line(), online.last_line());
+    let mut cmd = home.command(&["download", &repo, "README.md", "--cache-dir", cache.to_str().unwrap()]);
+    let run = Run::from(cmd.env("HF_HUB_OFFLINE", "1").output().unwrap()).failed();
+    assert!(run.stderr.contains("HF_HUB_OFFLINE"), "{}", run.stderr);
+    let mut cmd = home.command(&["whoami"]);
+    let run = Run::from(cmd.env("HF_HUB_OFFLINE", "1").output().unwrap()).failed();
+    assert!(run.stderr.contains("Offline mode"), "{}", run.stderr);
+}
+
+#[test]
+fn upload_every_commits_until_interrupted() {
+    let server = TestServer::start();
+    let home = Home::new(&server);
+    let work = tempfile::tempdir().unwrap();
+    let folder = sample_folder(work.path());
+    let repo = format!("{ALICE}/{}", unique_name("every"));
+    let mut child = home
+        .command(&["upload", &repo, folder.to_str().unwrap(), "--every", "0.01"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let run = Run::from(out).ok();
+    assert!(run.stdout.starts_with(&format!("Scheduling commits every 0.01 minutes to {repo}.\n")), "{}", run.stdout);
+    assert_eq!(run.last_line(), "Stopped scheduled commits.");
+    let cache = work.path().join("c");
+    let run = home.run(&["download", &repo, "--cache-dir", cache.to_str().unwrap()]).ok();
+    assert!(files_under(Path::new(run.last_line())).contains(&"weights.bin".to_owned()));
+    home.run(&["upload", &repo, folder.to_str().unwrap(), "--every", "0"]).failed();
+}
+
+// ---------------------------------------------------------------------------------------------
+// scan-cache, delete-cache
+
+/// A cache with two repos (a model with two revisions, a dataset with one) downloaded by the CLI.
+struct CacheFixture {
+    server: TestServer,
+    home: Home,
+    work: tempfile::TempDir,
+    cache: PathBuf,
+    model: String,
+    dataset: String,
+    old_rev: String,
+    new_rev: String,
+}
+
+impl CacheFixture {
+    fn new() -> CacheFixture {
+        let server = TestServer::start();
+        let home = Home::new(&server);
+        let work = tempfile::tempdir().unwrap();
+        let folder = sample_folder(work.path());
+        let cache = work.path().join("cache");
+        let c = cache.to_str().unwrap().to_owned();
+        let model = format!("{ALICE}/{}", unique_name("model"));
+        let dataset = format!("{ORG}/{}", unique_name("data"));
+        home.run(&["upload", &model, folder.to_str().unwrap()]).ok();
+        let old = home.run(&["download", &model, "--cache-dir", &c]).ok().last_line().to_owned();
+        write_file(&folder.join("config.json"), b"{\"a\": 2}\n");
+        home.run(&["upload", &model, folder.to_str().unwrap()]).ok();
+        let new = home.run(&["download", &model, "--cache-dir", &c]).ok().last_line().to_owned();
+        home.run(&["upload", &dataset, folder.join("sub").to_str().unwrap(), "--repo-type", "dataset"]).ok();
+        home.run(&["download", &dataset, "--repo-type", "dataset", "--cache-dir", &c]).ok();
+        let rev = |p: &str| p.rsplit('/').next().unwrap().to_owned();
+        CacheFixture { old_rev: rev(&old), new_rev: rev(&new), server, home, work, cache, model, dataset }
+    }
+    fn c(&self) -> &str {
+        self.cache.to_str().unwrap()
+    }
+}
+
+#[test]
+fn scan_cache_prints_the_table_and_footer() {
+    let f = CacheFixture::new();
+    let run = f.home.run(&["scan-cache", "--dir", f.c()]).ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["REPO", "ID", "REPO", "TYPE", "SIZE", "ON", "DISK", "NB", "FILES", "LAST_ACCESSED", "LAST_MODIFIED", "REFS", "LOCAL", "PATH"]);
+    assert!(lines[1].chars().all(|c| c == '-' || c == ' '));
+    // Rows sorted by folder: datasets-- before models--.
+    assert!(lines[2].starts_with(&f.dataset) && lines[2].contains(" dataset "), "{}", lines[2]);
+    assert!(lines[3].starts_with(&f.model) && lines[3].contains(" model "), "{}", lines[3]);
+    assert!(lines[3].contains(" a few seconds ago "), "{}", lines[3]);
+    assert!(lines[3].trim_end().ends_with(&format!("models--{}", f.model.replace('/', "--"))), "{}", lines[3]);
+    assert_eq!(lines[4], "");
+    assert!(lines[5].starts_with("Done in ") && lines[5].contains("s. Scanned 2 repo(s) for a total of "), "{}", lines[5]);
+    // Column alignment: every line of the table has the same width.
+    assert!(lines[..4].iter().all(|l| l.len() == lines[0].len()));
+
+    // -v: one row per revision, with the revision and its refs ("main" only on the newest).
+    let run = f.home.run(&["scan-cache", "--dir", f.c(), "-v"]).ok();
+    let rows: Vec<&str> = run.stdout.lines().skip(2).take_while(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 3, "{}", run.stdout);
+    let old = rows.iter().find(|r| r.contains(&f.old_rev)).unwrap();
+    let new = rows.iter().find(|r| r.contains(&f.new_rev)).unwrap();
+    assert!(new.contains(" main "), "{new}");
+    assert!(!old.contains(" main "), "{old}");
+    assert!(new.trim_end().ends_with(&format!("snapshots/{}", f.new_rev)));
+
+    // A stray file in the cache is a warning, detailed with -vvv.
+    std::fs::write(f.cache.join("not-a-repo"), b"x").unwrap();
+    let run = f.home.run(&["scan-cache", "--dir", f.c()]).ok();
+    assert_eq!(run.last_line(), "Got 1 warning(s) while scanning. Use -vvv to print details.");
+    let run = f.home.run(&["scan-cache", "--dir", f.c(), "-vvv"]).ok();
+    assert!(run.stdout.contains("Got 1 warning(s) while scanning.\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("not-a-repo"), "{}", run.stdout);
+
+    let run = f.home.run(&["scan-cache", "--dir", "/no/such/cache"]).failed();
+    assert!(run.stderr.contains("Cache directory not found: /no/such/cache"), "{}", run.stderr);
+    let _ = &f.work;
+}
+
+/// Spawns the CLI with piped stdin/stdout and a thread collecting stdout.
+struct Interactive {
+    child: std::process::Child,
+    out: Arc<Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Interactive {
+    fn spawn(mut cmd: Command) -> Interactive {
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let sink = out.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Interactive { child, out, reader: Some(reader) }
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let t = self.text();
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {needle:?}; got:\n{t}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    fn send(&mut self, text: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    fn finish(mut self) -> Run {
+        drop(self.child.stdin.take());
+        let mut stderr = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        let status = self.child.wait().unwrap();
+        self.reader.take().unwrap().join().unwrap();
+        Run { code: status.code(), stdout: self.text(), stderr }
+    }
+}
+
+#[test]
+fn delete_cache_without_tui_edits_a_temp_file() {
+    let f = CacheFixture::new();
+    let mut session = Interactive::spawn(f.home.command(&["delete-cache", "--dir", f.c(), "--disable-tui"]));
+    let shown = session.wait_for("(y/N) ");
+    assert!(shown.starts_with("TUI is disabled. In order to select which revisions you want to delete, please edit\n"), "{shown}");
+    let path = shown.lines().find_map(|l| l.strip_prefix("File to edit: ")).unwrap().trim().to_owned();
+    assert!(path.ends_with(".txt"), "{path}");
+    let content = std::fs::read_to_string(&path).unwrap();
+    assert!(content.starts_with("# INSTRUCTIONS\n# ------------\n# This is a temporary file created by running `huggingface-cli delete-cache` with the\n"));
+    assert!(content.contains("\n# KILL SWITCH\n# ------------\n# Un-comment following line to completely cancel the deletion process\n# CANCEL_DELETION\n# ------------\n\n# REVISIONS\n# ------------\n# Dataset "), "{content}");
+    assert!(content.contains(&format!("\n# Model {} (", f.model)), "{content}");
+    assert!(content.contains(&format!("\n#    {} # Refs: (detached) # modified a few seconds ago", f.old_rev)), "{content}");
+    assert!(content.contains(&format!("\n#    {} # Refs: main # modified a few seconds ago", f.new_rev)), "{content}");
+    // Nothing selected yet.
+    assert!(shown.contains("0 revisions selected counting for 0.0. Continue ? (y/N) "), "{shown}");
+
+    // Select the detached revision, recompute with <enter>, then confirm twice.
+    std::fs::write(&path, content.replace(&format!("#    {}", f.old_rev), &format!("    {}", f.old_rev))).unwrap();
+    session.send("\n");
+    session.wait_for("1 revisions selected counting for ");
+    session.send("y\n");
+    session.wait_for("Confirm deletion ? (Y/n) ");
+    session.send("y\n");
+    let run = session.finish().ok();
+    assert!(run.stdout.contains("Start deletion.\nDone. Deleted 0 repo(s) and 1 revision(s) for a total of "), "{}", run.stdout);
+    assert!(!Path::new(&path).exists(), "temp file left behind");
+    let snapshots = f.cache.join(format!("models--{}", f.model.replace('/', "--"))).join("snapshots");
+    assert!(!snapshots.join(&f.old_rev).exists() && snapshots.join(&f.new_rev).exists());
+    let _ = &f.server;
+}
+
+#[test]
+fn delete_cache_kill_switch_and_menu_selection() {
+    let f = CacheFixture::new();
+    // Un-commenting CANCEL_DELETION cancels everything.
+    let mut session = Interactive::spawn(f.home.command(&["delete-cache", "--dir", f.c(), "--disable-tui"]));
+    let shown = session.wait_for("(y/N) ");
+    let path = shown.lines().find_map(|l| l.strip_prefix("File to edit: ")).unwrap().trim().to_owned();
+    let content = std::fs::read_to_string(&path).unwrap();
+    let edited = content
+        .replace("# CANCEL_DELETION", "CANCEL_DELETION")
+        .replace(&format!("#    {}", f.new_rev), &format!("    {}", f.new_rev));
+    std::fs::write(&path, edited).unwrap();
+    session.send("\n");
+    session.wait_for("Nothing will be deleted. Continue ?");
+    session.send("y\n");
+    let run = session.finish().ok();
+    assert!(run.stdout.ends_with("Deletion is cancelled. Do nothing.\n"), "{}", run.stdout);
+    let snapshots = f.cache.join(format!("models--{}", f.model.replace('/', "--"))).join("snapshots");
+    assert!(snapshots.join(&f.new_rev).exists() && snapshots.join(&f.old_rev).exists());
+
+    // The menu (stdin is not a terminal: numbered list). 1 = "None of the following".
+    let run = f.home.run_stdin(&["delete-cache", "--dir", f.c()], "1\n").ok();
+    assert!(run.stdout.contains("1. None of the following (if selected, nothing will be deleted)."), "{}", run.stdout);
+    assert!(run.stdout.ends_with("Deletion is cancelled. Do nothing.\n"), "{}", run.stdout);
+    // Pick every revision of both repos: both repos go.
+    let n = run.stdout.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count();
+    assert_eq!(n, 4, "{}", run.stdout);
+    let run = f.home.run_stdin(&["delete-cache", "--dir", f.c()], "2 3 4\n\n").ok();
+    assert!(run.stdout.contains("? Select revisions to delete: 3 revision(s) selected."), "{}", run.stdout);
+    assert!(run.stdout.contains("3 revisions selected counting for "), "{}", run.stdout);
+    // As in Python, revisions of wholly deleted repos are counted as repos, not revisions.
+    assert!(run.stdout.contains("Done. Deleted 2 repo(s) and 0 revision(s) for a total of "), "{}", run.stdout);
+    let run = f.home.run(&["scan-cache", "--dir", f.c()]).ok();
+    assert!(run.stdout.contains("Scanned 0 repo(s)"), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Differential tests against the Python CLI (huggingface_hub 0.26.5)
+
+fn python_cli(args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut cmd = python::command(python::Version::V026);
+    cmd.args(["-m", "huggingface_hub.commands.huggingface_cli"]).args(args).env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    Run::from(cmd.output().unwrap())
+}
+
+#[test]
+fn scan_cache_rows_match_python() {
+    let f = CacheFixture::new();
+    let home = f.home.path().to_str().unwrap().to_owned();
+    for verbose in [&[][..], &["-v"][..]] {
+        let mut args = vec!["scan-cache", "--dir", f.c()];
+        args.extend_from_slice(verbose);
+        let ours = f.home.run(&args).ok();
+        let theirs = python_cli(&args, &[("HF_HOME", home.as_str())]).ok();
+        let rows = |s: &str| -> Vec<String> {
+            s.lines()
+                .map(|l| l.trim_end().to_owned())
+                // The elapsed time may differ by a tenth of a second.
+                .map(|l| if l.starts_with("Done in ") { l.split_once("s. ").unwrap().1.to_owned() } else { l })
+                .collect()
+        };
+        assert_eq!(rows(&ours.stdout), rows(&theirs.stdout), "verbose={verbose:?}\n--- ours ---\n{}\n--- python ---\n{}", ours.stdout, theirs.stdout);
+    }
+}
+
+#[test]
+fn download_prints_the_same_path_as_python() {
+    let f = CacheFixture::new();
+    let envs = [("HF_HOME", f.home.path().to_str().unwrap()), ("HF_ENDPOINT", f.server.url()), ("HF_TOKEN", f.server.tokens().write.as_str())];
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["download", &f.model, "--cache-dir", f.c()],
+        vec!["download", &f.model, "config.json", "--cache-dir", f.c()],
+        vec!["download", &f.model, "config.json", "sub/nested.json", "--cache-dir", f.c()],
+        vec!["download", &f.dataset, "--repo-type", "dataset", "--cache-dir", f.c(), "--quiet"],
+        vec!["download", &f.model, "README.md", "--revision", &f.old_rev, "--cache-dir", f.c()],
+    ];
+    for args in cases {
+        let ours = f.home.run(&args).ok();
+        let theirs = python_cli(&args, &envs).ok();
+        assert_eq!(ours.last_line(), theirs.last_line(), "{args:?}");
+    }
+    // A relative --cache-dir is printed as given, by both.
+    let args = ["download", f.model.as_str(), "config.json", "--cache-dir", "rel-cache"];
+    let ours = f.home.run_in(f.work.path(), &args).ok();
+    let mut cmd = python::command(python::Version::V026);
+    cmd.current_dir(f.work.path()).args(["-m", "huggingface_hub.commands.huggingface_cli"]).args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let theirs = Run::from(cmd.output().unwrap()).ok();
+    assert_eq!(ours.last_line(), theirs.last_line());
+    assert!(ours.last_line().starts_with("rel-cache/"), "{}", ours.last_line());
+}
+
+// ---------------------------------------------------------------------------------------------
+// upload-large-folder
+
+#[test]
+fn upload_large_folder_uploads_and_resumes() {
+    let server = TestServer::start();
+    let home = Home::new(&server);
+    let work = tempfile::tempdir().unwrap();
+    let folder = sample_folder(work.path());
+    let repo = format!("{ALICE}/{}", unique_name("large"));
+    let f = folder.to_str().unwrap();
+
+    let run = home.run(&["upload-large-folder", &repo, f]).failed();
+    assert!(run.stderr.contains("`repo_type` is explicitly required"), "{}", run.stderr);
+    let run = home.run(&["upload-large-folder", &repo, folder.join("config.json").to_str().unwrap(), "--repo-type", "model"]).failed();
+    assert!(run.stderr.contains("only supported for folders"), "{}", run.stderr);
+
+    let run = home.run(&["upload-large-folder", &repo, f, "--repo-type", "model", "--num-workers", "2", "--exclude", "logs/*"]).ok();
+    assert!(run.stdout.starts_with("You are about to upload a large folder to the Hub using `huggingface-cli upload-large-folder`."), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("Some temporary metadata will be stored under `{f}/.cache/huggingface`.")), "{}", run.stdout);
+    assert!(run.stdout.contains("| committed: 4/4 "), "{}", run.stdout);
+    assert!(folder.join(".cache/huggingface").is_dir(), "resume metadata missing");
+
+    let cache = work.path().join("c");
+    let dl = home.run(&["download", &repo, "--cache-dir", cache.to_str().unwrap()]).ok();
+    assert_eq!(files_under(Path::new(dl.last_line())), vec!["README.md", "config.json", "sub/nested.json", "weights.bin"]);
+
+    // Running again resumes from the metadata: nothing left to do, and no report with --no-report.
+    let run = home.run(&["upload-large-folder", &repo, f, "--repo-type", "model", "--exclude", "logs/*", "--no-report", "--no-bars"]).ok();
+    assert!(!run.stdout.contains("Workers:"), "{}", run.stdout);
+}

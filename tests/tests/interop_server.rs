@@ -170,6 +170,10 @@ fn repos(v: Version) {
     assert_raised(&out, "bob_private_download", "RepositoryNotFoundError");
     assert_4xx(&out, "read_token_create");
 
+    assert_eq!(out["gated_seen_by_bob"], "manual", "repo info of a gated repo stays readable");
+    assert_raised(&out, "bob_gated_download", "GatedRepoError");
+    assert_eq!(out["gated_after_reset"], false);
+
     let alice = strings(&out["alice_lists"]);
     let bob = strings(&out["bob_lists"]);
     let private = format!("{ALICE}/{p}-private");

@@ -65,7 +65,10 @@ async fn create_repo(c: &HubClient, id: &RepoId, ty: RepoType) {
     if ty != RepoType::Model {
         body["type"] = ty.as_str().into();
     }
-    let rb = c.authed_request(reqwest::Method::POST, &url).unwrap().json(&body);
+    let rb = c
+        .authed_request(reqwest::Method::POST, &url)
+        .unwrap()
+        .json(&body);
     c.send(rb).await.unwrap();
 }
 
@@ -73,7 +76,12 @@ async fn create_repo(c: &HubClient, id: &RepoId, ty: RepoType) {
 fn local_hashes(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for e in walk(root) {
-        let rel = e.strip_prefix(root).unwrap().to_str().unwrap().replace('\\', "/");
+        let rel = e
+            .strip_prefix(root)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .replace('\\', "/");
         if rel.starts_with(".cache/") {
             continue;
         }
@@ -99,7 +107,13 @@ fn walk(root: &Path) -> Vec<PathBuf> {
 }
 
 /// Python 0.26.5 downloads the repo at `revision` and reports `{path: sha256}`.
-async fn python_snapshot(url: &str, token: &str, id: &RepoId, ty: RepoType, revision: &str) -> BTreeMap<String, String> {
+async fn python_snapshot(
+    url: &str,
+    token: &str,
+    id: &RepoId,
+    ty: RepoType,
+    revision: &str,
+) -> BTreeMap<String, String> {
     let script = format!(
         r#"
 import hashlib, json, os, tempfile
@@ -117,7 +131,10 @@ print(json.dumps(out))
         id = id.as_str(),
         ty = ty.as_str(),
     );
-    let envs = [("HF_ENDPOINT", url.to_owned()), ("HF_TOKEN", token.to_owned())];
+    let envs = [
+        ("HF_ENDPOINT", url.to_owned()),
+        ("HF_TOKEN", token.to_owned()),
+    ];
     let v = tokio::task::spawn_blocking(move || {
         let e: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         python::run_json(Version::V026, &script, &e)
@@ -128,7 +145,10 @@ print(json.dumps(out))
 }
 
 async fn python_script(url: &str, token: &str, script: String) -> serde_json::Value {
-    let envs = [("HF_ENDPOINT", url.to_owned()), ("HF_TOKEN", token.to_owned())];
+    let envs = [
+        ("HF_ENDPOINT", url.to_owned()),
+        ("HF_TOKEN", token.to_owned()),
+    ];
     tokio::task::spawn_blocking(move || {
         let e: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         python::run_json(Version::V026, &script, &e)
@@ -161,11 +181,22 @@ async fn get_json(c: &HubClient, url: &str) -> serde_json::Value {
 }
 
 async fn commit_count(c: &HubClient, id: &RepoId, ty: RepoType, rev: &str) -> usize {
-    let url = format!("{}/api/{}/{}/commits/{}", c.endpoint(), ty.plural(), id, hub_core::urls::quote_segment(rev));
+    let url = format!(
+        "{}/api/{}/{}/commits/{}",
+        c.endpoint(),
+        ty.plural(),
+        id,
+        hub_core::urls::quote_segment(rev)
+    );
     get_json(c, &url).await.as_array().unwrap().len()
 }
 
-async fn remote_files(c: &HubClient, id: &RepoId, ty: RepoType, rev: &str) -> BTreeMap<String, serde_json::Value> {
+async fn remote_files(
+    c: &HubClient,
+    id: &RepoId,
+    ty: RepoType,
+    rev: &str,
+) -> BTreeMap<String, serde_json::Value> {
     let url = format!(
         "{}/api/{}/{}/tree/{}?recursive=True&expand=False",
         c.endpoint(),
@@ -233,10 +264,21 @@ async fn folder_round_trip_with_python_and_noop_reupload() {
     assert!(remote["weights.bin"]["lfs"].is_object());
     assert!(remote["big.txt"]["lfs"].is_object());
     assert!(remote["config.json"].get("lfs").is_none_or(|v| v.is_null()));
-    assert!(!remote.keys().any(|k| k.starts_with(".git/") || k.starts_with(".cache")));
+    assert!(
+        !remote
+            .keys()
+            .any(|k| k.starts_with(".git/") || k.starts_with(".cache"))
+    );
 
     // Python downloads exactly what we have locally.
-    let py = python_snapshot(server.url(), &server.tokens().write, &id, RepoType::Dataset, "main").await;
+    let py = python_snapshot(
+        server.url(),
+        &server.tokens().write,
+        &id,
+        RepoType::Dataset,
+        "main",
+    )
+    .await;
     let mut expected = local_hashes(dir.path());
     expected.retain(|k, _| !k.starts_with(".git/"));
     let mut py = py;
@@ -245,9 +287,17 @@ async fn folder_round_trip_with_python_and_noop_reupload() {
 
     // Same folder again: nothing changed, so no commit and the head is returned.
     let commits = commit_count(&c, &id, RepoType::Dataset, "main").await;
-    let again = c.upload_folder(&id, dir.path()).repo_type(RepoType::Dataset).send().await.unwrap();
+    let again = c
+        .upload_folder(&id, dir.path())
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.oid, info.oid);
-    assert_eq!(commit_count(&c, &id, RepoType::Dataset, "main").await, commits);
+    assert_eq!(
+        commit_count(&c, &id, RepoType::Dataset, "main").await,
+        commits
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,7 +313,10 @@ async fn multipart_round_trip_and_python_upload_recognised() {
         .send()
         .await
         .unwrap();
-    assert_eq!(info.commit_message, "Upload model.safetensors with huggingface_hub");
+    assert_eq!(
+        info.commit_message,
+        "Upload model.safetensors with huggingface_hub"
+    );
     let remote = remote_files(&c, &id, RepoType::Model, "main").await;
     assert_eq!(remote["model.safetensors"]["lfs"]["oid"], sha256_hex(&data));
     let py = python_snapshot(&s.url, &s.token, &id, RepoType::Model, "main").await;
@@ -275,7 +328,10 @@ async fn multipart_round_trip_and_python_upload_recognised() {
     let dir = tempfile::tempdir().unwrap();
     write_file(&dir.path().join("a.txt"), b"hello from python\n");
     write_file(&dir.path().join("small.bin"), &random_bytes(5000, 8));
-    write_file(&dir.path().join("large.bin"), &random_bytes(2 * 1024 * 1024 + 1, 9));
+    write_file(
+        &dir.path().join("large.bin"),
+        &random_bytes(2 * 1024 * 1024 + 1, 9),
+    );
     let script = format!(
         "import json\nfrom huggingface_hub import HfApi\ninfo = HfApi().upload_folder(repo_id={:?}, folder_path={:?})\nprint(json.dumps({{'oid': info.oid}}))",
         id.as_str(),
@@ -284,7 +340,10 @@ async fn multipart_round_trip_and_python_upload_recognised() {
     let out = python_script(&s.url, &s.token, script).await;
     let py_oid = out["oid"].as_str().unwrap().to_owned();
     let again = c.upload_folder(&id, dir.path()).send().await.unwrap();
-    assert_eq!(again.oid, py_oid, "re-upload of Python's files must be a no-op");
+    assert_eq!(
+        again.oid, py_oid,
+        "re-upload of Python's files must be a no-op"
+    );
     for f in ["a.txt", "small.bin", "large.bin"] {
         let got = download(&c, &id, RepoType::Model, "main", f).await;
         assert_eq!(got, std::fs::read(dir.path().join(f)).unwrap(), "{f}");
@@ -341,14 +400,27 @@ async fn copies_deletes_and_pull_requests() {
     let paths: Vec<&str> = remote.keys().map(String::as_str).collect();
     assert_eq!(
         paths,
-        [".gitattributes", "copies/a-old.txt", "copies/a.txt", "copies/w.bin", "keep/x.log", "w.bin"]
+        [
+            ".gitattributes",
+            "copies/a-old.txt",
+            "copies/a.txt",
+            "copies/w.bin",
+            "keep/x.log",
+            "w.bin"
+        ]
     );
     assert_eq!(remote["copies/w.bin"]["lfs"]["oid"], sha256_hex(&lfs));
-    assert_eq!(download(&c, &id, RepoType::Model, "main", "copies/a.txt").await, b"regular");
+    assert_eq!(
+        download(&c, &id, RepoType::Model, "main", "copies/a.txt").await,
+        b"regular"
+    );
 
     // A stale parent commit is refused (412) and nothing is committed.
     let stale = c
-        .create_commit(&id, vec![CommitOperation::add_bytes("z.txt", &b"z"[..]).unwrap()])
+        .create_commit(
+            &id,
+            vec![CommitOperation::add_bytes("z.txt", &b"z"[..]).unwrap()],
+        )
         .commit_message("stale")
         .parent_commit(first.oid.clone())
         .send()
@@ -362,7 +434,11 @@ async fn copies_deletes_and_pull_requests() {
 
     // delete_files by pattern and delete_folder.
     c.delete_files(&id, ["*.log"]).send().await.unwrap();
-    assert!(!remote_files(&c, &id, RepoType::Model, "main").await.contains_key("keep/x.log"));
+    assert!(
+        !remote_files(&c, &id, RepoType::Model, "main")
+            .await
+            .contains_key("keep/x.log")
+    );
     c.delete_folder(&id, "copies").send().await.unwrap();
     let remote = remote_files(&c, &id, RepoType::Model, "main").await;
     assert!(!remote.keys().any(|k| k.starts_with("copies/")));
@@ -375,7 +451,10 @@ async fn copies_deletes_and_pull_requests() {
         .await
         .unwrap();
     let n = pr.pr_num.unwrap();
-    assert_eq!(pr.pr_revision.as_deref(), Some(format!("refs/pr/{n}").as_str()));
+    assert_eq!(
+        pr.pr_revision.as_deref(),
+        Some(format!("refs/pr/{n}").as_str())
+    );
     c.upload_file(&id, &b"more"[..], "pr2.txt")
         .revision(format!("refs/pr/{n}"))
         .send()
@@ -385,11 +464,23 @@ async fn copies_deletes_and_pull_requests() {
     assert!(on_pr.contains_key("pr.txt") && on_pr.contains_key("pr2.txt"));
     let on_main = remote_files(&c, &id, RepoType::Model, "main").await;
     assert!(!on_main.contains_key("pr.txt"));
-    let py = python_snapshot(server.url(), &server.tokens().write, &id, RepoType::Model, &format!("refs/pr/{n}")).await;
+    let py = python_snapshot(
+        server.url(),
+        &server.tokens().write,
+        &id,
+        RepoType::Model,
+        &format!("refs/pr/{n}"),
+    )
+    .await;
     assert_eq!(py["pr2.txt"], sha256_hex(b"more"));
 
     // A missing branch: an error by default, created from main when asked.
-    let err = c.upload_file(&id, &b"b"[..], "b.txt").revision("feature").send().await.unwrap_err();
+    let err = c
+        .upload_file(&id, &b"b"[..], "b.txt")
+        .revision("feature")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::RevisionNotFound(_)), "{err}");
     c.upload_file(&id, &b"b"[..], "b.txt")
         .revision("feature")
@@ -397,7 +488,11 @@ async fn copies_deletes_and_pull_requests() {
         .send()
         .await
         .unwrap();
-    assert!(remote_files(&c, &id, RepoType::Model, "feature").await.contains_key("w.bin"));
+    assert!(
+        remote_files(&c, &id, RepoType::Model, "feature")
+            .await
+            .contains_key("w.bin")
+    );
     let _ = second;
 }
 
@@ -407,26 +502,44 @@ async fn preupload_then_commit_and_background_queue() {
     let c = client(server.url(), &server.tokens().write);
     let id = repo("preupload");
     create_repo(&c, &id, RepoType::Model).await;
-    let shards: Vec<Vec<u8>> = (0..3).map(|i| random_bytes(100_000 + i, 20 + i as u64)).collect();
+    let shards: Vec<Vec<u8>> = (0..3)
+        .map(|i| random_bytes(100_000 + i, 20 + i as u64))
+        .collect();
     let mut adds: Vec<CommitOperationAdd> = Vec::new();
     for (i, s) in shards.iter().enumerate() {
-        let mut one = vec![CommitOperationAdd::from_reader(
-            &format!("shard_{i}.bin"),
-            std::io::Cursor::new(s.clone()),
-            s.len() as u64,
-        )
-        .unwrap()];
+        let mut one = vec![
+            CommitOperationAdd::from_reader(
+                &format!("shard_{i}.bin"),
+                std::io::Cursor::new(s.clone()),
+                s.len() as u64,
+            )
+            .unwrap(),
+        ];
         c.preupload_lfs_files(&id, &mut one).send().await.unwrap();
         assert!(one[0].is_uploaded());
         adds.extend(one);
     }
     // Nothing visible before the commit.
-    assert!(!remote_files(&c, &id, RepoType::Model, "main").await.contains_key("shard_0.bin"));
+    assert!(
+        !remote_files(&c, &id, RepoType::Model, "main")
+            .await
+            .contains_key("shard_0.bin")
+    );
     let mut ops: Vec<CommitOperation> = adds.into_iter().map(CommitOperation::Add).collect();
-    ops.push(CommitOperation::add_bytes("README.md", &b"---\nlicense: mit\n---\n# shards\n"[..]).unwrap());
-    c.create_commit(&id, ops).commit_message("all shards").send().await.unwrap();
+    ops.push(
+        CommitOperation::add_bytes("README.md", &b"---\nlicense: mit\n---\n# shards\n"[..])
+            .unwrap(),
+    );
+    c.create_commit(&id, ops)
+        .commit_message("all shards")
+        .send()
+        .await
+        .unwrap();
     for (i, s) in shards.iter().enumerate() {
-        assert_eq!(&download(&c, &id, RepoType::Model, "main", &format!("shard_{i}.bin")).await, s);
+        assert_eq!(
+            &download(&c, &id, RepoType::Model, "main", &format!("shard_{i}.bin")).await,
+            s
+        );
     }
 
     // Background jobs run in order.
@@ -436,14 +549,25 @@ async fn preupload_then_commit_and_background_queue() {
     let second = h2.await.unwrap();
     assert!(h1.is_done());
     let first = h1.await.unwrap();
-    let commits = get_json(&c, &format!("{}/api/models/{}/commits/main", c.endpoint(), id)).await;
-    let ids: Vec<&str> = commits.as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    let commits = get_json(
+        &c,
+        &format!("{}/api/models/{}/commits/main", c.endpoint(), id),
+    )
+    .await;
+    let ids: Vec<&str> = commits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
     assert_eq!(&ids[..2], [second.oid.as_str(), first.oid.as_str()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_uploads_land_exactly_once() {
-    let server = TestServer::builder().chaos("drop=0.2,error=0.2,ratelimit=0.1,seed=3").start();
+    let server = TestServer::builder()
+        .chaos("drop=0.2,error=0.2,ratelimit=0.1,seed=3")
+        .start();
     let c = client(server.url(), &server.tokens().write);
     let id = repo("chaos");
     // Repo creation through chaos: retried until it exists.
@@ -462,10 +586,16 @@ async fn chaos_uploads_land_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = BTreeMap::new();
     for i in 0..12 {
-        files.insert(format!("t/{i}.txt"), format!("text {i}\n").repeat(i + 1).into_bytes());
+        files.insert(
+            format!("t/{i}.txt"),
+            format!("text {i}\n").repeat(i + 1).into_bytes(),
+        );
     }
     for i in 0..4 {
-        files.insert(format!("b/{i}.bin"), random_bytes(150_000 + i, 40 + i as u64));
+        files.insert(
+            format!("b/{i}.bin"),
+            random_bytes(150_000 + i, 40 + i as u64),
+        );
     }
     for (p, d) in &files {
         write_file(&dir.path().join(p), d);
@@ -474,13 +604,20 @@ async fn chaos_uploads_land_exactly_once() {
     let info = c.upload_folder(&id, dir.path()).send().await.unwrap();
     assert_eq!(info.oid.len(), 40);
     // Exactly one new commit, holding exactly our files with our bytes.
-    assert_eq!(commit_count(&c, &id, RepoType::Model, "main").await, before + 1);
+    assert_eq!(
+        commit_count(&c, &id, RepoType::Model, "main").await,
+        before + 1
+    );
     let remote = remote_files(&c, &id, RepoType::Model, "main").await;
     let mut names: Vec<&String> = remote.keys().filter(|k| *k != ".gitattributes").collect();
     names.sort();
     assert_eq!(names, files.keys().collect::<Vec<_>>());
     for (p, d) in &files {
-        assert_eq!(&download(&c, &id, RepoType::Model, "main", p).await, d, "{p}");
+        assert_eq!(
+            &download(&c, &id, RepoType::Model, "main", p).await,
+            d,
+            "{p}"
+        );
     }
 }
 
@@ -503,7 +640,10 @@ async fn large_folder_resumes_without_rehashing_or_reuploading() {
     let mut rels = Vec::new();
     for i in 0..40 {
         let rel = format!("part-{i:02}/data.txt");
-        write_file(&dir.path().join(&rel), format!("row {i}\n").repeat(50).as_bytes());
+        write_file(
+            &dir.path().join(&rel),
+            format!("row {i}\n").repeat(50).as_bytes(),
+        );
         rels.push(rel);
     }
     for i in 0..12 {
@@ -532,14 +672,21 @@ async fn large_folder_resumes_without_rehashing_or_reuploading() {
     // Let blocking writes that were in flight settle.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let metas = read_all_metadata(dir.path(), &rels);
-    let hashed_before = metas.iter().flatten().filter(|m| m.sha256.is_some()).count();
+    let hashed_before = metas
+        .iter()
+        .flatten()
+        .filter(|m| m.sha256.is_some())
+        .count();
     let lfs_uploaded_before = metas
         .iter()
         .flatten()
         .filter(|m| m.is_uploaded && m.upload_mode == Some(hub_upload::UploadMode::Lfs))
         .count();
     let lfs_total = 12;
-    assert!(lfs_uploaded_before >= 1, "the first run should have uploaded something");
+    assert!(
+        lfs_uploaded_before >= 1,
+        "the first run should have uploaded something"
+    );
 
     // Second run: completes, and only does the remaining work.
     let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -563,9 +710,19 @@ async fn large_folder_resumes_without_rehashing_or_reuploading() {
         status.uploaded_this_run,
         lfs_total - lfs_uploaded_before
     );
-    assert!(reports.lock().unwrap().iter().all(|r| r.contains("Files:   hashed")));
+    assert!(
+        reports
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|r| r.contains("Files:   hashed"))
+    );
     let metas = read_all_metadata(dir.path(), &rels);
-    assert!(metas.iter().all(|m| m.as_ref().is_some_and(|m| m.is_committed)));
+    assert!(
+        metas
+            .iter()
+            .all(|m| m.as_ref().is_some_and(|m| m.is_committed))
+    );
     let remote = remote_files(&c, &id, RepoType::Dataset, "main").await;
     for rel in &rels {
         assert!(remote.contains_key(rel), "{rel} missing");
@@ -579,11 +736,28 @@ async fn large_folder_resumes_without_rehashing_or_reuploading() {
         .send()
         .await
         .unwrap();
-    assert_eq!((status.hashed_this_run, status.uploaded_this_run, status.commits_this_run), (0, 0, 0));
-    assert_eq!(commit_count(&c, &id, RepoType::Dataset, "main").await, commits);
+    assert_eq!(
+        (
+            status.hashed_this_run,
+            status.uploaded_this_run,
+            status.commits_this_run
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        commit_count(&c, &id, RepoType::Dataset, "main").await,
+        commits
+    );
 
     // Python 0.26.5 downloads the same bytes.
-    let py = python_snapshot(server.url(), &server.tokens().write, &id, RepoType::Dataset, "main").await;
+    let py = python_snapshot(
+        server.url(),
+        &server.tokens().write,
+        &id,
+        RepoType::Dataset,
+        "main",
+    )
+    .await;
     let mut local = local_hashes(dir.path());
     local.retain(|k, _| !k.starts_with(".cache"));
     let mut py = py;
@@ -640,12 +814,55 @@ async fn commit_scheduler_commits_new_data_only() {
     {
         let _guard = scheduler.lock().await;
         use std::io::Write as _;
-        let mut f = std::fs::OpenOptions::new().append(true).open(folder.join("log.jsonl")).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(folder.join("log.jsonl"))
+            .unwrap();
         f.write_all(b"{\"a\":2}\n").unwrap();
     }
-    let last = scheduler.stop().await.unwrap().expect("final flush commits");
+    let last = scheduler
+        .stop()
+        .await
+        .unwrap()
+        .expect("final flush commits");
     assert_ne!(last.oid, first.oid);
-    assert_eq!(commit_count(&c, &id, RepoType::Dataset, "main").await, commits + 1);
+    assert_eq!(
+        commit_count(&c, &id, RepoType::Dataset, "main").await,
+        commits + 1
+    );
     let got = download(&c, &id, RepoType::Dataset, "main", "data/log.jsonl").await;
     assert_eq!(got, b"{\"a\":1}\n{\"a\":2}\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_gitignore_is_applied_by_the_server() {
+    let server = TestServer::start();
+    let c = client(server.url(), &server.tokens().write);
+    let id = repo("gitignore");
+    create_repo(&c, &id, RepoType::Model).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_file(&dir.path().join(".gitignore"), b"*.log\nbuild/\n");
+    write_file(&dir.path().join("keep.txt"), b"keep");
+    write_file(&dir.path().join("debug.log"), b"noise");
+    write_file(&dir.path().join("build/out.txt"), b"artifact");
+    // A .gitignore below the root is only a file: it does not apply.
+    write_file(&dir.path().join("sub/.gitignore"), b"*.txt\n");
+    write_file(&dir.path().join("sub/kept.txt"), b"kept");
+    c.upload_folder(&id, dir.path()).send().await.unwrap();
+    let remote = remote_files(&c, &id, RepoType::Model, "main").await;
+    let mut names: Vec<&str> = remote.keys().map(String::as_str).collect();
+    names.retain(|n| *n != ".gitattributes");
+    assert_eq!(
+        names,
+        [".gitignore", "keep.txt", "sub/.gitignore", "sub/kept.txt"]
+    );
+
+    // Later uploads without a .gitignore use the one now in the repository.
+    let dir2 = tempfile::tempdir().unwrap();
+    write_file(&dir2.path().join("later.log"), b"x");
+    write_file(&dir2.path().join("later.txt"), b"y");
+    c.upload_folder(&id, dir2.path()).send().await.unwrap();
+    let remote = remote_files(&c, &id, RepoType::Model, "main").await;
+    assert!(remote.contains_key("later.txt"));
+    assert!(!remote.contains_key("later.log"));
 }

@@ -8,6 +8,7 @@
 //! 5. `cargo nextest run --workspace` (falls back to `cargo test --workspace` without nextest);
 //!    tests named `*_slow` are run too, with a longer timeout (`.config/nextest.toml`)
 //! 6. `cargo test --workspace --doc` (nextest does not run doctests)
+//! 7. `cargo xtask demo`, so the README's offline demo keeps working
 
 use anyhow::Result;
 
@@ -19,6 +20,9 @@ pub(crate) struct TestArgs {
     /// Skip `cargo fmt --check` and clippy (tests only).
     #[arg(long)]
     no_lint: bool,
+    /// Skip running `cargo xtask demo` at the end.
+    #[arg(long)]
+    no_demo: bool,
     /// Extra arguments passed to the test runner (e.g. a filter: `-- interop`).
     #[arg(last = true)]
     runner_args: Vec<String>,
@@ -63,5 +67,8 @@ pub(crate) fn run_all(args: &TestArgs) -> Result<()> {
     }
     // Doctests are compiled per crate; they only depend on the libraries, not on the venvs.
     run(cargo().args(["test", "--workspace", "--doc"]))?;
+    if !args.no_demo {
+        crate::demo::run_demo()?;
+    }
     Ok(())
 }

@@ -16,9 +16,12 @@ pub async fn promote(incomplete: &Path, dest: &Path) -> Result<()> {
             .await
             .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     }
-    tokio::fs::rename(incomplete, dest)
-        .await
-        .map_err(|e| Error::io(format!("moving {} to {}", incomplete.display(), dest.display()), e))
+    tokio::fs::rename(incomplete, dest).await.map_err(|e| {
+        Error::io(
+            format!("moving {} to {}", incomplete.display(), dest.display()),
+            e,
+        )
+    })
 }
 
 /// Creates `pointer` (`snapshots/<commit>/<path>`) as a relative symlink to `blobs/<etag>`,
@@ -29,15 +32,26 @@ pub async fn link_pointer(pointer: &Path, repo_path: &str, blob: &Path, etag: &s
     tokio::fs::create_dir_all(parent)
         .await
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let name = pointer.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let name = pointer
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file");
     let tmp = parent.join(format!(".{name}.{:016x}.tmplink", rand::random::<u64>()));
     let target = blob_link_target(repo_path, etag);
     match make_symlink(&target, &tmp).await {
         Ok(()) => {}
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported) => {
-            tokio::fs::copy(blob, &tmp)
-                .await
-                .map_err(|e| Error::io(format!("copying {} (symlinks unsupported)", blob.display()), e))?;
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported
+            ) =>
+        {
+            tokio::fs::copy(blob, &tmp).await.map_err(|e| {
+                Error::io(
+                    format!("copying {} (symlinks unsupported)", blob.display()),
+                    e,
+                )
+            })?;
         }
         Err(e) => return Err(Error::io(format!("creating symlink {}", tmp.display()), e)),
     }
@@ -75,13 +89,22 @@ mod tests {
         std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
         std::fs::write(&blob, b"data").unwrap();
         let pointer = repo.join("snapshots/c1/sub/f.bin");
-        link_pointer(&pointer, "sub/f.bin", &blob, "e1").await.unwrap();
+        link_pointer(&pointer, "sub/f.bin", &blob, "e1")
+            .await
+            .unwrap();
         assert_eq!(std::fs::read(&pointer).unwrap(), b"data");
         #[cfg(unix)]
-        assert_eq!(std::fs::read_link(&pointer).unwrap(), Path::new("../../../blobs/e1"));
+        assert_eq!(
+            std::fs::read_link(&pointer).unwrap(),
+            Path::new("../../../blobs/e1")
+        );
         // Linking again (a concurrent downloader) replaces atomically.
-        link_pointer(&pointer, "sub/f.bin", &blob, "e1").await.unwrap();
-        let left: Vec<_> = std::fs::read_dir(pointer.parent().unwrap()).unwrap().collect();
+        link_pointer(&pointer, "sub/f.bin", &blob, "e1")
+            .await
+            .unwrap();
+        let left: Vec<_> = std::fs::read_dir(pointer.parent().unwrap())
+            .unwrap()
+            .collect();
         assert_eq!(left.len(), 1, "no temporary links remain");
     }
 }

@@ -180,15 +180,24 @@ impl DownloadBuilder {
         self.params.etag_timeout = Some(timeout);
         self
     }
-    /// Extra headers for the file requests (invalid names or values fail at `send`).
-    pub fn headers<K: AsRef<str>, V: AsRef<str>>(mut self, headers: impl IntoIterator<Item = (K, V)>) -> Self {
+    /// Extra headers sent with the file GETs (not with the metadata HEAD, which
+    /// `hub_core::api::metadata::probe_file` sends with the client's own headers). Invalid names or
+    /// values fail at `send`.
+    pub fn headers<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         for (k, v) in headers {
-            match (HeaderName::from_bytes(k.as_ref().as_bytes()), HeaderValue::from_str(v.as_ref())) {
+            match (
+                HeaderName::from_bytes(k.as_ref().as_bytes()),
+                HeaderValue::from_str(v.as_ref()),
+            ) {
                 (Ok(n), Ok(v)) => {
                     self.params.headers.insert(n, v);
                 }
                 _ => {
-                    self.error.get_or_insert_with(|| format!("invalid header {:?}", k.as_ref()));
+                    self.error
+                        .get_or_insert_with(|| format!("invalid header {:?}", k.as_ref()));
                 }
             }
         }
@@ -225,9 +234,15 @@ impl DownloadBuilder {
 pub(crate) async fn run(client: &HubClient, p: &Params) -> Result<DownloadOutcome> {
     let filename = hub_core::urls::join_subfolder(p.subfolder.as_deref(), &p.filename);
     validate_repo_path(&filename)?;
-    let revision = p.revision.clone().unwrap_or_else(|| hub_core::config::DEFAULT_REVISION.to_owned());
+    let revision = p
+        .revision
+        .clone()
+        .unwrap_or_else(|| hub_core::config::DEFAULT_REVISION.to_owned());
     validate_revision_path(&revision)?;
-    let cache_dir = p.cache_dir.clone().unwrap_or_else(|| client.config().hub_cache.clone());
+    let cache_dir = p
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| client.config().hub_cache.clone());
     let repo = RepoCache::new(cache_dir, &p.repo_id, p.repo_type);
     match &p.local_dir {
         Some(dir) => crate::local_dir::run(client, p, &repo, dir, &filename, &revision).await,
@@ -260,7 +275,13 @@ pub(crate) async fn resolve(
             p.repo_id, p.repo_type
         )));
     }
-    let url = hub_core::urls::hf_hub_url(client.endpoint(), &p.repo_id, filename, p.repo_type, revision);
+    let url = hub_core::urls::hf_hub_url(
+        client.endpoint(),
+        &p.repo_id,
+        filename,
+        p.repo_type,
+        revision,
+    );
     if let Some(known) = &p.known
         && hub_core::repo::is_commit_hash(revision)
     {
@@ -276,7 +297,13 @@ pub(crate) async fn resolve(
     match hub_core::api::metadata::probe_file(client, &url, p.etag_timeout).await? {
         hub_core::api::metadata::FileProbe::Found(meta) => {
             let send_auth = same_host(&url, &meta.location);
-            Ok(Resolved { commit: meta.commit_hash, etag: meta.etag, size: meta.size, url: meta.location, send_auth })
+            Ok(Resolved {
+                commit: meta.commit_hash,
+                etag: meta.etag,
+                size: meta.size,
+                url: meta.location,
+                send_auth,
+            })
         }
         hub_core::api::metadata::FileProbe::EntryNotFound { commit_hash, error } => {
             if let Some(commit) = commit_hash
@@ -288,7 +315,11 @@ pub(crate) async fn resolve(
                 if let Some(parent) = marker.parent() {
                     let _ = tokio::fs::create_dir_all(parent).await;
                 }
-                let _ = tokio::fs::OpenOptions::new().create(true).append(true).open(&marker).await;
+                let _ = tokio::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&marker)
+                    .await;
                 let _ = crate::refs::write_ref(repo, revision, &commit).await;
             }
             Err(error)
@@ -310,7 +341,10 @@ pub(crate) fn check_server_names(r: &Resolved) -> Result<()> {
     for name in [&r.etag, &r.commit] {
         validate_repo_path(name)?;
         if name.contains('/') {
-            return Err(Error::UnsafePath { path: name.clone(), reason: "separator in etag or commit" });
+            return Err(Error::UnsafePath {
+                path: name.clone(),
+                reason: "separator in etag or commit",
+            });
         }
     }
     Ok(())
@@ -331,7 +365,11 @@ async fn run_cache(
     if is_commit && !p.force_download {
         let pointer = repo.pointer_path(revision, filename);
         if exists(&pointer).await {
-            return Ok(DownloadOutcome { path: pointer, commit: Some(revision.to_owned()), transfer: None });
+            return Ok(DownloadOutcome {
+                path: pointer,
+                commit: Some(revision.to_owned()),
+                transfer: None,
+            });
         }
     }
     let resolved = match resolve(client, p, repo, filename, revision).await {
@@ -349,20 +387,36 @@ async fn run_cache(
                 if let Some(commit) = commit {
                     let pointer = repo.pointer_path(&commit, filename);
                     if validate_repo_path(&commit).is_ok() && exists(&pointer).await {
-                        return Ok(DownloadOutcome { path: pointer, commit: Some(commit), transfer: None });
+                        return Ok(DownloadOutcome {
+                            path: pointer,
+                            commit: Some(commit),
+                            transfer: None,
+                        });
                     }
                 }
             }
             let what = format!("{} {filename} at {revision}", p.repo_id);
-            return Err(plan::error_after_head_failure(err, p.force_download, p.local_files_only, &what));
+            return Err(plan::error_after_head_failure(
+                err,
+                p.force_download,
+                p.local_files_only,
+                &what,
+            ));
         }
     };
     check_server_names(&resolved)?;
     crate::refs::write_ref(repo, revision, &resolved.commit).await?;
     let pointer = repo.pointer_path(&resolved.commit, filename);
     let blob = repo.blob_path(&resolved.etag);
-    let state = CacheState { pointer_exists: exists(&pointer).await, blob_exists: exists(&blob).await };
-    let outcome = |transfer| DownloadOutcome { path: pointer.clone(), commit: Some(resolved.commit.clone()), transfer };
+    let state = CacheState {
+        pointer_exists: exists(&pointer).await,
+        blob_exists: exists(&blob).await,
+    };
+    let outcome = |transfer| DownloadOutcome {
+        path: pointer.clone(),
+        commit: Some(resolved.commit.clone()),
+        transfer,
+    };
     match plan::decide_cache(p.force_download, state) {
         CacheDecision::UsePointer => return Ok(outcome(None)),
         CacheDecision::LinkBlob => {

@@ -86,7 +86,10 @@ impl Error {
 
     /// Whether the data received failed verification (hash or size).
     pub fn is_corrupted_transfer(&self) -> bool {
-        matches!(self, Error::HashMismatch { .. } | Error::SizeMismatch { .. })
+        matches!(
+            self,
+            Error::HashMismatch { .. } | Error::SizeMismatch { .. }
+        )
     }
 
     /// Whether retrying may succeed (looks through to the HTTP error).
@@ -118,8 +121,21 @@ mod tests {
         assert_send_sync::<Error>();
         let e = Error::Snapshot {
             failures: vec![
-                ("a.bin".into(), Error::UnsafePath { path: "../x".into(), reason: "parent" }),
-                ("b.bin".into(), Error::SizeMismatch { file: "b.bin".into(), expected: 2, actual: 1 }),
+                (
+                    "a.bin".into(),
+                    Error::UnsafePath {
+                        path: "../x".into(),
+                        reason: "parent",
+                    },
+                ),
+                (
+                    "b.bin".into(),
+                    Error::SizeMismatch {
+                        file: "b.bin".into(),
+                        expected: 2,
+                        actual: 1,
+                    },
+                ),
             ],
             total: 5,
         };

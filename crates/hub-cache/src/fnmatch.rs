@@ -36,7 +36,10 @@ enum Token {
     Any,
     Star,
     /// A character set; `None` items means "any character" (negated empty set).
-    Set { negated: bool, items: Vec<(char, char)> },
+    Set {
+        negated: bool,
+        items: Vec<(char, char)>,
+    },
 }
 
 impl Pattern {
@@ -260,8 +263,16 @@ where
     let ignore = compile(ignore_patterns);
     paths
         .into_iter()
-        .filter(|p| allow.as_ref().is_none_or(|a| a.iter().any(|r| r.matches(p))))
-        .filter(|p| ignore.as_ref().is_none_or(|ig| !ig.iter().any(|r| r.matches(p))))
+        .filter(|p| {
+            allow
+                .as_ref()
+                .is_none_or(|a| a.iter().any(|r| r.matches(p)))
+        })
+        .filter(|p| {
+            ignore
+                .as_ref()
+                .is_none_or(|ig| !ig.iter().any(|r| r.matches(p)))
+        })
         .collect()
 }
 
@@ -280,7 +291,12 @@ mod tests {
                 failures.push(format!("{pat:?} vs {name:?}: expected {expected}"));
             }
         }
-        assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
         assert!(CASES.len() > 100);
     }
 
@@ -288,7 +304,11 @@ mod tests {
     fn star_crosses_slashes_and_dirs_get_wildcard() {
         assert!(fnmatch("a/b/c.txt", "*.txt"));
         assert!(fnmatch("a/b/c.txt", "a*c.txt"));
-        let kept = filter_paths(["sub/a", "sub/b/c", "other"], Some(&["sub/"]), None::<&[&str]>);
+        let kept = filter_paths(
+            ["sub/a", "sub/b/c", "other"],
+            Some(&["sub/"]),
+            None::<&[&str]>,
+        );
         assert_eq!(kept, vec!["sub/a", "sub/b/c"]);
         let kept = filter_paths(["x.bin", "y.safetensors"], None, Some(&["*.bin"]));
         assert_eq!(kept, vec!["y.safetensors"]);

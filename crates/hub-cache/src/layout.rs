@@ -55,7 +55,9 @@ impl RepoCache {
 
     /// `<repo>/blobs/<etag>.incomplete`: the resumable partial download, shared with Python.
     pub fn incomplete_path(&self, etag: &str) -> PathBuf {
-        self.repo_dir().join("blobs").join(format!("{etag}.incomplete"))
+        self.repo_dir()
+            .join("blobs")
+            .join(format!("{etag}.incomplete"))
     }
 
     /// `<repo>/snapshots/<commit>`.
@@ -170,12 +172,30 @@ mod tests {
         let id = RepoId::new("ns/name").unwrap();
         let c = RepoCache::new("/c", &id, RepoType::Dataset);
         assert_eq!(c.repo_dir(), PathBuf::from("/c/datasets--ns--name"));
-        assert_eq!(c.blob_path("e"), PathBuf::from("/c/datasets--ns--name/blobs/e"));
-        assert_eq!(c.incomplete_path("e"), PathBuf::from("/c/datasets--ns--name/blobs/e.incomplete"));
-        assert_eq!(c.ref_path("refs/pr/1"), PathBuf::from("/c/datasets--ns--name/refs/refs/pr/1"));
-        assert_eq!(c.pointer_path("abc", "d/f.txt"), PathBuf::from("/c/datasets--ns--name/snapshots/abc/d/f.txt"));
-        assert_eq!(c.no_exist_path("abc", "f"), PathBuf::from("/c/datasets--ns--name/.no_exist/abc/f"));
-        assert_eq!(c.lock_path("e"), PathBuf::from("/c/.locks/datasets--ns--name/e.lock"));
+        assert_eq!(
+            c.blob_path("e"),
+            PathBuf::from("/c/datasets--ns--name/blobs/e")
+        );
+        assert_eq!(
+            c.incomplete_path("e"),
+            PathBuf::from("/c/datasets--ns--name/blobs/e.incomplete")
+        );
+        assert_eq!(
+            c.ref_path("refs/pr/1"),
+            PathBuf::from("/c/datasets--ns--name/refs/refs/pr/1")
+        );
+        assert_eq!(
+            c.pointer_path("abc", "d/f.txt"),
+            PathBuf::from("/c/datasets--ns--name/snapshots/abc/d/f.txt")
+        );
+        assert_eq!(
+            c.no_exist_path("abc", "f"),
+            PathBuf::from("/c/datasets--ns--name/.no_exist/abc/f")
+        );
+        assert_eq!(
+            c.lock_path("e"),
+            PathBuf::from("/c/.locks/datasets--ns--name/e.lock")
+        );
         let m = RepoCache::new("/c", &RepoId::new("gpt2").unwrap(), RepoType::Model);
         assert_eq!(m.folder_name(), "models--gpt2");
     }
@@ -183,12 +203,19 @@ mod tests {
     #[test]
     fn link_targets() {
         assert_eq!(blob_link_target("f", "e"), PathBuf::from("../../blobs/e"));
-        assert_eq!(blob_link_target("a/f", "e"), PathBuf::from("../../../blobs/e"));
+        assert_eq!(
+            blob_link_target("a/f", "e"),
+            PathBuf::from("../../../blobs/e")
+        );
         // The target resolves to the blob from the pointer's directory.
         let pointer_dir = Path::new("/c/r/snapshots/x/a/b");
         let resolved = pointer_dir.join(blob_link_target("a/b/f", "e"));
         let norm: PathBuf = resolved.components().fold(PathBuf::new(), |mut acc, c| {
-            if c == std::path::Component::ParentDir { acc.pop(); } else { acc.push(c); }
+            if c == std::path::Component::ParentDir {
+                acc.pop();
+            } else {
+                acc.push(c);
+            }
             acc
         });
         assert_eq!(norm, PathBuf::from("/c/r/blobs/e"));
@@ -196,10 +223,33 @@ mod tests {
 
     #[test]
     fn unsafe_paths_refused() {
-        for p in ["", "/etc/passwd", "../x", "a/../../x", "a\\b", "..\\x", "a\0b", "a//b", "./a", "a/.", "a/"] {
-            assert!(matches!(validate_repo_path(p), Err(Error::UnsafePath { .. })), "{p:?}");
+        for p in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a\\b",
+            "..\\x",
+            "a\0b",
+            "a//b",
+            "./a",
+            "a/.",
+            "a/",
+        ] {
+            assert!(
+                matches!(validate_repo_path(p), Err(Error::UnsafePath { .. })),
+                "{p:?}"
+            );
         }
-        for p in ["a", "a/b/c.txt", "..a", "a..b/c", ".gitattributes", "dir/.hidden", "é/ü b.bin"] {
+        for p in [
+            "a",
+            "a/b/c.txt",
+            "..a",
+            "a..b/c",
+            ".gitattributes",
+            "dir/.hidden",
+            "é/ü b.bin",
+        ] {
             assert!(validate_repo_path(p).is_ok(), "{p:?}");
         }
         assert!(validate_revision_path("refs/pr/1").is_ok());
@@ -208,8 +258,14 @@ mod tests {
 
     #[test]
     fn folder_names() {
-        assert_eq!(parse_folder_name("models--ns--n"), Some(("model".into(), "ns/n".into())));
-        assert_eq!(parse_folder_name("datasets--glue"), Some(("dataset".into(), "glue".into())));
+        assert_eq!(
+            parse_folder_name("models--ns--n"),
+            Some(("model".into(), "ns/n".into()))
+        );
+        assert_eq!(
+            parse_folder_name("datasets--glue"),
+            Some(("dataset".into(), "glue".into()))
+        );
         assert_eq!(parse_folder_name("nodash"), None);
     }
 }

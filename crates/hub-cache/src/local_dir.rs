@@ -36,10 +36,17 @@ impl LocalPaths {
     /// Paths for repository file `path` (already validated) under `local_dir`.
     pub fn new(local_dir: &Path, path: &str) -> Self {
         let file = join_repo_path(local_dir, path);
-        let download = local_dir.join(".cache").join("huggingface").join("download");
+        let download = local_dir
+            .join(".cache")
+            .join("huggingface")
+            .join("download");
         let metadata = join_repo_path(&download, &format!("{path}.metadata"));
         let lock = join_repo_path(&download, &format!("{path}.lock"));
-        LocalPaths { file, metadata, lock }
+        LocalPaths {
+            file,
+            metadata,
+            lock,
+        }
     }
 
     /// `.cache/huggingface/download/<path>.<etag>.incomplete` (0.26's resumable partial file).
@@ -67,7 +74,11 @@ pub fn parse_metadata(text: &str) -> Option<LocalMetadata> {
     let commit_hash = lines.next()?.trim().to_owned();
     let etag = lines.next()?.trim().to_owned();
     let timestamp = lines.next()?.trim().parse::<f64>().ok()?;
-    Some(LocalMetadata { commit_hash, etag, timestamp })
+    Some(LocalMetadata {
+        commit_hash,
+        etag,
+        timestamp,
+    })
 }
 
 /// Formats the metadata as Python writes it (`f"{commit}\n{etag}\n{time.time()}\n"`).
@@ -78,11 +89,18 @@ pub fn format_metadata(commit: &str, etag: &str, timestamp: f64) -> String {
 /// Python's `repr(float)` for positive timestamps: always a decimal point.
 fn python_float(x: f64) -> String {
     let s = format!("{x}");
-    if s.contains('.') || s.contains('e') { s } else { format!("{s}.0") }
+    if s.contains('.') || s.contains('e') {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }
 
 fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// Creates `.cache/huggingface/.gitignore` (content `*`) if missing.
@@ -120,7 +138,11 @@ pub async fn read_metadata(paths: &LocalPaths) -> Option<LocalMetadata> {
 
 /// Writes the metadata with the current time.
 pub async fn write_metadata(paths: &LocalPaths, commit: &str, etag: &str) -> Result<()> {
-    crate::refs::write_atomic(&paths.metadata, format_metadata(commit, etag, now()).as_bytes()).await
+    crate::refs::write_atomic(
+        &paths.metadata,
+        format_metadata(commit, etag, now()).as_bytes(),
+    )
+    .await
 }
 
 async fn sha256_file(path: &Path) -> Result<String> {
@@ -146,7 +168,10 @@ async fn sha256_file(path: &Path) -> Result<String> {
 }
 
 async fn is_file(path: &Path) -> bool {
-    tokio::fs::metadata(path).await.map(|m| m.is_file()).unwrap_or(false)
+    tokio::fs::metadata(path)
+        .await
+        .map(|m| m.is_file())
+        .unwrap_or(false)
 }
 
 pub(crate) async fn run(
@@ -162,9 +187,15 @@ pub(crate) async fn run(
     let metadata = read_metadata(&paths).await;
     let state = LocalState {
         file_exists: is_file(&paths.file).await,
-        metadata: metadata.as_ref().map(|m| (m.commit_hash.clone(), m.etag.clone())),
+        metadata: metadata
+            .as_ref()
+            .map(|m| (m.commit_hash.clone(), m.etag.clone())),
     };
-    let done = |commit: Option<String>, transfer| DownloadOutcome { path: paths.file.clone(), commit, transfer };
+    let done = |commit: Option<String>, transfer| DownloadOutcome {
+        path: paths.file.clone(),
+        commit,
+        transfer,
+    };
     if plan::local_dir_skip_network(p.force_download, revision, &state) {
         return Ok(done(Some(revision.to_owned()), None));
     }
@@ -178,7 +209,12 @@ pub(crate) async fn run(
                 return Ok(done(state.metadata.map(|m| m.0), None));
             }
             let what = format!("{} {filename} at {revision}", p.repo_id);
-            return Err(plan::error_after_head_failure(err, p.force_download, p.local_files_only, &what));
+            return Err(plan::error_after_head_failure(
+                err,
+                p.force_download,
+                p.local_files_only,
+                &what,
+            ));
         }
     };
     check_server_names(&resolved)?;
@@ -208,7 +244,12 @@ pub(crate) async fn run(
     match tokio::fs::remove_file(&paths.file).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(format!("removing outdated {}", paths.file.display()), e)),
+        Err(e) => {
+            return Err(Error::io(
+                format!("removing outdated {}", paths.file.display()),
+                e,
+            ));
+        }
     }
     let incomplete = paths.incomplete(&resolved.etag);
     let stats = transfer::download(
@@ -255,9 +296,18 @@ mod tests {
     fn paths_follow_python() {
         let p = LocalPaths::new(Path::new("/ld"), "a/b.bin");
         assert_eq!(p.file, PathBuf::from("/ld/a/b.bin"));
-        assert_eq!(p.metadata, PathBuf::from("/ld/.cache/huggingface/download/a/b.bin.metadata"));
-        assert_eq!(p.lock, PathBuf::from("/ld/.cache/huggingface/download/a/b.bin.lock"));
-        assert_eq!(p.incomplete("e1"), PathBuf::from("/ld/.cache/huggingface/download/a/b.bin.e1.incomplete"));
+        assert_eq!(
+            p.metadata,
+            PathBuf::from("/ld/.cache/huggingface/download/a/b.bin.metadata")
+        );
+        assert_eq!(
+            p.lock,
+            PathBuf::from("/ld/.cache/huggingface/download/a/b.bin.lock")
+        );
+        assert_eq!(
+            p.incomplete("e1"),
+            PathBuf::from("/ld/.cache/huggingface/download/a/b.bin.e1.incomplete")
+        );
     }
 
     #[test]
@@ -266,7 +316,10 @@ mod tests {
         assert_eq!(text, "c0ffee\ne1\n1700000000.25\n");
         assert_eq!(format_metadata("c", "e", 5.0), "c\ne\n5.0\n");
         let m = parse_metadata(&text).unwrap();
-        assert_eq!((m.commit_hash.as_str(), m.etag.as_str(), m.timestamp), ("c0ffee", "e1", 1700000000.25));
+        assert_eq!(
+            (m.commit_hash.as_str(), m.etag.as_str(), m.timestamp),
+            ("c0ffee", "e1", 1700000000.25)
+        );
         assert!(parse_metadata("only\ntwo\n").is_none());
         assert!(parse_metadata("a\nb\nnot-a-float\n").is_none());
     }
@@ -286,6 +339,9 @@ mod tests {
         assert!(read_metadata(&paths).await.is_none());
         assert!(!paths.metadata.exists());
         ensure_gitignore(dir.path()).await.unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join(".cache/huggingface/.gitignore")).unwrap(), "*");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".cache/huggingface/.gitignore")).unwrap(),
+            "*"
+        );
     }
 }

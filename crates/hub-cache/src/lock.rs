@@ -76,9 +76,19 @@ mod tests {
         let p2 = p.clone();
         let waiter = tokio::spawn(async move { FileLock::acquire(p2).await.map(|_| ()) });
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(!waiter.is_finished(), "second lock must wait while the first is held");
+        assert!(
+            !waiter.is_finished(),
+            "second lock must wait while the first is held"
+        );
         drop(held);
-        tokio::time::timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap().unwrap();
-        assert!(p.exists(), "lock file stays behind, as with Python's filelock");
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(
+            p.exists(),
+            "lock file stays behind, as with Python's filelock"
+        );
     }
 }

@@ -65,7 +65,11 @@ pub fn try_to_load_from_cache(
         return CacheLookup::Unknown;
     }
     let pointer = repo.pointer_path(&commit, filename);
-    if pointer.is_file() { CacheLookup::Found(pointer) } else { CacheLookup::Unknown }
+    if pointer.is_file() {
+        CacheLookup::Found(pointer)
+    } else {
+        CacheLookup::Unknown
+    }
 }
 
 /// Python's `cached_assets_path`: `<assets_dir>/<library>/<namespace>/<subfolder>`, created if
@@ -83,7 +87,10 @@ pub fn cached_assets_path(
     let subfolder = clean(subfolder.unwrap_or("default"));
     for part in [&library, &namespace, &subfolder] {
         if part.is_empty() || part == "." || part == ".." {
-            return Err(Error::UnsafePath { path: part.clone(), reason: "invalid assets folder name" });
+            return Err(Error::UnsafePath {
+                path: part.clone(),
+                reason: "invalid assets folder name",
+            });
         }
     }
     let path = assets_dir.join(library).join(namespace).join(subfolder);
@@ -108,16 +115,28 @@ mod tests {
         let repo = dir.path().join("models--ns--m");
         std::fs::create_dir_all(repo.join("refs")).unwrap();
         std::fs::write(repo.join("refs/main"), &commit).unwrap();
-        let look = |f: &str, r: Option<&str>| try_to_load_from_cache(dir.path(), &id, f, r, RepoType::Model);
+        let look = |f: &str, r: Option<&str>| {
+            try_to_load_from_cache(dir.path(), &id, f, r, RepoType::Model)
+        };
         assert_eq!(look("x.json", None), CacheLookup::Unknown);
         std::fs::create_dir_all(repo.join(".no_exist").join(&commit)).unwrap();
-        std::fs::write(repo.join(".no_exist").join(&commit).join("missing.txt"), b"").unwrap();
+        std::fs::write(
+            repo.join(".no_exist").join(&commit).join("missing.txt"),
+            b"",
+        )
+        .unwrap();
         assert_eq!(look("missing.txt", None), CacheLookup::KnownMissing);
         let snap = repo.join("snapshots").join(&commit).join("sub");
         std::fs::create_dir_all(&snap).unwrap();
         std::fs::write(snap.join("f.txt"), b"x").unwrap();
-        assert_eq!(look("sub/f.txt", None), CacheLookup::Found(snap.join("f.txt")));
-        assert_eq!(look("sub/f.txt", Some(&commit)), CacheLookup::Found(snap.join("f.txt")));
+        assert_eq!(
+            look("sub/f.txt", None),
+            CacheLookup::Found(snap.join("f.txt"))
+        );
+        assert_eq!(
+            look("sub/f.txt", Some(&commit)),
+            CacheLookup::Found(snap.join("f.txt"))
+        );
         assert_eq!(look("sub/f.txt", Some("other")), CacheLookup::Unknown);
         assert_eq!(look("../../x", None), CacheLookup::Unknown);
         assert_eq!(
@@ -129,8 +148,18 @@ mod tests {
     #[test]
     fn assets() {
         let dir = tempfile::tempdir().unwrap();
-        let p = cached_assets_path(dir.path(), "datasets", Some("Helsinki-NLP/tatoeba mt"), None).unwrap();
-        assert_eq!(p, dir.path().join("datasets/Helsinki-NLP--tatoeba--mt/default"));
+        let p = cached_assets_path(
+            dir.path(),
+            "datasets",
+            Some("Helsinki-NLP/tatoeba mt"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            dir.path()
+                .join("datasets/Helsinki-NLP--tatoeba--mt/default")
+        );
         assert!(p.is_dir());
         std::fs::write(dir.path().join("blocker"), b"").unwrap();
         assert!(cached_assets_path(dir.path(), "blocker", None, None).is_err());

@@ -68,7 +68,8 @@ pub fn error_after_head_failure(
 ) -> Error {
     if force_download {
         let msg = if local_files_only {
-            "Cannot pass 'force_download=True' and 'local_files_only=True' at the same time.".to_owned()
+            "Cannot pass 'force_download=True' and 'local_files_only=True' at the same time."
+                .to_owned()
         } else if matches!(err, hub_core::Error::OfflineModeIsEnabled(_)) {
             "Cannot pass 'force_download=True' when offline mode is enabled.".to_owned()
         } else {
@@ -83,9 +84,11 @@ pub fn error_after_head_failure(
     }
     match err {
         hub_core::Error::RepositoryNotFound(_) | hub_core::Error::GatedRepo(_) => Error::Hub(err),
-        hub_core::Error::OfflineModeIsEnabled(_) => Error::Hub(hub_core::Error::LocalEntryNotFound(format!(
-            "Cannot find the requested files in the disk cache and outgoing traffic has been disabled (HF_HUB_OFFLINE=1). Unset HF_HUB_OFFLINE to download {what}."
-        ))),
+        hub_core::Error::OfflineModeIsEnabled(_) => {
+            Error::Hub(hub_core::Error::LocalEntryNotFound(format!(
+                "Cannot find the requested files in the disk cache and outgoing traffic has been disabled (HF_HUB_OFFLINE=1). Unset HF_HUB_OFFLINE to download {what}."
+            )))
+        }
         other => Error::Hub(hub_core::Error::LocalEntryNotFound(format!(
             "An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache. Please check your connection and try again or make sure your Internet connection is on. ({what}; cause: {other})"
         ))),
@@ -108,7 +111,10 @@ pub fn local_dir_skip_network(force_download: bool, revision: &str, state: &Loca
     !force_download
         && hub_core::repo::is_commit_hash(revision)
         && state.file_exists
-        && state.metadata.as_ref().is_some_and(|(commit, _)| commit == revision)
+        && state
+            .metadata
+            .as_ref()
+            .is_some_and(|(commit, _)| commit == revision)
 }
 
 /// `local_dir` decision once the etag is known.
@@ -135,12 +141,18 @@ pub fn decide_local_dir(force_download: bool, state: &LocalState, etag: &str) ->
 }
 
 fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Where a download in cache mode may be served from without the network: a commit-hash
 /// revision whose pointer exists.
-pub fn offline_pointer(revision_is_commit: bool, pointer: PathBuf, exists: bool) -> Option<PathBuf> {
+pub fn offline_pointer(
+    revision_is_commit: bool,
+    pointer: PathBuf,
+    exists: bool,
+) -> Option<PathBuf> {
     (revision_is_commit && exists).then_some(pointer)
 }
 
@@ -158,25 +170,49 @@ mod tests {
 
     #[test]
     fn cache_decisions() {
-        let s = |p, b| CacheState { pointer_exists: p, blob_exists: b };
-        assert_eq!(decide_cache(false, s(true, true)), CacheDecision::UsePointer);
+        let s = |p, b| CacheState {
+            pointer_exists: p,
+            blob_exists: b,
+        };
+        assert_eq!(
+            decide_cache(false, s(true, true)),
+            CacheDecision::UsePointer
+        );
         assert_eq!(decide_cache(false, s(false, true)), CacheDecision::LinkBlob);
-        assert_eq!(decide_cache(false, s(false, false)), CacheDecision::Download);
+        assert_eq!(
+            decide_cache(false, s(false, false)),
+            CacheDecision::Download
+        );
         assert_eq!(decide_cache(true, s(true, true)), CacheDecision::Download);
     }
 
     #[test]
     fn head_errors() {
-        assert_eq!(classify_head_error(&http_err(404, Some("EntryNotFound"))), HeadFailure::Raise);
-        assert_eq!(classify_head_error(&http_err(404, Some("RevisionNotFound"))), HeadFailure::Raise);
-        assert_eq!(classify_head_error(&http_err(404, Some("RepoNotFound"))), HeadFailure::FallBack);
-        assert_eq!(classify_head_error(&http_err(500, None)), HeadFailure::FallBack);
+        assert_eq!(
+            classify_head_error(&http_err(404, Some("EntryNotFound"))),
+            HeadFailure::Raise
+        );
+        assert_eq!(
+            classify_head_error(&http_err(404, Some("RevisionNotFound"))),
+            HeadFailure::Raise
+        );
+        assert_eq!(
+            classify_head_error(&http_err(404, Some("RepoNotFound"))),
+            HeadFailure::FallBack
+        );
+        assert_eq!(
+            classify_head_error(&http_err(500, None)),
+            HeadFailure::FallBack
+        );
         assert_eq!(
             classify_head_error(&hub_core::Error::OfflineModeIsEnabled("x".into())),
             HeadFailure::FallBack
         );
         let e = error_after_head_failure(http_err(404, Some("RepoNotFound")), false, false, "f");
-        assert!(matches!(e, Error::Hub(hub_core::Error::RepositoryNotFound(_))));
+        assert!(matches!(
+            e,
+            Error::Hub(hub_core::Error::RepositoryNotFound(_))
+        ));
         let e = error_after_head_failure(http_err(500, None), false, false, "f");
         assert!(e.is_local_entry_not_found());
         let e = error_after_head_failure(http_err(500, None), false, true, "f");
@@ -193,15 +229,49 @@ mod tests {
             metadata: m.map(|(c, e)| (c.to_owned(), e.to_owned())),
         };
         let commit = "c".repeat(40);
-        assert!(local_dir_skip_network(false, &commit, &st(true, Some((&commit, "e")))));
-        assert!(!local_dir_skip_network(false, "main", &st(true, Some((&commit, "e")))));
-        assert!(!local_dir_skip_network(true, &commit, &st(true, Some((&commit, "e")))));
-        assert!(!local_dir_skip_network(false, &commit, &st(false, Some((&commit, "e")))));
-        assert_eq!(decide_local_dir(false, &st(true, Some(("c", "e"))), "e"), LocalDecision::RefreshMetadata);
-        assert_eq!(decide_local_dir(false, &st(true, Some(("c", "x"))), "e"), LocalDecision::CopyOrDownload);
-        assert_eq!(decide_local_dir(false, &st(true, None), &sha), LocalDecision::HashLocalFile);
-        assert_eq!(decide_local_dir(false, &st(true, None), "e"), LocalDecision::CopyOrDownload);
-        assert_eq!(decide_local_dir(true, &st(true, Some(("c", "e"))), "e"), LocalDecision::CopyOrDownload);
-        assert_eq!(decide_local_dir(false, &st(false, None), &sha), LocalDecision::CopyOrDownload);
+        assert!(local_dir_skip_network(
+            false,
+            &commit,
+            &st(true, Some((&commit, "e")))
+        ));
+        assert!(!local_dir_skip_network(
+            false,
+            "main",
+            &st(true, Some((&commit, "e")))
+        ));
+        assert!(!local_dir_skip_network(
+            true,
+            &commit,
+            &st(true, Some((&commit, "e")))
+        ));
+        assert!(!local_dir_skip_network(
+            false,
+            &commit,
+            &st(false, Some((&commit, "e")))
+        ));
+        assert_eq!(
+            decide_local_dir(false, &st(true, Some(("c", "e"))), "e"),
+            LocalDecision::RefreshMetadata
+        );
+        assert_eq!(
+            decide_local_dir(false, &st(true, Some(("c", "x"))), "e"),
+            LocalDecision::CopyOrDownload
+        );
+        assert_eq!(
+            decide_local_dir(false, &st(true, None), &sha),
+            LocalDecision::HashLocalFile
+        );
+        assert_eq!(
+            decide_local_dir(false, &st(true, None), "e"),
+            LocalDecision::CopyOrDownload
+        );
+        assert_eq!(
+            decide_local_dir(true, &st(true, Some(("c", "e"))), "e"),
+            LocalDecision::CopyOrDownload
+        );
+        assert_eq!(
+            decide_local_dir(false, &st(false, None), &sha),
+            LocalDecision::CopyOrDownload
+        );
     }
 }

@@ -12,7 +12,9 @@ use crate::layout::{RepoCache, validate_revision_path};
 /// Reads `refs/<revision>`; `None` when absent or unreadable.
 pub async fn read_ref(repo: &RepoCache, revision: &str) -> Option<String> {
     validate_revision_path(revision).ok()?;
-    let content = tokio::fs::read_to_string(repo.ref_path(revision)).await.ok()?;
+    let content = tokio::fs::read_to_string(repo.ref_path(revision))
+        .await
+        .ok()?;
     Some(content)
 }
 
@@ -67,7 +69,9 @@ mod tests {
         assert!(!dir.path().join("models--a--b/refs").join(commit).exists());
         assert!(write_ref(&repo, "../evil", commit).await.is_err());
         // No temporary files remain.
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("models--a--b/refs/refs/pr")).unwrap().collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("models--a--b/refs/refs/pr"))
+            .unwrap()
+            .collect();
         assert_eq!(names.len(), 1);
     }
 }

@@ -172,7 +172,10 @@ pub fn scan_cache_dir_blocking(cache_dir: &Path) -> Result<HFCacheInfo> {
     let mut repos = Vec::new();
     let mut warnings = Vec::new();
     for entry in entries.flatten() {
-        if entry.file_name() == ".locks" {
+        // `.locks` holds lock files; `CACHEDIR.TAG` and OS helper files are written by newer
+        // Python clients and other tools (skipped as huggingface_hub 1.x/2.x does).
+        let name = entry.file_name();
+        if name == ".locks" || name == "CACHEDIR.TAG" || is_os_helper(&name) {
             continue;
         }
         match scan_repo(&entry.path()) {
@@ -181,11 +184,23 @@ pub fn scan_cache_dir_blocking(cache_dir: &Path) -> Result<HFCacheInfo> {
         }
     }
     repos.sort_by(|a, b| a.repo_path.cmp(&b.repo_path));
-    Ok(HFCacheInfo { size_on_disk: repos.iter().map(|r| r.size_on_disk).sum(), repos, warnings })
+    Ok(HFCacheInfo {
+        size_on_disk: repos.iter().map(|r| r.size_on_disk).sum(),
+        repos,
+        warnings,
+    })
+}
+
+/// Files created by operating systems that the scan ignores (Python's `FILES_TO_IGNORE`).
+fn is_os_helper(name: &std::ffi::OsStr) -> bool {
+    name == ".DS_Store" || name == "Thumbs.db" || name == "desktop.ini"
 }
 
 fn corrupted(path: &Path, message: String) -> CorruptedCache {
-    CorruptedCache { path: path.to_path_buf(), message }
+    CorruptedCache {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 /// Lexical normalisation of `a/b/../c` (the cache's links are relative and the cache dir is
@@ -213,11 +228,20 @@ struct BlobStat {
 fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedCache> {
     let shown = repo_path.display();
     if !repo_path.is_dir() {
-        return Err(corrupted(repo_path, format!("Repo path is not a directory: {shown}")));
+        return Err(corrupted(
+            repo_path,
+            format!("Repo path is not a directory: {shown}"),
+        ));
     }
-    let name = repo_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = repo_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let Some((repo_type, repo_id)) = crate::layout::parse_folder_name(&name) else {
-        return Err(corrupted(repo_path, format!("Repo path is not a valid HuggingFace cache directory: {shown}")));
+        return Err(corrupted(
+            repo_path,
+            format!("Repo path is not a valid HuggingFace cache directory: {shown}"),
+        ));
     };
     let repo_type = match repo_type.as_str() {
         "model" => RepoType::Model,
@@ -226,7 +250,9 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
         other => {
             return Err(corrupted(
                 repo_path,
-                format!("Repo type must be `dataset`, `model` or `space`, found `{other}` ({shown})."),
+                format!(
+                    "Repo type must be `dataset`, `model` or `space`, found `{other}` ({shown})."
+                ),
             ));
         }
     };
@@ -235,16 +261,27 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
     if !snapshots_path.is_dir() {
         return Err(corrupted(
             &snapshots_path,
-            format!("Snapshots dir doesn't exist in cached repo: {}", snapshots_path.display()),
+            format!(
+                "Snapshots dir doesn't exist in cached repo: {}",
+                snapshots_path.display()
+            ),
         ));
     }
     let mut refs_by_hash: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     if refs_path.exists() {
         if refs_path.is_file() {
-            return Err(corrupted(&refs_path, format!("Refs directory cannot be a file: {}", refs_path.display())));
+            return Err(corrupted(
+                &refs_path,
+                format!("Refs directory cannot be a file: {}", refs_path.display()),
+            ));
         }
-        for entry in walkdir::WalkDir::new(&refs_path).min_depth(1).follow_links(true).into_iter().flatten() {
-            if entry.file_type().is_dir() {
+        for entry in walkdir::WalkDir::new(&refs_path)
+            .min_depth(1)
+            .follow_links(true)
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_dir() || is_os_helper(entry.file_name()) {
                 continue;
             }
             let ref_name = entry
@@ -259,22 +296,33 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
 
     let mut blob_stats: HashMap<PathBuf, BlobStat> = HashMap::new();
     let mut revisions = Vec::new();
-    let snap_entries = std::fs::read_dir(&snapshots_path)
-        .map_err(|e| corrupted(&snapshots_path, format!("Cannot list {}: {e}", snapshots_path.display())))?;
+    let snap_entries = std::fs::read_dir(&snapshots_path).map_err(|e| {
+        corrupted(
+            &snapshots_path,
+            format!("Cannot list {}: {e}", snapshots_path.display()),
+        )
+    })?;
     for rev in snap_entries.flatten() {
-        if rev.file_name() == ".DS_Store" {
+        if is_os_helper(&rev.file_name()) {
             continue;
         }
         let revision_path = rev.path();
         if revision_path.is_file() {
             return Err(corrupted(
                 &revision_path,
-                format!("Snapshots folder corrupted. Found a file: {}", revision_path.display()),
+                format!(
+                    "Snapshots folder corrupted. Found a file: {}",
+                    revision_path.display()
+                ),
             ));
         }
         let mut files = Vec::new();
         let mut rev_blobs: BTreeSet<PathBuf> = BTreeSet::new();
-        for entry in walkdir::WalkDir::new(&revision_path).min_depth(1).into_iter().flatten() {
+        for entry in walkdir::WalkDir::new(&revision_path)
+            .min_depth(1)
+            .into_iter()
+            .flatten()
+        {
             let ft = entry.file_type();
             if ft.is_dir() {
                 continue;
@@ -314,7 +362,9 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
                     },
                 );
             }
-            let Some(st) = blob_stats.get(&blob_path) else { continue };
+            let Some(st) = blob_stats.get(&blob_path) else {
+                continue;
+            };
             rev_blobs.insert(blob_path.clone());
             files.push(CachedFileInfo {
                 file_name: entry.file_name().to_string_lossy().into_owned(),
@@ -335,7 +385,11 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
         files.sort_by(|a, b| a.file_path.cmp(&b.file_path));
         revisions.push(CachedRevisionInfo {
             refs: refs_by_hash.remove(&commit_hash).unwrap_or_default(),
-            size_on_disk: rev_blobs.iter().filter_map(|b| blob_stats.get(b)).map(|s| s.size).sum(),
+            size_on_disk: rev_blobs
+                .iter()
+                .filter_map(|b| blob_stats.get(b))
+                .map(|s| s.size)
+                .sum(),
             commit_hash,
             snapshot_path: revision_path,
             files,
@@ -352,19 +406,34 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
             .collect();
         return Err(corrupted(
             repo_path,
-            format!("Reference(s) refer to missing commit hashes: {{{}}} ({shown}).", dict.join(", ")),
+            format!(
+                "Reference(s) refer to missing commit hashes: {{{}}} ({shown}).",
+                dict.join(", ")
+            ),
         ));
     }
     let (last_accessed, last_modified) = if blob_stats.is_empty() {
         let m = std::fs::metadata(repo_path).ok();
         (
-            m.as_ref().and_then(|m| m.accessed().ok()).unwrap_or(SystemTime::UNIX_EPOCH),
-            m.as_ref().and_then(|m| m.modified().ok()).unwrap_or(SystemTime::UNIX_EPOCH),
+            m.as_ref()
+                .and_then(|m| m.accessed().ok())
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+            m.as_ref()
+                .and_then(|m| m.modified().ok())
+                .unwrap_or(SystemTime::UNIX_EPOCH),
         )
     } else {
         (
-            blob_stats.values().map(|s| s.atime).max().unwrap_or(SystemTime::UNIX_EPOCH),
-            blob_stats.values().map(|s| s.mtime).max().unwrap_or(SystemTime::UNIX_EPOCH),
+            blob_stats
+                .values()
+                .map(|s| s.atime)
+                .max()
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+            blob_stats
+                .values()
+                .map(|s| s.mtime)
+                .max()
+                .unwrap_or(SystemTime::UNIX_EPOCH),
         )
     };
     revisions.sort_by(|a, b| a.commit_hash.cmp(&b.commit_hash));
@@ -423,7 +492,11 @@ impl DeleteCacheStrategy {
     pub fn execute_blocking(&self) -> DeleteReport {
         let mut report = DeleteReport::default();
         let mut del = |p: &Path, dir: bool| {
-            let r = if dir { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
+            let r = if dir {
+                std::fs::remove_dir_all(p)
+            } else {
+                std::fs::remove_file(p)
+            };
             if let Err(e) = r {
                 report.failures.push((p.to_path_buf(), e));
             }
@@ -442,8 +515,10 @@ impl HFCacheInfo {
         let mut wanted: BTreeSet<&str> = revisions.iter().map(|r| r.as_ref()).collect();
         let mut s = DeleteCacheStrategy::default();
         for repo in &self.repos {
-            let (del, keep): (Vec<&CachedRevisionInfo>, Vec<&CachedRevisionInfo>) =
-                repo.revisions.iter().partition(|r| wanted.contains(r.commit_hash.as_str()));
+            let (del, keep): (Vec<&CachedRevisionInfo>, Vec<&CachedRevisionInfo>) = repo
+                .revisions
+                .iter()
+                .partition(|r| wanted.contains(r.commit_hash.as_str()));
             if del.is_empty() {
                 continue;
             }
@@ -455,15 +530,22 @@ impl HFCacheInfo {
                 s.expected_freed_size += repo.size_on_disk;
                 continue;
             }
-            let kept_blobs: BTreeSet<&Path> =
-                keep.iter().flat_map(|r| r.files.iter().map(|f| f.blob_path.as_path())).collect();
+            let kept_blobs: BTreeSet<&Path> = keep
+                .iter()
+                .flat_map(|r| r.files.iter().map(|f| f.blob_path.as_path()))
+                .collect();
             for r in del {
                 s.snapshots.insert(r.snapshot_path.clone());
                 for name in &r.refs {
-                    s.refs.insert(crate::layout::join_repo_path(&repo.repo_path.join("refs"), name));
+                    s.refs.insert(crate::layout::join_repo_path(
+                        &repo.repo_path.join("refs"),
+                        name,
+                    ));
                 }
                 for f in &r.files {
-                    if !kept_blobs.contains(f.blob_path.as_path()) && s.blobs.insert(f.blob_path.clone()) {
+                    if !kept_blobs.contains(f.blob_path.as_path())
+                        && s.blobs.insert(f.blob_path.clone())
+                    {
                         s.expected_freed_size += f.size_on_disk;
                     }
                 }
@@ -480,9 +562,19 @@ mod tests {
 
     #[test]
     fn sizes_like_python() {
-        for (n, s) in [(0, "0.0"), (999, "999.0"), (1000, "1.0K"), (1234, "1.2K"), (13_500_000, "13.5M"),
-            (3_100_000_000, "3.1G"), (1_250, "1.2K"), (1_350, "1.4K"), (999_950, "1000.0K"),
-            (8_600_000_000, "8.6G"), (u64::MAX, "18.4E")] {
+        for (n, s) in [
+            (0, "0.0"),
+            (999, "999.0"),
+            (1000, "1.0K"),
+            (1234, "1.2K"),
+            (13_500_000, "13.5M"),
+            (3_100_000_000, "3.1G"),
+            (1_250, "1.2K"),
+            (1_350, "1.4K"),
+            (999_950, "1000.0K"),
+            (8_600_000_000, "8.6G"),
+            (u64::MAX, "18.4E"),
+        ] {
             assert_eq!(format_size(n), s, "{n}");
         }
     }

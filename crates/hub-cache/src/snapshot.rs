@@ -43,8 +43,14 @@ struct Lfs {
 impl Sibling {
     fn known(&self) -> Option<KnownFile> {
         match &self.lfs {
-            Some(lfs) => Some(KnownFile { etag: lfs.sha256.clone()?, size: lfs.size.or(self.size)? }),
-            None => Some(KnownFile { etag: self.blob_id.clone()?, size: self.size? }),
+            Some(lfs) => Some(KnownFile {
+                etag: lfs.sha256.clone()?,
+                size: lfs.size.or(self.size)?,
+            }),
+            None => Some(KnownFile {
+                etag: self.blob_id.clone()?,
+                size: self.size?,
+            }),
         }
     }
 }
@@ -92,12 +98,18 @@ impl SnapshotBuilder {
     }
     /// Keep only files matching one of these fnmatch patterns (default: all). A pattern ending
     /// with `/` matches everything below that folder.
-    pub fn allow_patterns<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
+    pub fn allow_patterns<S: Into<String>>(
+        mut self,
+        patterns: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.allow = Some(patterns.into_iter().map(Into::into).collect());
         self
     }
     /// Drop files matching one of these fnmatch patterns (default: none).
-    pub fn ignore_patterns<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
+    pub fn ignore_patterns<S: Into<String>>(
+        mut self,
+        patterns: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.ignore = Some(patterns.into_iter().map(Into::into).collect());
         self
     }
@@ -142,13 +154,21 @@ impl SnapshotBuilder {
 async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
     let client = &b.client;
     let p = &b.params;
-    let revision = p.revision.clone().unwrap_or_else(|| hub_core::config::DEFAULT_REVISION.to_owned());
+    let revision = p
+        .revision
+        .clone()
+        .unwrap_or_else(|| hub_core::config::DEFAULT_REVISION.to_owned());
     validate_revision_path(&revision)?;
-    let cache_dir = p.cache_dir.clone().unwrap_or_else(|| client.config().hub_cache.clone());
+    let cache_dir = p
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| client.config().hub_cache.clone());
     let repo = RepoCache::new(&cache_dir, &p.repo_id, p.repo_type);
 
     let info = if p.local_files_only {
-        Err(hub_core::Error::OfflineModeIsEnabled("local_files_only=True".into()))
+        Err(hub_core::Error::OfflineModeIsEnabled(
+            "local_files_only=True".into(),
+        ))
     } else {
         let url = format!(
             "{}/revision/{}",
@@ -169,14 +189,20 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
     };
     validate_repo_path(&commit)?;
     if commit.contains('/') {
-        return Err(Error::UnsafePath { path: commit, reason: "separator in commit" });
+        return Err(Error::UnsafePath {
+            path: commit,
+            reason: "separator in commit",
+        });
     }
     let names: Vec<&str> = siblings.iter().map(|s| s.rfilename.as_str()).collect();
     let kept: std::collections::HashSet<&str> =
         crate::fnmatch::filter_paths(names, b.allow.as_deref(), b.ignore.as_deref())
             .into_iter()
             .collect();
-    let selected: Vec<&Sibling> = siblings.iter().filter(|s| kept.contains(s.rfilename.as_str())).collect();
+    let selected: Vec<&Sibling> = siblings
+        .iter()
+        .filter(|s| kept.contains(s.rfilename.as_str()))
+        .collect();
     crate::refs::write_ref(&repo, &revision, &commit).await?;
 
     let total = selected.len();
@@ -206,14 +232,18 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
     .buffer_unordered(b.max_workers)
     .collect()
     .await;
-    let mut failures: Vec<(String, Error)> =
-        results.into_iter().filter_map(|(n, r)| r.err().map(|e| (n, e))).collect();
+    let mut failures: Vec<(String, Error)> = results
+        .into_iter()
+        .filter_map(|(n, r)| r.err().map(|e| (n, e)))
+        .collect();
     if !failures.is_empty() {
         failures.sort_by(|a, b| a.0.cmp(&b.0));
         return Err(Error::Snapshot { failures, total });
     }
     match &p.local_dir {
-        Some(dir) => Ok(tokio::fs::canonicalize(dir).await.unwrap_or_else(|_| dir.clone())),
+        Some(dir) => Ok(tokio::fs::canonicalize(dir)
+            .await
+            .unwrap_or_else(|_| dir.clone())),
         None => Ok(repo.snapshot_dir(&commit)),
     }
 }
@@ -224,7 +254,9 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
 async fn list_with_retries(client: &HubClient, url: &str) -> hub_core::Result<RepoInfo> {
     let mut attempt = 0u32;
     loop {
-        let result = client.get_json::<RepoInfo>(url, &[("blobs", "True".to_owned())]).await;
+        let result = client
+            .get_json::<RepoInfo>(url, &[("blobs", "True".to_owned())])
+            .await;
         match result {
             Err(e) if attempt < 4 && is_transient(&e) => {
                 attempt += 1;
@@ -248,7 +280,10 @@ async fn offline_fallback(
     revision: &str,
     err: hub_core::Error,
 ) -> Result<PathBuf> {
-    if matches!(err, hub_core::Error::RevisionNotFound(_) | hub_core::Error::Validation(_)) {
+    if matches!(
+        err,
+        hub_core::Error::RevisionNotFound(_) | hub_core::Error::Validation(_)
+    ) {
         return Err(Error::Hub(err));
     }
     let commit = if hub_core::repo::is_commit_hash(revision) {
@@ -268,13 +303,18 @@ async fn offline_fallback(
         && let Ok(mut rd) = tokio::fs::read_dir(local).await
         && rd.next_entry().await.ok().flatten().is_some()
     {
-        return Ok(tokio::fs::canonicalize(local).await.unwrap_or_else(|_| local.clone()));
+        return Ok(tokio::fs::canonicalize(local)
+            .await
+            .unwrap_or_else(|_| local.clone()));
     }
     let msg = if b.params.local_files_only {
         "Cannot find an appropriate cached snapshot folder for the specified revision on the local disk and outgoing traffic has been disabled. To enable repo look-ups and downloads online, pass 'local_files_only=False' as input.".to_owned()
     } else if matches!(err, hub_core::Error::OfflineModeIsEnabled(_)) {
         "Cannot find an appropriate cached snapshot folder for the specified revision on the local disk and outgoing traffic has been disabled. To enable repo look-ups and downloads online, set 'HF_HUB_OFFLINE=0' as environment variable.".to_owned()
-    } else if matches!(err, hub_core::Error::RepositoryNotFound(_) | hub_core::Error::GatedRepo(_)) {
+    } else if matches!(
+        err,
+        hub_core::Error::RepositoryNotFound(_) | hub_core::Error::GatedRepo(_)
+    ) {
         return Err(Error::Hub(err));
     } else {
         format!(

@@ -26,7 +26,9 @@ use bytes::Bytes;
 use futures::StreamExt;
 use hub_core::{HubClient, ProgressEvent, ProgressSink};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_ENCODING, AUTHORIZATION, CONTENT_RANGE, HeaderMap, HeaderValue, RANGE};
+use reqwest::header::{
+    ACCEPT_ENCODING, AUTHORIZATION, CONTENT_RANGE, HeaderMap, HeaderValue, RANGE,
+};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
@@ -115,7 +117,11 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let mut file = OpenOptions::new().create(true).read(true).append(true).open(&path)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&path)?;
         let mut written = start;
         if start > 0 {
             // Hash the resumed prefix once; the network is already filling the channel.
@@ -159,10 +165,12 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
 
 impl Writer {
     async fn send(&self, msg: WMsg) -> Result<()> {
-        self.tx
-            .send(msg)
-            .await
-            .map_err(|_| Error::io("writing the partial file", std::io::Error::other("writer stopped")))
+        self.tx.send(msg).await.map_err(|_| {
+            Error::io(
+                "writing the partial file",
+                std::io::Error::other("writer stopped"),
+            )
+        })
     }
 }
 
@@ -193,12 +201,32 @@ pub(crate) async fn download(client: &HubClient, job: Job) -> Result<TransferSta
         file: job.file.clone(),
         progress: job.progress.clone(),
     });
+    // The sink sees one Started and exactly one Finished or Failed per file, whatever the
+    // retries inside.
+    ctx.progress.event(ProgressEvent::Started {
+        file: &ctx.file,
+        total: Some(ctx.size),
+    });
+    let result = download_with_restart(&ctx, &job).await;
+    match &result {
+        Ok(_) => ctx
+            .progress
+            .event(ProgressEvent::Finished { file: &ctx.file }),
+        Err(e) => ctx.progress.event(ProgressEvent::Failed {
+            file: &ctx.file,
+            error: &e.to_string(),
+        }),
+    }
+    result
+}
+
+async fn download_with_restart(ctx: &Arc<Ctx>, job: &Job) -> Result<TransferStats> {
     let mut restart = job.restart;
     // One retry from scratch if a resumed download fails verification: the prefix on disk may
     // be what was wrong (written by another tool, or a different content).
     loop {
         let start = prepare_incomplete(&job.incomplete, job.size, restart).await?;
-        match transfer_once(&ctx, &job.incomplete, start).await {
+        match transfer_once(ctx, &job.incomplete, start).await {
             Err(e) if e.is_corrupted_transfer() => {
                 let _ = tokio::fs::remove_file(&job.incomplete).await;
                 if start > 0 && !restart {
@@ -235,11 +263,17 @@ async fn prepare_incomplete(path: &std::path::Path, size: u64, restart: bool) ->
     }
 }
 
-async fn transfer_once(ctx: &Arc<Ctx>, path: &std::path::Path, start: u64) -> Result<TransferStats> {
+async fn transfer_once(
+    ctx: &Arc<Ctx>,
+    path: &std::path::Path,
+    start: u64,
+) -> Result<TransferStats> {
     let writer = spawn_writer(path.to_path_buf(), start, ctx.expected.hasher(ctx.size));
-    ctx.progress.event(ProgressEvent::Started { file: &ctx.file, total: Some(ctx.size) });
     if start > 0 {
-        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: start });
+        ctx.progress.event(ProgressEvent::Advanced {
+            file: &ctx.file,
+            bytes: start,
+        });
     }
     let mut received = 0u64;
     let result = if start >= ctx.size {
@@ -258,20 +292,25 @@ async fn transfer_once(ctx: &Arc<Ctx>, path: &std::path::Path, start: u64) -> Re
         let (hasher, written) =
             joined?.map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         if written != ctx.size {
-            return Err(Error::SizeMismatch { file: ctx.file.clone(), expected: ctx.size, actual: written });
+            return Err(Error::SizeMismatch {
+                file: ctx.file.clone(),
+                expected: ctx.size,
+                actual: written,
+            });
         }
-        hasher.finish().map_err(|(expected, actual)| Error::HashMismatch {
-            file: ctx.file.clone(),
-            algorithm: ctx.expected.algorithm(),
-            expected,
-            actual,
-        })
+        hasher
+            .finish()
+            .map_err(|(expected, actual)| Error::HashMismatch {
+                file: ctx.file.clone(),
+                algorithm: ctx.expected.algorithm(),
+                expected,
+                actual,
+            })
     });
-    match &outcome {
-        Ok(()) => ctx.progress.event(ProgressEvent::Finished { file: &ctx.file }),
-        Err(e) => ctx.progress.event(ProgressEvent::Failed { file: &ctx.file, error: &e.to_string() }),
-    }
-    outcome.map(|()| TransferStats { resumed_from: start, received })
+    outcome.map(|()| TransferStats {
+        resumed_from: start,
+        received,
+    })
 }
 
 fn request(ctx: &Ctx, range: Option<(u64, Option<u64>)>) -> reqwest::RequestBuilder {
@@ -300,7 +339,10 @@ async fn send(ctx: &Ctx, rb: reqwest::RequestBuilder) -> Result<reqwest::Respons
 
 fn timeout_error(ctx: &Ctx) -> Error {
     Error::Hub(hub_core::Error::Io {
-        context: format!("reading {} timed out", hub_core::error::redact_url(&ctx.url)),
+        context: format!(
+            "reading {} timed out",
+            hub_core::error::redact_url(&ctx.url)
+        ),
         source: std::io::Error::new(std::io::ErrorKind::TimedOut, "read timeout"),
     })
 }
@@ -324,7 +366,10 @@ fn is_transient(e: &Error) -> bool {
 }
 
 async fn backoff(e: &Error, stalls: u32) {
-    let hinted = e.as_hub().and_then(|h| h.http_context()).and_then(|c| c.retry_after);
+    let hinted = e
+        .as_hub()
+        .and_then(|h| h.http_context())
+        .and_then(|c| c.retry_after);
     let base = Duration::from_millis(200u64 << stalls.min(5));
     let delay = hinted.unwrap_or(base).min(Duration::from_secs(10));
     tokio::time::sleep(delay).await;
@@ -393,14 +438,20 @@ async fn pump(
                 *received += len;
                 pending_progress += len;
                 if pending_progress >= 256 * 1024 {
-                    ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+                    ctx.progress.event(ProgressEvent::Advanced {
+                        file: &ctx.file,
+                        bytes: pending_progress,
+                    });
                     pending_progress = 0;
                 }
             }
         }
     };
     if pending_progress > 0 {
-        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+        ctx.progress.event(ProgressEvent::Advanced {
+            file: &ctx.file,
+            bytes: pending_progress,
+        });
     }
     (offset, err)
 }
@@ -409,13 +460,9 @@ async fn pump(
 async fn single(ctx: &Ctx, writer: &Writer, mut offset: u64, received: &mut u64) -> Result<u64> {
     let mut stalls = 0u32;
     let mut restarted_for_etag = false;
-    let mut first_response: Option<reqwest::Response> = None;
     while offset < ctx.size {
         let before = offset;
-        let attempt: Result<reqwest::Response> = match first_response.take() {
-            Some(r) => Ok(r),
-            None => send(ctx, request(ctx, (offset > 0).then_some((offset, None)))).await,
-        };
+        let attempt = send(ctx, request(ctx, (offset > 0).then_some((offset, None)))).await;
         let err = match attempt {
             Ok(resp) => {
                 let status = resp.status();
@@ -457,7 +504,8 @@ async fn single(ctx: &Ctx, writer: &Writer, mut offset: u64, received: &mut u64)
             Err(e) => e,
         };
         // A short body is worth resuming too.
-        let retry = is_transient(&err) || matches!(err, Error::SizeMismatch { actual, .. } if actual < ctx.size);
+        let retry = is_transient(&err)
+            || matches!(err, Error::SizeMismatch { actual, .. } if actual < ctx.size);
         if !retry {
             return Err(err);
         }
@@ -496,9 +544,10 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
     // Probe with the first chunk: does the server honour ranges?
     let probe = send(ctx, request(ctx, Some((start, Some(first_end - 1))))).await;
     let probe = match probe {
-        Ok(resp) if resp.status() == StatusCode::PARTIAL_CONTENT
-            && content_range(&resp) == Some((start, first_end - 1))
-            && !(start > 0 && etag_changed(ctx, &resp)) =>
+        Ok(resp)
+            if resp.status() == StatusCode::PARTIAL_CONTENT
+                && content_range(&resp) == Some((start, first_end - 1))
+                && !(start > 0 && etag_changed(ctx, &resp)) =>
         {
             resp
         }
@@ -524,22 +573,26 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
         s = e;
     }
     let sem = Arc::new(Semaphore::new(ctx.tuning.connections));
-    let (order_tx, mut order_rx) =
-        mpsc::channel::<(mpsc::UnboundedReceiver<ChunkMsg>, tokio::sync::OwnedSemaphorePermit)>(
-            ctx.tuning.connections,
-        );
+    let (order_tx, mut order_rx) = mpsc::channel::<(
+        mpsc::UnboundedReceiver<ChunkMsg>,
+        tokio::sync::OwnedSemaphorePermit,
+    )>(ctx.tuning.connections);
     let dispatch_ctx = ctx.clone();
     let dispatcher = tokio::spawn(async move {
         let mut workers = tokio::task::JoinSet::new();
         let mut probe = Some(probe);
         for (s, e) in ranges {
-            let Ok(permit) = sem.clone().acquire_owned().await else { return };
+            let Ok(permit) = sem.clone().acquire_owned().await else {
+                return;
+            };
             let (tx, rx) = mpsc::unbounded_channel();
             if order_tx.send((rx, permit)).await.is_err() {
                 return;
             }
             workers.spawn(chunk_worker(dispatch_ctx.clone(), s, e, tx, probe.take()));
         }
+        // No more chunks: let the coordinator see the end as soon as it drained the last one.
+        drop(order_tx);
         // Keep the workers alive until they finish (dropping the set would abort them).
         while workers.join_next().await.is_some() {}
     });
@@ -556,7 +609,10 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
                     *received += len;
                     pending_progress += len;
                     if pending_progress >= 1024 * 1024 {
-                        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+                        ctx.progress.event(ProgressEvent::Advanced {
+                            file: &ctx.file,
+                            bytes: pending_progress,
+                        });
                         pending_progress = 0;
                     }
                 }
@@ -564,7 +620,10 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
                 Some(ChunkMsg::Failed(e)) => return Err(e),
                 Some(ChunkMsg::Fallback) | None => {
                     if pending_progress > 0 {
-                        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+                        ctx.progress.event(ProgressEvent::Advanced {
+                            file: &ctx.file,
+                            bytes: pending_progress,
+                        });
                     }
                     return single(ctx, writer, offset, received).await;
                 }
@@ -573,7 +632,10 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
         drop(permit);
     }
     if pending_progress > 0 {
-        ctx.progress.event(ProgressEvent::Advanced { file: &ctx.file, bytes: pending_progress });
+        ctx.progress.event(ProgressEvent::Advanced {
+            file: &ctx.file,
+            bytes: pending_progress,
+        });
     }
     Ok(offset)
 }

@@ -20,7 +20,9 @@ pub enum Expected {
 impl Expected {
     /// Reads the expected digest from an etag.
     pub fn from_etag(etag: &str) -> Self {
-        let is_lower_hex = etag.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let is_lower_hex = etag
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if is_lower_hex && etag.len() == 64 {
             let mut out = [0u8; 32];
             if hex::decode_to_slice(etag, &mut out).is_ok() {
@@ -56,7 +58,11 @@ impl Expected {
             }
             Expected::SizeOnly => Inner::None,
         };
-        StreamHasher { inner, expected: *self, size }
+        StreamHasher {
+            inner,
+            expected: *self,
+            size,
+        }
     }
 }
 
@@ -77,7 +83,9 @@ pub struct StreamHasher {
 
 impl std::fmt::Debug for StreamHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StreamHasher").field("expected", &self.expected).finish_non_exhaustive()
+        f.debug_struct("StreamHasher")
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,7 +111,11 @@ impl StreamHasher {
             (Inner::Sha1(h), Expected::GitSha1(e)) => (hex::encode(e), hex::encode(h.finalize())),
             _ => return Ok(()),
         };
-        if expected == actual { Ok(()) } else { Err((expected, actual)) }
+        if expected == actual {
+            Ok(())
+        } else {
+            Err((expected, actual))
+        }
     }
 }
 
@@ -127,7 +139,10 @@ mod tests {
     #[test]
     fn known_digests() {
         // `git hash-object` of "hello\n".
-        assert_eq!(git_blob_sha1(b"hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(
+            git_blob_sha1(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
         assert_eq!(
             sha256_hex(b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -80,11 +80,17 @@ pub fn git_sha1(b: &[u8]) -> String {
 }
 
 pub fn etag_of(f: &FileSpec) -> String {
-    if f.lfs { sha256_hex(&f.content) } else { git_sha1(&f.content) }
+    if f.lfs {
+        sha256_hex(&f.content)
+    } else {
+        git_sha1(&f.content)
+    }
 }
 
 pub fn pseudo_random(len: usize, seed: u64) -> Bytes {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut v = Vec::with_capacity(len);
     while v.len() < len {
         x ^= x << 13;
@@ -145,10 +151,23 @@ fn parse_range(h: &HeaderMap) -> Option<(u64, Option<u64>)> {
     let v = h.get("range")?.to_str().ok()?;
     let r = v.strip_prefix("bytes=")?;
     let (a, b) = r.split_once('-')?;
-    Some((a.parse().ok()?, if b.is_empty() { None } else { Some(b.parse().ok()?) }))
+    Some((
+        a.parse().ok()?,
+        if b.is_empty() {
+            None
+        } else {
+            Some(b.parse().ok()?)
+        },
+    ))
 }
 
-fn serve_bytes(state: &Inner, method: &Method, headers: &HeaderMap, content: &Bytes, etag: &str) -> Response {
+fn serve_bytes(
+    state: &Inner,
+    method: &Method,
+    headers: &HeaderMap,
+    content: &Bytes,
+    etag: &str,
+) -> Response {
     let total = content.len() as u64;
     let b = &state.behaviour;
     if b.fail_all.load(Ordering::SeqCst) {
@@ -170,7 +189,10 @@ fn serve_bytes(state: &Inner, method: &Method, headers: &HeaderMap, content: &By
     let (mut start, mut end) = (0u64, total);
     if let Some((a, z)) = range {
         state.counters.ranged_gets.fetch_add(1, Ordering::SeqCst);
-        state.counters.ranges.lock().unwrap().push(format!("{a}-{}", z.map(|z| z.to_string()).unwrap_or_default()));
+        state.counters.ranges.lock().unwrap().push(format!(
+            "{a}-{}",
+            z.map(|z| z.to_string()).unwrap_or_default()
+        ));
         let forced = b.range_status.load(Ordering::SeqCst);
         if forced != 0 {
             return StatusCode::from_u16(forced as u16).unwrap().into_response();
@@ -198,19 +220,28 @@ fn serve_bytes(state: &Inner, method: &Method, headers: &HeaderMap, content: &By
         .truncate_next
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok();
-    let delay = if start == 0 && status == 206 { b.delay_first_chunk_ms.load(Ordering::SeqCst) } else { 0 };
+    let delay = if start == 0 && status == 206 {
+        b.delay_first_chunk_ms.load(Ordering::SeqCst)
+    } else {
+        0
+    };
     let counters_len = body.len() as u64;
     let mut builder = Response::builder()
         .status(status)
         .header("etag", format!("\"{etag}\""))
         .header("accept-ranges", "bytes");
     if status == 206 {
-        builder = builder.header("content-range", format!("bytes {start}-{}/{total}", end - 1));
+        builder = builder.header(
+            "content-range",
+            format!("bytes {start}-{}/{total}", end - 1),
+        );
     }
     let inner_counters = &state.counters;
     if truncate {
         let half = body.slice(..body.len() / 2);
-        inner_counters.body_bytes.fetch_add(half.len() as u64, Ordering::SeqCst);
+        inner_counters
+            .body_bytes
+            .fetch_add(half.len() as u64, Ordering::SeqCst);
         // Pause before failing so the first half is flushed to the client first.
         let s = futures::stream::unfold(0u8, move |step| {
             let half = half.clone();
@@ -230,13 +261,18 @@ fn serve_bytes(state: &Inner, method: &Method, headers: &HeaderMap, content: &By
             .body(Body::from_stream(s))
             .unwrap();
     }
-    inner_counters.body_bytes.fetch_add(counters_len, Ordering::SeqCst);
+    inner_counters
+        .body_bytes
+        .fetch_add(counters_len, Ordering::SeqCst);
     if delay > 0 {
         let s = futures::stream::once(async move {
             tokio::time::sleep(Duration::from_millis(delay)).await;
             Ok::<Bytes, std::io::Error>(body)
         });
-        return builder.header("content-length", counters_len).body(Body::from_stream(s)).unwrap();
+        return builder
+            .header("content-length", counters_len)
+            .body(Body::from_stream(s))
+            .unwrap();
     }
     builder.body(Body::from(body)).unwrap()
 }
@@ -251,7 +287,10 @@ async fn resolve(
         state.counters.heads.fetch_add(1, Ordering::SeqCst);
     }
     if headers.contains_key("authorization") {
-        state.counters.resolve_auth_seen.fetch_add(1, Ordering::SeqCst);
+        state
+            .counters
+            .resolve_auth_seen
+            .fetch_add(1, Ordering::SeqCst);
     }
     let commit = state.commit.lock().unwrap().clone();
     let Some(f) = state.files.lock().unwrap().get(&path).cloned() else {

@@ -397,6 +397,44 @@ mod tests {
     }
 
     #[test]
+    fn git_credential_round_trip_in_a_local_store() {
+        let outside = tempfile::tempdir().unwrap();
+        // Never write into a developer's global credential helpers.
+        if !list_credential_helpers(Some(outside.path())).unwrap_or_default().is_empty() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("creds");
+        let git_ok = Command::new("git")
+            .arg("init")
+            .arg("-q")
+            .current_dir(dir.path())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !git_ok {
+            return; // git is not installed: nothing to test.
+        }
+        let helper = format!("store --file={}", store.display());
+        assert!(
+            Command::new("git")
+                .args(["config", "credential.helper", &helper])
+                .current_dir(dir.path())
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert_eq!(list_credential_helpers(Some(dir.path())).unwrap(), [helper]);
+        let token = Token::new("hf_gitcredentialtoken");
+        set_git_credential("http://127.0.0.1:9999", &token, "HF_USER", Some(dir.path())).unwrap();
+        let saved = std::fs::read_to_string(&store).unwrap();
+        assert!(saved.contains("hf_user:hf_gitcredentialtoken@127.0.0.1"), "{saved}");
+        unset_git_credential("http://127.0.0.1:9999", "hf_user", Some(dir.path())).unwrap();
+        let saved = std::fs::read_to_string(&store).unwrap();
+        assert!(!saved.contains("hf_gitcredentialtoken"), "{saved}");
+    }
+
+    #[test]
     fn credential_targets() {
         assert_eq!(
             credential_target("http://127.0.0.1:8080").unwrap(),

@@ -200,7 +200,8 @@ impl HubClient {
         let req = rb
             .build()
             .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        self.execute_with_retry(&self.inner.http, req, true, &[]).await
+        // Boxed: the retry loop holds reqwest's future, and every caller embeds this one.
+        Box::pin(self.execute_with_retry(&self.inner.http, req, true, &[])).await
     }
 
     /// Like [`HubClient::send`], but answers whose status is in `pass_through` are returned as
@@ -210,8 +211,7 @@ impl HubClient {
         let req = rb
             .build()
             .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        self.execute_with_retry(&self.inner.http, req, true, pass_through)
-            .await
+        Box::pin(self.execute_with_retry(&self.inner.http, req, true, pass_through)).await
     }
 
     /// Sends a request through [`HubClient::http_no_redirect`]: a 3xx answer is returned as is.
@@ -222,8 +222,7 @@ impl HubClient {
         let req = rb
             .build()
             .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        self.execute_with_retry(&self.inner.http_no_redirect, req, false, &[])
-            .await
+        Box::pin(self.execute_with_retry(&self.inner.http_no_redirect, req, false, &[])).await
     }
 
     /// [`HubClient::send_no_redirect`] returning answers whose status is in `pass_through` as
@@ -236,7 +235,7 @@ impl HubClient {
         let req = rb
             .build()
             .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        self.execute_with_retry(&self.inner.http_no_redirect, req, false, pass_through)
+        Box::pin(self.execute_with_retry(&self.inner.http_no_redirect, req, false, pass_through))
             .await
     }
 

@@ -11,9 +11,15 @@
 //!   shared with Python ([`token`]).
 //! - [`HubClient`]: one `Arc`'d client (config, token source, connection pool, retry policy) that
 //!   downloads, uploads and inference share. Errors become [`Error`] variants in one place.
-//! - [`HfApi`]: the repository surface (whoami, create/delete/move repos, info, listings as
-//!   `Stream`s, tree, refs, commits, branches, tags).
+//! - [`HfApi`]: the repository surface (whoami, create/delete/move repos, settings, info,
+//!   listings as `Stream`s, tree, paths-info, refs, commits, branches, tags, file metadata).
+//!   Calls are builders finished with `.send()`; see [`api`] for the conventions.
+//! - [`auth`]: `login` / `logout` / `auth_switch` / `auth_list` on the token files shared with
+//!   Python, and the git credential helper.
+//! - [`types`]: the wire types (serde only), tolerant of unknown and missing fields.
 //! - [`ProgressSink`]: how libraries report progress without ever printing.
+//! - `blocking` (cargo feature `blocking`): a synchronous `HfApi` that runs the async one on
+//!   its own runtime thread, so it never panics when called from async code.
 //!
 //! # Design: one client, many surfaces
 //!
@@ -21,6 +27,11 @@
 //! that shape but splits the *client* (transport and identity) from the *surfaces* (API calls),
 //! so `hub-cache`, `hub-upload` and `hub-inference` each add their methods on top of the same
 //! [`HubClient`] without depending on each other.
+//!
+//! Every request of [`HfApi`] goes through [`HubClient::send`] (or its no-redirect and
+//! pass-through variants), which is where offline mode is enforced, errors are mapped to
+//! [`Error`] variants once, and the retry policy applies; the other surfaces are meant to send
+//! through it too.
 //!
 //! ```no_run
 //! # async fn run() -> hub_core::Result<()> {

@@ -1168,6 +1168,19 @@ mod tests {
     }
 
     #[test]
+    fn create_repo_answers() {
+        let r: CreateRepoResponse = serde_json::from_str(
+            r#"{"error":"You already created this model repo","url":"http://h/ns/x","name":"ns/x","id":"65f"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.url, "http://h/ns/x");
+        assert_eq!(r.name.as_deref(), Some("ns/x"));
+        let r: CreateRepoResponse = serde_json::from_str(r#"{"url":"u"}"#).unwrap();
+        assert!(r.name.is_none() && r.id.is_none());
+        assert!(serde_json::from_str::<CreateRepoResponse>(r#"{"name":"x"}"#).is_err());
+    }
+
+    #[test]
     fn whoami_helpers_and_secret_debug() {
         let w: WhoAmI = serde_json::from_str(
             r#"{"type":"user","name":"alice","orgs":[{"name":"acme","roleInOrg":"admin"}],

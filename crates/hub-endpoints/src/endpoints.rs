@@ -17,6 +17,9 @@ use crate::types::{CustomImage, EndpointWire, InferenceEndpointStatus, Inference
 /// [`InferenceEndpoints::with_base_url`] (not affected by `HF_ENDPOINT`).
 pub const INFERENCE_ENDPOINTS_ENDPOINT: &str = "https://api.endpoints.huggingface.cloud/v2";
 
+/// Upper bound of one readiness probe in [`InferenceEndpoint::wait`].
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Handle on the Inference Endpoints API, sharing a [`HubClient`] (token, connection pool).
 ///
 /// Every call needs a token. When `namespace` is `None`, the token owner's name (from
@@ -477,8 +480,10 @@ impl InferenceEndpoint {
                 if let Some(token) = self.api.hub.token() {
                     rb = rb.bearer_auth(token.expose());
                 }
-                // A probe that fails to connect only means "not ready yet".
-                if let Ok(resp) = rb.send().await
+                // A probe that fails or hangs only means "not ready yet"; it may not outlive the
+                // remaining time budget.
+                let budget = timeout.map_or(PROBE_TIMEOUT, |t| t.saturating_sub(start.elapsed()).min(PROBE_TIMEOUT));
+                if let Ok(Ok(resp)) = tokio::time::timeout(budget, rb.send()).await
                     && resp.status().as_u16() == 200
                 {
                     return Ok(self);

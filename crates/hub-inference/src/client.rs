@@ -445,6 +445,30 @@ impl InferenceClient {
         task: Option<&str>,
     ) -> Result<JsonEventStream<T>> {
         let resp = self.with_timeout(url, self.send(url, payload, task, &[])).await?;
+        let is_json = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/json"));
+        if is_json {
+            // A server that ignored `stream: true` (or answered an error with a 200) sent one
+            // JSON document instead of events: report it rather than yield an empty stream.
+            let body = self
+                .with_timeout(url, async {
+                    resp.bytes().await.map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))
+                })
+                .await?;
+            let value: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|source| Error::Decode { what: "stream".into(), source })?;
+            if let Some(error) = value.get("error") {
+                let kind = value.get("error_type").and_then(|t| t.as_str());
+                return Err(error_from_value(error, kind, None));
+            }
+            return Err(Error::Unsupported(format!(
+                "{} answered with a single JSON document instead of an event stream",
+                hub_core::error::redact_url(url)
+            )));
+        }
         Ok(JsonEventStream::from_response(resp, self.inner.timeout))
     }
 

@@ -87,6 +87,7 @@
 mod chat;
 mod client;
 mod error;
+mod info;
 mod input;
 pub mod sse;
 pub mod stream;
@@ -100,5 +101,6 @@ pub mod blocking;
 pub use chat::{Chat, Completions};
 pub use client::{DEFAULT_INFERENCE_ENDPOINT, InferenceClient, InferenceClientBuilder, Payload, PostRequest, RawResponse};
 pub use error::{Error, Result};
+pub use info::ModelStatus;
 pub use input::BinaryInput;
 pub use stream::{ChatCompletionStream, JsonEventStream, TextGenerationStream};

@@ -6,7 +6,7 @@ use hub_core::{Config, HubClient};
 use hub_inference::InferenceClient;
 use hub_inference::types::ChatCompletionInput;
 
-const LIMIT: usize = 16 * 1024;
+const LIMIT: usize = 4 * 1024;
 
 #[test]
 fn futures_stay_small() {

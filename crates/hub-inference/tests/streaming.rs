@@ -162,6 +162,14 @@ fn app(state: AppState) -> Router {
             }),
         )
         .route(
+            "/json-error/v1/chat/completions",
+            post(|| async { axum::Json(serde_json::json!({"error": "Input validation error: too long", "error_type": "validation"})) }),
+        )
+        .route(
+            "/not-streaming/v1/chat/completions",
+            post(|| async { axum::Json(serde_json::json!({"choices": []})) }),
+        )
+        .route(
             "/models/slow",
             post(|| async {
                 tokio::time::sleep(Duration::from_secs(30)).await;
@@ -350,4 +358,13 @@ async fn loading_model_past_timeout_is_a_timeout() {
     let client = client(&server, "unused", Some(Duration::from_millis(10))).with_model("loading");
     let err = client.text_classification("x", None).await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test]
+async fn json_answer_to_a_stream_request_is_reported() {
+    let server = start().await;
+    let err = client(&server, "json-error", None).chat_completion_stream(&input()).await.unwrap_err();
+    assert!(matches!(err, Error::Validation { ref message, .. } if message == "Input validation error: too long"), "{err:?}");
+    let err = client(&server, "not-streaming", None).chat_completion_stream(&input()).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
 }

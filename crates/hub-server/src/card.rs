@@ -14,10 +14,8 @@ fn scalar(s: &str) -> Value {
         "false" | "False" => Value::Bool(false),
         "null" | "~" | "" => Value::Null,
         _ => {
-            if let Ok(n) = unq.parse::<i64>() {
-                if unq == s {
-                    return Value::from(n);
-                }
+            if let (Ok(n), true) = (unq.parse::<i64>(), unq == s) {
+                return Value::from(n);
             }
             Value::String(unq.to_string())
         }

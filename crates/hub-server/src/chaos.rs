@@ -239,6 +239,9 @@ async fn apply(chaos: &Chaos, req: Request, next: axum::middleware::Next) -> Res
         let mut resp = injected(StatusCode::TOO_MANY_REQUESTS, "chaos: injected rate limit");
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        // Newer clients wait `t` (+1) seconds when `r=0`, like `Retry-After`.
+        resp.headers_mut()
+            .insert("ratelimit", HeaderValue::from_static("\"api\";r=0;t=1"));
         return resp;
     }
     let is_head = req.method() == http::Method::HEAD;
@@ -299,8 +302,13 @@ fn injected(status: StatusCode, message: &'static str) -> Response {
         format!("{{\"error\":\"{message}\"}}"),
     )
         .into_response();
-    resp.headers_mut()
-        .insert("x-error-message", HeaderValue::from_static(message));
+    let headers = resp.headers_mut();
+    headers.insert("x-error-message", HeaderValue::from_static(message));
+    // The inner router's request-id layer never sees this request; clients quote the id in
+    // their error messages, so give injected answers one too.
+    if let Ok(id) = HeaderValue::from_str(&format!("chaos-{}", uuid::Uuid::new_v4())) {
+        headers.insert("x-request-id", id);
+    }
     resp
 }
 
@@ -556,6 +564,13 @@ mod tests {
         let resp = app.oneshot(post_req()).await.unwrap();
         assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(resp.headers()["ratelimit"], "\"api\";r=0;t=1");
+        assert!(
+            resp.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .starts_with("chaos-")
+        );
         assert_eq!(hits.load(Ordering::SeqCst), 0);
     }
 

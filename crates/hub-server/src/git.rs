@@ -126,8 +126,13 @@ impl GitRepo {
             return Ok(oid);
         }
         let dir = path.parent().ok_or_else(|| std::io::Error::other("bad object path"))?;
-        std::fs::create_dir_all(dir)?;
-        let tmp = tempfile::NamedTempFile::new_in(dir)?;
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)?;
+            // The new fan-out directory entry must be durable before objects inside it count.
+            crate::util::sync_dir(&self.dir.join("objects"));
+        }
+        // Temp names start with `.tmp`; leftovers of a killed writer are swept at start-up.
+        let tmp = tempfile::Builder::new().prefix(".tmp").tempfile_in(dir)?;
         {
             let mut enc = ZlibEncoder::new(tmp.as_file(), Compression::fast());
             enc.write_all(format!("{} {}\0", kind.as_str(), data.len()).as_bytes())?;

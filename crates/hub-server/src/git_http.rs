@@ -631,6 +631,69 @@ mod tests {
         assert_eq!(git_suffix("/ns/r/resolve/main/x", ""), None);
     }
 
+    #[tokio::test]
+    async fn parses_cgi_headers() {
+        let raw: &[u8] = b"Status: 403 Forbidden\r\nContent-Type: text/plain\r\nX-A: 1\r\n\r\nrest";
+        let mut reader = BufReader::new(raw);
+        let (status, headers) = read_cgi_headers(&mut reader).await.unwrap();
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(headers[header::CONTENT_TYPE], "text/plain");
+        assert_eq!(headers["x-a"], "1");
+        let mut rest = String::new();
+        reader.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "rest", "the body starts right after the blank line");
+        // No status line means 200; an answer without the blank line is an error.
+        let mut ok = BufReader::new(&b"Content-Type: a/b\n\n"[..]);
+        assert_eq!(read_cgi_headers(&mut ok).await.unwrap().0, StatusCode::OK);
+        let mut cut = BufReader::new(&b"Content-Type: a/b\r\n"[..]);
+        assert!(read_cgi_headers(&mut cut).await.is_err());
+        let mut bad = BufReader::new(&b"Status: soon\r\n\r\n"[..]);
+        assert!(read_cgi_headers(&mut bad).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn parses_push_commands_across_chunks() {
+        let (a, b, z) = ("a".repeat(40), "b".repeat(40), "0".repeat(40));
+        let first = format!("{z} {a} refs/heads/new\0report-status side-band-64k\n");
+        let second = format!("{a} {b} refs/tags/v1\n");
+        let mut raw = Vec::new();
+        for line in [&first, &second] {
+            raw.extend_from_slice(format!("{:04x}{line}", line.len() + 4).as_bytes());
+        }
+        raw.extend_from_slice(b"0000PACK\x00\x00\x00\x02rest-of-pack");
+        // Deliver one byte at a time: the parser must buffer across chunks.
+        let chunks: Vec<Result<Bytes, std::io::Error>> = raw
+            .iter()
+            .map(|b| Ok(Bytes::copy_from_slice(&[*b])))
+            .collect();
+        let mut body = Body::from_stream(futures::stream::iter(chunks)).into_data_stream();
+        let (prefix, cmds) = read_push_commands(&mut body).await.unwrap();
+        assert_eq!(
+            cmds,
+            vec![
+                RefUpdate {
+                    old: z.clone(),
+                    new: a.clone(),
+                    name: "refs/heads/new".into()
+                },
+                RefUpdate {
+                    old: a.clone(),
+                    new: b.clone(),
+                    name: "refs/tags/v1".into()
+                },
+            ]
+        );
+        // Everything read is replayed, then the rest follows: together, the original body.
+        let mut replay = prefix.to_vec();
+        while let Some(chunk) = body.next().await {
+            replay.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(replay, raw);
+        // A body that ends inside the command list is rejected.
+        let mut short = Body::from(raw[..30].to_vec()).into_data_stream();
+        assert!(read_push_commands(&mut short).await.is_err());
+    }
+
     #[test]
     fn ref_rules() {
         let z = "0".repeat(40);

@@ -666,7 +666,7 @@ impl RepoStore {
         let root = data_dir.join("repos");
         for t in ["models", "datasets", "spaces"] {
             std::fs::create_dir_all(root.join(t))?;
-            // No writer survives a restart, so every ref lock left now belongs to a killed one.
+            // No writer survives a restart, so every lock or temp file left belongs to a killed one.
             sweep_locks(&root.join(t));
         }
         Ok(RepoStore {
@@ -919,13 +919,25 @@ impl RepoStore {
     }
 }
 
-/// Removes `*.lock` files under each repo's `refs/` (and `packed-refs.lock`) below `type_dir`.
+/// Removes `*.lock` files under each repo's `refs/` (and `packed-refs.lock`) below `type_dir`,
+/// plus temp files of interrupted object writes.
 fn sweep_locks(type_dir: &Path) {
     let Ok(namespaces) = std::fs::read_dir(type_dir) else { return };
     for ns in namespaces.flatten() {
         let Ok(repos) = std::fs::read_dir(ns.path()) else { continue };
         for r in repos.flatten() {
             let _ = std::fs::remove_file(r.path().join("packed-refs.lock"));
+            // Half-written loose objects of a killed writer (never visible under an object name).
+            if let Ok(fanout) = std::fs::read_dir(r.path().join("objects")) {
+                for d in fanout.flatten() {
+                    let Ok(files) = std::fs::read_dir(d.path()) else { continue };
+                    for f in files.flatten() {
+                        if f.file_name().to_string_lossy().starts_with(".tmp") {
+                            let _ = std::fs::remove_file(f.path());
+                        }
+                    }
+                }
+            }
             let mut stack = vec![r.path().join("refs")];
             while let Some(dir) = stack.pop() {
                 let Ok(rd) = std::fs::read_dir(&dir) else { continue };

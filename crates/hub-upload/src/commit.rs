@@ -221,11 +221,9 @@ impl CreateCommit {
                 repo_id: self.repo_id,
                 repo_type: self.settings.repo_type,
             };
-            let message = self
-                .settings
-                .commit_message
-                .clone()
-                .ok_or_else(|| Error::validation("`commit_message` can't be empty, please pass a value."))?;
+            let message = self.settings.commit_message.clone().ok_or_else(|| {
+                Error::validation("`commit_message` can't be empty, please pass a value.")
+            })?;
             create_commit_impl(&ctx, self.operations, &message, &self.settings).await
         })
     }
@@ -344,7 +342,10 @@ pub(crate) async fn prepare_additions(
         .iter()
         .filter(|op| op.upload_mode == Some(UploadMode::Lfs) && !op.should_ignore)
         .map(|op| {
-            let info = op.info.as_ref().ok_or_else(|| Error::validation("unhashed addition"))?;
+            let info = op
+                .info
+                .as_ref()
+                .ok_or_else(|| Error::validation("unhashed addition"))?;
             let source = op.source().ok_or_else(|| {
                 Error::validation(format!("content of {} is not available", op.path_in_repo))
             })?;
@@ -502,7 +503,9 @@ pub(crate) async fn finish_commit(
         );
     }
     if operations.is_empty() {
-        tracing::warn!("No files have been modified since last commit. Skipping to prevent empty commit.");
+        tracing::warn!(
+            "No files have been modified since last commit. Skipping to prevent empty commit."
+        );
         let sha = remote::repo_head(ctx, &revision)
             .await
             .map_err(with_no_repo_hint)?;
@@ -546,7 +549,10 @@ pub(crate) async fn finish_commit(
             }
             CommitOperation::Delete(d) => {
                 body.delete(&d.path_in_repo, d.is_folder);
-                expect.push((d.path_in_repo.trim_end_matches('/').to_owned(), Expect::Absent));
+                expect.push((
+                    d.path_in_repo.trim_end_matches('/').to_owned(),
+                    Expect::Absent,
+                ));
             }
             CommitOperation::Copy(c) => {
                 let src_rev = c.src_revision.as_deref().unwrap_or(&revision);
@@ -605,7 +611,10 @@ async fn resolve_copies(
     let mut by_rev: HashMap<String, Vec<String>> = HashMap::new();
     for op in operations {
         if let CommitOperation::Copy(c) = op {
-            let rev = c.src_revision.clone().unwrap_or_else(|| revision.to_owned());
+            let rev = c
+                .src_revision
+                .clone()
+                .unwrap_or_else(|| revision.to_owned());
             let paths = by_rev.entry(rev).or_default();
             if !paths.contains(&c.src_path_in_repo) {
                 paths.push(c.src_path_in_repo.clone());
@@ -691,15 +700,13 @@ async fn post_commit(
                 return Err(err);
             };
             let now = remote::repo_head(ctx, revision).await?;
-            if &now != before {
-                if landed(ctx, &now, expect).await? {
-                    tracing::debug!("commit answer was lost but the commit landed as {now}");
-                    return Ok(CommitAnswer {
-                        commit_url: format!("{}/commit/{now}", commit_url_prefix(ctx)),
-                        commit_oid: now,
-                        pull_request_url: None,
-                    });
-                }
+            if &now != before && landed(ctx, &now, expect).await? {
+                tracing::debug!("commit answer was lost but the commit landed as {now}");
+                return Ok(CommitAnswer {
+                    commit_url: format!("{}/commit/{now}", commit_url_prefix(ctx)),
+                    commit_oid: now,
+                    pull_request_url: None,
+                });
             }
         }
         let hint = err.http_context().and_then(|c| c.retry_after);
@@ -759,6 +766,126 @@ async fn landed(ctx: &RepoCtx, head: &str, expect: &[(String, Expect)]) -> Resul
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// Reads one HTTP/1.1 request (headers + Content-Length body) from a raw socket.
+    async fn read_request(sock: &mut tokio::net::TcpStream) -> (String, Vec<u8>) {
+        let mut buf = Vec::new();
+        let mut tmp = [0u8; 65536];
+        let header_end = loop {
+            let n = sock.read(&mut tmp).await.unwrap();
+            assert!(n > 0, "connection closed early");
+            buf.extend_from_slice(&tmp[..n]);
+            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map(|v| v.trim().parse().unwrap())
+            .unwrap_or(0);
+        while buf.len() < header_end + len {
+            let n = sock.read(&mut tmp).await.unwrap();
+            assert!(n > 0);
+            buf.extend_from_slice(&tmp[..n]);
+        }
+        (head, buf[header_end..header_end + len].to_vec())
+    }
+
+    async fn respond(sock: &mut tokio::net::TcpStream, body: &str) {
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        sock.write_all(resp.as_bytes()).await.unwrap();
+    }
+
+    /// The commit body is streamed from disk but announced with an exact Content-Length (the
+    /// Hub mis-reads chunked NDJSON), and parses as NDJSON on the other side.
+    #[tokio::test]
+    async fn commit_body_is_streamed_with_content_length() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut seen = Vec::new();
+            // repo head, then the commit (keep-alive on one connection, or new ones).
+            for _ in 0..2 {
+                let (head, body) = read_request(&mut sock).await;
+                if head.starts_with("get ") {
+                    respond(&mut sock, &format!("{{\"sha\":\"{}\"}}", "a".repeat(40))).await;
+                } else {
+                    respond(
+                        &mut sock,
+                        r#"{"commitOid":"bbbb","commitUrl":"http://h/a/b/commit/bbbb"}"#,
+                    )
+                    .await;
+                }
+                seen.push((head, body));
+            }
+            seen
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.txt");
+        let data = vec![b'x'; 3_000_001];
+        std::fs::write(&p, &data).unwrap();
+        let client = HubClient::builder()
+            .config(
+                hub_core::Config::builder()
+                    .endpoint(format!("http://{addr}"))
+                    .build(),
+            )
+            .token("hf_test")
+            .build()
+            .unwrap();
+        let ctx = RepoCtx {
+            client,
+            repo_id: RepoId::new("a/b").unwrap(),
+            repo_type: RepoType::Model,
+        };
+        let mut op = CommitOperationAdd::from_path("f.txt", &p).unwrap();
+        op.info = Some(crate::hash::hash_file(&p, true).await.unwrap());
+        op.upload_mode = Some(UploadMode::Regular);
+        let info = finish_commit(
+            &ctx,
+            vec![
+                CommitOperation::Add(op),
+                CommitOperation::delete("old/").unwrap(),
+            ],
+            "msg",
+            &CommitSettings::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(info.oid, "bbbb");
+        let seen = server.await.unwrap();
+        let (head, body) = &seen[1];
+        assert!(
+            head.starts_with("post /api/models/a/b/commit/main "),
+            "{head}"
+        );
+        assert!(
+            head.contains("content-type: application/x-ndjson"),
+            "{head}"
+        );
+        assert!(head.contains("authorization: bearer hf_test"), "{head}");
+        assert!(!head.contains("transfer-encoding"), "{head}");
+        let text = std::str::from_utf8(body).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["value"]["summary"], "msg");
+        use base64::Engine as _;
+        let content = base64::engine::general_purpose::STANDARD
+            .decode(lines[1]["value"]["content"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(content, data);
+        assert_eq!(lines[2]["key"], "deletedFolder");
+    }
 
     #[test]
     fn commit_info_derives_pr_fields() {

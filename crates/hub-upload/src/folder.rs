@@ -147,21 +147,25 @@ impl UploadFile {
             let op = match self.source {
                 FileSource::Path(p) => CommitOperationAdd::from_path(&self.path_in_repo, p)?,
                 FileSource::Bytes(b) => CommitOperationAdd::from_bytes(&self.path_in_repo, b)?,
-                FileSource::Reader(r, n) => CommitOperationAdd::from_reader(&self.path_in_repo, r, n)?,
+                FileSource::Reader(r, n) => {
+                    CommitOperationAdd::from_reader(&self.path_in_repo, r, n)?
+                }
             };
             if let Some(p) = op.local_path()
-                && !tokio::fs::metadata(p).await.map(|m| m.is_file()).unwrap_or(false)
+                && !tokio::fs::metadata(p)
+                    .await
+                    .map(|m| m.is_file())
+                    .unwrap_or(false)
             {
                 return Err(Error::validation(format!(
                     "Provided path: '{}' is not a file",
                     p.display()
                 )));
             }
-            let message = self
-                .settings
-                .commit_message
-                .clone()
-                .unwrap_or_else(|| format!("Upload {} with huggingface_hub", op.path_in_repo()));
+            let message =
+                self.settings.commit_message.clone().unwrap_or_else(|| {
+                    format!("Upload {} with huggingface_hub", op.path_in_repo())
+                });
             let ctx = ctx_of(self.client, self.repo_id, &self.settings);
             create_commit_impl(&ctx, vec![op.into()], &message, &self.settings).await
         })
@@ -255,8 +259,10 @@ impl UploadFolder {
                     self.settings.revision()
                 };
                 let remote_files = remote::list_files(&ctx, rev).await?;
-                let added: std::collections::HashSet<String> =
-                    files.iter().map(|(rel, _)| format!("{prefix}{rel}")).collect();
+                let added: std::collections::HashSet<String> = files
+                    .iter()
+                    .map(|(rel, _)| format!("{prefix}{rel}"))
+                    .collect();
                 for path in deletions_for(&remote_files, self.path_in_repo.as_deref(), patterns) {
                     if !added.contains(&path) {
                         deletes.push(CommitOperationDelete::new(&path)?.into());
@@ -338,7 +344,10 @@ pub(crate) fn list_folder_blocking(
         });
     for entry in walker {
         let entry = entry.map_err(|e| {
-            let path = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+            let path = e
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             Error::io(
                 format!("listing {path}"),
                 e.into_io_error()
@@ -355,9 +364,7 @@ pub(crate) fn list_folder_blocking(
             .map_err(|_| Error::validation("walked outside the folder"))?;
         let rel = rel
             .to_str()
-            .ok_or_else(|| {
-                Error::validation(format!("file name is not UTF-8: {}", rel.display()))
-            })?
+            .ok_or_else(|| Error::validation(format!("file name is not UTF-8: {}", rel.display())))?
             .replace(std::path::MAIN_SEPARATOR, "/");
         if filter.is_match(&rel) {
             out.push((rel, entry.path().to_path_buf()));
@@ -397,9 +404,10 @@ impl DeleteFile {
                 path_in_repo: crate::ops::validate_path_in_repo(&self.path_in_repo)?,
                 is_folder: false,
             };
-            let message = self.settings.commit_message.clone().unwrap_or_else(|| {
-                format!("Delete {} with huggingface_hub", self.path_in_repo)
-            });
+            let message =
+                self.settings.commit_message.clone().unwrap_or_else(|| {
+                    format!("Delete {} with huggingface_hub", self.path_in_repo)
+                });
             let ctx = ctx_of(self.client, self.repo_id, &self.settings);
             create_commit_impl(&ctx, vec![op.into()], &message, &self.settings).await
         })
@@ -476,7 +484,10 @@ impl DeleteFiles {
                 .map(|p| CommitOperation::delete(p))
                 .collect::<Result<Vec<_>>>()?;
             let message = self.settings.commit_message.clone().unwrap_or_else(|| {
-                format!("Delete files {} with huggingface_hub", self.patterns.join(" "))
+                format!(
+                    "Delete files {} with huggingface_hub",
+                    self.patterns.join(" ")
+                )
             });
             create_commit_impl(&ctx, ops, &message, &self.settings).await
         })
@@ -525,27 +536,49 @@ mod tests {
             .collect();
         assert_eq!(
             all,
-            [".cache/other/kept.txt", ".gitignore", "a.txt", "b.bin", "logs/x.txt", "sub/logs/y.txt"]
+            [
+                ".cache/other/kept.txt",
+                ".gitignore",
+                "a.txt",
+                "b.bin",
+                "logs/x.txt",
+                "sub/logs/y.txt"
+            ]
         );
         // `*` crosses `/` (fnmatch), so `*.txt` also matches nested files.
-        let txt: Vec<String> = list_folder_blocking(root, &default_filter(Some(vec!["*.txt"]), vec!["**/logs/*.txt"]))
-            .unwrap()
-            .into_iter()
-            .map(|(r, _)| r)
-            .collect();
+        let txt: Vec<String> = list_folder_blocking(
+            root,
+            &default_filter(Some(vec!["*.txt"]), vec!["**/logs/*.txt"]),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
         assert_eq!(txt, [".cache/other/kept.txt", "a.txt", "logs/x.txt"]);
         assert!(list_folder_blocking(&root.join("a.txt"), &default_filter(None, vec![])).is_err());
     }
 
     #[test]
     fn deletions_relative_to_path_in_repo() {
-        let remote: Vec<String> = [".gitattributes", "a.txt", "exp/logs/1.txt", "exp/logs/2.bin", "exp/x.txt"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let remote: Vec<String> = [
+            ".gitattributes",
+            "a.txt",
+            "exp/logs/1.txt",
+            "exp/logs/2.bin",
+            "exp/x.txt",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let pats = vec!["*.txt".to_string()];
-        assert_eq!(deletions_for(&remote, Some("exp/logs/"), &pats), ["exp/logs/1.txt"]);
-        assert_eq!(deletions_for(&remote, Some("exp"), &pats), ["exp/logs/1.txt", "exp/x.txt"]);
+        assert_eq!(
+            deletions_for(&remote, Some("exp/logs/"), &pats),
+            ["exp/logs/1.txt"]
+        );
+        assert_eq!(
+            deletions_for(&remote, Some("exp"), &pats),
+            ["exp/logs/1.txt", "exp/x.txt"]
+        );
         let all = vec!["*".to_string()];
         assert_eq!(
             deletions_for(&remote, None, &all),

@@ -224,7 +224,10 @@ mod tests {
     #[test]
     fn bytes_match_reference() {
         let info = hash_bytes(b"", true);
-        assert_eq!(info.git_sha1.as_deref(), Some("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"));
+        assert_eq!(
+            info.git_sha1.as_deref(),
+            Some("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
+        );
         assert_eq!(
             info.sha256,
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -237,7 +240,16 @@ mod tests {
     async fn files_small_and_overlapped_match_reference() {
         let dir = tempfile::tempdir().unwrap();
         // Sizes around the single-thread / overlapped switch and buffer boundaries.
-        for size in [0usize, 1, 511, 512, 513, 2 * BUFFER_SIZE, 2 * BUFFER_SIZE + 1, 3 * BUFFER_SIZE + 7] {
+        for size in [
+            0usize,
+            1,
+            511,
+            512,
+            513,
+            2 * BUFFER_SIZE,
+            2 * BUFFER_SIZE + 1,
+            3 * BUFFER_SIZE + 7,
+        ] {
             let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
             let p = dir.path().join(format!("f{size}"));
             std::fs::write(&p, &data).unwrap();
@@ -252,7 +264,9 @@ mod tests {
 
     #[tokio::test]
     async fn missing_file_is_io_error() {
-        let e = hash_file(Path::new("/definitely/not/here"), false).await.unwrap_err();
+        let e = hash_file(Path::new("/definitely/not/here"), false)
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::Io { .. }), "{e}");
     }
 
@@ -260,7 +274,9 @@ mod tests {
     async fn spool_checks_size() {
         let p = spool_reader(Box::new(&b"hello"[..]), 5, "x").await.unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"hello");
-        let e = spool_reader(Box::new(&b"hello"[..]), 6, "x").await.unwrap_err();
+        let e = spool_reader(Box::new(&b"hello"[..]), 6, "x")
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::Validation(_)), "{e}");
     }
 }

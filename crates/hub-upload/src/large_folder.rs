@@ -13,7 +13,8 @@
 //! batch preupload requests (≥ 10 files, ≤ 50 per request), keep one LFS upload and one hash
 //! going, and commit what is left at the end. Transient failures (connection, 5xx, 429) are
 //! retried with backoff, indefinitely as in Python; permanent ones (bad token, no access,
-//! missing repository or revision) stop the upload with that error.
+//! missing repository or revision) stop the upload with that error, and so do local file errors
+//! that persist for 5 attempts (a file deleted or rewritten during the upload).
 //!
 //! Limitations (as in Python, enforced by the builder, which simply has no such settings): no
 //! `path_in_repo` (arrange the folder locally), no commit message or description (many commits
@@ -179,13 +180,15 @@ fn unix_now() -> f64 {
 /// Reads the saved state of `rel`, as Python does: unreadable metadata is deleted; metadata
 /// older than the file's mtime is ignored; an upload older than 20 h is forgotten.
 fn read_metadata(folder: &Path, rel: &str, abs: &Path) -> Result<UploadMetadata> {
-    let file_md = std::fs::metadata(abs).map_err(|e| Error::io(format!("reading {}", abs.display()), e))?;
+    let file_md =
+        std::fs::metadata(abs).map_err(|e| Error::io(format!("reading {}", abs.display()), e))?;
     let path = metadata_path(folder, rel);
     if let Ok(text) = std::fs::read_to_string(&path) {
         match UploadMetadata::parse(&text) {
             Ok(mut m) => {
                 let ts = m.timestamp.unwrap_or(0.0);
-                if m.is_uploaded && !m.is_committed && unix_now() - ts > UPLOAD_EXPIRY.as_secs_f64() {
+                if m.is_uploaded && !m.is_committed && unix_now() - ts > UPLOAD_EXPIRY.as_secs_f64()
+                {
                     m.is_uploaded = false;
                 }
                 let mtime = file_md
@@ -230,7 +233,8 @@ fn save_metadata(folder: &Path, rel: &str, m: &mut UploadMetadata) -> Result<()>
 /// Creates `.cache/huggingface/.gitignore` (`*`), so git users never commit the state.
 fn ensure_cache_gitignore(folder: &Path) -> Result<()> {
     let dir = folder.join(".cache").join("huggingface");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let gi = dir.join(".gitignore");
     if !gi.exists() {
         std::fs::write(&gi, "*").map_err(|e| Error::io(format!("writing {}", gi.display()), e))?;
@@ -393,7 +397,12 @@ impl fmt::Debug for UploadLargeFolder {
 }
 
 impl UploadLargeFolder {
-    pub(crate) fn new(client: HubClient, repo_id: RepoId, repo_type: RepoType, folder: PathBuf) -> Self {
+    pub(crate) fn new(
+        client: HubClient,
+        repo_id: RepoId,
+        repo_type: RepoType,
+        folder: PathBuf,
+    ) -> Self {
         UploadLargeFolder {
             client,
             repo_id,
@@ -700,7 +709,11 @@ async fn run(b: UploadLargeFolder) -> Result<LargeFolderStatus> {
     let folder = tokio::fs::canonicalize(&b.folder)
         .await
         .map_err(|e| Error::io(format!("opening {}", b.folder.display()), e))?;
-    if !tokio::fs::metadata(&folder).await.map(|m| m.is_dir()).unwrap_or(false) {
+    if !tokio::fs::metadata(&folder)
+        .await
+        .map(|m| m.is_dir())
+        .unwrap_or(false)
+    {
         return Err(Error::validation(format!(
             "Provided path: '{}' is not a directory",
             folder.display()
@@ -827,7 +840,8 @@ async fn worker(shared: Arc<Shared>) {
             }
             Job::Wait => {
                 // Woken by any finished job; the timeout re-checks the time-based commit rules.
-                let _ = tokio::time::timeout(Duration::from_secs(1), shared.changed.notified()).await;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(1), shared.changed.notified()).await;
                 shared.lock().w_wait -= 1;
                 continue;
             }
@@ -855,7 +869,12 @@ async fn worker(shared: Arc<Shared>) {
 
 /// Routes the items of a finished job; on failure waits (backoff) and re-queues them, or
 /// records a permanent error that stops every worker.
-async fn finish(shared: &Shared, items: Vec<usize>, r: Result<()>, release: impl FnOnce(&mut State)) {
+async fn finish(
+    shared: &Shared,
+    items: Vec<usize>,
+    r: Result<()>,
+    release: impl FnOnce(&mut State),
+) {
     match r {
         Ok(()) => {
             let mut st = shared.lock();
@@ -883,7 +902,17 @@ async fn finish(shared: &Shared, items: Vec<usize>, r: Result<()>, release: impl
                     .max()
                     .unwrap_or(1)
             };
-            let delay = Duration::from_millis(500u64.saturating_mul(1 << failures.min(7))).min(Duration::from_secs(60));
+            // Local trouble (a file deleted or rewritten meanwhile) does not heal by waiting
+            // forever, unlike the network: give up after a few attempts.
+            if matches!(e, Error::Io { .. } | Error::Corrupted(_)) && failures >= 5 {
+                let mut st = shared.lock();
+                release(&mut st);
+                tracing::error!("upload_large_folder stopped: {e}");
+                st.fatal.get_or_insert(e);
+                return;
+            }
+            let delay = Duration::from_millis(500u64.saturating_mul(1 << failures.min(7)))
+                .min(Duration::from_secs(60));
             tracing::warn!("upload_large_folder: {e}; retrying in {delay:?}");
             tokio::time::sleep(delay).await;
             let mut st = shared.lock();
@@ -930,7 +959,8 @@ async fn do_hash(shared: &Shared, i: usize) -> Result<()> {
 
 fn read_sample(abs: &Path) -> Result<Vec<u8>> {
     use std::io::Read as _;
-    let mut f = std::fs::File::open(abs).map_err(|e| Error::io(format!("reading {}", abs.display()), e))?;
+    let mut f =
+        std::fs::File::open(abs).map_err(|e| Error::io(format!("reading {}", abs.display()), e))?;
     let mut buf = Vec::with_capacity(SAMPLE_SIZE);
     f.by_ref()
         .take(SAMPLE_SIZE as u64)
@@ -984,7 +1014,14 @@ async fn do_get_upload_mode(shared: &Shared, ix: &[usize]) -> Result<()> {
             .collect::<Result<_>>()?
     };
     let mut refs: Vec<&mut CommitOperationAdd> = ops.iter_mut().collect();
-    fetch_upload_modes(&shared.ctx, shared.settings.revision(), false, &mut refs, None).await?;
+    fetch_upload_modes(
+        &shared.ctx,
+        shared.settings.revision(),
+        false,
+        &mut refs,
+        None,
+    )
+    .await?;
     for (op, &i) in ops.iter().zip(ix) {
         let (rel, _, mut meta) = snapshot(shared, i);
         meta.upload_mode = op.upload_mode;
@@ -1070,7 +1107,13 @@ mod tests {
         assert_eq!(text.lines().count(), 7);
         assert!(text.ends_with('\n'));
         let back = UploadMetadata::parse(&text).unwrap();
-        assert_eq!(back, UploadMetadata { timestamp: Some(1732623456.123456), ..m });
+        assert_eq!(
+            back,
+            UploadMetadata {
+                timestamp: Some(1732623456.123456),
+                ..m
+            }
+        );
         // Fresh state renders empty optional lines.
         assert_eq!(UploadMetadata::new(3).render(2.0), "2\n3\n\n\n\n0\n0\n");
         // Python writes e.g. `1721661797.3453724`: accepted.
@@ -1079,7 +1122,13 @@ mod tests {
         assert_eq!(m.upload_mode, Some(UploadMode::Lfs));
         assert_eq!(m.should_ignore, Some(false));
         assert!(m.sha256.is_none());
-        for bad in ["", "x\n1\n\n\n\n0\n0\n", "1\n1\n\n\n\nmaybe\n0\n", "1\n1\n\n\nxet\n0\n0\n", "1\n2\n"] {
+        for bad in [
+            "",
+            "x\n1\n\n\n\n0\n0\n",
+            "1\n1\n\n\n\nmaybe\n0\n",
+            "1\n1\n\n\nxet\n0\n0\n",
+            "1\n2\n",
+        ] {
             assert!(UploadMetadata::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -1147,7 +1196,11 @@ mod tests {
         let text = s.to_string();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert!(lines[0].starts_with("---------- ") && lines[0].ends_with(" (0:00:00) ----------"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("---------- ") && lines[0].ends_with(" (0:00:00) ----------"),
+            "{}",
+            lines[0]
+        );
         assert_eq!(
             lines[1],
             "Files:   hashed 5/5 (5.0G/5.0G) | pre-uploaded: 0/5 (0.0/5.0G) | committed: 0/5 (0.0/5.0G) | ignored: 0"
@@ -1221,7 +1274,9 @@ mod tests {
         st.w_mode = 0;
         assert!(matches!(st.next_job(), Job::Commit(ref v) if v == &[3]));
         // Batches of regular files stop at 75.
-        let many: Vec<Item> = (0..200).map(|_| item(Some(UploadMode::Regular), true, false, false)).collect();
+        let many: Vec<Item> = (0..200)
+            .map(|_| item(Some(UploadMode::Regular), true, false, false))
+            .collect();
         let mut st = state(many);
         match st.next_job() {
             Job::Commit(v) => assert_eq!(v.len(), MAX_REGULAR_PER_COMMIT),

@@ -131,7 +131,10 @@ pub(crate) fn transfer_for(action: &Action, size: u64, endpoint: &str) -> Result
         .collect();
     numbered.sort_by_key(|(n, _)| *n);
     let expected = part_count(size, chunk_size);
-    let contiguous = numbered.iter().enumerate().all(|(i, (n, _))| *n == i as u64 + 1);
+    let contiguous = numbered
+        .iter()
+        .enumerate()
+        .all(|(i, (n, _))| *n == i as u64 + 1);
     if numbered.len() as u64 != expected || !contiguous {
         return Err(Error::decode(
             &href,
@@ -359,24 +362,25 @@ async fn upload_multipart(
     parts: Vec<String>,
     fp: &FileProgress,
 ) -> Result<()> {
-    let mut etags: Vec<CompletionPart> = futures::stream::iter(parts.into_iter().enumerate().map(
-        |(i, url)| async move {
+    let mut etags: Vec<CompletionPart> =
+        futures::stream::iter(parts.into_iter().enumerate().map(|(i, url)| async move {
             let n = i as u64 + 1;
             let (start, end) = part_range(n, chunk_size, job.size);
             let etag = put_range(client, &url, &job.source, start, end, fp).await?;
-            let etag = etag.filter(|e| !e.is_empty()).ok_or_else(|| Error::FileMetadata {
-                url: hub_core::error::redact_url(&url),
-                message: format!("no ETag in the answer to part {n}"),
-            })?;
+            let etag = etag
+                .filter(|e| !e.is_empty())
+                .ok_or_else(|| Error::FileMetadata {
+                    url: hub_core::error::redact_url(&url),
+                    message: format!("no ETag in the answer to part {n}"),
+                })?;
             Ok::<_, Error>(CompletionPart {
                 part_number: n,
                 etag,
             })
-        },
-    ))
-    .buffer_unordered(PART_CONCURRENCY)
-    .try_collect()
-    .await?;
+        }))
+        .buffer_unordered(PART_CONCURRENCY)
+        .try_collect()
+        .await?;
     etags.sort_by_key(|p| p.part_number);
     let body = serde_json::to_vec(&Completion {
         oid: &job.sha256,
@@ -451,9 +455,13 @@ mod tests {
         let basic = action(serde_json::json!({"x-amz": "1"}));
         assert_eq!(
             transfer_for(&basic, 5, "http://h").unwrap(),
-            Transfer::Basic { href: "http://h/complete".into() }
+            Transfer::Basic {
+                href: "http://h/complete".into()
+            }
         );
-        let mp = action(serde_json::json!({"chunk_size": "10", "2": "http://h/p2", "1": "http://h/p1", "x": "y"}));
+        let mp = action(
+            serde_json::json!({"chunk_size": "10", "2": "http://h/p2", "1": "http://h/p1", "x": "y"}),
+        );
         assert_eq!(
             transfer_for(&mp, 15, "http://h").unwrap(),
             Transfer::Multipart {
@@ -463,7 +471,10 @@ mod tests {
             }
         );
         let mp_int = action(serde_json::json!({"chunk_size": 10, "1": "http://h/p1"}));
-        assert!(matches!(transfer_for(&mp_int, 10, "http://h").unwrap(), Transfer::Multipart { .. }));
+        assert!(matches!(
+            transfer_for(&mp_int, 10, "http://h").unwrap(),
+            Transfer::Multipart { .. }
+        ));
         // Wrong number of part URLs is refused.
         assert!(transfer_for(&mp_int, 11, "http://h").is_err());
         let bad = action(serde_json::json!({"chunk_size": "zero", "1": "u"}));
@@ -480,7 +491,10 @@ mod tests {
             rewrite_href("https://huggingface.co/x", "https://huggingface.co"),
             "https://huggingface.co/x"
         );
-        assert_eq!(rewrite_href("https://s3.aws/x", "http://h"), "https://s3.aws/x");
+        assert_eq!(
+            rewrite_href("https://s3.aws/x", "http://h"),
+            "https://s3.aws/x"
+        );
     }
 
     #[test]
@@ -492,7 +506,17 @@ mod tests {
         )
         .unwrap();
         assert!(a.objects[0].actions.is_none());
-        assert_eq!(a.objects[1].actions.as_ref().unwrap().upload.as_ref().unwrap().href, "http://u");
+        assert_eq!(
+            a.objects[1]
+                .actions
+                .as_ref()
+                .unwrap()
+                .upload
+                .as_ref()
+                .unwrap()
+                .href,
+            "http://u"
+        );
         assert_eq!(a.objects[2].error.as_ref().unwrap().code, 404);
         assert!(serde_json::from_str::<BatchAnswer>(r#"{"objects":[{"oid":"a"}]}"#).is_err());
     }

@@ -80,9 +80,7 @@ use std::path::PathBuf;
 use hub_core::{HubClient, RepoId, RepoType};
 
 pub use commit::{CommitInfo, CreateCommit, PreuploadLfsFiles};
-pub use folder::{
-    DeleteFile, DeleteFiles, DeleteFolder, FileSource, UploadFile, UploadFolder,
-};
+pub use folder::{DeleteFile, DeleteFiles, DeleteFolder, FileSource, UploadFile, UploadFolder};
 pub use large_folder::{LargeFolderStatus, UploadLargeFolder};
 pub use ops::{
     CommitOperation, CommitOperationAdd, CommitOperationCopy, CommitOperationDelete, UploadInfo,
@@ -140,8 +138,11 @@ pub trait UploadExt {
     ) -> UploadLargeFolder;
 
     /// A scheduler that commits `folder` every few minutes in the background.
-    fn commit_scheduler(&self, repo_id: &RepoId, folder: impl Into<PathBuf>)
-    -> CommitSchedulerBuilder;
+    fn commit_scheduler(
+        &self,
+        repo_id: &RepoId,
+        folder: impl Into<PathBuf>,
+    ) -> CommitSchedulerBuilder;
 }
 
 impl UploadExt for HubClient {

@@ -90,8 +90,9 @@ impl CommitBody {
 
     /// A regular file, content inline (base64).
     pub(crate) fn add_file(&mut self, path: &str, source: Source, size: u64) {
-        self.pieces
-            .push(Piece::Raw(Bytes::from_static(b"{\"key\":\"file\",\"value\":{\"content\":\"")));
+        self.pieces.push(Piece::Raw(Bytes::from_static(
+            b"{\"key\":\"file\",\"value\":{\"content\":\"",
+        )));
         self.pieces.push(Piece::Base64 { source, size });
         // serde_json escapes the path exactly as in the other lines.
         let path_json = serde_json::to_string(path).unwrap_or_default();
@@ -115,8 +116,13 @@ impl CommitBody {
 
     /// A deletion of a file or a folder.
     pub(crate) fn delete(&mut self, path: &str, is_folder: bool) {
-        let key = if is_folder { "deletedFolder" } else { "deletedFile" };
-        self.pieces.push(Piece::Raw(json_line(key, PathOnly { path })));
+        let key = if is_folder {
+            "deletedFolder"
+        } else {
+            "deletedFile"
+        };
+        self.pieces
+            .push(Piece::Raw(json_line(key, PathOnly { path })));
     }
 
     /// Exact byte length of the body.
@@ -163,7 +169,11 @@ mod tests {
         std::fs::write(&p, &data).unwrap();
 
         let mut body = CommitBody::new("title \"q\"", "", Some("abc123"));
-        body.add_file("dir/é \"x\".txt", Source::Bytes(Bytes::from_static(b"hello")), 5);
+        body.add_file(
+            "dir/é \"x\".txt",
+            Source::Bytes(Bytes::from_static(b"hello")),
+            5,
+        );
         body.add_file("big.txt", Source::File(p), data.len() as u64);
         body.add_lfs_file("w.bin", "00ff", Some(12));
         body.add_lfs_file("copy.bin", "00ff", None);
@@ -174,8 +184,10 @@ mod tests {
         assert_eq!(body.lines(), 7);
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.ends_with('\n'));
-        let lines: Vec<serde_json::Value> =
-            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 7);
         assert_eq!(
             lines[0],
@@ -195,8 +207,14 @@ mod tests {
             serde_json::json!({"key":"lfsFile","value":{"path":"w.bin","algo":"sha256","oid":"00ff","size":12}})
         );
         assert!(lines[4]["value"].get("size").is_none());
-        assert_eq!(lines[5], serde_json::json!({"key":"deletedFile","value":{"path":"old.txt"}}));
-        assert_eq!(lines[6], serde_json::json!({"key":"deletedFolder","value":{"path":"logs/"}}));
+        assert_eq!(
+            lines[5],
+            serde_json::json!({"key":"deletedFile","value":{"path":"old.txt"}})
+        );
+        assert_eq!(
+            lines[6],
+            serde_json::json!({"key":"deletedFolder","value":{"path":"logs/"}})
+        );
 
         // Without parent commit the key is absent.
         let b = CommitBody::new("t", "d", None);

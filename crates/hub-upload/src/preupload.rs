@@ -56,7 +56,10 @@ pub(crate) fn request_for<'a>(
         .iter()
         .map(|op| {
             let info = op.info.as_ref().ok_or_else(|| {
-                Error::validation(format!("{} was not hashed before preupload", op.path_in_repo))
+                Error::validation(format!(
+                    "{} was not hashed before preupload",
+                    op.path_in_repo
+                ))
             })?;
             Ok(PreuploadFile {
                 path: op.path_in_repo.clone(),
@@ -143,7 +146,10 @@ mod tests {
         let batch = [&mut a, &mut b];
         let req = request_for(&batch, Some("*.log\n")).unwrap();
         let json = serde_json::to_value(&req).unwrap();
-        assert_eq!(json["files"][0], serde_json::json!({"path": "a.txt", "sample": "aGk=", "size": 2}));
+        assert_eq!(
+            json["files"][0],
+            serde_json::json!({"path": "a.txt", "sample": "aGk=", "size": 2})
+        );
         assert_eq!(json["files"][1]["size"], 600);
         // The sample is the first 512 bytes only.
         let sample = base64::engine::general_purpose::STANDARD
@@ -152,7 +158,12 @@ mod tests {
         assert_eq!(sample.len(), 512);
         assert_eq!(json["gitIgnore"], "*.log\n");
         let req = request_for(&batch, None).unwrap();
-        assert!(serde_json::to_value(&req).unwrap().get("gitIgnore").is_none());
+        assert!(
+            serde_json::to_value(&req)
+                .unwrap()
+                .get("gitIgnore")
+                .is_none()
+        );
     }
 
     #[test]
@@ -171,14 +182,18 @@ mod tests {
         assert!(e.should_ignore);
 
         // shouldIgnore missing → error; unknown mode → error.
-        assert!(serde_json::from_str::<PreuploadResponse>(
-            r#"{"files":[{"path":"a","uploadMode":"lfs"}]}"#
-        )
-        .is_err());
-        assert!(serde_json::from_str::<PreuploadResponse>(
-            r#"{"files":[{"path":"a","uploadMode":"xet","shouldIgnore":false}]}"#
-        )
-        .is_err());
+        assert!(
+            serde_json::from_str::<PreuploadResponse>(
+                r#"{"files":[{"path":"a","uploadMode":"lfs"}]}"#
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_str::<PreuploadResponse>(
+                r#"{"files":[{"path":"a","uploadMode":"xet","shouldIgnore":false}]}"#
+            )
+            .is_err()
+        );
 
         // A path left unanswered is an error.
         let r: PreuploadResponse = serde_json::from_str(r#"{"files":[]}"#).unwrap();

@@ -89,8 +89,10 @@ struct RepoInfoSha {
 /// The commit a revision points to (`GET /api/{T}/{id}/revision/{rev}` → `sha`).
 pub(crate) async fn repo_head(ctx: &RepoCtx, revision: &str) -> Result<String> {
     let url = format!("{}/revision/{}", ctx.api_url(), quote_segment(revision));
-    let info: RepoInfoSha =
-        json_retrying(&ctx.client, "repo info", || Ok(ctx.client.request(Method::GET, &url))).await?;
+    let info: RepoInfoSha = json_retrying(&ctx.client, "repo info", || {
+        Ok(ctx.client.request(Method::GET, &url))
+    })
+    .await?;
     info.sha
         .ok_or_else(|| Error::decode(&url, "repo info has no `sha` for the revision"))
 }
@@ -222,7 +224,13 @@ pub(crate) async fn paths_info(
 
 /// Downloads a (small, regular) file's content at `revision`.
 pub(crate) async fn download(ctx: &RepoCtx, revision: &str, path: &str) -> Result<Bytes> {
-    let url = hf_hub_url(ctx.client.endpoint(), &ctx.repo_id, path, ctx.repo_type, revision);
+    let url = hf_hub_url(
+        ctx.client.endpoint(),
+        &ctx.repo_id,
+        path,
+        ctx.repo_type,
+        revision,
+    );
     retrying(&ctx.client, "download", || async {
         let resp = ctx
             .client

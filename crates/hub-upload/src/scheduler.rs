@@ -201,7 +201,10 @@ async fn run_loop(inner: Arc<Inner>, every: Duration, stop: Arc<Notify>) {
         }
         if let Err(e) = push_to_hub(&inner).await {
             tracing::warn!("scheduled commit failed (will retry next time): {e}");
-            *inner.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
+            *inner
+                .last_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
         }
     }
 }
@@ -242,7 +245,10 @@ async fn push_to_hub(inner: &Inner) -> Result<Option<CommitInfo>> {
     }
     let mut ops = Vec::with_capacity(changed.len());
     for (rel, abs, _, _) in &changed {
-        ops.push(CommitOperation::add_path(&format!("{}{rel}", inner.prefix), abs.clone())?);
+        ops.push(CommitOperation::add_path(
+            &format!("{}{rel}", inner.prefix),
+            abs.clone(),
+        )?);
     }
     let info = create_commit_impl(&inner.ctx, ops, "Scheduled Commit", &inner.settings).await?;
     let mut last = inner
@@ -252,7 +258,10 @@ async fn push_to_hub(inner: &Inner) -> Result<Option<CommitInfo>> {
     for (_, abs, size, mtime) in changed {
         last.insert(abs, (size, mtime));
     }
-    *inner.last_error.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    *inner
+        .last_error
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = None;
     Ok(Some(info))
 }
 

@@ -60,7 +60,9 @@ fn file_stream(
     let mut rx = rx;
     futures::stream::poll_fn(move |cx| {
         if let Some((tx, path)) = started.take() {
-            tokio::task::spawn_blocking(move || read_chunks(&path, offset, len, chunk, base64, &tx));
+            tokio::task::spawn_blocking(move || {
+                read_chunks(&path, offset, len, chunk, base64, &tx)
+            });
         }
         rx.poll_recv(cx)
     })
@@ -132,7 +134,8 @@ impl FileProgress {
         });
     }
     pub(crate) fn finished(&self) {
-        self.sink.event(ProgressEvent::Finished { file: &self.name });
+        self.sink
+            .event(ProgressEvent::Finished { file: &self.name });
     }
     pub(crate) fn failed(&self, error: &str) {
         self.sink.event(ProgressEvent::Failed {
@@ -195,7 +198,10 @@ mod tests {
         let data: Vec<u8> = (0..(B64_CHUNK * 2 + 5)).map(|i| (i % 253) as u8).collect();
         std::fs::write(&p, &data).unwrap();
         let src = Source::File(p.clone());
-        let got: Vec<Bytes> = source_stream(&src, 10, 100, false).try_collect().await.unwrap();
+        let got: Vec<Bytes> = source_stream(&src, 10, 100, false)
+            .try_collect()
+            .await
+            .unwrap();
         assert_eq!(got.concat(), data[10..110]);
         let got: Vec<Bytes> = source_stream(&src, 0, data.len() as u64, true)
             .try_collect()
@@ -203,10 +209,16 @@ mod tests {
             .unwrap();
         let joined = got.concat();
         assert_eq!(joined.len() as u64, b64_len(data.len() as u64));
-        assert_eq!(joined, base64::engine::general_purpose::STANDARD.encode(&data).into_bytes());
+        assert_eq!(
+            joined,
+            base64::engine::general_purpose::STANDARD
+                .encode(&data)
+                .into_bytes()
+        );
         // Asking past the end fails instead of sending short content.
-        let r: io::Result<Vec<Bytes>> =
-            source_stream(&src, 0, data.len() as u64 + 1, false).try_collect().await;
+        let r: io::Result<Vec<Bytes>> = source_stream(&src, 0, data.len() as u64 + 1, false)
+            .try_collect()
+            .await;
         assert!(r.is_err());
     }
 

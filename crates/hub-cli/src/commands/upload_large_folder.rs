@@ -2,10 +2,15 @@
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use clap::Args;
+use hub_core::{RepoId, RepoType};
+use hub_upload::UploadExt;
 
 use crate::commands::common::RepoTypeArg;
 use crate::context::Context;
+use crate::output::{Style, say};
 
 /// Arguments of `upload-large-folder`.
 #[derive(Debug, Args)]
@@ -44,7 +49,76 @@ pub(crate) struct UploadLargeFolderArgs {
     pub(crate) no_bars: bool,
 }
 
-/// Runs `upload-large-folder`.
-pub(crate) fn execute(_args: UploadLargeFolderArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("upload-large-folder: not available yet")
+/// Runs `upload-large-folder`: prints the Python CLI's notice, then uploads with periodic status
+/// reports on stdout (unless `--no-report`) and progress bars on stderr (unless `--no-bars`).
+pub(crate) fn execute(args: UploadLargeFolderArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let folder = std::path::PathBuf::from(&args.local_path);
+    anyhow::ensure!(folder.is_dir(), "Large upload is only supported for folders.");
+    let Some(repo_type) = args.repo_type.map(RepoType::from) else {
+        anyhow::bail!(
+            "For large uploads, `repo_type` is explicitly required. Please set it to `model`, \
+             `dataset` or `space`. If you are using the CLI, pass it as `--repo-type=model`."
+        );
+    };
+    let repo_id = RepoId::new(&args.repo_id)?;
+    let client = ctx.client(args.token.as_deref())?;
+    client.require_token()?;
+    let style = Style::new(ctx.ansi);
+    say(&style.yellow(&notice(&args.local_path)))?;
+
+    let mut b = client
+        .upload_large_folder(&repo_id, repo_type, folder)
+        .private(args.private)
+        .progress(ctx.progress(args.no_bars));
+    if let Some(r) = &args.revision {
+        b = b.revision(r);
+    }
+    if let Some(p) = &args.include {
+        b = b.allow_patterns(p.clone());
+    }
+    if let Some(p) = &args.exclude {
+        b = b.ignore_patterns(p.clone());
+    }
+    if let Some(n) = args.num_workers {
+        b = b.num_workers(n.max(1));
+    }
+    if !args.no_report {
+        b = b.on_report(Arc::new(|status: &hub_upload::LargeFolderStatus| {
+            // A closed stdout only loses the report; the upload goes on.
+            let _ = say(&format!("\n{status}"));
+        }));
+    }
+    let status = ctx.block_on(b.send())??;
+    if !args.no_report {
+        say(&format!("\n{status}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The notice the Python CLI prints before a large upload.
+fn notice(local_path: &str) -> String {
+    format!(
+        "You are about to upload a large folder to the Hub using `huggingface-cli upload-large-folder`. \
+         This is a new feature so feedback is very welcome!\n\
+         \n\
+         A few things to keep in mind:\n\
+         \x20 - Repository limits still apply: https://huggingface.co/docs/hub/repositories-recommendations\n\
+         \x20 - Do not start several processes in parallel.\n\
+         \x20 - You can interrupt and resume the process at any time. The script will pick up where it left \
+         off except for partially uploaded files that would have to be entirely reuploaded.\n\
+         \x20 - Do not upload the same folder to several repositories. If you need to do so, you must delete \
+         the `./.cache/huggingface/` folder first.\n\
+         \n\
+         Some temporary metadata will be stored under `{local_path}/.cache/huggingface`.\n\
+         \x20 - You must not modify those files manually.\n\
+         \x20 - You must not delete the `./.cache/huggingface/` folder while a process is running.\n\
+         \x20 - You can delete the `./.cache/huggingface/` folder to reinitialize the upload state when process \
+         is not running. Files will have to be hashed and preuploaded again, except for already committed files.\n\
+         \n\
+         If the process output is to verbose, you can disable the progress bars with `--no-bars`. You can also \
+         entirely disable the status report with `--no-report`.\n\
+         \n\
+         For more details, run `huggingface-cli upload-large-folder --help` or check the documentation at \
+         https://huggingface.co/docs/huggingface_hub/guides/upload#upload-a-large-folder."
+    )
 }

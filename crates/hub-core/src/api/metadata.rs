@@ -59,7 +59,7 @@ pub async fn file_metadata(
     url: &str,
     timeout: Option<Duration>,
 ) -> Result<HfFileMetadata> {
-    match probe_file(client, url, timeout).await? {
+    match Box::pin(probe_file(client, url, timeout)).await? {
         FileProbe::Found(m) => Ok(m),
         FileProbe::EntryNotFound { error, .. } => Err(error),
     }

@@ -8,7 +8,7 @@
 //! Every call with options is a builder finished with `.send()` (hf-hub's style): the builder
 //! owns a clone of the (cheap, `Arc`'d) client and a params struct, and `.send()` returns a
 //! boxed `'static` future, so calls can be spawned and their futures stay small whatever the
-//! call does. Builders also implement [`IntoFuture`](std::future::IntoFuture), so `.send()` may
+//! call does. Builders also implement [`IntoFuture`], so `.send()` may
 //! be left out before `.await`. Listings (`list_models`, `list_repo_tree`, `list_repo_commits`,
 //! ...) return `'static` [`Stream`](futures::Stream)s that fetch pages lazily, following
 //! `Link: rel="next"`; dropping the stream stops the fetching.

@@ -404,3 +404,26 @@ async fn offline_mode_sends_nothing() {
     }
     assert_eq!(s.hits.load(Ordering::SeqCst), 0, "offline mode sent a request");
 }
+
+#[test]
+fn futures_stay_small() {
+    // hf-hub's lesson: unboxed request futures grow to tens of KB and hit rustc's limits in
+    // callers. Builders return boxed futures; the few plain `async fn`s must stay small too.
+    let api = crate::HubClient::builder().config(Config::default()).build().unwrap().api();
+    let r = id("ns/m");
+    let sizes = [
+        ("model_info.send", std::mem::size_of_val(&api.model_info(&r).send())),
+        ("create_repo.send", std::mem::size_of_val(&api.create_repo(&r).send())),
+        ("whoami", std::mem::size_of_val(&api.whoami())),
+        ("repo_exists", std::mem::size_of_val(&api.repo_exists(&r, RepoType::Model))),
+        ("revision_exists", std::mem::size_of_val(&api.revision_exists(&r, "main", RepoType::Model))),
+        ("file_exists", std::mem::size_of_val(&api.file_exists(&r, "f", RepoType::Model, None))),
+        ("delete_branch", std::mem::size_of_val(&api.delete_branch(&r, "b", RepoType::Model))),
+        ("update_repo_visibility", std::mem::size_of_val(&api.update_repo_visibility(&r, true, RepoType::Model))),
+        ("file_metadata", std::mem::size_of_val(&crate::api::file_metadata(api.client(), "http://h/x", None))),
+    ];
+    for (name, size) in sizes {
+        eprintln!("{name}: {size} bytes");
+        assert!(size <= 1024, "{name} future is {size} bytes");
+    }
+}

@@ -814,3 +814,26 @@ async fn misc_endpoints() {
     assert_eq!(h.get("/api/users/alice/overview", None).await.json()["user"], "alice");
     assert_eq!(h.get("/api/organizations/acme/members", None).await.json()[0]["user"], "alice");
 }
+
+#[tokio::test]
+async fn duplicate_space_and_runtime() {
+    let h = H::new();
+    h.create("alice/src", json!({"type": "space", "sdk": "static"})).await;
+    let lines = [json!({"key": "header", "value": {"summary": "index"}}),
+        json!({"key": "file", "value": {"path": "index.html", "content": b64(b"<html/>")}})];
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert_eq!(h.req("POST", "/api/spaces/alice/src/commit/main", Some(W), &[], Body::from(body)).await.status, 200);
+    let r = h.post_json("/api/spaces/alice/src/duplicate", Some(BOB), json!({"repository": "bob/copy", "private": true})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.json()["url"], format!("{URL}/spaces/bob/copy"));
+    let info = h.get("/api/spaces/bob/copy", Some(BOB)).await.json();
+    assert_eq!(info["private"], true);
+    assert_eq!(info["sdk"], "static");
+    assert_eq!(h.get("/api/spaces/bob/copy", Some(W)).await.code(), "RepoNotFound");
+    assert_eq!(&h.get("/spaces/bob/copy/resolve/main/index.html", Some(BOB)).await.body[..], b"<html/>");
+    let r = h.post_json("/api/spaces/alice/src/duplicate", Some(BOB), json!({"repository": "bob/copy"})).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.json()["url"], format!("{URL}/spaces/bob/copy"));
+    assert_eq!(h.post_json("/api/spaces/alice/src/duplicate", Some(BOB), json!({"repository": "acme/x"})).await.status, 403);
+    assert_eq!(h.get("/api/spaces/alice/src/runtime", None).await.json()["stage"], "RUNNING");
+}

@@ -1,0 +1,67 @@
+//! Download one file or a snapshot with hub-cache (used by `cargo xtask bench download`).
+//!
+//! ```text
+//! cargo run --release -p hub-cache --example download -- file  REPO FILE [--cache-dir DIR] [--revision REV]
+//! cargo run --release -p hub-cache --example download -- snapshot REPO [--cache-dir DIR] [--revision REV]
+//! ```
+//!
+//! `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_CACHE`, ... are read from the environment as in Python.
+//! Prints the resulting path.
+
+use hub_cache::CacheExt;
+use hub_core::{HubClient, RepoId};
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: download (file REPO FILE | snapshot REPO) [--cache-dir DIR] [--revision REV] [--local-dir DIR]"
+    );
+    std::process::exit(2)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut positional = Vec::new();
+    let (mut cache_dir, mut revision, mut local_dir) = (None, None, None);
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--cache-dir" => cache_dir = Some(it.next().unwrap_or_else(|| usage())),
+            "--revision" => revision = Some(it.next().unwrap_or_else(|| usage())),
+            "--local-dir" => local_dir = Some(it.next().unwrap_or_else(|| usage())),
+            _ => positional.push(a),
+        }
+    }
+    let client = HubClient::from_env()?;
+    let path = match positional.as_slice() {
+        [cmd, repo, file] if cmd == "file" => {
+            let mut b = client.download(&RepoId::new(repo.as_str())?, file);
+            if let Some(d) = cache_dir {
+                b = b.cache_dir(d);
+            }
+            if let Some(r) = revision {
+                b = b.revision(r);
+            }
+            if let Some(d) = local_dir {
+                b = b.local_dir(d);
+            }
+            b.send().await?
+        }
+        [cmd, repo] if cmd == "snapshot" => {
+            let mut b = client.snapshot_download(&RepoId::new(repo.as_str())?);
+            if let Some(d) = cache_dir {
+                b = b.cache_dir(d);
+            }
+            if let Some(r) = revision {
+                b = b.revision(r);
+            }
+            if let Some(d) = local_dir {
+                b = b.local_dir(d);
+            }
+            b.send().await?
+        }
+        _ => usage(),
+    };
+    println!("{}", path.display());
+    Ok(())
+}

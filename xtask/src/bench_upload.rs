@@ -1,0 +1,222 @@
+//! `cargo xtask bench upload`: hub-upload against Python huggingface_hub 0.26.5.
+//!
+//! Against a release hub-server on loopback (a fresh server for every run, so no upload finds
+//! its content already stored):
+//!
+//! * one large LFS file (1 GiB by default; the server makes it a 16 MiB-part multipart upload):
+//!   hub-upload (`crates/hub-upload/examples/upload.rs`) vs `upload_file`, with the default
+//!   transfer and with `HF_HUB_ENABLE_HF_TRANSFER=1`;
+//! * a folder of many small files (1000 × 16 KiB by default) in one commit: vs `upload_folder`;
+//! * sha256 throughput of hub-upload's hasher on the large file (page cache warm) vs
+//!   `openssl speed -evp sha256 -bytes 8192` on one core (target: at least 80 %).
+//!
+//! Both sides create the repository (exist-ok) inside the measured command. Whole processes are
+//! timed (Python start-up and import, about 0.3 s, included) and peak RSS is reported. Options:
+//! `--runs N`, `--size-mib N`, `--files N`.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::bench::{
+    BenchServer, Bins, Row, Table, measure_best, python_command, release_bins, start_server,
+    write_random_file,
+};
+use crate::util::{cargo, output, repo_root, run as run_cmd};
+
+/// Sizes of the benchmark inputs.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    big_mib: usize,
+    files: usize,
+    file_kib: usize,
+}
+
+const DEFAULT_SIZES: Sizes = Sizes {
+    big_mib: 1024,
+    files: 1000,
+    file_kib: 16,
+};
+
+/// Entry point with raw arguments (`--runs N --size-mib N --files N`).
+pub fn run(args: &[String]) -> Result<()> {
+    let mut runs = 3usize;
+    let mut sizes = DEFAULT_SIZES;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || -> Result<usize> {
+            it.next()
+                .with_context(|| format!("{a} needs a value"))?
+                .parse::<usize>()
+                .with_context(|| format!("{a} needs a number"))
+        };
+        match a.as_str() {
+            "--runs" => runs = value()?,
+            "--size-mib" => sizes.big_mib = value()?,
+            "--files" => sizes.files = value()?,
+            other => bail!("unknown option {other} (expected --runs, --size-mib, --files)"),
+        }
+    }
+    let bins = release_bins()?;
+    bench_with(&bins, runs, sizes)
+}
+
+/// Entry point for `cargo xtask bench upload|all` (default sizes).
+#[allow(dead_code)] // called from bench_modules.rs once wired in
+pub(crate) fn bench(bins: &Bins, runs: usize) -> Result<()> {
+    bench_with(bins, runs, DEFAULT_SIZES)
+}
+
+/// Builds the Rust side of the benchmark (`--release` example of hub-upload).
+fn example_bin() -> Result<PathBuf> {
+    run_cmd(cargo().args(["build", "--release", "-p", "hub-upload", "--example", "upload"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    Ok(target.join("release").join("examples").join("upload"))
+}
+
+/// sha256 bytes/s of `openssl speed -evp sha256 -bytes 8192` (single process, one core).
+fn openssl_sha256() -> Result<f64> {
+    let text = output(Command::new("openssl").args([
+        "speed", "-evp", "sha256", "-bytes", "8192", "-seconds", "3",
+    ]))?;
+    // Last line: `sha256   1873231.87k` (thousands of bytes per second).
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .context("openssl speed printed nothing")?;
+    let k = last
+        .split_whitespace()
+        .last()
+        .and_then(|v| v.trim_end_matches('k').parse::<f64>().ok())
+        .with_context(|| format!("cannot parse openssl output line {last:?}"))?;
+    Ok(k * 1000.0)
+}
+
+/// sha256 bytes/s of hub-upload's hasher on `file` (best of `runs`, page cache warm).
+fn ours_sha256(bin: &Path, file: &Path, runs: usize) -> Result<f64> {
+    let mut best: f64 = 0.0;
+    for _ in 0..runs.max(1) + 1 {
+        let out = output(Command::new(bin).arg("hash").arg(file))?;
+        // `<sha>  <file>  <MB/s> MB/s`
+        let mbs = out
+            .split_whitespace()
+            .rev()
+            .nth(1)
+            .and_then(|v| v.parse::<f64>().ok())
+            .with_context(|| format!("cannot parse hash output {out:?}"))?;
+        best = best.max(mbs * 1e6);
+    }
+    Ok(best)
+}
+
+fn bench_with(bins: &Bins, runs: usize, sizes: Sizes) -> Result<()> {
+    let ours_bin = example_bin()?;
+    let work = tempfile::Builder::new()
+        .prefix("hub-rs-bench-upload-")
+        .tempdir()?;
+    let home = work.path().join("home");
+    let big = work.path().join("big").join("big.bin");
+    write_random_file(&big, sizes.big_mib * 1024 * 1024, 1)?;
+    let small_dir = work.path().join("small");
+    for i in 0..sizes.files {
+        write_random_file(
+            &small_dir.join(format!("d{}/f{i:05}.txt", i % 10)),
+            sizes.file_kib * 1024,
+            100 + i as u64,
+        )?;
+    }
+
+    // Hashing first: the large file is then in the page cache for everyone.
+    let ours_hash = ours_sha256(&ours_bin, &big, runs)?;
+    let openssl = openssl_sha256()?;
+    println!(
+        "\nsha256: hub-upload {:.0} MB/s, openssl speed (8 KiB blocks, 1 core) {:.0} MB/s: {:.0} % (target >= 80 %)",
+        ours_hash / 1e6,
+        openssl / 1e6,
+        100.0 * ours_hash / openssl
+    );
+
+    // A fresh server before every measured run, shared by the command builders.
+    let server: RefCell<Option<BenchServer>> = RefCell::new(None);
+    let fresh = || -> Result<()> {
+        let old = server.borrow_mut().take();
+        drop(old);
+        *server.borrow_mut() = Some(start_server(bins)?);
+        Ok(())
+    };
+    let big_repo = "bench/big".to_owned();
+    let small_repo = "bench/small".to_owned();
+    let ours = |args: &[&str]| -> Result<Command> {
+        let s = server.borrow();
+        let s = s.as_ref().context("server not started")?;
+        let mut c = Command::new(&ours_bin);
+        s.client_env(&mut c);
+        c.env("HF_HOME", &home).args(args).arg("--create");
+        Ok(c)
+    };
+    let py = |script: &str, transfer: bool| -> Result<Command> {
+        let s = server.borrow();
+        let s = s.as_ref().context("server not started")?;
+        let mut c = python_command("hf026", s, &home)?;
+        if transfer {
+            c.env("HF_HUB_ENABLE_HF_TRANSFER", "1");
+        }
+        c.arg("-c").arg(script);
+        Ok(c)
+    };
+    let big_s = big.to_string_lossy().into_owned();
+    let small_s = small_dir.to_string_lossy().into_owned();
+    let big_py = format!(
+        "from huggingface_hub import HfApi; a=HfApi(); a.create_repo('{big_repo}', exist_ok=True); a.upload_file(repo_id='{big_repo}', path_or_fileobj='{big_s}', path_in_repo='big.bin')"
+    );
+    let small_py = format!(
+        "from huggingface_hub import HfApi; a=HfApi(); a.create_repo('{small_repo}', exist_ok=True); a.upload_folder(repo_id='{small_repo}', folder_path='{small_s}')"
+    );
+    let big_label = format!("1 file, {} MiB (LFS multipart)", sizes.big_mib);
+    let small_label = format!("folder {} x {} KiB, 1 commit", sizes.files, sizes.file_kib);
+
+    // The bench user is `bench`, so repos are `bench/...`.
+    let ours_big = measure_best(runs, fresh, || ours(&["file", &big_repo, &big_s, "big.bin"]))?;
+    let ours_small = measure_best(runs, fresh, || ours(&["folder", &small_repo, &small_s]))?;
+    let py_big = measure_best(runs, fresh, || py(&big_py, false))?;
+    let py_small = measure_best(runs, fresh, || py(&small_py, false))?;
+    let tr_big = measure_best(runs, fresh, || py(&big_py, true))?;
+    let tr_small = measure_best(runs, fresh, || py(&small_py, true))?;
+
+    let mut default = Table::new(
+        "upload: hub-upload vs huggingface_hub 0.26.5 (default)",
+        "py 0.26.5",
+    );
+    default.push(Row {
+        label: big_label.clone(),
+        ours: ours_big,
+        theirs: py_big,
+    });
+    default.push(Row {
+        label: small_label.clone(),
+        ours: ours_small,
+        theirs: py_small,
+    });
+    default.print();
+    let mut transfer = Table::new(
+        "upload: hub-upload vs huggingface_hub 0.26.5 with HF_HUB_ENABLE_HF_TRANSFER=1",
+        "hf_transfer",
+    );
+    transfer.push(Row {
+        label: big_label,
+        ours: ours_big,
+        theirs: tr_big,
+    });
+    transfer.push(Row {
+        label: small_label,
+        ours: ours_small,
+        theirs: tr_small,
+    });
+    transfer.print();
+    Ok(())
+}
