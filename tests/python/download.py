@@ -121,6 +121,15 @@ if IS_026:
         f.write(full[:100_000])
     out["resumed_download"] = hf_hub_download(repo, "weights.bin", cache_dir=resume_cache)
 
+# A private repo: the signed LFS URL on the other host works without the Authorization header.
+private = f"{ns}/{env('PREFIX')}-private"
+hf.create_repo(private, private=True)
+hf.upload_file(path_or_fileobj=os.path.join(inp, "weights_v1.bin"), path_in_repo="w.bin", repo_id=private)
+out["private_download"] = hf_hub_download(private, "w.bin", cache_dir=os.path.join(cache, "private"))
+out["private_anonymous"] = raises(
+    RepositoryNotFoundError, hf_hub_download, private, "w.bin", token=False, cache_dir=os.path.join(cache, "private-anon")
+)
+
 # Anonymous download of a public repo works; typed errors for what does not exist.
 out["anon_download"] = hf_hub_download(repo, "text.txt", token=False, cache_dir=os.path.join(cache, "anon"))
 errcache = os.path.join(cache, "errors")

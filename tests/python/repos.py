@@ -128,6 +128,8 @@ for r in paged + [model]:
     check(r in bobs_view, f"{r} missing from bob's listing {bobs_view}")
 check(private not in bobs_view, "bob must not list alice's private repo")
 out["limited"] = len(list(hf.list_models(author=ns, limit=3)))
+out["searched"] = sorted(m.id for m in hf.list_models(search=f"{prefix}-page"))
+out["sorted_desc"] = [m.id for m in hf.list_models(author=ns, search=f"{prefix}-page", sort="lastModified", direction=-1)]
 out["datasets_listed"] = [d.id for d in hf.list_datasets(author=ns)]
 out["spaces_listed"] = [s.id for s in hf.list_spaces(author=ns)]
 

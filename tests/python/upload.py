@@ -77,6 +77,17 @@ hf.upload_folder(
 )
 out["after_delete_patterns"] = sorted(f for f in hf.list_repo_files(repo) if f.startswith("data/"))
 
+# A .gitignore uploaded in the same commit makes the server mark matching files shouldIgnore;
+# empty files are always committed as regular files.
+hf.upload_folder(repo_id=repo, folder_path=os.path.join(work, "folder3"), path_in_repo="gi")
+out["after_gitignore"] = sorted(f for f in hf.list_repo_files(repo) if f.startswith("gi/"))
+
+# A correct parent_commit is accepted.
+head = hf.model_info(repo).sha
+ok = hf.upload_file(path_or_fileobj=b"on top\n", path_in_repo="gi/parent.txt", repo_id=repo, parent_commit=head)
+out["parent_commit_ok"] = ok.oid != head
+hf.delete_folder("gi", repo)
+
 # --- create_commit: add, copy (LFS and regular), delete file, then delete folder ----------------
 ops = [
     CommitOperationAdd(path_in_repo="ops/added.txt", path_or_fileobj=b"added by create_commit\n"),

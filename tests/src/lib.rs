@@ -69,3 +69,35 @@ pub fn scrub_hf_env(cmd: &mut std::process::Command) {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 mod readme {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/download.md")]
+mod guide_download {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/upload.md")]
+mod guide_upload {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/cache.md")]
+mod guide_cache {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/repository.md")]
+mod guide_repository {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/inference.md")]
+mod guide_inference {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/endpoints.md")]
+mod guide_endpoints {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/cli.md")]
+mod guide_cli {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/server.md")]
+mod guide_server {}

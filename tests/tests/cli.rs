@@ -1146,3 +1146,23 @@ fn upload_large_folder_uploads_and_resumes() {
     let run = home.run(&["upload-large-folder", &repo, f, "--repo-type", "model", "--exclude", "logs/*", "--no-report", "--no-bars"]).ok();
     assert!(!run.stdout.contains("Workers:"), "{}", run.stdout);
 }
+
+#[test]
+fn verbose_flags_turn_on_library_logs() {
+    let server = TestServer::start();
+    let home = Home::new(&server);
+    let work = tempfile::tempdir().unwrap();
+    let folder = sample_folder(work.path());
+    let repo = format!("{ALICE}/{}", unique_name("verbose"));
+    let quiet = home.run(&["upload", &repo, folder.to_str().unwrap()]).ok();
+    assert!(!quiet.stderr.contains("DEBUG"), "{}", quiet.stderr);
+    write_file(&folder.join("new.txt"), b"new");
+    let loud = home.run(&["-vv", "upload", &repo, folder.to_str().unwrap()]).ok();
+    assert!(loud.stderr.contains("DEBUG") && loud.stderr.contains("committing"), "{}", loud.stderr);
+    write_file(&folder.join("new2.txt"), b"new");
+    let mut cmd = home.command(&["upload", &repo, folder.to_str().unwrap()]);
+    let env = Run::from(cmd.env("HF_HUB_VERBOSITY", "debug").output().unwrap()).ok();
+    assert!(env.stderr.contains("committing"), "{}", env.stderr);
+    // Logs never reach stdout: the URL stays the only line.
+    assert_eq!(loud.stdout.lines().count(), 1, "{}", loud.stdout);
+}

@@ -170,7 +170,10 @@ fn repos(v: Version) {
     assert_raised(&out, "bob_private_download", "RepositoryNotFoundError");
     assert_4xx(&out, "read_token_create");
 
-    assert_eq!(out["gated_seen_by_bob"], "manual", "repo info of a gated repo stays readable");
+    assert_eq!(
+        out["gated_seen_by_bob"], "manual",
+        "repo info of a gated repo stays readable"
+    );
     assert_raised(&out, "bob_gated_download", "GatedRepoError");
     assert_eq!(out["gated_after_reset"], false);
 
@@ -197,6 +200,14 @@ fn repos(v: Version) {
         "datasets are not models: {alice:?}"
     );
     assert_eq!(out["limited"], 3, "limit truncates the paginated stream");
+    let paged: Vec<String> = (0..5).map(|i| format!("{ALICE}/{p}-page{i}")).collect();
+    assert_eq!(strings(&out["searched"]), paged, "search matches the name");
+    let newest_first: Vec<String> = paged.iter().rev().cloned().collect();
+    assert_eq!(
+        strings(&out["sorted_desc"]),
+        newest_first,
+        "sort=lastModified, direction=-1"
+    );
     assert_eq!(
         out["datasets_listed"],
         serde_json::json!([format!("{ALICE}/{p}-dataset")])
@@ -298,6 +309,11 @@ fn upload_inputs(work: &Work) -> UploadInputs {
     );
     write_file(&folder.join("skip/y.txt"), b"ignored by ignore_patterns\n");
     write_file(&work.path().join("folder2/new.txt"), b"new\n");
+    let folder3 = work.path().join("folder3");
+    write_file(&folder3.join(".gitignore"), b"*.log\n");
+    write_file(&folder3.join("keep.txt"), b"kept\n");
+    write_file(&folder3.join("drop.log"), b"ignored by .gitignore\n");
+    write_file(&folder3.join("empty.txt"), b"");
     UploadInputs {
         readme,
         config,
@@ -339,6 +355,12 @@ fn upload(v: Version) {
     );
     assert_eq!(out["head_after_uploads"], commits["big.dat"]);
 
+    assert_eq!(
+        strings(&out["after_gitignore"]),
+        ["gi/.gitignore", "gi/empty.txt", "gi/keep.txt"],
+        "files matching the uploaded .gitignore are not committed"
+    );
+    assert_eq!(out["parent_commit_ok"], true);
     assert_eq!(
         strings(&out["after_folder"]),
         ["data/a.txt", "data/sub/b.txt", "data/sub/c.bin"]
@@ -522,7 +544,11 @@ fn interop_upload_v24() {
 // ---------------------------------------------------------------------------------------------
 
 fn download(v: Version) {
-    let server = TestServer::builder().blob_host_alias("localhost").start();
+    // Page size 2: snapshot_download's tree listing (2.4.0) spans several pages.
+    let server = TestServer::builder()
+        .blob_host_alias("localhost")
+        .page_size(2)
+        .start();
     let work = Work::new("download");
     let mut content: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     content.insert("text_v1.txt", b"version one\n".to_vec());
@@ -630,6 +656,11 @@ fn download(v: Version) {
     assert_raised(&out, "missing_revision", "RevisionNotFoundError");
     assert_raised(&out, "missing_repo", "RepositoryNotFoundError");
     assert_raised(&out, "missing_snapshot_revision", "RevisionNotFoundError");
+    assert!(
+        read(&out["private_download"]) == content["weights_v1.bin"],
+        "private LFS download"
+    );
+    assert_raised(&out, "private_anonymous", "RepositoryNotFoundError");
 
     assert_eq!(strings(&out["pattern_files"]), ["weights.bin"]);
     assert_eq!(read(&out["odd_download"]), content["text_v1.txt"]);
@@ -700,6 +731,76 @@ fn interop_download_v026() {
 #[test]
 fn interop_download_v24() {
     download(Version::V24);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discussions and pull requests, super-squash, HfFileSystem.
+// ---------------------------------------------------------------------------------------------
+
+fn community(v: Version) {
+    let server = TestServer::builder().blob_host_alias("localhost").start();
+    let work = Work::new("community");
+    let big = random_bytes(400_000, 51);
+    write_file(&work.input("big.bin"), &big);
+    let out = work.run(&server, v, "community.py", &[]);
+
+    assert_eq!(out["pr_num"], 1);
+    assert_eq!(
+        out["discussion_num"], 2,
+        "discussions and PRs share one numbering"
+    );
+    assert_eq!(out["discussion_is_pr"], false);
+    assert_eq!(out["discussion_comments"][0], "Is this right?");
+    assert!(strings(&out["discussion_comments"]).contains(&"Yes it is.".to_string()));
+    assert_eq!(out["discussion_status"], "closed");
+    assert_eq!(out["pr_status_before"], "open");
+    assert_eq!(out["pr_git_ref"], "refs/pr/1");
+    let listed = out["listed"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(
+        listed[1],
+        serde_json::json!([2, false, "closed", "A question"])
+    );
+    assert_eq!(out["pr_status_after"], "merged");
+    assert_eq!(
+        strings(&out["main_after_merge"]),
+        [".gitattributes", "base.txt", "big.bin", "pr.txt"]
+    );
+    assert_eq!(
+        out["empty_pr"],
+        serde_json::json!({"num": 3, "is_pr": true})
+    );
+
+    assert!(out["commits_before_squash"].as_u64().unwrap() >= 4);
+    assert_eq!(out["commits_after_squash"], serde_json::json!(["Squashed"]));
+
+    assert_eq!(
+        strings(&out["fs_ls"]),
+        [".gitattributes", "base.txt", "big.bin", "pr.txt"]
+    );
+    assert_eq!(out["fs_info_size"], big.len());
+    assert_eq!(strings(&out["fs_glob"]), ["base.txt", "pr.txt"]);
+    assert_eq!(out["fs_range_len"], 50_000);
+    assert_eq!(
+        out["fs_range_sha256"],
+        sha256_hex(&big[100_000..150_000]),
+        "ranged read"
+    );
+    assert_eq!(out["fs_cat"], "written through fsspec\n");
+    assert_eq!(
+        strings(&out["fs_after_rm"]),
+        [".gitattributes", "base.txt", "big.bin", "pr.txt"]
+    );
+}
+
+#[test]
+fn interop_community_v026() {
+    community(Version::V026);
+}
+
+#[test]
+fn interop_community_v24() {
+    community(Version::V24);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,9 +24,9 @@ use crate::util::{cargo, repo_root, run};
 /// Which benchmark to run.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Which {
-    /// Downloads: huggingface-cli (hub-cache) vs Python hf_hub_download / snapshot_download.
+    /// Downloads: hub-cache vs Python hf_hub_download / snapshot_download.
     Download,
-    /// Uploads: huggingface-cli (hub-upload) vs Python upload_folder.
+    /// Uploads: hub-upload vs Python upload_file / upload_folder.
     Upload,
     /// The server itself: Python clients against hub-server, server peak memory.
     Server,
@@ -40,9 +40,28 @@ pub(crate) struct BenchArgs {
     /// Which benchmark to run.
     #[arg(value_enum, default_value = "all")]
     pub(crate) which: Which,
-    /// Repetitions per measurement (the best wall time is reported).
-    #[arg(long, default_value_t = 3)]
-    pub(crate) runs: usize,
+    /// Options of the benchmark: `--runs N` (all; best wall time of N runs), and for download and
+    /// upload also `--size-mib N` (the large file) and `--files N` (the many-files case).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub(crate) options: Vec<String>,
+}
+
+/// `--runs N` from the raw options (default 3).
+fn runs_option(options: &[String]) -> Result<usize> {
+    let mut runs = 3;
+    let mut it = options.iter();
+    while let Some(a) = it.next() {
+        if a == "--runs" {
+            runs = it
+                .next()
+                .context("--runs needs a value")?
+                .parse()
+                .context("--runs needs a number")?;
+        } else {
+            bail!("unknown option {a} (`bench server` and `bench all` take only --runs N)");
+        }
+    }
+    Ok(runs)
 }
 
 /// Release binaries used by benchmarks.
@@ -50,7 +69,7 @@ pub(crate) struct Bins {
     /// `target/release/hub-server`.
     pub(crate) server: PathBuf,
     /// `target/release/huggingface-cli`.
-    #[allow(dead_code)] // read by bench_download.rs / bench_upload.rs
+    #[allow(dead_code)] // for CLI-level benchmarks; the current ones drive library examples
     pub(crate) cli: PathBuf,
 }
 
@@ -289,18 +308,22 @@ pub(crate) fn write_random_file(path: &Path, len: usize, seed: u64) -> Result<()
 
 /// Runs the selected benchmarks.
 pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
-    let bins = release_bins()?;
-    let all = args.which == Which::All;
-    if all || args.which == Which::Download {
-        crate::bench_modules::download(&bins, args.runs)?;
+    match args.which {
+        // These two parse their own options (--runs, --size-mib, --files).
+        Which::Download => crate::bench_download::run(&args.options),
+        Which::Upload => crate::bench_upload::run(&args.options),
+        Which::Server => {
+            let runs = runs_option(&args.options)?;
+            bench_server(&release_bins()?, runs)
+        }
+        Which::All => {
+            let runs = runs_option(&args.options)?;
+            let bins = release_bins()?;
+            crate::bench_download::bench(&bins, runs)?;
+            crate::bench_upload::bench(&bins, runs)?;
+            bench_server(&bins, runs)
+        }
     }
-    if all || args.which == Which::Upload {
-        crate::bench_modules::upload(&bins, args.runs)?;
-    }
-    if all || args.which == Which::Server {
-        bench_server(&bins, args.runs)?;
-    }
-    Ok(())
 }
 
 /// Server benchmark: the Python 0.26.5 client uploads and downloads a folder of many small files

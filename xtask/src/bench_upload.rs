@@ -71,7 +71,14 @@ pub(crate) fn bench(bins: &Bins, runs: usize) -> Result<()> {
 
 /// Builds the Rust side of the benchmark (`--release` example of hub-upload).
 fn example_bin() -> Result<PathBuf> {
-    run_cmd(cargo().args(["build", "--release", "-p", "hub-upload", "--example", "upload"]))?;
+    run_cmd(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "hub-upload",
+        "--example",
+        "upload",
+    ]))?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"));
@@ -80,9 +87,10 @@ fn example_bin() -> Result<PathBuf> {
 
 /// sha256 bytes/s of `openssl speed -evp sha256 -bytes 8192` (single process, one core).
 fn openssl_sha256() -> Result<f64> {
-    let text = output(Command::new("openssl").args([
-        "speed", "-evp", "sha256", "-bytes", "8192", "-seconds", "3",
-    ]))?;
+    let text = output(
+        Command::new("openssl")
+            .args(["speed", "-evp", "sha256", "-bytes", "8192", "-seconds", "3"]),
+    )?;
     // Last line: `sha256   1873231.87k` (thousands of bytes per second).
     let last = text
         .lines()
@@ -181,7 +189,9 @@ fn bench_with(bins: &Bins, runs: usize, sizes: Sizes) -> Result<()> {
     let small_label = format!("folder {} x {} KiB, 1 commit", sizes.files, sizes.file_kib);
 
     // The bench user is `bench`, so repos are `bench/...`.
-    let ours_big = measure_best(runs, fresh, || ours(&["file", &big_repo, &big_s, "big.bin"]))?;
+    let ours_big = measure_best(runs, fresh, || {
+        ours(&["file", &big_repo, &big_s, "big.bin"])
+    })?;
     let ours_small = measure_best(runs, fresh, || ours(&["folder", &small_repo, &small_s]))?;
     let py_big = measure_best(runs, fresh, || py(&big_py, false))?;
     let py_small = measure_best(runs, fresh, || py(&small_py, false))?;

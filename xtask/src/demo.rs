@@ -55,7 +55,15 @@ fn cli(bin: &Path, server: &ServerProcess, home: &Path) -> Command {
 
 /// Runs the demo.
 pub(crate) fn run_demo() -> Result<()> {
-    run(cargo().args(["build", "--quiet", "-p", "hub-server", "-p", "hub-cli", "--bins"]))?;
+    run(cargo().args([
+        "build",
+        "--quiet",
+        "-p",
+        "hub-server",
+        "-p",
+        "hub-cli",
+        "--bins",
+    ]))?;
     let server_bin = debug_bin("hub-server");
     let cli_bin = debug_bin("huggingface-cli");
 

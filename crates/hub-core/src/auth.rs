@@ -64,15 +64,27 @@ pub enum GitCredentialOutcome {
 /// # Ok(()) }
 /// ```
 pub async fn login(config: &Config, token: &Token, add_to_git_credential: bool) -> Result<LoginInfo> {
+    let client = crate::HubClient::builder()
+        .config(config.clone())
+        .token(token.expose())
+        .build()?;
+    login_with_client(&client, token, add_to_git_credential).await
+}
+
+/// [`login`] through an existing client (its endpoint, user-agent, retry policy and config,
+/// whose token paths are written); `token` replaces the client's token for the validation.
+pub async fn login_with_client(
+    client: &crate::HubClient,
+    token: &Token,
+    add_to_git_credential: bool,
+) -> Result<LoginInfo> {
     if token.is_org_token() {
         return Err(Error::validation(
             "You must use your personal account token, not an organization token.",
         ));
     }
-    let client = crate::HubClient::builder()
-        .config(config.clone())
-        .token(token.expose())
-        .build()?;
+    let config = client.config();
+    let client = client.with_token(Some(token.clone()));
     let me = match client.api().whoami().await {
         Ok(me) => me,
         Err(e) if matches!(e.status(), Some(401 | 403)) => {
@@ -266,8 +278,11 @@ fn git(folder: Option<&Path>) -> Command {
     cmd
 }
 
-/// The configured git credential helpers (`git config --get-all credential.helper`), e.g.
-/// `["store"]`. None configured → empty list; git missing → [`Error::Io`].
+/// The configured git credential helpers (`git config --get-all credential.helper`), named
+/// as Python names them: the helper's first word when it is a plain name (`store --file=x` →
+/// `store`), sorted and deduplicated; helpers given as paths or shell snippets are left out,
+/// as Python's regex leaves them out. None configured → empty list; git missing →
+/// [`Error::Io`].
 pub fn list_credential_helpers(folder: Option<&Path>) -> Result<Vec<String>> {
     let out = git(folder)
         .args(["config", "--get-all", "credential.helper"])
@@ -276,12 +291,27 @@ pub fn list_credential_helpers(folder: Option<&Path>) -> Result<Vec<String>> {
         .output()
         .map_err(|e| Error::io("running `git config --get-all credential.helper`", e))?;
     // Exit status 1 means "no such key": no helper.
-    Ok(String::from_utf8_lossy(&out.stdout)
+    Ok(parse_helpers(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Helper names from `git config --get-all credential.helper` output (see
+/// [`list_credential_helpers`]).
+fn parse_helpers(output: &str) -> Vec<String> {
+    let mut names: Vec<String> = output
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect())
+        .filter_map(|line| {
+            let line = line.trim();
+            let name_len = line
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(line.len());
+            let (name, rest) = line.split_at(name_len);
+            (!name.is_empty() && (rest.is_empty() || rest.starts_with(char::is_whitespace)))
+                .then(|| name.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// `protocol=` and `host=` (with port) of an endpoint URL, for `git credential`.
@@ -424,7 +454,7 @@ mod tests {
                 .unwrap()
                 .success()
         );
-        assert_eq!(list_credential_helpers(Some(dir.path())).unwrap(), [helper]);
+        assert_eq!(list_credential_helpers(Some(dir.path())).unwrap(), ["store"]);
         let token = Token::new("hf_gitcredentialtoken");
         set_git_credential("http://127.0.0.1:9999", &token, "HF_USER", Some(dir.path())).unwrap();
         let saved = std::fs::read_to_string(&store).unwrap();
@@ -432,6 +462,15 @@ mod tests {
         unset_git_credential("http://127.0.0.1:9999", "hf_user", Some(dir.path())).unwrap();
         let saved = std::fs::read_to_string(&store).unwrap();
         assert!(!saved.contains("hf_gitcredentialtoken"), "{saved}");
+    }
+
+    #[test]
+    fn helper_names_as_python_parses_them() {
+        assert_eq!(
+            parse_helpers("store --file=/x\ncache\nstore\n/usr/bin/helper\n!f() { x; }\nosxkeychain\n"),
+            ["cache", "osxkeychain", "store"]
+        );
+        assert!(parse_helpers("").is_empty());
     }
 
     #[test]

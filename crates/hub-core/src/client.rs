@@ -286,14 +286,80 @@ impl HubClient {
         }
     }
 
-    /// GETs `url` with `query` and decodes a JSON body.
+    /// GETs `url` with `query` and decodes a JSON body (see [`HubClient::send_json`]).
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         url: &str,
         query: &[(&str, String)],
     ) -> Result<T> {
-        let resp = self.send(self.request(Method::GET, url).query(query)).await?;
-        json_body(resp).await
+        self.send_json(self.request(Method::GET, url).query(query)).await
+    }
+
+    /// Sends like [`HubClient::send`] and reads the whole body. For idempotent methods (GET,
+    /// HEAD, PUT, DELETE, OPTIONS) a body cut mid-way (connection reset, truncated answer) is
+    /// retried with the policy as well; for POST it is not, since the server may already have
+    /// acted on the request.
+    pub async fn send_read(&self, rb: RequestBuilder) -> Result<FullResponse> {
+        Box::pin(self.send_read_impl(rb)).await
+    }
+
+    async fn send_read_impl(&self, rb: RequestBuilder) -> Result<FullResponse> {
+        let req = rb
+            .build()
+            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
+        let idempotent = matches!(
+            *req.method(),
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        let policy = &self.inner.retry;
+        let started = std::time::Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            let (this_try, retry_body) = match req.try_clone() {
+                Some(r) => (r, idempotent),
+                None => {
+                    // A streaming body cannot be sent twice: one attempt, read once.
+                    let resp = self.execute_with_retry(&self.inner.http, req, true, &[]).await?;
+                    return FullResponse::read(resp).await;
+                }
+            };
+            let resp = self
+                .execute_with_retry(&self.inner.http, this_try, true, &[])
+                .await?;
+            let url = resp.url().to_string();
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            match resp.bytes().await {
+                Ok(body) => {
+                    return Ok(FullResponse {
+                        status,
+                        url,
+                        headers,
+                        body,
+                    });
+                }
+                Err(e) => {
+                    let err = Error::transport(&url, e);
+                    if !retry_body {
+                        return Err(err);
+                    }
+                    match policy.next_delay(attempt, started.elapsed(), None) {
+                        Some(delay) => {
+                            tracing::debug!(%url, attempt, ?delay, "body cut, retrying: {err}");
+                            tokio::time::sleep(delay).await;
+                            attempt += 1;
+                        }
+                        None => return Err(err),
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`HubClient::send_read`], then decodes the body as JSON into `T`.
+    pub async fn send_json<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
+        let r = self.send_read(rb).await?;
+        decode_json(&r.url, &r.body)
     }
 
     /// Lazily follows `Link: <url>; rel="next"` pages of a JSON array endpoint. The stream owns
@@ -304,6 +370,34 @@ impl HubClient {
         query: Vec<(String, String)>,
     ) -> impl Stream<Item = Result<T>> + Send + 'static {
         crate::pagination::paginate(self.clone(), url.to_owned(), query)
+    }
+}
+
+/// A successful answer read in full (see [`HubClient::send_read`]).
+#[derive(Debug, Clone)]
+pub struct FullResponse {
+    /// HTTP status (below 400).
+    pub status: u16,
+    /// Final URL (after redirects).
+    pub url: String,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The whole body.
+    pub body: bytes::Bytes,
+}
+
+impl FullResponse {
+    async fn read(resp: Response) -> Result<FullResponse> {
+        let url = resp.url().to_string();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| Error::transport(&url, e))?;
+        Ok(FullResponse {
+            status,
+            url,
+            headers,
+            body,
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use futures::Stream;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use crate::client::{HubClient, json_body};
+use crate::client::{HubClient, decode_json};
 use crate::error::{Error, Result};
 
 /// Extracts the `rel="next"` URL of a `Link` header (comma-separated entries, GitHub style).
@@ -79,17 +79,17 @@ pub(crate) fn paginate<T: DeserializeOwned + Send + 'static>(
             };
             let resp = st
                 .client
-                .send(st.client.request(Method::GET, &url).query(&query))
+                .send_read(st.client.request(Method::GET, &url).query(&query))
                 .await?;
             st.next = resp
-                .headers()
+                .headers
                 .get_all("link")
                 .iter()
                 .filter_map(|v| v.to_str().ok())
                 .find_map(next_link)
                 .map(|u| (u, Vec::new()));
-            st.page_url = url;
-            let page: Vec<serde_json::Value> = json_body(resp).await?;
+            st.page_url = resp.url.clone();
+            let page: Vec<serde_json::Value> = decode_json(&resp.url, &resp.body)?;
             st.buffer = page.into_iter();
         }
     })

@@ -11,7 +11,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::types::{CustomImage, EndpointWire, InferenceEndpointStatus, InferenceEndpointType, ListWire};
+use crate::types::{
+    CustomImage, EndpointWire, InferenceEndpointStatus, InferenceEndpointType, ListWire,
+};
 
 /// Base URL of the Inference Endpoints API. Python hard-codes it; here it is the default of
 /// [`InferenceEndpoints::with_base_url`] (not affected by `HF_ENDPOINT`).
@@ -39,12 +41,18 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct InferenceEndpoints {
     hub: HubClient,
     base_url: String,
+    /// The token owner's name, looked up once (`whoami`) for calls without a namespace.
+    default_namespace: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl InferenceEndpoints {
     /// A handle using [`INFERENCE_ENDPOINTS_ENDPOINT`].
     pub fn new(hub: HubClient) -> Self {
-        Self { hub, base_url: INFERENCE_ENDPOINTS_ENDPOINT.to_owned() }
+        Self {
+            hub,
+            base_url: INFERENCE_ENDPOINTS_ENDPOINT.to_owned(),
+            default_namespace: Default::default(),
+        }
     }
 
     /// Uses another API base URL (a test server, a proxy). Trailing `/` is removed.
@@ -67,11 +75,24 @@ impl InferenceEndpoints {
     async fn namespace(&self, namespace: Option<&str>) -> Result<String> {
         match namespace {
             Some(ns) => Ok(ns.to_owned()),
-            None => Ok(self.hub.api().whoami().await?.name),
+            None => {
+                let name = self
+                    .default_namespace
+                    .get_or_try_init(|| async {
+                        Ok::<_, Error>(self.hub.api().whoami().await?.name)
+                    })
+                    .await?;
+                Ok(name.clone())
+            }
         }
     }
 
-    async fn call(&self, method: Method, url: &str, body: Option<&Value>) -> Result<reqwest::Response> {
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<reqwest::Response> {
         let mut rb = self.hub.authed_request(method, url)?;
         if let Some(b) = body {
             rb = rb.json(b);
@@ -79,7 +100,13 @@ impl InferenceEndpoints {
         Ok(self.hub.send(rb).await?)
     }
 
-    async fn call_endpoint(&self, method: Method, url: &str, body: Option<&Value>, namespace: &str) -> Result<InferenceEndpoint> {
+    async fn call_endpoint(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        namespace: &str,
+    ) -> Result<InferenceEndpoint> {
         let raw: Value = json_body(self.call(method, url, body).await?).await?;
         InferenceEndpoint::from_raw(raw, namespace, self.clone())
     }
@@ -98,13 +125,19 @@ impl InferenceEndpoints {
     pub async fn list(&self, namespace: Option<&str>) -> Result<Vec<InferenceEndpoint>> {
         let namespaces = if namespace == Some("*") {
             let me = self.hub.api().whoami().await?;
-            std::iter::once(me.name).chain(me.orgs.into_iter().map(|o| o.name)).collect()
+            std::iter::once(me.name)
+                .chain(me.orgs.into_iter().map(|o| o.name))
+                .collect()
         } else {
             vec![self.namespace(namespace).await?]
         };
         let mut out = Vec::new();
         for (i, ns) in namespaces.iter().enumerate() {
-            let url = format!("{}/endpoint/{}", self.base_url, hub_core::urls::quote_segment(ns));
+            let url = format!(
+                "{}/endpoint/{}",
+                self.base_url,
+                hub_core::urls::quote_segment(ns)
+            );
             let resp = match self.call(Method::GET, &url, None).await {
                 Ok(r) => r,
                 // An org where the token may not list endpoints is skipped, as in Python.
@@ -122,26 +155,47 @@ impl InferenceEndpoints {
     /// `GET /endpoint/{namespace}/{name}`.
     pub async fn get(&self, name: &str, namespace: Option<&str>) -> Result<InferenceEndpoint> {
         let ns = self.namespace(namespace).await?;
-        self.call_endpoint(Method::GET, &self.endpoint_url(&ns, name), None, &ns).await
+        self.call_endpoint(Method::GET, &self.endpoint_url(&ns, name), None, &ns)
+            .await
     }
 
     /// `POST /endpoint/{namespace}`: creates an endpoint (initial state `pending`).
-    pub async fn create_inference_endpoint(&self, params: CreateInferenceEndpoint) -> Result<InferenceEndpoint> {
+    pub async fn create_inference_endpoint(
+        &self,
+        params: CreateInferenceEndpoint,
+    ) -> Result<InferenceEndpoint> {
         let ns = self.namespace(params.namespace.as_deref()).await?;
-        let url = format!("{}/endpoint/{}", self.base_url, hub_core::urls::quote_segment(&ns));
-        self.call_endpoint(Method::POST, &url, Some(&params.to_body()), &ns).await
+        let url = format!(
+            "{}/endpoint/{}",
+            self.base_url,
+            hub_core::urls::quote_segment(&ns)
+        );
+        self.call_endpoint(Method::POST, &url, Some(&params.to_body()), &ns)
+            .await
     }
 
     /// `PUT /endpoint/{namespace}/{name}` with only the fields set in `update`.
-    pub async fn update(&self, name: &str, namespace: Option<&str>, update: &UpdateInferenceEndpoint) -> Result<InferenceEndpoint> {
+    pub async fn update(
+        &self,
+        name: &str,
+        namespace: Option<&str>,
+        update: &UpdateInferenceEndpoint,
+    ) -> Result<InferenceEndpoint> {
         let ns = self.namespace(namespace).await?;
-        self.call_endpoint(Method::PUT, &self.endpoint_url(&ns, name), Some(&update.to_body()), &ns).await
+        self.call_endpoint(
+            Method::PUT,
+            &self.endpoint_url(&ns, name),
+            Some(&update.to_body()),
+            &ns,
+        )
+        .await
     }
 
     /// `DELETE /endpoint/{namespace}/{name}` (irreversible).
     pub async fn delete(&self, name: &str, namespace: Option<&str>) -> Result<()> {
         let ns = self.namespace(namespace).await?;
-        self.call(Method::DELETE, &self.endpoint_url(&ns, name), None).await?;
+        self.call(Method::DELETE, &self.endpoint_url(&ns, name), None)
+            .await?;
         Ok(())
     }
 
@@ -154,14 +208,20 @@ impl InferenceEndpoints {
 
     /// `POST …/resume`. With `running_ok`, a 400 "already running" answer counts as success and
     /// the endpoint is fetched instead.
-    pub async fn resume(&self, name: &str, namespace: Option<&str>, running_ok: bool) -> Result<InferenceEndpoint> {
+    pub async fn resume(
+        &self,
+        name: &str,
+        namespace: Option<&str>,
+        running_ok: bool,
+    ) -> Result<InferenceEndpoint> {
         let ns = self.namespace(namespace).await?;
         let url = format!("{}/resume", self.endpoint_url(&ns, name));
         match self.call_endpoint(Method::POST, &url, None, &ns).await {
             Err(Error::Hub(e))
                 if running_ok
                     && e.status() == Some(400)
-                    && e.server_message().is_some_and(|m| m.contains("already running")) =>
+                    && e.server_message()
+                        .is_some_and(|m| m.contains("already running")) =>
             {
                 self.get(name, Some(&ns)).await
             }
@@ -170,7 +230,11 @@ impl InferenceEndpoints {
     }
 
     /// `POST …/scale-to-zero`: frees the resources; the URL stays and the next request wakes it.
-    pub async fn scale_to_zero(&self, name: &str, namespace: Option<&str>) -> Result<InferenceEndpoint> {
+    pub async fn scale_to_zero(
+        &self,
+        name: &str,
+        namespace: Option<&str>,
+    ) -> Result<InferenceEndpoint> {
         let ns = self.namespace(namespace).await?;
         let url = format!("{}/scale-to-zero", self.endpoint_url(&ns, name));
         self.call_endpoint(Method::POST, &url, None, &ns).await
@@ -361,18 +425,62 @@ impl UpdateInferenceEndpoint {
                 map.insert(key.to_owned(), v);
             }
         };
-        put(&mut compute, "accelerator", self.accelerator.as_ref().map(|v| json!(v)));
-        put(&mut compute, "instanceSize", self.instance_size.as_ref().map(|v| json!(v)));
-        put(&mut compute, "instanceType", self.instance_type.as_ref().map(|v| json!(v)));
-        put(&mut scaling, "minReplica", self.min_replica.map(|v| json!(v)));
-        put(&mut scaling, "maxReplica", self.max_replica.map(|v| json!(v)));
-        put(&mut scaling, "scaleToZeroTimeout", self.scale_to_zero_timeout.map(|v| json!(v)));
-        put(&mut model, "repository", self.repository.as_ref().map(|v| json!(v)));
-        put(&mut model, "framework", self.framework.as_ref().map(|v| json!(v)));
-        put(&mut model, "revision", self.revision.as_ref().map(|v| json!(v)));
+        put(
+            &mut compute,
+            "accelerator",
+            self.accelerator.as_ref().map(|v| json!(v)),
+        );
+        put(
+            &mut compute,
+            "instanceSize",
+            self.instance_size.as_ref().map(|v| json!(v)),
+        );
+        put(
+            &mut compute,
+            "instanceType",
+            self.instance_type.as_ref().map(|v| json!(v)),
+        );
+        put(
+            &mut scaling,
+            "minReplica",
+            self.min_replica.map(|v| json!(v)),
+        );
+        put(
+            &mut scaling,
+            "maxReplica",
+            self.max_replica.map(|v| json!(v)),
+        );
+        put(
+            &mut scaling,
+            "scaleToZeroTimeout",
+            self.scale_to_zero_timeout.map(|v| json!(v)),
+        );
+        put(
+            &mut model,
+            "repository",
+            self.repository.as_ref().map(|v| json!(v)),
+        );
+        put(
+            &mut model,
+            "framework",
+            self.framework.as_ref().map(|v| json!(v)),
+        );
+        put(
+            &mut model,
+            "revision",
+            self.revision.as_ref().map(|v| json!(v)),
+        );
         put(&mut model, "task", self.task.as_ref().map(|v| json!(v)));
-        put(&mut model, "image", self.custom_image.as_ref().map(|c| json!({ "custom": c })));
-        put(&mut model, "secrets", self.secrets.as_ref().map(|v| json!(v)));
+        put(
+            &mut model,
+            "image",
+            self.custom_image.as_ref().map(|c| json!({ "custom": c })),
+        );
+        put(
+            &mut model,
+            "secrets",
+            self.secrets.as_ref().map(|v| json!(v)),
+        );
         put(&mut model, "env", self.env.as_ref().map(|v| json!(v)));
         if !scaling.is_empty() {
             compute.insert("scaling".into(), Value::Object(scaling));
@@ -425,7 +533,11 @@ pub struct InferenceEndpoint {
 
 impl fmt::Display for InferenceEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.url.as_deref().map(|u| format!("'{u}'")).unwrap_or_else(|| "None".into());
+        let url = self
+            .url
+            .as_deref()
+            .map(|u| format!("'{u}'"))
+            .unwrap_or_else(|| "None".into());
         write!(
             f,
             "InferenceEndpoint(name='{}', namespace='{}', repository='{}', status='{}', url={url})",
@@ -437,8 +549,12 @@ impl fmt::Display for InferenceEndpoint {
 impl InferenceEndpoint {
     /// Builds an endpoint from the API's JSON object.
     pub fn from_raw(raw: Value, namespace: &str, api: InferenceEndpoints) -> Result<Self> {
-        let wire: EndpointWire = serde_json::from_value(raw.clone())
-            .map_err(|e| Error::Hub(hub_core::Error::decode(api.base_url(), format!("invalid endpoint object: {e}"))))?;
+        let wire: EndpointWire = serde_json::from_value(raw.clone()).map_err(|e| {
+            Error::Hub(hub_core::Error::decode(
+                api.base_url(),
+                format!("invalid endpoint object: {e}"),
+            ))
+        })?;
         Ok(Self {
             name: wire.name,
             namespace: namespace.to_owned(),
@@ -472,7 +588,11 @@ impl InferenceEndpoint {
     /// `GET <url>` returning 200 means ready; state `failed`/`updateFailed` is an error; past
     /// `timeout` gives [`Error::InferenceEndpointTimeout`]; otherwise sleep `refresh_every` and
     /// fetch again.
-    pub async fn wait(&mut self, timeout: Option<Duration>, refresh_every: Duration) -> Result<&mut Self> {
+    pub async fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        refresh_every: Duration,
+    ) -> Result<&mut Self> {
         let start = tokio::time::Instant::now();
         loop {
             if let Some(url) = &self.url {
@@ -482,20 +602,28 @@ impl InferenceEndpoint {
                 }
                 // A probe that fails or hangs only means "not ready yet"; it may not outlive the
                 // remaining time budget.
-                let budget = timeout.map_or(PROBE_TIMEOUT, |t| t.saturating_sub(start.elapsed()).min(PROBE_TIMEOUT));
+                let budget = timeout.map_or(PROBE_TIMEOUT, |t| {
+                    t.saturating_sub(start.elapsed()).min(PROBE_TIMEOUT)
+                });
                 if let Ok(Ok(resp)) = tokio::time::timeout(budget, rb.send()).await
                     && resp.status().as_u16() == 200
                 {
                     return Ok(self);
                 }
             }
-            if matches!(self.status, InferenceEndpointStatus::Failed | InferenceEndpointStatus::UpdateFailed) {
+            if matches!(
+                self.status,
+                InferenceEndpointStatus::Failed | InferenceEndpointStatus::UpdateFailed
+            ) {
                 return Err(Error::InferenceEndpoint {
                     name: self.name.clone(),
                     message: format!(
                         "deployment is in state {}{}",
                         self.status,
-                        self.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+                        self.message
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
                     ),
                 });
             }
@@ -524,19 +652,28 @@ impl InferenceEndpoint {
 
     /// Resumes a paused endpoint (`running_ok`: an already running endpoint is not an error).
     pub async fn resume(&mut self, running_ok: bool) -> Result<&mut Self> {
-        let fresh = self.api.resume(&self.name, Some(&self.namespace), running_ok).await?;
+        let fresh = self
+            .api
+            .resume(&self.name, Some(&self.namespace), running_ok)
+            .await?;
         Ok(self.replace(fresh))
     }
 
     /// Scales the endpoint to zero (URL kept; the next request restarts it).
     pub async fn scale_to_zero(&mut self) -> Result<&mut Self> {
-        let fresh = self.api.scale_to_zero(&self.name, Some(&self.namespace)).await?;
+        let fresh = self
+            .api
+            .scale_to_zero(&self.name, Some(&self.namespace))
+            .await?;
         Ok(self.replace(fresh))
     }
 
     /// Updates the endpoint (it usually goes back to `pending`).
     pub async fn update(&mut self, update: &UpdateInferenceEndpoint) -> Result<&mut Self> {
-        let fresh = self.api.update(&self.name, Some(&self.namespace), update).await?;
+        let fresh = self
+            .api
+            .update(&self.name, Some(&self.namespace), update)
+            .await?;
         Ok(self.replace(fresh))
     }
 
@@ -548,7 +685,12 @@ impl InferenceEndpoint {
     /// An [`InferenceClient`](hub_inference::InferenceClient) bound to the endpoint URL, sharing
     /// the hub client; [`Error::NotDeployed`] while the endpoint has no URL.
     pub fn client(&self) -> Result<hub_inference::InferenceClient> {
-        let url = self.url.as_ref().ok_or_else(|| Error::NotDeployed { name: self.name.clone() })?;
-        Ok(hub_inference::InferenceClient::builder().hub_client(self.api.hub.clone()).model(url).build()?)
+        let url = self.url.as_ref().ok_or_else(|| Error::NotDeployed {
+            name: self.name.clone(),
+        })?;
+        Ok(hub_inference::InferenceClient::builder()
+            .hub_client(self.api.hub.clone())
+            .model(url)
+            .build()?)
     }
 }

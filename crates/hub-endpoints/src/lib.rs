@@ -49,7 +49,10 @@ mod error;
 pub mod spaces;
 pub mod types;
 
-pub use endpoints::{CreateInferenceEndpoint, INFERENCE_ENDPOINTS_ENDPOINT, InferenceEndpoint, InferenceEndpoints, UpdateInferenceEndpoint};
+pub use endpoints::{
+    CreateInferenceEndpoint, INFERENCE_ENDPOINTS_ENDPOINT, InferenceEndpoint, InferenceEndpoints,
+    UpdateInferenceEndpoint,
+};
 pub use error::{Error, Result};
 pub use spaces::{SpaceRuntime, SpaceStage, SpaceVariable, Spaces};
 pub use types::{CustomImage, InferenceEndpointStatus, InferenceEndpointType};

@@ -111,10 +111,21 @@ impl SpaceRuntime {
         // `storage` is null, a tier name, or an object with the tier.
         let storage = match wire.storage {
             Some(Value::String(s)) => Some(s),
-            Some(Value::Object(o)) => o.get("requested").or_else(|| o.get("current")).and_then(|v| v.as_str()).map(str::to_owned),
+            Some(Value::Object(o)) => o
+                .get("requested")
+                .or_else(|| o.get("current"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
             _ => None,
         };
-        Ok(Self { stage: SpaceStage::from(wire.stage.as_str()), hardware, requested_hardware, sleep_time: wire.gc_timeout, storage, raw })
+        Ok(Self {
+            stage: SpaceStage::from(wire.stage.as_str()),
+            hardware,
+            requested_hardware,
+            sleep_time: wire.gc_timeout,
+            storage,
+            raw,
+        })
     }
 }
 
@@ -148,7 +159,12 @@ impl Spaces {
         format!("{}/api/spaces/{}/{tail}", self.hub.endpoint(), repo_id)
     }
 
-    async fn call(&self, method: Method, url: &str, body: Option<Value>) -> Result<reqwest::Response> {
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<reqwest::Response> {
         let mut rb = self.hub.authed_request(method, url)?;
         if let Some(b) = body {
             rb = rb.json(&b);
@@ -156,23 +172,34 @@ impl Spaces {
         Ok(self.hub.send(rb).await?)
     }
 
-    async fn runtime_call(&self, method: Method, url: &str, body: Option<Value>) -> Result<SpaceRuntime> {
+    async fn runtime_call(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<SpaceRuntime> {
         let raw: Value = json_body(self.call(method, url, body).await?).await?;
         SpaceRuntime::from_raw(raw, url)
     }
 
     /// `GET /api/spaces/{id}/runtime`.
     pub async fn get_space_runtime(&self, repo_id: &RepoId) -> Result<SpaceRuntime> {
-        self.runtime_call(Method::GET, &self.url(repo_id, "runtime"), None).await
+        self.runtime_call(Method::GET, &self.url(repo_id, "runtime"), None)
+            .await
     }
 
     /// `POST /api/spaces/{id}/pause` (stays paused until restarted).
     pub async fn pause_space(&self, repo_id: &RepoId) -> Result<SpaceRuntime> {
-        self.runtime_call(Method::POST, &self.url(repo_id, "pause"), None).await
+        self.runtime_call(Method::POST, &self.url(repo_id, "pause"), None)
+            .await
     }
 
     /// `POST /api/spaces/{id}/restart[?factory=true]`.
-    pub async fn restart_space(&self, repo_id: &RepoId, factory_reboot: bool) -> Result<SpaceRuntime> {
+    pub async fn restart_space(
+        &self,
+        repo_id: &RepoId,
+        factory_reboot: bool,
+    ) -> Result<SpaceRuntime> {
         let mut url = self.url(repo_id, "restart");
         if factory_reboot {
             url.push_str("?factory=true");
@@ -181,48 +208,92 @@ impl Spaces {
     }
 
     /// `POST /api/spaces/{id}/hardware` with a flavor (`t4-medium`, …) and optional sleep time.
-    pub async fn request_space_hardware(&self, repo_id: &RepoId, flavor: &str, sleep_time: Option<u64>) -> Result<SpaceRuntime> {
+    pub async fn request_space_hardware(
+        &self,
+        repo_id: &RepoId,
+        flavor: &str,
+        sleep_time: Option<u64>,
+    ) -> Result<SpaceRuntime> {
         let mut body = json!({ "flavor": flavor });
         if let Some(s) = sleep_time {
             body["sleepTimeSeconds"] = json!(s);
         }
-        self.runtime_call(Method::POST, &self.url(repo_id, "hardware"), Some(body)).await
+        self.runtime_call(Method::POST, &self.url(repo_id, "hardware"), Some(body))
+            .await
     }
 
     /// `POST /api/spaces/{id}/sleeptime` (seconds; `-1` never sleeps on upgraded hardware).
-    pub async fn set_space_sleep_time(&self, repo_id: &RepoId, seconds: i64) -> Result<SpaceRuntime> {
-        self.runtime_call(Method::POST, &self.url(repo_id, "sleeptime"), Some(json!({ "seconds": seconds }))).await
+    pub async fn set_space_sleep_time(
+        &self,
+        repo_id: &RepoId,
+        seconds: i64,
+    ) -> Result<SpaceRuntime> {
+        self.runtime_call(
+            Method::POST,
+            &self.url(repo_id, "sleeptime"),
+            Some(json!({ "seconds": seconds })),
+        )
+        .await
     }
 
     /// `POST /api/spaces/{id}/storage` (`small`, `medium`, `large`).
-    pub async fn request_space_storage(&self, repo_id: &RepoId, tier: &str) -> Result<SpaceRuntime> {
-        self.runtime_call(Method::POST, &self.url(repo_id, "storage"), Some(json!({ "tier": tier }))).await
+    pub async fn request_space_storage(
+        &self,
+        repo_id: &RepoId,
+        tier: &str,
+    ) -> Result<SpaceRuntime> {
+        self.runtime_call(
+            Method::POST,
+            &self.url(repo_id, "storage"),
+            Some(json!({ "tier": tier })),
+        )
+        .await
     }
 
     /// `DELETE /api/spaces/{id}/storage`.
     pub async fn delete_space_storage(&self, repo_id: &RepoId) -> Result<SpaceRuntime> {
-        self.runtime_call(Method::DELETE, &self.url(repo_id, "storage"), None).await
+        self.runtime_call(Method::DELETE, &self.url(repo_id, "storage"), None)
+            .await
     }
 
     /// `POST /api/spaces/{id}/secrets` (insert or update; the Space restarts).
-    pub async fn add_space_secret(&self, repo_id: &RepoId, key: &str, value: &str, description: Option<&str>) -> Result<()> {
+    pub async fn add_space_secret(
+        &self,
+        repo_id: &RepoId,
+        key: &str,
+        value: &str,
+        description: Option<&str>,
+    ) -> Result<()> {
         let mut body = json!({ "key": key, "value": value });
         if let Some(d) = description {
             body["description"] = json!(d);
         }
-        self.call(Method::POST, &self.url(repo_id, "secrets"), Some(body)).await?;
+        self.call(Method::POST, &self.url(repo_id, "secrets"), Some(body))
+            .await?;
         Ok(())
     }
 
     /// `DELETE /api/spaces/{id}/secrets` with `{"key"}` (a missing key is not an error).
     pub async fn delete_space_secret(&self, repo_id: &RepoId, key: &str) -> Result<()> {
-        self.call(Method::DELETE, &self.url(repo_id, "secrets"), Some(json!({ "key": key }))).await?;
+        self.call(
+            Method::DELETE,
+            &self.url(repo_id, "secrets"),
+            Some(json!({ "key": key })),
+        )
+        .await?;
         Ok(())
     }
 
     /// `GET /api/spaces/{id}/variables`.
-    pub async fn get_space_variables(&self, repo_id: &RepoId) -> Result<BTreeMap<String, SpaceVariable>> {
-        Ok(json_body(self.call(Method::GET, &self.url(repo_id, "variables"), None).await?).await?)
+    pub async fn get_space_variables(
+        &self,
+        repo_id: &RepoId,
+    ) -> Result<BTreeMap<String, SpaceVariable>> {
+        Ok(json_body(
+            self.call(Method::GET, &self.url(repo_id, "variables"), None)
+                .await?,
+        )
+        .await?)
     }
 
     /// `POST /api/spaces/{id}/variables` (insert or update); returns all variables.
@@ -237,11 +308,27 @@ impl Spaces {
         if let Some(d) = description {
             body["description"] = json!(d);
         }
-        Ok(json_body(self.call(Method::POST, &self.url(repo_id, "variables"), Some(body)).await?).await?)
+        Ok(json_body(
+            self.call(Method::POST, &self.url(repo_id, "variables"), Some(body))
+                .await?,
+        )
+        .await?)
     }
 
     /// `DELETE /api/spaces/{id}/variables` with `{"key"}`; returns the remaining variables.
-    pub async fn delete_space_variable(&self, repo_id: &RepoId, key: &str) -> Result<BTreeMap<String, SpaceVariable>> {
-        Ok(json_body(self.call(Method::DELETE, &self.url(repo_id, "variables"), Some(json!({ "key": key }))).await?).await?)
+    pub async fn delete_space_variable(
+        &self,
+        repo_id: &RepoId,
+        key: &str,
+    ) -> Result<BTreeMap<String, SpaceVariable>> {
+        Ok(json_body(
+            self.call(
+                Method::DELETE,
+                &self.url(repo_id, "variables"),
+                Some(json!({ "key": key })),
+            )
+            .await?,
+        )
+        .await?)
     }
 }

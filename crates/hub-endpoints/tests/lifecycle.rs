@@ -20,8 +20,8 @@ use axum::routing::{get, post};
 use futures::StreamExt;
 use hub_core::{Config, HubClient};
 use hub_endpoints::{
-    CreateInferenceEndpoint, Error, InferenceEndpointStatus, InferenceEndpointType, InferenceEndpoints,
-    UpdateInferenceEndpoint,
+    CreateInferenceEndpoint, Error, InferenceEndpointStatus, InferenceEndpointType,
+    InferenceEndpoints, UpdateInferenceEndpoint,
 };
 use hub_inference::types::{ChatCompletionInput, ChatCompletionInputMessage};
 use serde_json::{Value, json};
@@ -53,7 +53,10 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 impl Sim {
     fn record(&self, method: &str, path: String, body: Value) {
-        self.requests.lock().unwrap().push((method.to_owned(), path, body));
+        self.requests
+            .lock()
+            .unwrap()
+            .push((method.to_owned(), path, body));
     }
 
     fn view(&self, ns: &str, name: &str, e: &SimEndpoint) -> Value {
@@ -74,7 +77,10 @@ impl Sim {
 
     /// Advances a transitional state on each poll, as a deployment progresses.
     fn tick(e: &mut SimEndpoint) {
-        let repo = e.body["model"]["repository"].as_str().unwrap_or_default().to_owned();
+        let repo = e.body["model"]["repository"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         e.polls += 1;
         let next = match (e.state.as_str(), repo.as_str()) {
             (_, "slow/model") => None,
@@ -92,7 +98,10 @@ impl Sim {
 
 async fn whoami(headers: HeaderMap) -> Response {
     if !authorized(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "Invalid credentials in Authorization header");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid credentials in Authorization header",
+        );
     }
     Json(json!({"type": "user", "name": "alice", "orgs": [{"name": "acme"}, {"name": "locked-org"}]})).into_response()
 }
@@ -112,7 +121,12 @@ async fn list(State(sim): State<Sim>, Path(ns): Path<String>, headers: HeaderMap
     Json(json!({ "items": items })).into_response()
 }
 
-async fn create(State(sim): State<Sim>, Path(ns): Path<String>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn create(
+    State(sim): State<Sim>,
+    Path(ns): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     if !authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
@@ -120,7 +134,12 @@ async fn create(State(sim): State<Sim>, Path(ns): Path<String>, headers: HeaderM
     let Some(name) = body["name"].as_str().map(str::to_owned) else {
         return error(StatusCode::BAD_REQUEST, "name is required");
     };
-    for pointer in ["/compute/scaling/maxReplica", "/model/repository", "/provider/vendor", "/type"] {
+    for pointer in [
+        "/compute/scaling/maxReplica",
+        "/model/repository",
+        "/provider/vendor",
+        "/type",
+    ] {
         if body.pointer(pointer).is_none() {
             return error(StatusCode::BAD_REQUEST, &format!("missing {pointer}"));
         }
@@ -129,13 +148,21 @@ async fn create(State(sim): State<Sim>, Path(ns): Path<String>, headers: HeaderM
     if map.contains_key(&(ns.clone(), name.clone())) {
         return error(StatusCode::CONFLICT, "endpoint already exists");
     }
-    let e = SimEndpoint { body, state: "pending".into(), polls: 0 };
+    let e = SimEndpoint {
+        body,
+        state: "pending".into(),
+        polls: 0,
+    };
     let view = sim.view(&ns, &name, &e);
     map.insert((ns, name), e);
     Json(view).into_response()
 }
 
-async fn get_one(State(sim): State<Sim>, Path((ns, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn get_one(
+    State(sim): State<Sim>,
+    Path((ns, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     if !authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
@@ -180,7 +207,11 @@ async fn update(
     Json(sim.view(&ns, &name, e)).into_response()
 }
 
-async fn delete(State(sim): State<Sim>, Path((ns, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn delete(
+    State(sim): State<Sim>,
+    Path((ns, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     if !authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
@@ -204,7 +235,9 @@ async fn action(
     };
     match action.as_str() {
         "pause" => e.state = "paused".into(),
-        "resume" if e.state == "running" => return error(StatusCode::BAD_REQUEST, "Endpoint is already running"),
+        "resume" if e.state == "running" => {
+            return error(StatusCode::BAD_REQUEST, "Endpoint is already running");
+        }
         "resume" => e.state = "pending".into(),
         "scale-to-zero" => e.state = "scaledToZero".into(),
         _ => return error(StatusCode::NOT_FOUND, "unknown action"),
@@ -215,7 +248,11 @@ async fn action(
 
 /// The deterministic test model: answers `"{name} heard: {last user message}"`.
 fn reply(name: &str, body: &Value) -> String {
-    let last = body["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str()).unwrap_or("");
+    let last = body["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("");
     format!("{name} heard: {last}")
 }
 
@@ -261,7 +298,10 @@ async fn model_chat(
         let mut last = base.clone();
         last["choices"] = json!([{"index": 0, "delta": {}, "finish_reason": "stop"}]);
         out.push_str(&format!("data: {last}\n\ndata: [DONE]\n\n"));
-        return Response::builder().header("content-type", "text/event-stream").body(Body::from(out)).unwrap();
+        return Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(Body::from(out))
+            .unwrap();
     }
     let mut out = base;
     out["object"] = json!("chat.completion");
@@ -281,7 +321,10 @@ async fn start() -> Server {
     let app = Router::new()
         .route("/api/whoami-v2", get(whoami))
         .route("/v2/endpoint/{ns}", get(list).post(create))
-        .route("/v2/endpoint/{ns}/{name}", get(get_one).put(update).delete(delete))
+        .route(
+            "/v2/endpoint/{ns}/{name}",
+            get(get_one).put(update).delete(delete),
+        )
         .route("/v2/endpoint/{ns}/{name}/{action}", post(action))
         .route("/model/{ns}/{name}", get(model_probe))
         .route("/model/{ns}/{name}/v1/chat/completions", post(model_chat))
@@ -291,14 +334,29 @@ async fn start() -> Server {
     *sim.base.lock().unwrap() = url.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await;
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
     });
-    Server { url, sim, _shutdown: tx }
+    Server {
+        url,
+        sim,
+        _shutdown: tx,
+    }
 }
 
 fn api(server: &Server) -> InferenceEndpoints {
-    let config = Config::builder().endpoint(&server.url).inference_endpoint(format!("{}/unused", server.url)).build();
-    let hub = HubClient::builder().config(config).token(TOKEN).build().unwrap();
+    let config = Config::builder()
+        .endpoint(&server.url)
+        .inference_endpoint(format!("{}/unused", server.url))
+        .build();
+    let hub = HubClient::builder()
+        .config(config)
+        .token(TOKEN)
+        .build()
+        .unwrap();
     InferenceEndpoints::new(hub).with_base_url(format!("{}/v2/", server.url))
 }
 
@@ -313,7 +371,8 @@ async fn create_wait_chat_pause_resume_scale_update_delete() {
     let server = start().await;
     let api = api(&server);
 
-    let mut params = CreateInferenceEndpoint::new("my-endpoint-name", "gpt2").task("text-generation");
+    let mut params =
+        CreateInferenceEndpoint::new("my-endpoint-name", "gpt2").task("text-generation");
     params.scale_to_zero_timeout = Some(15);
     let mut endpoint = api.create_inference_endpoint(params).await.unwrap();
     assert_eq!(endpoint.status, InferenceEndpointStatus::Pending);
@@ -322,9 +381,15 @@ async fn create_wait_chat_pause_resume_scale_update_delete() {
         endpoint.to_string(),
         "InferenceEndpoint(name='my-endpoint-name', namespace='alice', repository='gpt2', status='pending', url=None)"
     );
-    assert_eq!(endpoint.created_at.unwrap().timestamp_subsec_nanos(), 263078506);
+    assert_eq!(
+        endpoint.created_at.unwrap().timestamp_subsec_nanos(),
+        263078506
+    );
     let (method, path, body) = server.sim.requests.lock().unwrap()[0].clone();
-    assert_eq!((method.as_str(), path.as_str()), ("POST", "/endpoint/alice"));
+    assert_eq!(
+        (method.as_str(), path.as_str()),
+        ("POST", "/endpoint/alice")
+    );
     assert_eq!(
         body,
         json!({
@@ -340,30 +405,66 @@ async fn create_wait_chat_pause_resume_scale_update_delete() {
     );
 
     // Not deployed yet: no client.
-    assert!(matches!(endpoint.client().unwrap_err(), Error::NotDeployed { .. }));
-    assert!(endpoint.client().unwrap_err().to_string().starts_with("Cannot create a client for this Inference Endpoint"));
+    assert!(matches!(
+        endpoint.client().unwrap_err(),
+        Error::NotDeployed { .. }
+    ));
+    assert!(
+        endpoint
+            .client()
+            .unwrap_err()
+            .to_string()
+            .starts_with("Cannot create a client for this Inference Endpoint")
+    );
 
-    endpoint.wait(Some(Duration::from_secs(10)), POLL).await.unwrap();
+    endpoint
+        .wait(Some(Duration::from_secs(10)), POLL)
+        .await
+        .unwrap();
     assert_eq!(endpoint.status, InferenceEndpointStatus::Running);
     let url = endpoint.url.clone().unwrap();
     assert_eq!(url, format!("{}/model/alice/my-endpoint-name", server.url));
 
     let client = endpoint.client().unwrap();
     let out = client.chat_completion(&chat()).await.unwrap();
-    assert_eq!(out.choices[0].message.content.as_deref(), Some("my-endpoint-name heard: hello there"));
-    assert_eq!(out.model, "tgi", "a URL model sends the placeholder model name");
-    let chunks: Vec<_> = client.chat_completion_stream(&chat()).await.unwrap().map(|c| c.unwrap()).collect().await;
+    assert_eq!(
+        out.choices[0].message.content.as_deref(),
+        Some("my-endpoint-name heard: hello there")
+    );
+    assert_eq!(
+        out.model, "tgi",
+        "a URL model sends the placeholder model name"
+    );
+    let chunks: Vec<_> = client
+        .chat_completion_stream(&chat())
+        .await
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect()
+        .await;
     let text: String = chunks.iter().filter_map(|c| c.content()).collect();
     assert_eq!(text, "my-endpoint-name heard: hello there");
-    assert_eq!(chunks.last().unwrap().choices[0].finish_reason.as_deref(), Some("stop"));
+    assert_eq!(
+        chunks.last().unwrap().choices[0].finish_reason.as_deref(),
+        Some("stop")
+    );
 
     // Pause: URL gone; resume: back to pending, then running again.
     endpoint.pause().await.unwrap();
-    assert_eq!((endpoint.status.clone(), endpoint.url.clone()), (InferenceEndpointStatus::Paused, None));
-    assert!(client.chat_completion(&chat()).await.is_err(), "paused endpoints do not answer");
+    assert_eq!(
+        (endpoint.status.clone(), endpoint.url.clone()),
+        (InferenceEndpointStatus::Paused, None)
+    );
+    assert!(
+        client.chat_completion(&chat()).await.is_err(),
+        "paused endpoints do not answer"
+    );
     endpoint.resume(false).await.unwrap();
     assert_eq!(endpoint.status, InferenceEndpointStatus::Pending);
-    endpoint.wait(Some(Duration::from_secs(10)), POLL).await.unwrap();
+    endpoint
+        .wait(Some(Duration::from_secs(10)), POLL)
+        .await
+        .unwrap();
     assert_eq!(endpoint.status, InferenceEndpointStatus::Running);
 
     // Resuming a running endpoint: error, unless running_ok.
@@ -376,7 +477,12 @@ async fn create_wait_chat_pause_resume_scale_update_delete() {
     endpoint.scale_to_zero().await.unwrap();
     assert_eq!(endpoint.status, InferenceEndpointStatus::ScaledToZero);
     assert_eq!(endpoint.url.as_deref(), Some(url.as_str()));
-    let out = endpoint.client().unwrap().chat_completion(&chat()).await.unwrap();
+    let out = endpoint
+        .client()
+        .unwrap()
+        .chat_completion(&chat())
+        .await
+        .unwrap();
     assert_eq!(out.usage.unwrap().total_tokens, 7);
     endpoint.fetch().await.unwrap();
     assert_eq!(endpoint.status, InferenceEndpointStatus::Running);
@@ -400,7 +506,10 @@ async fn create_wait_chat_pause_resume_scale_update_delete() {
                "model": {"secrets": {"API_KEY": "s3cr3t"}, "env": {"MAX_TOKENS": "512"}}})
     );
     assert_eq!(endpoint.raw["compute"]["scaling"]["maxReplica"], 2);
-    endpoint.wait(Some(Duration::from_secs(10)), POLL).await.unwrap();
+    endpoint
+        .wait(Some(Duration::from_secs(10)), POLL)
+        .await
+        .unwrap();
 
     // Listing: own namespace, and "*" (the org answering 401 is skipped).
     let mine = api.list(None).await.unwrap();
@@ -410,9 +519,15 @@ async fn create_wait_chat_pause_resume_scale_update_delete() {
     other.kind = InferenceEndpointType::Public;
     api.create_inference_endpoint(other).await.unwrap();
     let all = api.list(Some("*")).await.unwrap();
-    let mut names: Vec<_> = all.iter().map(|e| (e.namespace.as_str(), e.name.as_str())).collect();
+    let mut names: Vec<_> = all
+        .iter()
+        .map(|e| (e.namespace.as_str(), e.name.as_str()))
+        .collect();
     names.sort();
-    assert_eq!(names, vec![("acme", "org-endpoint"), ("alice", "my-endpoint-name")]);
+    assert_eq!(
+        names,
+        vec![("acme", "org-endpoint"), ("alice", "my-endpoint-name")]
+    );
 
     // Delete.
     endpoint.delete().await.unwrap();
@@ -424,11 +539,20 @@ async fn create_wait_chat_pause_resume_scale_update_delete() {
 async fn wait_times_out_with_typed_error() {
     let server = start().await;
     let api = api(&server);
-    let mut endpoint = api.create_inference_endpoint(CreateInferenceEndpoint::new("slow", "slow/model")).await.unwrap();
+    let mut endpoint = api
+        .create_inference_endpoint(CreateInferenceEndpoint::new("slow", "slow/model"))
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
-    let err = endpoint.wait(Some(Duration::from_millis(200)), POLL).await.unwrap_err();
+    let err = endpoint
+        .wait(Some(Duration::from_millis(200)), POLL)
+        .await
+        .unwrap_err();
     assert!(err.is_timeout());
-    assert_eq!(err.to_string(), "Timeout while waiting for Inference Endpoint to be deployed.");
+    assert_eq!(
+        err.to_string(),
+        "Timeout while waiting for Inference Endpoint to be deployed."
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(endpoint.status, InferenceEndpointStatus::Pending);
 }
@@ -437,11 +561,21 @@ async fn wait_times_out_with_typed_error() {
 async fn wait_reports_failed_deployment() {
     let server = start().await;
     let api = api(&server);
-    let mut endpoint = api.create_inference_endpoint(CreateInferenceEndpoint::new("broken", "broken/model")).await.unwrap();
-    match endpoint.wait(Some(Duration::from_secs(10)), POLL).await.unwrap_err() {
+    let mut endpoint = api
+        .create_inference_endpoint(CreateInferenceEndpoint::new("broken", "broken/model"))
+        .await
+        .unwrap();
+    match endpoint
+        .wait(Some(Duration::from_secs(10)), POLL)
+        .await
+        .unwrap_err()
+    {
         Error::InferenceEndpoint { name, message } => {
             assert_eq!(name, "broken");
-            assert!(message.contains("failed") && message.contains("model crashed"), "{message}");
+            assert!(
+                message.contains("failed") && message.contains("model crashed"),
+                "{message}"
+            );
         }
         other => panic!("expected an endpoint error, got {other:?}"),
     }
@@ -452,17 +586,36 @@ async fn wait_reports_failed_deployment() {
 async fn unknown_states_and_auth_errors_are_typed() {
     let server = start().await;
     let api = api(&server);
-    let endpoint = api.create_inference_endpoint(CreateInferenceEndpoint::new("e", "gpt2")).await.unwrap();
+    let endpoint = api
+        .create_inference_endpoint(CreateInferenceEndpoint::new("e", "gpt2"))
+        .await
+        .unwrap();
     // A state this version does not know is kept verbatim.
-    server.sim.endpoints.lock().unwrap().get_mut(&("alice".into(), "e".into())).unwrap().state = "migrating".into();
+    server
+        .sim
+        .endpoints
+        .lock()
+        .unwrap()
+        .get_mut(&("alice".into(), "e".into()))
+        .unwrap()
+        .state = "migrating".into();
     let fetched = api.get("e", None).await.unwrap();
-    assert_eq!(fetched.status, InferenceEndpointStatus::Unknown("migrating".into()));
+    assert_eq!(
+        fetched.status,
+        InferenceEndpointStatus::Unknown("migrating".into())
+    );
     assert_eq!(fetched.status.to_string(), "migrating");
     drop(endpoint);
 
     let config = Config::builder().endpoint(&server.url).build();
-    let bad = InferenceEndpoints::new(HubClient::builder().config(config).token("hf_wrong").build().unwrap())
-        .with_base_url(format!("{}/v2", server.url));
+    let bad = InferenceEndpoints::new(
+        HubClient::builder()
+            .config(config)
+            .token("hf_wrong")
+            .build()
+            .unwrap(),
+    )
+    .with_base_url(format!("{}/v2", server.url));
     let err = bad.get("e", Some("alice")).await.unwrap_err();
     assert_eq!(err.status(), Some(401));
 }

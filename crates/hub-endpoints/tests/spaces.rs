@@ -19,24 +19,44 @@ fn space_calls(name: &str) -> Vec<Interaction> {
         .filter(|i| {
             let path = i.path();
             path.starts_with("/api/spaces/")
-                && ["/runtime", "/pause", "/restart", "/secrets", "/variables"].iter().any(|t| path.ends_with(t))
+                && ["/runtime", "/pause", "/restart", "/secrets", "/variables"]
+                    .iter()
+                    .any(|t| path.ends_with(t))
         })
         .collect()
 }
 
 fn spaces(server: &ReplayServer) -> Spaces {
     let config = Config::builder().endpoint(&server.url).build();
-    Spaces::new(HubClient::builder().config(config).token("hf_test_token").build().unwrap())
+    Spaces::new(
+        HubClient::builder()
+            .config(config)
+            .token("hf_test_token")
+            .build()
+            .unwrap(),
+    )
 }
 
 fn check(name: &str, recorded: &[Interaction], sent: &[Captured]) {
     assert_eq!(sent.len(), recorded.len(), "{name}: number of requests");
     for (i, (rec, got)) in recorded.iter().zip(sent).enumerate() {
-        assert_eq!((got.method.as_str(), got.path.as_str()), (rec.method.as_str(), rec.path().as_str()), "{name} #{i}");
-        assert_eq!(got.header("authorization"), Some("Bearer hf_test_token"), "{name} #{i}: token");
+        assert_eq!(
+            (got.method.as_str(), got.path.as_str()),
+            (rec.method.as_str(), rec.path().as_str()),
+            "{name} #{i}"
+        );
+        assert_eq!(
+            got.header("authorization"),
+            Some("Bearer hf_test_token"),
+            "{name} #{i}: token"
+        );
         match &rec.req_body {
             RecBody::None => assert!(got.body.is_empty(), "{name} #{i}: no body expected"),
-            RecBody::Text(_) => assert_eq!(got.json(), rec.req_body.json().unwrap(), "{name} #{i}: body"),
+            RecBody::Text(_) => assert_eq!(
+                got.json(),
+                rec.req_body.json().unwrap(),
+                "{name} #{i}: body"
+            ),
             RecBody::Bytes(_) => panic!("{name} #{i}: unexpected binary body"),
         }
     }
@@ -65,9 +85,19 @@ async fn static_space_runtime() {
     let name = "TestSpaceAPIProduction.test_static_space_runtime.yaml";
     let rec = space_calls(name);
     let server = ReplayServer::start(rec.clone()).await;
-    let runtime = spaces(&server).get_space_runtime(&RepoId::new("victor/static-space").unwrap()).await.unwrap();
+    let runtime = spaces(&server)
+        .get_space_runtime(&RepoId::new("victor/static-space").unwrap())
+        .await
+        .unwrap();
     assert_eq!(runtime.stage, SpaceStage::Running);
-    assert_eq!((runtime.hardware, runtime.requested_hardware, runtime.sleep_time), (None, None, None));
+    assert_eq!(
+        (
+            runtime.hardware,
+            runtime.requested_hardware,
+            runtime.sleep_time
+        ),
+        (None, None, None)
+    );
     check(name, &rec, &server.captured());
 }
 
@@ -77,10 +107,22 @@ async fn pause_and_restart_space() {
     let rec = space_calls(name);
     let server = ReplayServer::start(rec.clone()).await;
     let api = spaces(&server);
-    assert_eq!(api.get_space_runtime(&space()).await.unwrap().stage, SpaceStage::Building);
-    assert_eq!(api.pause_space(&space()).await.unwrap().stage, SpaceStage::Paused);
-    assert_eq!(api.restart_space(&space(), false).await.unwrap().stage, SpaceStage::Building);
-    assert_eq!(api.get_space_runtime(&space()).await.unwrap().stage, SpaceStage::Building);
+    assert_eq!(
+        api.get_space_runtime(&space()).await.unwrap().stage,
+        SpaceStage::Building
+    );
+    assert_eq!(
+        api.pause_space(&space()).await.unwrap().stage,
+        SpaceStage::Paused
+    );
+    assert_eq!(
+        api.restart_space(&space(), false).await.unwrap().stage,
+        SpaceStage::Building
+    );
+    assert_eq!(
+        api.get_space_runtime(&space()).await.unwrap().stage,
+        SpaceStage::Building
+    );
     check(name, &rec, &server.captured());
 }
 
@@ -92,12 +134,22 @@ async fn manage_secrets() {
     let api = spaces(&server);
     let s = space();
     api.add_space_secret(&s, "foo", "123", None).await.unwrap();
-    api.add_space_secret(&s, "token", "hf_api_123456", None).await.unwrap();
-    api.add_space_secret(&s, "gh_api_key", "******", None).await.unwrap();
-    api.add_space_secret(&s, "bar", "123", Some("This is a secret")).await.unwrap();
+    api.add_space_secret(&s, "token", "hf_api_123456", None)
+        .await
+        .unwrap();
+    api.add_space_secret(&s, "gh_api_key", "******", None)
+        .await
+        .unwrap();
+    api.add_space_secret(&s, "bar", "123", Some("This is a secret"))
+        .await
+        .unwrap();
     api.add_space_secret(&s, "foo", "456", None).await.unwrap();
-    api.add_space_secret(&s, "foo", "789", Some("This is a secret")).await.unwrap();
-    api.add_space_secret(&s, "bar", "456", Some("This is another secret")).await.unwrap();
+    api.add_space_secret(&s, "foo", "789", Some("This is a secret"))
+        .await
+        .unwrap();
+    api.add_space_secret(&s, "bar", "456", Some("This is another secret"))
+        .await
+        .unwrap();
     api.delete_space_secret(&s, "gh_api_key").await.unwrap();
     api.delete_space_secret(&s, "missing_key").await.unwrap();
     check(name, &rec, &server.captured());
@@ -111,19 +163,139 @@ async fn manage_variables() {
     let api = spaces(&server);
     let s = space();
     assert!(api.get_space_variables(&s).await.unwrap().is_empty());
-    let vars = api.add_space_variable(&s, "foo", "123", None).await.unwrap();
+    let vars = api
+        .add_space_variable(&s, "foo", "123", None)
+        .await
+        .unwrap();
     assert_eq!(vars["foo"].value, "123");
-    api.add_space_variable(&s, "MODEL_REPO_ID", "user/repo", None).await.unwrap();
-    let vars = api.add_space_variable(&s, "MODEL_PAPER", "arXiv", Some("found it there")).await.unwrap();
-    assert_eq!(vars["MODEL_PAPER"].description.as_deref(), Some("found it there"));
-    api.add_space_variable(&s, "foo", "456", None).await.unwrap();
-    let vars = api.add_space_variable(&s, "foo", "456", Some("updated description")).await.unwrap();
-    assert_eq!(vars["foo"].description.as_deref(), Some("updated description"));
+    api.add_space_variable(&s, "MODEL_REPO_ID", "user/repo", None)
+        .await
+        .unwrap();
+    let vars = api
+        .add_space_variable(&s, "MODEL_PAPER", "arXiv", Some("found it there"))
+        .await
+        .unwrap();
+    assert_eq!(
+        vars["MODEL_PAPER"].description.as_deref(),
+        Some("found it there")
+    );
+    api.add_space_variable(&s, "foo", "456", None)
+        .await
+        .unwrap();
+    let vars = api
+        .add_space_variable(&s, "foo", "456", Some("updated description"))
+        .await
+        .unwrap();
+    assert_eq!(
+        vars["foo"].description.as_deref(),
+        Some("updated description")
+    );
     api.delete_space_variable(&s, "gh_api_key").await.unwrap();
     api.delete_space_variable(&s, "missing_key").await.unwrap();
     let vars = api.get_space_variables(&s).await.unwrap();
     assert_eq!(vars.len(), 3);
-    assert_eq!(vars["foo"].updated_at.as_deref(), Some("2023-12-21T15:48:14.457Z"));
+    assert_eq!(
+        vars["foo"].updated_at.as_deref(),
+        Some("2023-12-21T15:48:14.457Z")
+    );
     assert_eq!(vars["MODEL_REPO_ID"].value, "user/repo");
     check(name, &rec, &server.captured());
+}
+
+/// Hardware, sleep time, storage and factory restart: no recording, so a capturing server.
+#[tokio::test]
+async fn hardware_sleep_time_storage_and_factory_restart() {
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Bytes;
+    use axum::http::{Method, Uri};
+
+    type Seen = Arc<Mutex<Vec<(String, String, Bytes)>>>;
+    let seen: Seen = Arc::default();
+    let runtime = serde_json::json!({"stage": "RUNNING_BUILDING", "hardware": {"current": "cpu-basic", "requested": "t4-medium"},
+        "storage": {"current": null, "requested": "large"}, "gcTimeout": 3600});
+    let app = axum::Router::new().fallback({
+        let seen = seen.clone();
+        move |method: Method, uri: Uri, body: Bytes| {
+            let seen = seen.clone();
+            let runtime = runtime.clone();
+            async move {
+                let path = uri.path_and_query().unwrap().as_str().to_owned();
+                seen.lock().unwrap().push((method.to_string(), path, body));
+                axum::Json(runtime)
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let config = Config::builder().endpoint(&url).build();
+    let api = Spaces::new(
+        HubClient::builder()
+            .config(config)
+            .token("hf_test_token")
+            .build()
+            .unwrap(),
+    );
+    let s = space();
+    let rt = api
+        .request_space_hardware(&s, "t4-medium", Some(3600))
+        .await
+        .unwrap();
+    assert_eq!(rt.stage, SpaceStage::RunningBuilding);
+    assert_eq!(
+        (rt.hardware.as_deref(), rt.requested_hardware.as_deref()),
+        (Some("cpu-basic"), Some("t4-medium"))
+    );
+    assert_eq!(
+        (rt.sleep_time, rt.storage.as_deref()),
+        (Some(3600), Some("large"))
+    );
+    api.set_space_sleep_time(&s, 3600).await.unwrap();
+    api.request_space_storage(&s, "large").await.unwrap();
+    api.delete_space_storage(&s).await.unwrap();
+    api.restart_space(&s, true).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let calls: Vec<(&str, &str, serde_json::Value)> = seen
+        .iter()
+        .map(|(m, p, b)| {
+            (
+                m.as_str(),
+                p.as_str(),
+                serde_json::from_slice(b).unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect();
+    let base = "/api/spaces/user/tmp_test_space";
+    assert_eq!(
+        calls,
+        vec![
+            (
+                "POST",
+                &*format!("{base}/hardware"),
+                serde_json::json!({"flavor": "t4-medium", "sleepTimeSeconds": 3600})
+            ),
+            (
+                "POST",
+                &*format!("{base}/sleeptime"),
+                serde_json::json!({"seconds": 3600})
+            ),
+            (
+                "POST",
+                &*format!("{base}/storage"),
+                serde_json::json!({"tier": "large"})
+            ),
+            (
+                "DELETE",
+                &*format!("{base}/storage"),
+                serde_json::Value::Null
+            ),
+            (
+                "POST",
+                &*format!("{base}/restart?factory=true"),
+                serde_json::Value::Null
+            ),
+        ]
+    );
 }

@@ -55,11 +55,15 @@ fn bench(c: &mut Criterion) {
     let body = body();
     let mut group = c.benchmark_group("sse");
     group.throughput(Throughput::Elements(N as u64));
-    group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
 
     let per_event = chunks(&body, None);
     assert_eq!(parse(&per_event), N);
-    group.bench_function("chat_chunks/one_event_per_read", |b| b.iter(|| parse(&per_event)));
+    group.bench_function("chat_chunks/one_event_per_read", |b| {
+        b.iter(|| parse(&per_event))
+    });
 
     let small = chunks(&body, Some(64));
     assert_eq!(parse(&small), N);
@@ -71,7 +75,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             (0..N)
                 .map(|_| {
-                    let v: hub_inference::types::ChatCompletionStreamOutput = serde_json::from_slice(payload).unwrap();
+                    let v: hub_inference::types::ChatCompletionStreamOutput =
+                        serde_json::from_slice(payload).unwrap();
                     v.choices.len()
                 })
                 .sum::<usize>()

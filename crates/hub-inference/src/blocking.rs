@@ -46,7 +46,10 @@ impl RuntimeThread {
         let thread = std::thread::Builder::new()
             .name("hub-inference-blocking".into())
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     Ok(rt) => {
                         let _ = ready_tx.send(Ok(()));
                         rt
@@ -65,9 +68,14 @@ impl RuntimeThread {
             })
             .map_err(|source| Error::Io { path: None, source })?;
         match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Self { tx: Some(tx), thread: Some(thread) }),
+            Ok(Ok(())) => Ok(Self {
+                tx: Some(tx),
+                thread: Some(thread),
+            }),
             Ok(Err(source)) => Err(Error::Io { path: None, source }),
-            Err(_) => Err(Error::Unsupported("the blocking runtime thread exited at start".into())),
+            Err(_) => Err(Error::Unsupported(
+                "the blocking runtime thread exited at start".into(),
+            )),
         }
     }
 
@@ -77,7 +85,11 @@ impl RuntimeThread {
             let _ = otx.send(fut.await);
         });
         let gone = || Error::Unsupported("the blocking runtime thread has stopped".into());
-        self.tx.as_ref().ok_or_else(gone)?.send(job).map_err(|_| gone())?;
+        self.tx
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(job)
+            .map_err(|_| gone())?;
         orx.recv().map_err(|_| gone())
     }
 
@@ -108,7 +120,9 @@ pub struct InferenceClient {
 
 impl std::fmt::Debug for InferenceClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("blocking::InferenceClient").field(&self.client).finish()
+        f.debug_tuple("blocking::InferenceClient")
+            .field(&self.client)
+            .finish()
     }
 }
 
@@ -120,7 +134,9 @@ pub struct StreamIter<T: 'static> {
 
 impl<T: 'static> std::fmt::Debug for StreamIter<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StreamIter").field("open", &self.stream.is_some()).finish()
+        f.debug_struct("StreamIter")
+            .field("open", &self.stream.is_some())
+            .finish()
     }
 }
 
@@ -156,7 +172,10 @@ impl<T: 'static> Drop for StreamIter<T> {
 impl InferenceClient {
     /// Wraps an async client; starts the runtime thread.
     pub fn new(client: crate::InferenceClient) -> Result<Self> {
-        Ok(Self { client, rt: Arc::new(RuntimeThread::start()?) })
+        Ok(Self {
+            client,
+            rt: Arc::new(RuntimeThread::start()?),
+        })
     }
 
     /// The async client inside.
@@ -174,7 +193,10 @@ impl InferenceClient {
     }
 
     fn iter<T: 'static>(&self, stream: JsonEventStream<T>) -> StreamIter<T> {
-        StreamIter { stream: Some(stream), rt: self.rt.clone() }
+        StreamIter {
+            stream: Some(stream),
+            rt: self.rt.clone(),
+        }
     }
 
     /// See [`crate::InferenceClient::post`].
@@ -189,7 +211,10 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::chat_completion_stream`].
-    pub fn chat_completion_stream(&self, input: &ChatCompletionInput) -> Result<StreamIter<ChatCompletionStreamOutput>> {
+    pub fn chat_completion_stream(
+        &self,
+        input: &ChatCompletionInput,
+    ) -> Result<StreamIter<ChatCompletionStreamOutput>> {
         let input = input.clone();
         let stream = self.run(move |c| async move { c.chat_completion_stream(&input).await })?;
         Ok(self.iter(stream))
@@ -212,7 +237,8 @@ impl InferenceClient {
         params: Option<TextGenerationInputGenerateParameters>,
     ) -> Result<StreamIter<TextGenerationStreamOutput>> {
         let prompt = prompt.to_owned();
-        let stream = self.run(move |c| async move { c.text_generation_stream(&prompt, params).await })?;
+        let stream =
+            self.run(move |c| async move { c.text_generation_stream(&prompt, params).await })?;
         Ok(self.iter(stream))
     }
 
@@ -227,13 +253,19 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::audio_to_audio`].
-    pub fn audio_to_audio(&self, audio: impl Into<BinaryInput>) -> Result<Vec<AudioToAudioOutputElement>> {
+    pub fn audio_to_audio(
+        &self,
+        audio: impl Into<BinaryInput>,
+    ) -> Result<Vec<AudioToAudioOutputElement>> {
         let audio = audio.into();
         self.run(move |c| async move { c.audio_to_audio(audio).await })
     }
 
     /// See [`crate::InferenceClient::automatic_speech_recognition`].
-    pub fn automatic_speech_recognition(&self, audio: impl Into<BinaryInput>) -> Result<AutomaticSpeechRecognitionOutput> {
+    pub fn automatic_speech_recognition(
+        &self,
+        audio: impl Into<BinaryInput>,
+    ) -> Result<AutomaticSpeechRecognitionOutput> {
         let audio = audio.into();
         self.run(move |c| async move { c.automatic_speech_recognition(audio).await })
     }
@@ -265,7 +297,11 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::image_to_image`].
-    pub fn image_to_image(&self, image: impl Into<BinaryInput>, params: Option<ImageToImageParameters>) -> Result<BinaryOutput> {
+    pub fn image_to_image(
+        &self,
+        image: impl Into<BinaryInput>,
+        params: Option<ImageToImageParameters>,
+    ) -> Result<BinaryOutput> {
         let image = image.into();
         self.run(move |c| async move { c.image_to_image(image, params).await })
     }
@@ -287,7 +323,11 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::text_to_image`].
-    pub fn text_to_image(&self, prompt: &str, params: Option<TextToImageParameters>) -> Result<BinaryOutput> {
+    pub fn text_to_image(
+        &self,
+        prompt: &str,
+        params: Option<TextToImageParameters>,
+    ) -> Result<BinaryOutput> {
         let prompt = prompt.to_owned();
         self.run(move |c| async move { c.text_to_image(&prompt, params).await })
     }
@@ -314,7 +354,10 @@ impl InferenceClient {
         params: Option<DocumentQuestionAnsweringParameters>,
     ) -> Result<Vec<DocumentQuestionAnsweringOutputElement>> {
         let (image, question) = (image.into(), question.to_owned());
-        self.run(move |c| async move { c.document_question_answering(image, &question, params).await })
+        self.run(move |c| async move {
+            c.document_question_answering(image, &question, params)
+                .await
+        })
     }
 
     /// See [`crate::InferenceClient::visual_question_answering`].
@@ -329,13 +372,21 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::feature_extraction`].
-    pub fn feature_extraction(&self, text: &str, params: Option<FeatureExtractionParameters>) -> Result<FeatureExtractionOutput> {
+    pub fn feature_extraction(
+        &self,
+        text: &str,
+        params: Option<FeatureExtractionParameters>,
+    ) -> Result<FeatureExtractionOutput> {
         let text = text.to_owned();
         self.run(move |c| async move { c.feature_extraction(&text, params).await })
     }
 
     /// See [`crate::InferenceClient::fill_mask`].
-    pub fn fill_mask(&self, text: &str, params: Option<FillMaskParameters>) -> Result<Vec<FillMaskOutputElement>> {
+    pub fn fill_mask(
+        &self,
+        text: &str,
+        params: Option<FillMaskParameters>,
+    ) -> Result<Vec<FillMaskOutputElement>> {
         let text = text.to_owned();
         self.run(move |c| async move { c.fill_mask(&text, params).await })
     }
@@ -362,7 +413,11 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::summarization`].
-    pub fn summarization(&self, text: &str, params: Option<Text2TextParameters>) -> Result<SummarizationOutput> {
+    pub fn summarization(
+        &self,
+        text: &str,
+        params: Option<Text2TextParameters>,
+    ) -> Result<SummarizationOutput> {
         let text = text.to_owned();
         self.run(move |c| async move { c.summarization(&text, params).await })
     }
@@ -411,7 +466,11 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::translation`].
-    pub fn translation(&self, text: &str, params: Option<Text2TextParameters>) -> Result<TranslationOutput> {
+    pub fn translation(
+        &self,
+        text: &str,
+        params: Option<Text2TextParameters>,
+    ) -> Result<TranslationOutput> {
         let text = text.to_owned();
         self.run(move |c| async move { c.translation(&text, params).await })
     }

@@ -12,7 +12,10 @@ impl InferenceClient {
     /// URL: the client's model/base URL, else the request's `model`, else the recommended
     /// text-generation model; ids resolve to `{endpoint}/models/{id}`; then the chat suffix rule.
     /// Body `model`: the request's model, else the client's, with URLs replaced by `"tgi"`.
-    pub(crate) async fn chat_target(&self, input: &ChatCompletionInput) -> Result<(String, String)> {
+    pub(crate) async fn chat_target(
+        &self,
+        input: &ChatCompletionInput,
+    ) -> Result<(String, String)> {
         let base = match self.inner.model.as_deref().or(input.model.as_deref()) {
             Some(m) => self.model_url(m, Some("text-generation")),
             None => self.resolve_url(None, Some("text-generation")).await?,
@@ -31,8 +34,9 @@ impl InferenceClient {
         let mut body = input.clone();
         body.model = Some(model);
         body.stream = stream;
-        let value = serde_json::to_value(&body)
-            .map_err(|e| Error::InvalidArgument(format!("chat request is not serialisable: {e}")))?;
+        let value = serde_json::to_value(&body).map_err(|e| {
+            Error::InvalidArgument(format!("chat request is not serialisable: {e}"))
+        })?;
         Ok(Payload::Json(value))
     }
 
@@ -49,10 +53,15 @@ impl InferenceClient {
     /// println!("{}", out.choices[0].message.content.as_deref().unwrap_or(""));
     /// # Ok(()) }
     /// ```
-    pub async fn chat_completion(&self, input: &ChatCompletionInput) -> Result<ChatCompletionOutput> {
+    pub async fn chat_completion(
+        &self,
+        input: &ChatCompletionInput,
+    ) -> Result<ChatCompletionOutput> {
         let (url, model) = self.chat_target(input).await?;
         let payload = Self::chat_payload(input, model, false)?;
-        let raw = self.send_bytes(&url, &payload, Some("text-generation"), &[]).await?;
+        let raw = self
+            .send_bytes(&url, &payload, Some("text-generation"), &[])
+            .await?;
         raw.json("chat completion")
     }
 
@@ -73,10 +82,14 @@ impl InferenceClient {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn chat_completion_stream(&self, input: &ChatCompletionInput) -> Result<ChatCompletionStream> {
+    pub async fn chat_completion_stream(
+        &self,
+        input: &ChatCompletionInput,
+    ) -> Result<ChatCompletionStream> {
         let (url, model) = self.chat_target(input).await?;
         let payload = Self::chat_payload(input, model, true)?;
-        self.send_stream(&url, &payload, Some("text-generation")).await
+        self.send_stream(&url, &payload, Some("text-generation"))
+            .await
     }
 
     /// OpenAI-style namespace: `client.chat().completions().create(&input)`.
@@ -94,7 +107,9 @@ pub struct Chat<'a> {
 impl<'a> Chat<'a> {
     /// `client.chat().completions()`.
     pub fn completions(&self) -> Completions<'a> {
-        Completions { client: self.client }
+        Completions {
+            client: self.client,
+        }
     }
 }
 

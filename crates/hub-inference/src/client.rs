@@ -86,7 +86,9 @@ pub struct InferenceClientBuilder {
 
 impl std::fmt::Debug for InferenceClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InferenceClientBuilder").field("model", &self.model).finish_non_exhaustive()
+        f.debug_struct("InferenceClientBuilder")
+            .field("model", &self.model)
+            .finish_non_exhaustive()
     }
 }
 
@@ -148,11 +150,16 @@ impl InferenceClientBuilder {
         self
     }
 
-    /// Whether a 503 "model loading" answer is retried (every `interval`, with
-    /// `X-wait-for-model: 1` on serverless URLs) until the timeout, or returned at once as
-    /// [`Error::ModelLoading`]. Default: retried every second.
-    pub fn wait_for_model(mut self, wait: bool, interval: Duration) -> Self {
+    /// Whether a 503 "model loading" answer is retried (with `X-wait-for-model: 1` on
+    /// serverless URLs) until the client timeout, or returned at once as
+    /// [`Error::ModelLoading`]. Default: `true`, as Python 0.26.
+    pub fn wait_for_model(mut self, wait: bool) -> Self {
         self.wait_for_model = Some(wait);
+        self
+    }
+
+    /// Pause between two attempts while a model loads. Default: 1 second.
+    pub fn model_loading_retry_interval(mut self, interval: Duration) -> Self {
         self.retry_interval = Some(interval);
         self
     }
@@ -172,9 +179,14 @@ impl InferenceClientBuilder {
             headers.append(name, value);
         }
         if !self.cookies.is_empty() {
-            let joined = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-            let value =
-                HeaderValue::from_str(&joined).map_err(|_| Error::InvalidArgument("invalid cookie value".into()))?;
+            let joined = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let value = HeaderValue::from_str(&joined)
+                .map_err(|_| Error::InvalidArgument("invalid cookie value".into()))?;
             headers.append(reqwest::header::COOKIE, value);
         }
         let inference_endpoint = self
@@ -226,12 +238,18 @@ impl PostRequest {
     pub fn json(body: impl Serialize) -> Result<Self> {
         let value = serde_json::to_value(body)
             .map_err(|e| Error::InvalidArgument(format!("body is not serialisable: {e}")))?;
-        Ok(Self { payload: Payload::Json(value), ..Self::default() })
+        Ok(Self {
+            payload: Payload::Json(value),
+            ..Self::default()
+        })
     }
 
     /// A request with a raw body.
     pub fn bytes(body: impl Into<Bytes>) -> Self {
-        Self { payload: Payload::Bytes(body.into()), ..Self::default() }
+        Self {
+            payload: Payload::Bytes(body.into()),
+            ..Self::default()
+        }
     }
 
     /// Model id or URL for this call (overrides the client's).
@@ -267,12 +285,17 @@ pub struct RawResponse {
 impl RawResponse {
     /// `Content-Type` of the answer.
     pub fn content_type(&self) -> Option<&str> {
-        self.headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
     }
 
     /// Decodes the body as JSON.
     pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|source| Error::Decode { what: what.into(), source })
+        serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
+            what: what.into(),
+            source,
+        })
     }
 }
 
@@ -373,21 +396,29 @@ impl InferenceClient {
             .recommended
             .get_or_try_init(|| async {
                 let url = format!("{}/api/tasks", self.inner.hub.endpoint());
-                let tasks: HashMap<String, serde_json::Value> = self.inner.hub.get_json(&url, &[]).await?;
+                let tasks: HashMap<String, serde_json::Value> =
+                    self.inner.hub.get_json(&url, &[]).await?;
                 Ok::<_, Error>(
                     tasks
                         .into_iter()
                         .filter_map(|(task, info)| {
-                            let first = info.get("widgetModels")?.as_array()?.first()?.as_str()?.to_owned();
+                            let first = info
+                                .get("widgetModels")?
+                                .as_array()?
+                                .first()?
+                                .as_str()?
+                                .to_owned();
                             Some((task, first))
                         })
                         .collect(),
                 )
             })
             .await?;
-        map.get(task)
-            .cloned()
-            .ok_or_else(|| Error::Unsupported(format!("no recommended model for task {task:?}; pass a model")))
+        map.get(task).cloned().ok_or_else(|| {
+            Error::Unsupported(format!(
+                "no recommended model for task {task:?}; pass a model"
+            ))
+        })
     }
 
     fn token(&self) -> Option<Token> {
@@ -407,15 +438,24 @@ impl InferenceClient {
     /// # Ok(()) }
     /// ```
     pub async fn post(&self, req: PostRequest) -> Result<RawResponse> {
-        let url = self.resolve_url(req.model.as_deref(), req.task.as_deref()).await?;
-        self.send_bytes(&url, &req.payload, req.task.as_deref(), &req.headers).await
+        let url = self
+            .resolve_url(req.model.as_deref(), req.task.as_deref())
+            .await?;
+        self.send_bytes(&url, &req.payload, req.task.as_deref(), &req.headers)
+            .await
     }
 
     /// Sends a raw request and returns the response as soon as its headers arrived (for
     /// streaming bodies). Error statuses are mapped as for [`post`](Self::post).
     pub async fn post_response(&self, req: PostRequest) -> Result<reqwest::Response> {
-        let url = self.resolve_url(req.model.as_deref(), req.task.as_deref()).await?;
-        self.with_timeout(&url, self.send(&url, &req.payload, req.task.as_deref(), &req.headers)).await
+        let url = self
+            .resolve_url(req.model.as_deref(), req.task.as_deref())
+            .await?;
+        self.with_timeout(
+            &url,
+            self.send(&url, &req.payload, req.task.as_deref(), &req.headers),
+        )
+        .await
     }
 
     /// Sends and reads the whole body, all under the client timeout.
@@ -430,8 +470,15 @@ impl InferenceClient {
             let resp = self.send(url, payload, task, headers).await?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            let body = resp.bytes().await.map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))?;
-            Ok(RawResponse { status, headers, body })
+            let body = resp
+                .bytes()
+                .await
+                .map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))?;
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+            })
         })
         .await
     }
@@ -444,7 +491,9 @@ impl InferenceClient {
         payload: &Payload,
         task: Option<&str>,
     ) -> Result<JsonEventStream<T>> {
-        let resp = self.with_timeout(url, self.send(url, payload, task, &[])).await?;
+        let resp = self
+            .with_timeout(url, self.send(url, payload, task, &[]))
+            .await?;
         let is_json = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -455,11 +504,16 @@ impl InferenceClient {
             // JSON document instead of events: report it rather than yield an empty stream.
             let body = self
                 .with_timeout(url, async {
-                    resp.bytes().await.map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))
+                    resp.bytes()
+                        .await
+                        .map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))
                 })
                 .await?;
-            let value: serde_json::Value = serde_json::from_slice(&body)
-                .map_err(|source| Error::Decode { what: "stream".into(), source })?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|source| Error::Decode {
+                    what: "stream".into(),
+                    source,
+                })?;
             if let Some(error) = value.get("error") {
                 let kind = value.get("error_type").and_then(|t| t.as_str());
                 return Err(error_from_value(error, kind, None));
@@ -472,12 +526,19 @@ impl InferenceClient {
         Ok(JsonEventStream::from_response(resp, self.inner.timeout))
     }
 
-    async fn with_timeout<T>(&self, url: &str, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    async fn with_timeout<T>(
+        &self,
+        url: &str,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
         match self.inner.timeout {
             None => fut.await,
             Some(timeout) => match tokio::time::timeout(timeout, fut).await {
                 Ok(r) => r,
-                Err(_) => Err(Error::InferenceTimeout { url: hub_core::error::redact_url(url), timeout }),
+                Err(_) => Err(Error::InferenceTimeout {
+                    url: hub_core::error::redact_url(url),
+                    timeout,
+                }),
             },
         }
     }
@@ -500,7 +561,9 @@ impl InferenceClient {
             }
             if matches!(task, Some("text-to-image" | "image-to-image"))
                 && !self.inner.headers.contains_key(reqwest::header::ACCEPT)
-                && !extra_headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+                && !extra_headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
             {
                 rb = rb.header(reqwest::header::ACCEPT, "image/png");
             }
@@ -516,7 +579,10 @@ impl InferenceClient {
                 Payload::Json(v) => rb.json(v),
                 Payload::Bytes(b) => rb.body(b.clone()),
             };
-            let resp = rb.send().await.map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))?;
+            let resp = rb
+                .send()
+                .await
+                .map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))?;
             let status = resp.status().as_u16();
             if status < 400 {
                 return Ok(resp);
@@ -538,14 +604,30 @@ impl InferenceClient {
 
 /// Turns an error answer into an [`Error`]: TGI `error_type`s and 422 become typed inference
 /// errors, 503 becomes [`Error::ModelLoading`], everything else goes through hub-core's mapping.
-pub(crate) fn map_error(status: u16, url: &str, headers: &HeaderMap, body: &[u8], task: Option<&str>) -> Error {
+pub(crate) fn map_error(
+    status: u16,
+    url: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    task: Option<&str>,
+) -> Error {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let error_field = json.as_ref().and_then(|j| j.get("error"));
-    let error_type = json.as_ref().and_then(|j| j.get("error_type")).and_then(|t| t.as_str());
+    let error_type = json
+        .as_ref()
+        .and_then(|j| j.get("error_type"))
+        .and_then(|t| t.as_str());
     if status == 503 {
-        let message = hub_core::error::server_message(headers, body).unwrap_or_else(|| "model is loading".into());
-        let estimated_time = json.as_ref().and_then(|j| j.get("estimated_time")).and_then(|t| t.as_f64());
-        return Error::ModelLoading { message, estimated_time };
+        let message = hub_core::error::server_message(headers, body)
+            .unwrap_or_else(|| "model is loading".into());
+        let estimated_time = json
+            .as_ref()
+            .and_then(|j| j.get("estimated_time"))
+            .and_then(|t| t.as_f64());
+        return Error::ModelLoading {
+            message,
+            estimated_time,
+        };
     }
     if let (Some(error), Some(kind)) = (error_field, error_type) {
         return error_from_value(error, Some(kind), Some(status));
@@ -553,13 +635,21 @@ pub(crate) fn map_error(status: u16, url: &str, headers: &HeaderMap, body: &[u8]
     if status == 422 {
         let mut message = hub_core::error::server_message(headers, body).unwrap_or_default();
         if let Some(task) = task {
-            message.push_str(&format!("\nMake sure '{task}' task is supported by the model."));
+            message.push_str(&format!(
+                "\nMake sure '{task}' task is supported by the model."
+            ));
         }
-        return Error::Validation { status: Some(status), message };
+        return Error::Validation {
+            status: Some(status),
+            message,
+        };
     }
     match hub_core::error::map_status(status, url, headers, body) {
         Some(e) => Error::Hub(e),
-        None => Error::Hub(hub_core::Error::decode(url, format!("unexpected status {status}"))),
+        None => Error::Hub(hub_core::Error::decode(
+            url,
+            format!("unexpected status {status}"),
+        )),
     }
 }
 
@@ -573,7 +663,9 @@ mod tests {
             .no_token()
             .build()
             .unwrap();
-        let mut b = InferenceClient::builder().hub_client(hub).inference_endpoint("https://inf.example/");
+        let mut b = InferenceClient::builder()
+            .hub_client(hub)
+            .inference_endpoint("https://inf.example/");
         if let Some(m) = model {
             b = b.model(m);
         }
@@ -582,37 +674,99 @@ mod tests {
 
     #[test]
     fn chat_url_rules() {
-        assert_eq!(chat_url("http://h:8080"), "http://h:8080/v1/chat/completions");
-        assert_eq!(chat_url("http://h:8080/"), "http://h:8080/v1/chat/completions");
-        assert_eq!(chat_url("http://h:8080/v1"), "http://h:8080/v1/chat/completions");
-        assert_eq!(chat_url("http://h:8080/v1/"), "http://h:8080/v1/chat/completions");
-        assert_eq!(chat_url("http://h/v1/chat/completions"), "http://h/v1/chat/completions");
-        assert_eq!(chat_url("http://h/v1/chat/completions/"), "http://h/v1/chat/completions");
-        assert_eq!(chat_url("https://inf.example/models/m"), "https://inf.example/models/m/v1/chat/completions");
+        assert_eq!(
+            chat_url("http://h:8080"),
+            "http://h:8080/v1/chat/completions"
+        );
+        assert_eq!(
+            chat_url("http://h:8080/"),
+            "http://h:8080/v1/chat/completions"
+        );
+        assert_eq!(
+            chat_url("http://h:8080/v1"),
+            "http://h:8080/v1/chat/completions"
+        );
+        assert_eq!(
+            chat_url("http://h:8080/v1/"),
+            "http://h:8080/v1/chat/completions"
+        );
+        assert_eq!(
+            chat_url("http://h/v1/chat/completions"),
+            "http://h/v1/chat/completions"
+        );
+        assert_eq!(
+            chat_url("http://h/v1/chat/completions/"),
+            "http://h/v1/chat/completions"
+        );
+        assert_eq!(
+            chat_url("https://inf.example/models/m"),
+            "https://inf.example/models/m/v1/chat/completions"
+        );
     }
 
     #[tokio::test]
     async fn model_resolution() {
         let c = client(Some("gpt2"));
-        assert_eq!(c.resolve_url(None, Some("text-generation")).await.unwrap(), "https://inf.example/models/gpt2");
         assert_eq!(
-            c.resolve_url(None, Some("feature-extraction")).await.unwrap(),
+            c.resolve_url(None, Some("text-generation")).await.unwrap(),
+            "https://inf.example/models/gpt2"
+        );
+        assert_eq!(
+            c.resolve_url(None, Some("feature-extraction"))
+                .await
+                .unwrap(),
             "https://inf.example/pipeline/feature-extraction/gpt2"
         );
-        assert_eq!(c.resolve_url(Some("org/m"), None).await.unwrap(), "https://inf.example/models/org/m");
-        assert_eq!(c.resolve_url(Some("http://local:1/x"), Some("fill-mask")).await.unwrap(), "http://local:1/x");
+        assert_eq!(
+            c.resolve_url(Some("org/m"), None).await.unwrap(),
+            "https://inf.example/models/org/m"
+        );
+        assert_eq!(
+            c.resolve_url(Some("http://local:1/x"), Some("fill-mask"))
+                .await
+                .unwrap(),
+            "http://local:1/x"
+        );
         let url_client = client(Some("https://ep.example/"));
-        assert_eq!(url_client.resolve_url(None, Some("sentence-similarity")).await.unwrap(), "https://ep.example/");
+        assert_eq!(
+            url_client
+                .resolve_url(None, Some("sentence-similarity"))
+                .await
+                .unwrap(),
+            "https://ep.example/"
+        );
     }
 
     #[test]
     fn map_error_kinds() {
         let h = HeaderMap::new();
-        let e = map_error(422, "http://x", &h, br#"{"error":"bad","error_type":"validation"}"#, None);
-        assert!(matches!(e, Error::Validation { status: Some(422), ref message } if message == "bad"));
-        let e = map_error(422, "http://x", &h, b"Failed to deserialize", Some("fill-mask"));
-        assert!(matches!(e, Error::Validation { ref message, .. } if message.starts_with("Failed to deserialize")));
-        let e = map_error(503, "http://x", &h, br#"{"error":"Model x is currently loading","estimated_time":20.5}"#, None);
+        let e = map_error(
+            422,
+            "http://x",
+            &h,
+            br#"{"error":"bad","error_type":"validation"}"#,
+            None,
+        );
+        assert!(
+            matches!(e, Error::Validation { status: Some(422), ref message } if message == "bad")
+        );
+        let e = map_error(
+            422,
+            "http://x",
+            &h,
+            b"Failed to deserialize",
+            Some("fill-mask"),
+        );
+        assert!(
+            matches!(e, Error::Validation { ref message, .. } if message.starts_with("Failed to deserialize"))
+        );
+        let e = map_error(
+            503,
+            "http://x",
+            &h,
+            br#"{"error":"Model x is currently loading","estimated_time":20.5}"#,
+            None,
+        );
         assert!(matches!(e, Error::ModelLoading { estimated_time: Some(t), .. } if t == 20.5));
         let e = map_error(400, "http://x", &h, br#"{"error":"nope"}"#, None);
         assert!(matches!(e, Error::Hub(hub_core::Error::BadRequest(_))));
@@ -623,8 +777,16 @@ mod tests {
 
     #[test]
     fn debug_hides_token() {
-        let hub = HubClient::builder().config(hub_core::Config::builder().build()).no_token().build().unwrap();
-        let c = InferenceClient::builder().hub_client(hub).api_key("hf_secret_value").build().unwrap();
+        let hub = HubClient::builder()
+            .config(hub_core::Config::builder().build())
+            .no_token()
+            .build()
+            .unwrap();
+        let c = InferenceClient::builder()
+            .hub_client(hub)
+            .api_key("hf_secret_value")
+            .build()
+            .unwrap();
         assert!(!format!("{c:?}").contains("hf_secret_value"));
     }
 }

@@ -130,13 +130,20 @@ impl Error {
     }
 
     /// Maps a TGI `{"error": ..., "error_type": ...}` pair to a variant.
-    pub(crate) fn from_tgi(error_type: Option<&str>, message: String, status: Option<u16>) -> Error {
+    pub(crate) fn from_tgi(
+        error_type: Option<&str>,
+        message: String,
+        status: Option<u16>,
+    ) -> Error {
         match error_type {
             Some("validation") => Error::Validation { status, message },
             Some("generation") => Error::Generation { message },
             Some("incomplete_generation") => Error::IncompleteGeneration { message },
             Some("overloaded") => Error::Overloaded { message },
-            other => Error::Server { error_type: other.map(str::to_owned), message },
+            other => Error::Server {
+                error_type: other.map(str::to_owned),
+                message,
+            },
         }
     }
 }
@@ -153,9 +160,21 @@ mod tests {
 
     #[test]
     fn tgi_error_types_map_to_variants() {
-        assert!(matches!(Error::from_tgi(Some("validation"), "m".into(), Some(422)), Error::Validation { status: Some(422), .. }));
-        assert!(matches!(Error::from_tgi(Some("overloaded"), "m".into(), None), Error::Overloaded { .. }));
-        assert!(matches!(Error::from_tgi(Some("generation"), "m".into(), None), Error::Generation { .. }));
+        assert!(matches!(
+            Error::from_tgi(Some("validation"), "m".into(), Some(422)),
+            Error::Validation {
+                status: Some(422),
+                ..
+            }
+        ));
+        assert!(matches!(
+            Error::from_tgi(Some("overloaded"), "m".into(), None),
+            Error::Overloaded { .. }
+        ));
+        assert!(matches!(
+            Error::from_tgi(Some("generation"), "m".into(), None),
+            Error::Generation { .. }
+        ));
         assert!(matches!(
             Error::from_tgi(Some("incomplete_generation"), "m".into(), None),
             Error::IncompleteGeneration { .. }

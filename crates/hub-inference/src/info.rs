@@ -35,14 +35,27 @@ impl InferenceClient {
             .or(self.model())
             .ok_or_else(|| Error::InvalidArgument("give a model id to get its status".into()))?;
         if is_url(model) {
-            return Err(Error::InvalidArgument("model status is only available for model ids".into()));
+            return Err(Error::InvalidArgument(
+                "model status is only available for model ids".into(),
+            ));
         }
-        let value = self.get_json(&format!("{}/status/{model}", self.inference_endpoint())).await?;
+        let value = self
+            .get_json(&format!("{}/status/{model}", self.inference_endpoint()))
+            .await?;
         if let Some(error) = value.get("error") {
-            let message = error.as_str().map(str::to_owned).unwrap_or_else(|| error.to_string());
-            return Err(Error::Server { error_type: None, message });
+            let message = error
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| error.to_string());
+            return Err(Error::Server {
+                error_type: None,
+                message,
+            });
         }
-        serde_json::from_value(value).map_err(|source| Error::Decode { what: "model status".into(), source })
+        serde_json::from_value(value).map_err(|source| Error::Decode {
+            what: "model status".into(),
+            source,
+        })
     }
 
     /// `GET {url}/info` of a TGI server or endpoint (or `{endpoint}/models/{id}/info`).
@@ -50,7 +63,11 @@ impl InferenceClient {
         let model = model
             .or(self.model())
             .ok_or_else(|| Error::InvalidArgument("give a model id or URL".into()))?;
-        let base = if is_url(model) { model.trim_end_matches('/').to_owned() } else { self.model_url(model, None) };
+        let base = if is_url(model) {
+            model.trim_end_matches('/').to_owned()
+        } else {
+            self.model_url(model, None)
+        };
         self.get_json(&format!("{base}/info")).await
     }
 

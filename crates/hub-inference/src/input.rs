@@ -56,11 +56,17 @@ impl BinaryInput {
             BinaryInput::Bytes(b) => Ok(b),
             BinaryInput::Path(path) => match tokio::fs::read(&path).await {
                 Ok(data) => Ok(Bytes::from(data)),
-                Err(source) => Err(Error::Io { path: Some(path), source }),
+                Err(source) => Err(Error::Io {
+                    path: Some(path),
+                    source,
+                }),
             },
             BinaryInput::Reader(mut reader) => {
                 let mut data = Vec::new();
-                reader.read_to_end(&mut data).await.map_err(|source| Error::Io { path: None, source })?;
+                reader
+                    .read_to_end(&mut data)
+                    .await
+                    .map_err(|source| Error::Io { path: None, source })?;
                 Ok(Bytes::from(data))
             }
             BinaryInput::Url(url) => {
@@ -72,7 +78,9 @@ impl BinaryInput {
                     .await
                     .map_err(|e| Error::Hub(hub_core::Error::transport(&url, e)))?;
                 let resp = hub_core::client::check_response(resp).await?;
-                resp.bytes().await.map_err(|e| Error::Hub(hub_core::Error::transport(&url, e)))
+                resp.bytes()
+                    .await
+                    .map_err(|e| Error::Hub(hub_core::Error::transport(&url, e)))
             }
         }
     }
@@ -110,7 +118,11 @@ impl From<&std::path::Path> for BinaryInput {
 
 impl From<String> for BinaryInput {
     fn from(s: String) -> Self {
-        if is_url(&s) { BinaryInput::Url(s) } else { BinaryInput::Path(PathBuf::from(s)) }
+        if is_url(&s) {
+            BinaryInput::Url(s)
+        } else {
+            BinaryInput::Path(PathBuf::from(s))
+        }
     }
 }
 

@@ -99,7 +99,10 @@ pub mod types;
 pub mod blocking;
 
 pub use chat::{Chat, Completions};
-pub use client::{DEFAULT_INFERENCE_ENDPOINT, InferenceClient, InferenceClientBuilder, Payload, PostRequest, RawResponse};
+pub use client::{
+    DEFAULT_INFERENCE_ENDPOINT, InferenceClient, InferenceClientBuilder, Payload, PostRequest,
+    RawResponse,
+};
 pub use error::{Error, Result};
 pub use info::ModelStatus;
 pub use input::BinaryInput;

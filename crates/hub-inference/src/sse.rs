@@ -40,6 +40,9 @@ pub struct SseDecoder {
     has_data: bool,
     /// The previous line ended with `\r`: a `\n` at the start of the next chunk belongs to it.
     skip_lf: bool,
+    /// `buf[pos..scanned]` is known to hold no line terminator, so a long line arriving in many
+    /// small chunks is scanned once, not once per chunk.
+    scanned: usize,
 }
 
 impl SseDecoder {
@@ -57,6 +60,7 @@ impl SseDecoder {
             } else {
                 self.buf.drain(..self.pos);
             }
+            self.scanned = self.scanned.saturating_sub(self.pos);
             self.pos = 0;
         }
         self.buf.extend_from_slice(chunk);
@@ -71,11 +75,14 @@ impl SseDecoder {
                 }
                 self.skip_lf = false;
             }
-            let rest = &self.buf[self.pos..];
-            let end = memchr::memchr2(b'\n', b'\r', rest)?;
+            let from = self.scanned.max(self.pos);
+            let Some(end) = memchr::memchr2(b'\n', b'\r', &self.buf[from..]) else {
+                self.scanned = self.buf.len();
+                return None;
+            };
             let line_start = self.pos;
-            let line_end = self.pos + end;
-            if rest[end] == b'\r' {
+            let line_end = from + end;
+            if self.buf[line_end] == b'\r' {
                 self.skip_lf = true;
             }
             self.pos = line_end + 1;
@@ -175,17 +182,25 @@ mod tests {
 
     #[test]
     fn crlf_and_cr_line_endings() {
-        assert_eq!(decode_all(&[b"data: a\r\n\r\ndata: b\r\rdata: c\n\n"]), vec!["a", "b", "c"]);
+        assert_eq!(
+            decode_all(&[b"data: a\r\n\r\ndata: b\r\rdata: c\n\n"]),
+            vec!["a", "b", "c"]
+        );
     }
 
     #[test]
     fn every_split_point_gives_the_same_events() {
-        let body = "data: {\"t\":\"caf\u{e9} \u{1f980}\"}\r\n\r\n: keep\r\n\r\ndata:[DONE]\r\n\r\n".as_bytes();
+        let body = "data: {\"t\":\"caf\u{e9} \u{1f980}\"}\r\n\r\n: keep\r\n\r\ndata:[DONE]\r\n\r\n"
+            .as_bytes();
         let expected = decode_all(&[body]);
         assert_eq!(expected, vec!["{\"t\":\"caf\u{e9} \u{1f980}\"}", "[DONE]"]);
         for i in 0..=body.len() {
             for j in i..=body.len() {
-                assert_eq!(decode_all(&[&body[..i], &body[i..j], &body[j..]]), expected, "split {i} {j}");
+                assert_eq!(
+                    decode_all(&[&body[..i], &body[i..j], &body[j..]]),
+                    expected,
+                    "split {i} {j}"
+                );
             }
         }
     }
@@ -235,6 +250,20 @@ mod tests {
             chunks.push(&bytes[last..]);
             proptest::prop_assert_eq!(decode_all(&chunks), expected);
         }
+    }
+
+    #[test]
+    fn long_line_in_tiny_chunks_is_linear() {
+        // 200 kB in 1-byte chunks: quadratic rescanning would take minutes in debug builds.
+        let line = format!("data: {}\n\n", "x".repeat(200_000));
+        let mut decoder = SseDecoder::new();
+        let mut events = Vec::new();
+        for b in line.as_bytes() {
+            decoder.push(std::slice::from_ref(b));
+            events.extend(decoder.next_event());
+        }
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].len(), 200_000);
     }
 
     #[test]

@@ -21,7 +21,8 @@ use crate::sse::SseDecoder;
 use crate::types::{ChatCompletionStreamOutput, TextGenerationStreamOutput};
 
 /// The byte stream a [`JsonEventStream`] reads from.
-pub type ByteStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, reqwest::Error>> + Send>>;
+pub type ByteStream =
+    Pin<Box<dyn Stream<Item = std::result::Result<Bytes, reqwest::Error>> + Send>>;
 
 /// Stream of [`ChatCompletionStreamOutput`] chunks, returned by
 /// [`InferenceClient::chat_completion_stream`](crate::InferenceClient::chat_completion_stream).
@@ -148,8 +149,12 @@ impl<T: DeserializeOwned> Stream for JsonEventStream<T> {
                 }
                 Poll::Ready(None) => this.body = None,
                 Poll::Pending => {
-                    let Some(timeout) = this.idle_timeout else { return Poll::Pending };
-                    let idle = this.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                    let Some(timeout) = this.idle_timeout else {
+                        return Poll::Pending;
+                    };
+                    let idle = this
+                        .idle
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
                     if idle.as_mut().poll(cx).is_ready() {
                         let url = this.url.clone();
                         this.finish();
@@ -161,7 +166,6 @@ impl<T: DeserializeOwned> Stream for JsonEventStream<T> {
         }
     }
 }
-
 
 /// What one event means.
 pub(crate) enum Event<T> {
@@ -193,18 +197,28 @@ pub(crate) fn decode_event<T: DeserializeOwned>(data: &[u8]) -> Event<T> {
     // Error events are checked first: the item types are lenient enough that an error object
     // would otherwise parse as an empty item. The substring test keeps the common path to one parse.
     if memchr::memmem::find(trimmed, b"\"error\"").is_some()
-        && let Ok(ErrorEvent { error: Some(error), error_type }) = serde_json::from_slice::<ErrorEvent>(trimmed)
+        && let Ok(ErrorEvent {
+            error: Some(error),
+            error_type,
+        }) = serde_json::from_slice::<ErrorEvent>(trimmed)
     {
         return Event::Item(Err(error_from_value(&error, error_type.as_deref(), None)));
     }
     Event::Item(
-        serde_json::from_slice(trimmed).map_err(|source| Error::Decode { what: "stream event".into(), source }),
+        serde_json::from_slice(trimmed).map_err(|source| Error::Decode {
+            what: "stream event".into(),
+            source,
+        }),
     )
 }
 
 /// Builds an error from a JSON `error` value: a string, or an OpenAI-style object
 /// `{"message", "type"}`.
-pub(crate) fn error_from_value(error: &serde_json::Value, error_type: Option<&str>, status: Option<u16>) -> Error {
+pub(crate) fn error_from_value(
+    error: &serde_json::Value,
+    error_type: Option<&str>,
+    status: Option<u16>,
+) -> Error {
     match error {
         serde_json::Value::String(message) => Error::from_tgi(error_type, message.clone(), status),
         serde_json::Value::Object(obj) => {
@@ -232,7 +246,11 @@ mod tests {
 
     #[tokio::test]
     async fn done_ends_the_stream() {
-        let items: Vec<_> = stream_of(vec![b"data: {\"a\":1}\n\ndata: [DONE]\n\ndata: {\"a\":2}\n\n"]).collect().await;
+        let items: Vec<_> = stream_of(vec![
+            b"data: {\"a\":1}\n\ndata: [DONE]\n\ndata: {\"a\":2}\n\n",
+        ])
+        .collect()
+        .await;
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].as_ref().unwrap()["a"], 1);
     }
@@ -248,21 +266,29 @@ mod tests {
         .await;
         assert_eq!(items.len(), 2);
         match &items[1] {
-            Err(Error::Validation { message, status: None }) => assert_eq!(message, "Input validation error"),
+            Err(Error::Validation {
+                message,
+                status: None,
+            }) => assert_eq!(message, "Input validation error"),
             other => panic!("unexpected {other:?}"),
         }
     }
 
     #[tokio::test]
     async fn object_error_event_uses_message() {
-        let items: Vec<_> =
-            stream_of(vec![b"data: {\"error\":{\"message\":\"boom\",\"type\":\"overloaded\"}}\n\n"]).collect().await;
+        let items: Vec<_> = stream_of(vec![
+            b"data: {\"error\":{\"message\":\"boom\",\"type\":\"overloaded\"}}\n\n",
+        ])
+        .collect()
+        .await;
         assert!(matches!(&items[0], Err(Error::Overloaded { message }) if message == "boom"));
     }
 
     #[tokio::test]
     async fn content_mentioning_error_is_not_an_error() {
-        let items: Vec<_> = stream_of(vec![b"data: {\"text\":\"\\\"error\\\" is a word\"}\n\n"]).collect().await;
+        let items: Vec<_> = stream_of(vec![b"data: {\"text\":\"\\\"error\\\" is a word\"}\n\n"])
+            .collect()
+            .await;
         assert!(items[0].is_ok());
     }
 

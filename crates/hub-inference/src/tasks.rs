@@ -21,7 +21,8 @@ fn b64(data: &[u8]) -> String {
 /// Serialises parameters; `None` when unset or empty (so `parameters` is omitted).
 fn params_value(params: Option<impl Serialize>) -> Result<Option<Value>> {
     let Some(p) = params else { return Ok(None) };
-    let v = serde_json::to_value(p).map_err(|e| Error::InvalidArgument(format!("parameters: {e}")))?;
+    let v =
+        serde_json::to_value(p).map_err(|e| Error::InvalidArgument(format!("parameters: {e}")))?;
     Ok(match &v {
         Value::Object(m) if m.is_empty() => None,
         Value::Null => None,
@@ -47,7 +48,10 @@ fn binary_payload(data: bytes::Bytes, params: Option<impl Serialize>) -> Result<
 }
 
 fn decode<T: DeserializeOwned>(value: Value, task: &str) -> Result<T> {
-    serde_json::from_value(value).map_err(|source| Error::Decode { what: task.into(), source })
+    serde_json::from_value(value).map_err(|source| Error::Decode {
+        what: task.into(),
+        source,
+    })
 }
 
 /// The first element of a list answer, or the answer itself.
@@ -67,7 +71,10 @@ fn list(value: Value) -> Value {
 }
 
 fn binary_output(raw: RawResponse) -> BinaryOutput {
-    BinaryOutput { content_type: raw.content_type().map(str::to_owned), bytes: raw.body }
+    BinaryOutput {
+        content_type: raw.content_type().map(str::to_owned),
+        bytes: raw.body,
+    }
 }
 
 impl InferenceClient {
@@ -87,11 +94,18 @@ impl InferenceClient {
         params: Option<ClassificationParameters>,
     ) -> Result<Vec<AudioClassificationOutputElement>> {
         let data = audio.into().load(self).await?;
-        decode(self.call_json("audio-classification", binary_payload(data, params)?).await?, "audio-classification")
+        decode(
+            self.call_json("audio-classification", binary_payload(data, params)?)
+                .await?,
+            "audio-classification",
+        )
     }
 
     /// `audio-to-audio`: audio sources separated or enhanced from a clip (blobs decoded).
-    pub async fn audio_to_audio(&self, audio: impl Into<BinaryInput>) -> Result<Vec<AudioToAudioOutputElement>> {
+    pub async fn audio_to_audio(
+        &self,
+        audio: impl Into<BinaryInput>,
+    ) -> Result<Vec<AudioToAudioOutputElement>> {
         #[derive(serde::Deserialize)]
         struct Wire {
             #[serde(default)]
@@ -101,15 +115,24 @@ impl InferenceClient {
             content_type: String,
         }
         let data = audio.into().load(self).await?;
-        let items: Vec<Wire> =
-            decode(self.call_json("audio-to-audio", Payload::Bytes(data)).await?, "audio-to-audio")?;
+        let items: Vec<Wire> = decode(
+            self.call_json("audio-to-audio", Payload::Bytes(data))
+                .await?,
+            "audio-to-audio",
+        )?;
         items
             .into_iter()
             .map(|w| {
                 let blob = base64::engine::general_purpose::STANDARD
                     .decode(w.blob.as_bytes())
-                    .map_err(|e| Error::Unsupported(format!("audio-to-audio blob is not base64: {e}")))?;
-                Ok(AudioToAudioOutputElement { label: w.label, blob: blob.into(), content_type: w.content_type })
+                    .map_err(|e| {
+                        Error::Unsupported(format!("audio-to-audio blob is not base64: {e}"))
+                    })?;
+                Ok(AudioToAudioOutputElement {
+                    label: w.label,
+                    blob: blob.into(),
+                    content_type: w.content_type,
+                })
             })
             .collect()
     }
@@ -137,7 +160,11 @@ impl InferenceClient {
         params: Option<ClassificationParameters>,
     ) -> Result<Vec<ImageClassificationOutputElement>> {
         let data = image.into().load(self).await?;
-        decode(self.call_json("image-classification", binary_payload(data, params)?).await?, "image-classification")
+        decode(
+            self.call_json("image-classification", binary_payload(data, params)?)
+                .await?,
+            "image-classification",
+        )
     }
 
     /// `image-segmentation`: segments with base64 PNG masks.
@@ -147,7 +174,11 @@ impl InferenceClient {
         params: Option<ImageSegmentationParameters>,
     ) -> Result<Vec<ImageSegmentationOutputElement>> {
         let data = image.into().load(self).await?;
-        decode(self.call_json("image-segmentation", binary_payload(data, params)?).await?, "image-segmentation")
+        decode(
+            self.call_json("image-segmentation", binary_payload(data, params)?)
+                .await?,
+            "image-segmentation",
+        )
     }
 
     /// `image-to-image`: a transformed image (sends `Accept: image/png` unless set).
@@ -157,13 +188,22 @@ impl InferenceClient {
         params: Option<ImageToImageParameters>,
     ) -> Result<BinaryOutput> {
         let data = image.into().load(self).await?;
-        Ok(binary_output(self.call("image-to-image", binary_payload(data, params)?).await?))
+        Ok(binary_output(
+            self.call("image-to-image", binary_payload(data, params)?)
+                .await?,
+        ))
     }
 
     /// `image-to-text`: a caption.
     pub async fn image_to_text(&self, image: impl Into<BinaryInput>) -> Result<ImageToTextOutput> {
         let data = image.into().load(self).await?;
-        decode(first(self.call_json("image-to-text", Payload::Bytes(data)).await?), "image-to-text")
+        decode(
+            first(
+                self.call_json("image-to-text", Payload::Bytes(data))
+                    .await?,
+            ),
+            "image-to-text",
+        )
     }
 
     /// `object-detection`: objects with bounding boxes.
@@ -173,11 +213,19 @@ impl InferenceClient {
         params: Option<ObjectDetectionParameters>,
     ) -> Result<Vec<ObjectDetectionOutputElement>> {
         let data = image.into().load(self).await?;
-        decode(self.call_json("object-detection", binary_payload(data, params)?).await?, "object-detection")
+        decode(
+            self.call_json("object-detection", binary_payload(data, params)?)
+                .await?,
+            "object-detection",
+        )
     }
 
     /// `text-to-image`: image bytes for a prompt (sends `Accept: image/png` unless set).
-    pub async fn text_to_image(&self, prompt: &str, params: Option<TextToImageParameters>) -> Result<BinaryOutput> {
+    pub async fn text_to_image(
+        &self,
+        prompt: &str,
+        params: Option<TextToImageParameters>,
+    ) -> Result<BinaryOutput> {
         let payload = inputs_payload(json!(prompt), params)?;
         Ok(binary_output(self.call("text-to-image", payload).await?))
     }
@@ -189,11 +237,14 @@ impl InferenceClient {
         candidate_labels: &[&str],
     ) -> Result<Vec<ZeroShotImageClassificationOutputElement>> {
         if candidate_labels.len() < 2 {
-            return Err(Error::InvalidArgument("give at least 2 candidate labels".into()));
+            return Err(Error::InvalidArgument(
+                "give at least 2 candidate labels".into(),
+            ));
         }
         let data = image.into().load(self).await?;
-        let payload =
-            Payload::Json(json!({"inputs": {"image": b64(&data), "candidateLabels": candidate_labels.join(",")}}));
+        let payload = Payload::Json(
+            json!({"inputs": {"image": b64(&data), "candidateLabels": candidate_labels.join(",")}}),
+        );
         let task = "zero-shot-image-classification";
         decode(self.call_json(task, payload).await?, task)
     }
@@ -234,14 +285,27 @@ impl InferenceClient {
         text: &str,
         params: Option<FeatureExtractionParameters>,
     ) -> Result<FeatureExtractionOutput> {
-        let value = self.call_json("feature-extraction", inputs_payload(json!(text), params)?).await?;
-        FeatureExtractionOutput::from_json(&value)
-            .ok_or_else(|| Error::Unsupported("feature-extraction answer is not a numeric tensor".into()))
+        let value = self
+            .call_json("feature-extraction", inputs_payload(json!(text), params)?)
+            .await?;
+        FeatureExtractionOutput::from_json(&value).ok_or_else(|| {
+            Error::Unsupported("feature-extraction answer is not a numeric tensor".into())
+        })
     }
 
     /// `fill-mask`: candidates for the mask token.
-    pub async fn fill_mask(&self, text: &str, params: Option<FillMaskParameters>) -> Result<Vec<FillMaskOutputElement>> {
-        decode(list(self.call_json("fill-mask", inputs_payload(json!(text), params)?).await?), "fill-mask")
+    pub async fn fill_mask(
+        &self,
+        text: &str,
+        params: Option<FillMaskParameters>,
+    ) -> Result<Vec<FillMaskOutputElement>> {
+        decode(
+            list(
+                self.call_json("fill-mask", inputs_payload(json!(text), params)?)
+                    .await?,
+            ),
+            "fill-mask",
+        )
     }
 
     /// `question-answering`: extracts answers to `question` from `context`.
@@ -252,19 +316,38 @@ impl InferenceClient {
         params: Option<QuestionAnsweringParameters>,
     ) -> Result<Vec<QuestionAnsweringOutputElement>> {
         let payload = inputs_payload(json!({"question": question, "context": context}), params)?;
-        decode(list(self.call_json("question-answering", payload).await?), "question-answering")
+        decode(
+            list(self.call_json("question-answering", payload).await?),
+            "question-answering",
+        )
     }
 
     /// `sentence-similarity`: similarity of `source` to each of `sentences`
     /// (`{endpoint}/pipeline/sentence-similarity/{id}`).
     pub async fn sentence_similarity(&self, source: &str, sentences: &[&str]) -> Result<Vec<f64>> {
-        let payload = inputs_payload(json!({"source_sentence": source, "sentences": sentences}), None::<()>)?;
-        decode(self.call_json("sentence-similarity", payload).await?, "sentence-similarity")
+        let payload = inputs_payload(
+            json!({"source_sentence": source, "sentences": sentences}),
+            None::<()>,
+        )?;
+        decode(
+            self.call_json("sentence-similarity", payload).await?,
+            "sentence-similarity",
+        )
     }
 
     /// `summarization`: a summary of a text.
-    pub async fn summarization(&self, text: &str, params: Option<Text2TextParameters>) -> Result<SummarizationOutput> {
-        decode(first(self.call_json("summarization", inputs_payload(json!(text), params)?).await?), "summarization")
+    pub async fn summarization(
+        &self,
+        text: &str,
+        params: Option<Text2TextParameters>,
+    ) -> Result<SummarizationOutput> {
+        decode(
+            first(
+                self.call_json("summarization", inputs_payload(json!(text), params)?)
+                    .await?,
+            ),
+            "summarization",
+        )
     }
 
     /// `table-question-answering`: answers a question about a table (column → cells).
@@ -282,15 +365,30 @@ impl InferenceClient {
     /// `tabular-classification`: one label per row of `table`.
     pub async fn tabular_classification(&self, table: &Table) -> Result<Vec<String>> {
         let task = "tabular-classification";
-        let values: Vec<Value> = decode(self.call_json(task, Payload::Json(json!({ "table": table }))).await?, task)?;
+        let values: Vec<Value> = decode(
+            self.call_json(task, Payload::Json(json!({ "table": table })))
+                .await?,
+            task,
+        )?;
         // Models return labels as strings or numbers; both are reported as text.
-        Ok(values.into_iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect())
+        Ok(values
+            .into_iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect())
     }
 
     /// `tabular-regression`: one value per row of `table`.
     pub async fn tabular_regression(&self, table: &Table) -> Result<Vec<f64>> {
         let task = "tabular-regression";
-        decode(self.call_json(task, Payload::Json(json!({ "table": table }))).await?, task)
+        decode(
+            self.call_json(task, Payload::Json(json!({ "table": table })))
+                .await?,
+            task,
+        )
     }
 
     /// `text-classification`: labels of a text.
@@ -299,10 +397,14 @@ impl InferenceClient {
         text: &str,
         params: Option<ClassificationParameters>,
     ) -> Result<Vec<TextClassificationOutputElement>> {
-        let value = self.call_json("text-classification", inputs_payload(json!(text), params)?).await?;
+        let value = self
+            .call_json("text-classification", inputs_payload(json!(text), params)?)
+            .await?;
         // One list per input; a flat list comes from newer servers.
         let value = match value {
-            Value::Array(items) if items.first().is_some_and(Value::is_array) => first(Value::Array(items)),
+            Value::Array(items) if items.first().is_some_and(Value::is_array) => {
+                first(Value::Array(items))
+            }
             other => other,
         };
         decode(value, "text-classification")
@@ -315,12 +417,26 @@ impl InferenceClient {
         params: Option<TokenClassificationParameters>,
     ) -> Result<Vec<TokenClassificationOutputElement>> {
         let task = "token-classification";
-        decode(self.call_json(task, inputs_payload(json!(text), params)?).await?, task)
+        decode(
+            self.call_json(task, inputs_payload(json!(text), params)?)
+                .await?,
+            task,
+        )
     }
 
     /// `translation`: translates a text (`src_lang`/`tgt_lang` for multilingual models).
-    pub async fn translation(&self, text: &str, params: Option<Text2TextParameters>) -> Result<TranslationOutput> {
-        decode(first(self.call_json("translation", inputs_payload(json!(text), params)?).await?), "translation")
+    pub async fn translation(
+        &self,
+        text: &str,
+        params: Option<Text2TextParameters>,
+    ) -> Result<TranslationOutput> {
+        decode(
+            first(
+                self.call_json("translation", inputs_payload(json!(text), params)?)
+                    .await?,
+            ),
+            "translation",
+        )
     }
 
     /// `zero-shot-classification`: scores of free-form labels for a text, best first.
@@ -340,7 +456,12 @@ impl InferenceClient {
         let payload = Payload::Json(json!({"inputs": text, "parameters": parameters}));
         let task = "zero-shot-classification";
         let wire: Wire = decode(self.call_json(task, payload).await?, task)?;
-        Ok(wire.labels.into_iter().zip(wire.scores).map(|(label, score)| ClassificationOutputElement { label, score }).collect())
+        Ok(wire
+            .labels
+            .into_iter()
+            .zip(wire.scores)
+            .map(|(label, score)| ClassificationOutputElement { label, score })
+            .collect())
     }
 
     /// Deprecated `conversational` task (use chat completion): one turn of a conversation.
@@ -358,6 +479,9 @@ impl InferenceClient {
             inputs["past_user_inputs"] = json!(p);
         }
         let payload = Payload::Json(json!({ "inputs": inputs }));
-        decode(self.call_json("conversational", payload).await?, "conversational")
+        decode(
+            self.call_json("conversational", payload).await?,
+            "conversational",
+        )
     }
 }

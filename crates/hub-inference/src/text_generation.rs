@@ -3,12 +3,19 @@
 use crate::client::{InferenceClient, Payload};
 use crate::error::{Error, Result};
 use crate::stream::TextGenerationStream;
-use crate::types::{TextGenerationInput, TextGenerationInputGenerateParameters, TextGenerationOutput};
+use crate::types::{
+    TextGenerationInput, TextGenerationInputGenerateParameters, TextGenerationOutput,
+};
 
 const TASK: &str = "text-generation";
 
 /// Parameters only a TGI server understands; dropped for models known not to be served by TGI.
-const TGI_ONLY: &[&str] = &["details", "decoder_input_details", "best_of", "top_n_tokens"];
+const TGI_ONLY: &[&str] = &[
+    "details",
+    "decoder_input_details",
+    "best_of",
+    "top_n_tokens",
+];
 
 /// Extracts the parameter list of a "The following `model_kwargs` are not used by the model:
 /// ['a', 'b']" message (the answer of transformers pipelines to TGI-only parameters).
@@ -18,7 +25,10 @@ pub(crate) fn unused_model_kwargs(message: &str) -> Option<Vec<String>> {
     let end = start + message[start..].find(']')?;
     let names: Vec<String> = message[start..end]
         .split(',')
-        .map(|s| s.trim_matches(|c| c == '\'' || c == '"' || c == ' ').to_owned())
+        .map(|s| {
+            s.trim_matches(|c| c == '\'' || c == '"' || c == ' ')
+                .to_owned()
+        })
         .filter(|s| !s.is_empty())
         .collect();
     (!names.is_empty()).then_some(names)
@@ -27,12 +37,20 @@ pub(crate) fn unused_model_kwargs(message: &str) -> Option<Vec<String>> {
 impl InferenceClient {
     fn unsupported_kwargs_for(&self, url: &str) -> Option<Vec<String>> {
         // Never held across an await.
-        let map = self.inner.unsupported_kwargs.lock().unwrap_or_else(|p| p.into_inner());
+        let map = self
+            .inner
+            .unsupported_kwargs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         map.get(url).cloned()
     }
 
     fn remember_unsupported_kwargs(&self, url: &str, names: Vec<String>) {
-        let mut map = self.inner.unsupported_kwargs.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .inner
+            .unsupported_kwargs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let entry = map.entry(url.to_owned()).or_default();
         for n in names {
             if !entry.contains(&n) {
@@ -61,15 +79,25 @@ impl InferenceClient {
         if p.decoder_input_details == Some(true) && p.details != Some(true) {
             p.decoder_input_details = Some(false);
         }
-        let input = TextGenerationInput { inputs: prompt.to_owned(), parameters: Some(p), stream };
-        let mut value = serde_json::to_value(&input)
-            .map_err(|e| Error::InvalidArgument(format!("generate request is not serialisable: {e}")))?;
+        let input = TextGenerationInput {
+            inputs: prompt.to_owned(),
+            parameters: Some(p),
+            stream,
+        };
+        let mut value = serde_json::to_value(&input).map_err(|e| {
+            Error::InvalidArgument(format!("generate request is not serialisable: {e}"))
+        })?;
         let unsupported = self.unsupported_kwargs_for(url);
         let is_tgi = unsupported.is_none();
-        if let (Some(names), Some(params)) =
-            (unsupported, value.get_mut("parameters").and_then(|p| p.as_object_mut()))
-        {
-            for name in names.iter().map(String::as_str).chain(TGI_ONLY.iter().copied()) {
+        if let (Some(names), Some(params)) = (
+            unsupported,
+            value.get_mut("parameters").and_then(|p| p.as_object_mut()),
+        ) {
+            for name in names
+                .iter()
+                .map(String::as_str)
+                .chain(TGI_ONLY.iter().copied())
+            {
                 params.remove(name);
             }
         }
@@ -106,11 +134,15 @@ impl InferenceClient {
                     let value: serde_json::Value = raw.json("text generation")?;
                     // The serverless API wraps the answer in a one-element list.
                     let first = match value {
-                        serde_json::Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+                        serde_json::Value::Array(mut items) if !items.is_empty() => {
+                            items.swap_remove(0)
+                        }
                         other => other,
                     };
-                    return serde_json::from_value(first)
-                        .map_err(|source| Error::Decode { what: "text generation".into(), source });
+                    return serde_json::from_value(first).map_err(|source| Error::Decode {
+                        what: "text generation".into(),
+                        source,
+                    });
                 }
                 Err(err @ Error::Hub(hub_core::Error::BadRequest(_))) if !retried => {
                     match err.server_message().and_then(unused_model_kwargs) {
@@ -152,7 +184,10 @@ mod tests {
     #[test]
     fn parses_model_kwargs_message() {
         let msg = "The following `model_kwargs` are not used by the model: ['watermark', 'stop', 'decoder_input_details'] (note: typos in the generate arguments will also show up in this list)";
-        assert_eq!(unused_model_kwargs(msg).unwrap(), vec!["watermark", "stop", "decoder_input_details"]);
+        assert_eq!(
+            unused_model_kwargs(msg).unwrap(),
+            vec!["watermark", "stop", "decoder_input_details"]
+        );
         assert_eq!(unused_model_kwargs("something else"), None);
     }
 }

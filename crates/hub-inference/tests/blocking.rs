@@ -14,7 +14,10 @@ use serde_json::{Value, json};
 fn serve() -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let app = axum::Router::new()
                 .route(
@@ -48,9 +51,20 @@ fn serve() -> String {
 }
 
 fn client(url: &str) -> blocking::InferenceClient {
-    let config = Config::builder().endpoint(url).inference_endpoint(url).build();
-    let hub = HubClient::builder().config(config).no_token().build().unwrap();
-    let inner = hub_inference::InferenceClient::builder().hub_client(hub).base_url(url).build().unwrap();
+    let config = Config::builder()
+        .endpoint(url)
+        .inference_endpoint(url)
+        .build();
+    let hub = HubClient::builder()
+        .config(config)
+        .no_token()
+        .build()
+        .unwrap();
+    let inner = hub_inference::InferenceClient::builder()
+        .hub_client(hub)
+        .base_url(url)
+        .build()
+        .unwrap();
     blocking::InferenceClient::new(inner).unwrap()
 }
 
@@ -63,12 +77,21 @@ fn blocking_calls_and_streams_from_a_plain_thread() {
     let url = serve();
     let client = client(&url);
     let out = client.chat_completion(&input()).unwrap();
-    assert_eq!(out.choices[0].message.content.as_deref(), Some("one two three"));
-    let words: Vec<String> =
-        client.chat_completion_stream(&input()).unwrap().map(|c| c.unwrap().content().unwrap().to_owned()).collect();
+    assert_eq!(
+        out.choices[0].message.content.as_deref(),
+        Some("one two three")
+    );
+    let words: Vec<String> = client
+        .chat_completion_stream(&input())
+        .unwrap()
+        .map(|c| c.unwrap().content().unwrap().to_owned())
+        .collect();
     assert_eq!(words, vec!["one ", "two ", "three"]);
     let labels = client.as_async().with_model(format!("{url}/models/m"));
-    let labels = blocking::InferenceClient::new(labels).unwrap().text_classification("x", None).unwrap();
+    let labels = blocking::InferenceClient::new(labels)
+        .unwrap()
+        .text_classification("x", None)
+        .unwrap();
     assert_eq!(labels[0].label, "POSITIVE");
     // Dropping a half-read stream and the client must not hang or panic.
     let mut stream = client.chat_completion_stream(&input()).unwrap();
@@ -83,6 +106,9 @@ async fn blocking_client_used_and_dropped_inside_async_code_does_not_panic() {
     // Created, used and dropped on an executor thread: the runtime lives on its own thread.
     let client = client(&url);
     let out = client.chat_completion(&input()).unwrap();
-    assert_eq!(out.choices[0].message.content.as_deref(), Some("one two three"));
+    assert_eq!(
+        out.choices[0].message.content.as_deref(),
+        Some("one two three")
+    );
     drop(client);
 }

@@ -10,15 +10,38 @@ const LIMIT: usize = 4 * 1024;
 
 #[test]
 fn futures_stay_small() {
-    let hub = HubClient::builder().config(Config::builder().build()).no_token().build().unwrap();
-    let client = InferenceClient::builder().hub_client(hub).model("m").build().unwrap();
+    let hub = HubClient::builder()
+        .config(Config::builder().build())
+        .no_token()
+        .build()
+        .unwrap();
+    let client = InferenceClient::builder()
+        .hub_client(hub)
+        .model("m")
+        .build()
+        .unwrap();
     let input = ChatCompletionInput::default();
     let sizes = [
-        ("chat_completion", std::mem::size_of_val(&client.chat_completion(&input))),
-        ("chat_completion_stream", std::mem::size_of_val(&client.chat_completion_stream(&input))),
-        ("text_generation", std::mem::size_of_val(&client.text_generation("x", None))),
-        ("fill_mask", std::mem::size_of_val(&client.fill_mask("x", None))),
-        ("image_classification", std::mem::size_of_val(&client.image_classification(vec![1u8], None))),
+        (
+            "chat_completion",
+            std::mem::size_of_val(&client.chat_completion(&input)),
+        ),
+        (
+            "chat_completion_stream",
+            std::mem::size_of_val(&client.chat_completion_stream(&input)),
+        ),
+        (
+            "text_generation",
+            std::mem::size_of_val(&client.text_generation("x", None)),
+        ),
+        (
+            "fill_mask",
+            std::mem::size_of_val(&client.fill_mask("x", None)),
+        ),
+        (
+            "image_classification",
+            std::mem::size_of_val(&client.image_classification(vec![1u8], None)),
+        ),
     ];
     for (name, size) in sizes {
         println!("{name}: {size} bytes");

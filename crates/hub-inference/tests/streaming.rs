@@ -33,7 +33,10 @@ fn sse(events: &[String]) -> String {
 }
 
 fn event_stream(body: Body) -> Response {
-    Response::builder().header("content-type", "text/event-stream").body(body).unwrap()
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(body)
+        .unwrap()
 }
 
 /// A body that yields `data` one byte per chunk, yielding to the scheduler in between so the
@@ -192,18 +195,33 @@ async fn start() -> Server {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = app(state.clone());
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).with_graceful_shutdown(async { let _ = rx.await; }).await;
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
     });
-    Server { url, state, _shutdown: tx }
+    Server {
+        url,
+        state,
+        _shutdown: tx,
+    }
 }
 
 fn client(server: &Server, path: &str, timeout: Option<Duration>) -> InferenceClient {
-    let config = Config::builder().endpoint(&server.url).inference_endpoint(&server.url).build();
-    let hub = HubClient::builder().config(config).no_token().build().unwrap();
+    let config = Config::builder()
+        .endpoint(&server.url)
+        .inference_endpoint(&server.url)
+        .build();
+    let hub = HubClient::builder()
+        .config(config)
+        .no_token()
+        .build()
+        .unwrap();
     let mut b = InferenceClient::builder()
         .hub_client(hub)
         .base_url(format!("{}/{path}", server.url))
-        .wait_for_model(true, Duration::from_millis(20));
+        .model_loading_retry_interval(Duration::from_millis(20));
     if let Some(t) = timeout {
         b = b.timeout(t);
     }
@@ -217,30 +235,51 @@ fn input() -> ChatCompletionInput {
 #[tokio::test]
 async fn events_split_at_every_byte_with_keepalives_crlf_and_unicode() {
     let server = start().await;
-    let stream = client(&server, "bytes", None).chat_completion_stream(&input()).await.unwrap();
+    let stream = client(&server, "bytes", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap();
     let chunks: Vec<_> = stream.collect().await;
-    assert_eq!(chunks.len(), 4, "keep-alives and comments are skipped, [DONE] ends");
-    let text: String = chunks.iter().map(|c| c.as_ref().unwrap().content().unwrap().to_owned()).collect();
+    assert_eq!(
+        chunks.len(),
+        4,
+        "keep-alives and comments are skipped, [DONE] ends"
+    );
+    let text: String = chunks
+        .iter()
+        .map(|c| c.as_ref().unwrap().content().unwrap().to_owned())
+        .collect();
     assert_eq!(text, format!("Hello {UNICODE}!"));
 }
 
 #[tokio::test]
 async fn error_event_inside_200_stream_is_typed_then_stream_ends() {
     let server = start().await;
-    let mut stream = client(&server, "error", None).chat_completion_stream(&input()).await.unwrap();
+    let mut stream = client(&server, "error", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap();
     assert_eq!(stream.next().await.unwrap().unwrap().content(), Some("a"));
     assert_eq!(stream.next().await.unwrap().unwrap().content(), Some("b"));
     match stream.next().await.unwrap() {
         Err(Error::Generation { message }) => assert!(message.contains("out of memory")),
         other => panic!("expected a generation error, got {other:?}"),
     }
-    assert!(stream.next().await.is_none(), "the stream ends after an error");
+    assert!(
+        stream.next().await.is_none(),
+        "the stream ends after an error"
+    );
 }
 
 #[tokio::test]
 async fn error_object_event_is_typed() {
     let server = start().await;
-    let items: Vec<_> = client(&server, "error-object", None).chat_completion_stream(&input()).await.unwrap().collect().await;
+    let items: Vec<_> = client(&server, "error-object", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap()
+        .collect()
+        .await;
     assert_eq!(items.len(), 2);
     assert!(matches!(&items[1], Err(Error::Overloaded { message }) if message == "rate limited"));
 }
@@ -252,7 +291,10 @@ async fn stalled_stream_times_out_with_typed_error() {
         .chat_completion_stream(&input())
         .await
         .unwrap();
-    assert_eq!(stream.next().await.unwrap().unwrap().content(), Some("first"));
+    assert_eq!(
+        stream.next().await.unwrap().unwrap().content(),
+        Some("first")
+    );
     let started = std::time::Instant::now();
     let err = stream.next().await.unwrap().unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
@@ -267,7 +309,12 @@ async fn stalled_stream_times_out_with_typed_error() {
 #[tokio::test]
 async fn server_closing_without_done_ends_the_stream_cleanly() {
     let server = start().await;
-    let items: Vec<_> = client(&server, "close", None).chat_completion_stream(&input()).await.unwrap().collect().await;
+    let items: Vec<_> = client(&server, "close", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap()
+        .collect()
+        .await;
     assert_eq!(items.len(), 2);
     assert!(items.iter().all(Result::is_ok));
 }
@@ -275,19 +322,40 @@ async fn server_closing_without_done_ends_the_stream_cleanly() {
 #[tokio::test]
 async fn server_closing_mid_event_gives_decode_error() {
     let server = start().await;
-    let items: Vec<_> = client(&server, "truncated", None).chat_completion_stream(&input()).await.unwrap().collect().await;
+    let items: Vec<_> = client(&server, "truncated", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap()
+        .collect()
+        .await;
     assert_eq!(items.len(), 2);
     assert!(items[0].is_ok());
-    assert!(matches!(&items[1], Err(Error::Decode { .. })), "{:?}", items[1]);
+    assert!(
+        matches!(&items[1], Err(Error::Decode { .. })),
+        "{:?}",
+        items[1]
+    );
 }
 
 #[tokio::test]
 async fn connection_abort_gives_transport_error_once() {
     let server = start().await;
-    let items: Vec<_> = client(&server, "abort", None).chat_completion_stream(&input()).await.unwrap().collect().await;
+    let items: Vec<_> = client(&server, "abort", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap()
+        .collect()
+        .await;
     assert!(items[0].is_ok());
     assert_eq!(items.len(), 2, "{items:?}");
-    assert!(matches!(&items[1], Err(Error::Hub(hub_core::Error::Transport { .. }))), "{:?}", items[1]);
+    assert!(
+        matches!(
+            &items[1],
+            Err(Error::Hub(hub_core::Error::Transport { .. }))
+        ),
+        "{:?}",
+        items[1]
+    );
 }
 
 async fn wait_for_flag(flag: &AtomicBool) {
@@ -303,9 +371,15 @@ async fn wait_for_flag(flag: &AtomicBool) {
 #[tokio::test]
 async fn dropping_the_stream_closes_the_connection() {
     let server = start().await;
-    let mut stream = client(&server, "endless", None).chat_completion_stream(&input()).await.unwrap();
+    let mut stream = client(&server, "endless", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap();
     for _ in 0..3 {
-        assert_eq!(stream.next().await.unwrap().unwrap().content(), Some("tick"));
+        assert_eq!(
+            stream.next().await.unwrap().unwrap().content(),
+            Some("tick")
+        );
     }
     assert!(!server.state.dropped.load(Ordering::SeqCst));
     drop(stream);
@@ -316,26 +390,42 @@ async fn dropping_the_stream_closes_the_connection() {
 async fn model_loading_503_is_retried_with_wait_header() {
     let server = start().await;
     let client = client(&server, "unused", None).with_model("loading");
-    let out = client.text_classification("I like you", None).await.unwrap();
+    let out = client
+        .text_classification("I like you", None)
+        .await
+        .unwrap();
     assert_eq!(out[0].label, "POSITIVE");
     assert_eq!(server.state.hits.load(Ordering::SeqCst), 3);
     let headers = server.state.wait_headers.lock().unwrap().clone();
-    assert_eq!(headers, vec![None, Some("1".to_owned()), Some("1".to_owned())]);
+    assert_eq!(
+        headers,
+        vec![None, Some("1".to_owned()), Some("1".to_owned())]
+    );
 }
 
 #[tokio::test]
 async fn model_loading_without_waiting_is_typed() {
     let server = start().await;
-    let config = Config::builder().endpoint(&server.url).inference_endpoint(&server.url).build();
-    let hub = HubClient::builder().config(config).no_token().build().unwrap();
+    let config = Config::builder()
+        .endpoint(&server.url)
+        .inference_endpoint(&server.url)
+        .build();
+    let hub = HubClient::builder()
+        .config(config)
+        .no_token()
+        .build()
+        .unwrap();
     let client = InferenceClient::builder()
         .hub_client(hub)
         .model("loading")
-        .wait_for_model(false, Duration::from_millis(20))
+        .wait_for_model(false)
         .build()
         .unwrap();
     match client.text_classification("x", None).await.unwrap_err() {
-        Error::ModelLoading { estimated_time, message } => {
+        Error::ModelLoading {
+            estimated_time,
+            message,
+        } => {
             assert_eq!(estimated_time, Some(12.5));
             assert!(message.contains("currently loading"));
         }
@@ -348,7 +438,9 @@ async fn slow_answer_times_out() {
     let server = start().await;
     let client = client(&server, "unused", Some(Duration::from_millis(200))).with_model("slow");
     let err = client.fill_mask("a <mask>", None).await.unwrap_err();
-    assert!(matches!(err, Error::InferenceTimeout { timeout, .. } if timeout == Duration::from_millis(200)));
+    assert!(
+        matches!(err, Error::InferenceTimeout { timeout, .. } if timeout == Duration::from_millis(200))
+    );
 }
 
 #[tokio::test]
@@ -363,8 +455,17 @@ async fn loading_model_past_timeout_is_a_timeout() {
 #[tokio::test]
 async fn json_answer_to_a_stream_request_is_reported() {
     let server = start().await;
-    let err = client(&server, "json-error", None).chat_completion_stream(&input()).await.unwrap_err();
-    assert!(matches!(err, Error::Validation { ref message, .. } if message == "Input validation error: too long"), "{err:?}");
-    let err = client(&server, "not-streaming", None).chat_completion_stream(&input()).await.unwrap_err();
+    let err = client(&server, "json-error", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Validation { ref message, .. } if message == "Input validation error: too long"),
+        "{err:?}"
+    );
+    let err = client(&server, "not-streaming", None)
+        .chat_completion_stream(&input())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
 }

@@ -16,13 +16,25 @@ use hub_inference::{Error, InferenceClient, PostRequest};
 use serde_json::{Value, json};
 
 #[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<(Method, String, HeaderMap, Bytes)>>>);
+struct Seen(Arc<Mutex<Vec<Request>>>);
+
+/// Method, path, headers and body of a received request.
+type Request = (Method, String, HeaderMap, Bytes);
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\nfake-image";
 
-async fn handler(State(seen): State<Seen>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handler(
+    State(seen): State<Seen>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri.path().to_owned();
-    seen.0.lock().unwrap().push((method, path.clone(), headers, body));
+    seen.0
+        .lock()
+        .unwrap()
+        .push((method, path.clone(), headers, body));
     match path.as_str() {
         "/api/tasks" => Json(json!({
             "fill-mask": {"widgetModels": ["recommended/fill"], "id": "fill-mask"},
@@ -59,23 +71,40 @@ struct Server {
 
 async fn start() -> Server {
     let seen = Seen::default();
-    let app = axum::Router::new().fallback(handler).with_state(seen.clone());
+    let app = axum::Router::new()
+        .fallback(handler)
+        .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await;
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
     });
-    Server { url, seen, _shutdown: tx }
+    Server {
+        url,
+        seen,
+        _shutdown: tx,
+    }
 }
 
 fn builder(server: &Server) -> hub_inference::InferenceClientBuilder {
-    let config = Config::builder().endpoint(&server.url).inference_endpoint(&server.url).build();
-    let hub = HubClient::builder().config(config).no_token().build().unwrap();
+    let config = Config::builder()
+        .endpoint(&server.url)
+        .inference_endpoint(&server.url)
+        .build();
+    let hub = HubClient::builder()
+        .config(config)
+        .no_token()
+        .build()
+        .unwrap();
     InferenceClient::builder().hub_client(hub)
 }
 
-fn last(server: &Server) -> (Method, String, HeaderMap, Bytes) {
+fn last(server: &Server) -> Request {
     server.seen.0.lock().unwrap().last().unwrap().clone()
 }
 
@@ -83,17 +112,31 @@ fn last(server: &Server) -> (Method, String, HeaderMap, Bytes) {
 async fn binary_task_with_parameters_sends_base64_json() {
     let server = start().await;
     let client = builder(&server).model("img-cls").build().unwrap();
-    let params = ClassificationParameters { top_k: Some(1), ..Default::default() };
-    let out = client.image_classification(PNG.to_vec(), Some(params)).await.unwrap();
+    let params = ClassificationParameters {
+        top_k: Some(1),
+        ..Default::default()
+    };
+    let out = client
+        .image_classification(PNG.to_vec(), Some(params))
+        .await
+        .unwrap();
     assert_eq!(out[0].label, "cat");
     let (_, _, headers, body) = last(&server);
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["parameters"], json!({"top_k": 1}));
-    assert_eq!(base64::engine::general_purpose::STANDARD.decode(body["inputs"].as_str().unwrap()).unwrap(), PNG);
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(body["inputs"].as_str().unwrap())
+            .unwrap(),
+        PNG
+    );
     assert_eq!(headers.get("content-type").unwrap(), "application/json");
 
     // Without parameters: raw bytes, no JSON content type.
-    client.image_classification(PNG.to_vec(), None).await.unwrap();
+    client
+        .image_classification(PNG.to_vec(), None)
+        .await
+        .unwrap();
     let (_, _, headers, body) = last(&server);
     assert_eq!(body.as_ref(), PNG);
     assert!(headers.get("content-type").is_none());
@@ -103,12 +146,21 @@ async fn binary_task_with_parameters_sends_base64_json() {
 async fn image_to_image_from_url_input() {
     let server = start().await;
     let client = builder(&server).model("img2img").build().unwrap();
-    let params = ImageToImageParameters { prompt: Some("make it blue".into()), ..Default::default() };
-    let out = client.image_to_image(format!("{}/files/cat.png", server.url), Some(params)).await.unwrap();
+    let params = ImageToImageParameters {
+        prompt: Some("make it blue".into()),
+        ..Default::default()
+    };
+    let out = client
+        .image_to_image(format!("{}/files/cat.png", server.url), Some(params))
+        .await
+        .unwrap();
     assert_eq!(out.bytes.as_ref(), PNG);
     assert_eq!(out.content_type.as_deref(), Some("image/png"));
     let seen = server.seen.0.lock().unwrap().clone();
-    assert_eq!(seen[0].1, "/files/cat.png", "the URL input is downloaded first");
+    assert_eq!(
+        seen[0].1, "/files/cat.png",
+        "the URL input is downloaded first"
+    );
     let (_, path, headers, body) = seen[1].clone();
     assert_eq!(path, "/models/img2img");
     assert_eq!(headers.get("accept").unwrap(), "image/png");
@@ -120,11 +172,29 @@ async fn image_to_image_from_url_input() {
 async fn tabular_tasks() {
     let server = start().await;
     let mut table = Table::new();
-    table.insert("fixed_acidity".into(), vec!["7.4".into(), "7.8".into(), "10.3".into()]);
-    let labels = builder(&server).model("tab-cls").build().unwrap().tabular_classification(&table).await.unwrap();
+    table.insert(
+        "fixed_acidity".into(),
+        vec!["7.4".into(), "7.8".into(), "10.3".into()],
+    );
+    let labels = builder(&server)
+        .model("tab-cls")
+        .build()
+        .unwrap()
+        .tabular_classification(&table)
+        .await
+        .unwrap();
     assert_eq!(labels, vec!["yes", "1", "no"]);
-    assert_eq!(serde_json::from_slice::<Value>(&last(&server).3).unwrap(), json!({"table": {"fixed_acidity": ["7.4", "7.8", "10.3"]}}));
-    let values = builder(&server).model("tab-reg").build().unwrap().tabular_regression(&table).await.unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&last(&server).3).unwrap(),
+        json!({"table": {"fixed_acidity": ["7.4", "7.8", "10.3"]}})
+    );
+    let values = builder(&server)
+        .model("tab-reg")
+        .build()
+        .unwrap()
+        .tabular_regression(&table)
+        .await
+        .unwrap();
     assert_eq!(values, vec![1.5, 2.0]);
 }
 
@@ -137,7 +207,14 @@ async fn recommended_model_is_used_without_a_model() {
     assert_eq!(last(&server).1, "/models/recommended/fill");
     // Cached: a second call does not fetch /api/tasks again.
     client.fill_mask("b <mask>", None).await.unwrap();
-    let tasks_calls = server.seen.0.lock().unwrap().iter().filter(|s| s.1 == "/api/tasks").count();
+    let tasks_calls = server
+        .seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.1 == "/api/tasks")
+        .count();
     assert_eq!(tasks_calls, 1);
     let err = client.translation("hi", None).await.unwrap_err();
     assert!(matches!(err, Error::Unsupported(_)));
@@ -154,7 +231,14 @@ async fn headers_cookies_and_token_are_sent() {
         .cookie("theme", "dark")
         .build()
         .unwrap();
-    let raw = client.post(PostRequest::json(json!({"inputs": "x"})).unwrap().header("x-extra", "1")).await.unwrap();
+    let raw = client
+        .post(
+            PostRequest::json(json!({"inputs": "x"}))
+                .unwrap()
+                .header("x-extra", "1"),
+        )
+        .await
+        .unwrap();
     assert_eq!(raw.body.as_ref(), b"raw-answer");
     assert_eq!(raw.content_type(), Some("application/octet-stream"));
     let (method, _, headers, _) = last(&server);
@@ -163,23 +247,51 @@ async fn headers_cookies_and_token_are_sent() {
     assert_eq!(headers.get("x-use-cache").unwrap(), "false");
     assert_eq!(headers.get("cookie").unwrap(), "session=s1; theme=dark");
     assert_eq!(headers.get("x-extra").unwrap(), "1");
-    assert!(headers.get("user-agent").unwrap().to_str().unwrap().contains("hf_hub"));
+    assert!(
+        headers
+            .get("user-agent")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("hf_hub")
+    );
     assert!(!format!("{client:?}").contains("hf_abc"));
 }
 
 #[tokio::test]
 async fn http_errors_carry_status_message_and_request_id() {
     let server = start().await;
-    let err = builder(&server).model("private").build().unwrap().fill_mask("x", None).await.unwrap_err();
+    let err = builder(&server)
+        .model("private")
+        .build()
+        .unwrap()
+        .fill_mask("x", None)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(401));
-    assert_eq!(err.server_message(), Some("Authorization header is correct, but the token seems invalid"));
+    assert_eq!(
+        err.server_message(),
+        Some("Authorization header is correct, but the token seems invalid")
+    );
     match &err {
         Error::Hub(e) => assert_eq!(e.request_id(), Some("req-123")),
         other => panic!("{other:?}"),
     }
-    let err = builder(&server).model("nope").build().unwrap().fill_mask("x", None).await.unwrap_err();
+    let err = builder(&server)
+        .model("nope")
+        .build()
+        .unwrap()
+        .fill_mask("x", None)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(404));
-    let err = builder(&server).model("crash").build().unwrap().fill_mask("x", None).await.unwrap_err();
+    let err = builder(&server)
+        .model("crash")
+        .build()
+        .unwrap()
+        .fill_mask("x", None)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(500));
     assert_eq!(err.server_message(), Some("upstream exploded"));
 }
@@ -188,7 +300,10 @@ async fn http_errors_carry_status_message_and_request_id() {
 async fn missing_input_file_is_an_io_error() {
     let server = start().await;
     let client = builder(&server).model("img-cls").build().unwrap();
-    let err = client.image_classification("/definitely/not/here.png", None).await.unwrap_err();
+    let err = client
+        .image_classification("/definitely/not/here.png", None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Io { path: Some(_), .. }));
     assert!(server.seen.0.lock().unwrap().is_empty(), "nothing is sent");
 }
@@ -200,9 +315,28 @@ async fn model_status_info_and_health() {
     let status = client.get_model_status(None).await.unwrap();
     assert!(status.loaded);
     assert_eq!(status.framework, "text-generation-inference");
-    assert!(matches!(client.get_model_status(Some("missing")).await.unwrap_err(), Error::Server { .. }));
-    assert_eq!(client.get_endpoint_info(None).await.unwrap()["max_input_length"], 1024);
-    assert!(client.health_check(Some(&format!("{}/tgi", server.url))).await.unwrap());
-    assert!(!client.health_check(Some(&format!("{}/down", server.url))).await.unwrap());
-    assert!(matches!(client.health_check(None).await.unwrap_err(), Error::InvalidArgument(_)));
+    assert!(matches!(
+        client.get_model_status(Some("missing")).await.unwrap_err(),
+        Error::Server { .. }
+    ));
+    assert_eq!(
+        client.get_endpoint_info(None).await.unwrap()["max_input_length"],
+        1024
+    );
+    assert!(
+        client
+            .health_check(Some(&format!("{}/tgi", server.url)))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !client
+            .health_check(Some(&format!("{}/down", server.url)))
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        client.health_check(None).await.unwrap_err(),
+        Error::InvalidArgument(_)
+    ));
 }

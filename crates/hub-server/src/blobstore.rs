@@ -102,7 +102,8 @@ impl BlobStore for LocalBlobStore {
         let path = self.path(oid).ok_or_else(|| std::io::Error::other("invalid oid"))?;
         let tmp = tempfile::Builder::new().prefix("lfs-").tempfile_in(&self.tmp)?;
         let (std_file, tmp_path) = tmp.into_parts();
-        let mut file = tokio::fs::File::from_std(std_file);
+        // Body chunks are small (16-64 KiB); batch them so each blocking write moves 1 MiB.
+        let mut file = tokio::io::BufWriter::with_capacity(CHUNK, tokio::fs::File::from_std(std_file));
         let mut hasher = Sha256::new();
         let mut written: u64 = 0;
         while let Some(chunk) = body.next().await {
@@ -122,6 +123,7 @@ impl BlobStore for LocalBlobStore {
             return Err(PutError::HashMismatch { expected: oid.to_string(), actual });
         }
         file.flush().await?;
+        let file = file.into_inner();
         file.sync_all().await?;
         drop(file);
         let dir = path.parent().ok_or_else(|| std::io::Error::other("bad path"))?.to_path_buf();

@@ -16,6 +16,26 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # HTTP surface
+//!
+//! | Area | Routes |
+//! |---|---|
+//! | accounts | `GET /api/whoami-v2`, `/api/users/{u}/overview`, `/api/organizations/{o}/members\|overview` |
+//! | repos | `POST /api/repos/create`, `DELETE /api/repos/delete`, `POST /api/repos/move`, `PUT /api/{T}/{id}/settings`, `POST /api/spaces/{id}/duplicate` |
+//! | info | `GET /api/{T}/{id}[/revision/{rev}]`, `GET /api/{models,datasets,spaces}` (cursor pages), `GET /api/{T}/{id}/auth-check` |
+//! | files | `HEAD\|GET /{prefix}{id}/resolve/{rev}/{path}`, signed `GET /_lfs/{sha256}` |
+//! | tree | `GET /api/{T}/{id}/tree/{rev}[/{path}]`, `POST /api/{T}/{id}/paths-info/{rev}` |
+//! | history | `/refs`, `/commits/{rev}`, `/branch/{name}`, `/tag/{rev}`, `/super-squash/{branch}` under `/api/{T}/{id}` |
+//! | upload | `/api/{T}/{id}/preupload/{rev}`, `/{prefix}{id}.git/info/lfs/objects/{batch,verify}`, signed `PUT /_upload/…`, NDJSON `POST /api/{T}/{id}/commit/{rev}` |
+//! | PRs | `/api/{T}/{id}/discussions[/{num}[/{comment,status,title,merge}]]` |
+//! | git | `/{prefix}{id}[.git]/info/refs`, `/git-upload-pack`, `/git-receive-pack` (via [`git_http`]) |
+//! | misc | `POST /api/validate-yaml`, `HEAD /api/telemetry/…` |
+//!
+//! Errors carry `X-Error-Code` (`RepoNotFound`, `RevisionNotFound`, `EntryNotFound`,
+//! `GatedRepo`), `X-Error-Message` and a JSON body `{"error": …}`; every response has an
+//! `x-request-id`. Revisions and paths may use raw or `%2F`-encoded slashes; where a revision and
+//! a path share the URL, the longest prefix naming an existing revision wins.
+//!
 //! # Storage layout
 //!
 //! ```text
@@ -298,7 +318,46 @@ fn apply_chaos(router: axum::Router, spec: Option<&str>) -> Result<axum::Router,
         None => Ok(router),
         Some(s) => {
             let spec: chaos::ChaosSpec = s.parse().map_err(|e| ServerError::Config(format!("--chaos: {e}")))?;
-            Ok(chaos::layer(router, spec))
+            // Injected faults carry a request id too, like every other response.
+            Ok(chaos::layer(router, spec).layer(axum::middleware::from_fn(routes::request_id)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn start_serves_on_a_free_port_and_shuts_down() {
+        let dir = tempfile::tempdir().unwrap();
+        admin::add_user(dir.path(), "alice", "hf_a", false, None, None).unwrap();
+        let server = start(ServerConfig::new(dir.path())).await.unwrap();
+        assert_ne!(server.addr().port(), 0);
+        assert_eq!(server.url(), format!("http://{}", server.addr()));
+        let client = reqwest::Client::new();
+        let r = client.get(format!("{}/api/whoami-v2", server.url())).bearer_auth("hf_a").send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().contains_key("x-request-id"));
+        let url = server.url().to_string();
+        server.shutdown().await;
+        assert!(client.get(format!("{url}/api/whoami-v2")).send().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn public_url_and_chaos_config() {
+        let dir = tempfile::tempdir().unwrap();
+        admin::add_user(dir.path(), "alice", "hf_a", false, None, None).unwrap();
+        let mut cfg = ServerConfig::new(dir.path());
+        cfg.public_url = Some("http://example.test/".into());
+        cfg.chaos = Some("error=1,seed=1".into());
+        let server = start(cfg).await.unwrap();
+        assert_eq!(server.url(), "http://example.test");
+        let r = reqwest::get(format!("http://{}/api/models", server.addr())).await.unwrap();
+        assert!(r.status().is_server_error());
+        assert!(r.headers().contains_key("x-request-id"));
+        let mut bad = ServerConfig::new(dir.path());
+        bad.chaos = Some("explode=1".into());
+        assert!(matches!(start(bad).await, Err(ServerError::Config(_))));
     }
 }

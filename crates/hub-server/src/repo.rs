@@ -84,6 +84,18 @@ pub struct RepoMeta {
     pub sdk: Option<String>,
     /// Creation date.
     pub created_at: String,
+    /// Gated-repo access requests by user name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub access: BTreeMap<String, AccessRequest>,
+}
+
+/// One user's access request to a gated repo.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessRequest {
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+    /// Last change.
+    pub timestamp: String,
 }
 
 fn gated_false() -> serde_json::Value {
@@ -999,7 +1011,7 @@ mod tests {
     use super::*;
 
     fn meta() -> RepoMeta {
-        RepoMeta { id: "x".into(), private: false, gated: gated_false(), sdk: None, created_at: util::now_date() }
+        RepoMeta { id: "x".into(), private: false, gated: gated_false(), sdk: None, created_at: util::now_date(), access: BTreeMap::new() }
     }
 
     #[tokio::test]

@@ -628,3 +628,65 @@ async fn bench_serve_1gib() {
         );
     }
 }
+
+/// The `--chaos` flag of the real binary: a valid spec injects faults, an invalid one is refused
+/// with a message naming the problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_chaos_flag() {
+    let (_tmp, data) = new_data_dir();
+    let bin = env!("CARGO_BIN_EXE_hub-server");
+    let bad = tokio::process::Command::new(bin)
+        .args([
+            "serve",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--chaos", "error=1.5"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("error=") && stderr.contains("probability"),
+        "{stderr}"
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new(bin)
+        .args(["serve", "--data-dir", data.to_str().unwrap()])
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--chaos",
+            "ratelimit=1,seed=4",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let resp = loop {
+        if let Ok(resp) = http
+            .get(format!("http://127.0.0.1:{port}/api/whoami-v2"))
+            .send()
+            .await
+        {
+            break resp;
+        }
+        assert!(Instant::now() < deadline, "server did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+}

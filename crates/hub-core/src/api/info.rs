@@ -9,7 +9,6 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::api::{HfApi, bool_str};
-use crate::client::json_body;
 use crate::error::{Error, Result};
 use crate::repo::{RepoId, RepoType};
 use crate::types::{DatasetInfo, ModelInfo, RepoInfo, SpaceInfo};
@@ -171,7 +170,7 @@ async fn info_impl<T: DeserializeOwned>(api: HfApi, p: InfoParams) -> Result<T> 
     if let Some(t) = p.timeout {
         rb = rb.timeout(t);
     }
-    json_body(client.send(rb).await?).await
+    client.send_json(rb).await
 }
 
 impl HfApi {

@@ -28,7 +28,7 @@
 
 use reqwest::Method;
 
-use crate::client::{HubClient, json_body};
+use crate::client::HubClient;
 use crate::error::Result;
 use crate::repo::{RepoId, RepoType};
 use crate::types::WhoAmI;
@@ -97,7 +97,7 @@ impl HfApi {
     pub async fn whoami(&self) -> Result<WhoAmI> {
         let url = format!("{}/api/whoami-v2", self.client.endpoint());
         let rb = self.client.authed_request(Method::GET, &url)?;
-        json_body(self.client.send(rb).await?).await
+        self.client.send_json(rb).await
     }
 
     /// `{EP}/api/{type}s/{repo_id}`.

@@ -7,7 +7,6 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::api::HfApi;
-use crate::client::json_body;
 use crate::error::Result;
 use crate::repo::{RepoId, RepoType};
 use crate::types::{GitCommitInfo, GitRefs};
@@ -44,7 +43,7 @@ impl RefsBuilder {
                 // The protocol's literal `1` for this flag.
                 rb = rb.query(&[("include_prs", "1")]);
             }
-            let mut refs: GitRefs = json_body(client.send(rb).await?).await?;
+            let mut refs: GitRefs = client.send_json(rb).await?;
             if self.include_pull_requests && refs.pull_requests.is_none() {
                 refs.pull_requests = Some(Vec::new());
             }

@@ -118,6 +118,21 @@ async fn handler(
                 ])))
                 .unwrap()
         }
+        "/api/models/ns/flaky" | "/api/datasets/ns/flaky" => {
+            // Cuts the body of every other answer.
+            static N: AtomicUsize = AtomicUsize::new(0);
+            if N.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
+                resp(200)
+                    .header("content-length", "100")
+                    .body(Body::from_stream(futures::stream::iter(vec![
+                        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"id\"")),
+                        Err(std::io::Error::other("reset")),
+                    ])))
+                    .unwrap()
+            } else {
+                resp(200).body(Body::from(r#"{"id":"ns/flaky"}"#)).unwrap()
+            }
+        }
         "/api/models/ns/ok" => resp(200)
             .header("content-type", "application/json")
             .body(Body::from(r#"{"id":"ns/ok","sha":"abc","lastModified":"2024-01-01T00:00:00Z","newThing":[1]}"#))
@@ -322,6 +337,40 @@ async fn bad_bodies_are_typed_errors() {
     assert!(ok.extra.contains_key("newThing"));
     assert!(!api.repo_exists(&id("ns/unknown"), RepoType::Model).await.unwrap());
     assert!(api.repo_exists(&id("ns/ok"), RepoType::Model).await.unwrap());
+}
+
+#[tokio::test]
+async fn cut_bodies_of_reads_are_retried() {
+    let s = server().await;
+    let policy = RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        max_elapsed: Duration::from_secs(5),
+    };
+    let c = HubClient::builder()
+        .config(Config::builder().endpoint(&s.url).build())
+        .token("hf_test_token")
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let before = s.hits.load(Ordering::SeqCst);
+        let info = c.api().model_info(&id("ns/flaky")).send().await.unwrap();
+        assert_eq!(info.id, "ns/flaky");
+        let sent = s.hits.load(Ordering::SeqCst) - before;
+        assert!((1..=2).contains(&sent), "{sent}");
+    }
+    // Without retries the cut shows as a transport error at some point.
+    let c = client(&s.url);
+    let mut errors = 0;
+    for _ in 0..2 {
+        if let Err(e) = c.api().dataset_info(&id("ns/flaky")).send().await {
+            assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+            errors += 1;
+        }
+    }
+    assert_eq!(errors, 1);
 }
 
 #[tokio::test]

@@ -76,7 +76,10 @@ pub struct ChatCompletionInput {
 impl ChatCompletionInput {
     /// A request with these messages and nothing else set.
     pub fn new(messages: impl IntoIterator<Item = ChatCompletionInputMessage>) -> Self {
-        Self { messages: messages.into_iter().collect(), ..Self::default() }
+        Self {
+            messages: messages.into_iter().collect(),
+            ..Self::default()
+        }
     }
 
     /// Sets `max_tokens`.
@@ -130,7 +133,11 @@ pub struct ChatCompletionInputMessage {
 impl ChatCompletionInputMessage {
     /// A message with `role` and text `content`.
     pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
-        Self { role: role.into(), content: Some(MessageContent::Text(content.into())), ..Self::default() }
+        Self {
+            role: role.into(),
+            content: Some(MessageContent::Text(content.into())),
+            ..Self::default()
+        }
     }
 
     /// A `system` message.
@@ -192,7 +199,9 @@ impl ChatCompletionInputMessageChunk {
 
     /// An image part.
     pub fn image_url(url: impl Into<String>) -> Self {
-        Self::ImageUrl { image_url: ChatCompletionInputUrl { url: url.into() } }
+        Self::ImageUrl {
+            image_url: ChatCompletionInputUrl { url: url.into() },
+        }
     }
 }
 
@@ -285,7 +294,11 @@ pub struct ToolElement {
 
 impl ToolElement {
     /// A function tool with a JSON-schema `parameters` object.
-    pub fn function(name: impl Into<String>, description: impl Into<String>, parameters: Value) -> Self {
+    pub fn function(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        parameters: Value,
+    ) -> Self {
         Self {
             kind: "function".into(),
             function: ChatCompletionInputFunctionDefinition {
@@ -472,7 +485,9 @@ pub struct ChatCompletionStreamOutput {
 impl ChatCompletionStreamOutput {
     /// Text of the first choice's delta, if any (the usual way to print a stream).
     pub fn content(&self) -> Option<&str> {
-        self.choices.first().and_then(|c| c.delta.content.as_deref())
+        self.choices
+            .first()
+            .and_then(|c| c.delta.content.as_deref())
     }
 }
 
@@ -503,7 +518,11 @@ pub struct ChatCompletionStreamOutputDelta {
     #[serde(default)]
     pub content: Option<String>,
     /// Tool call fragments (TGI sends one object, OpenAI a list; both become a list).
-    #[serde(default, deserialize_with = "de_opt_one_or_many", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_one_or_many",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tool_calls: Option<Vec<ChatCompletionStreamOutputDeltaToolCall>>,
 }
 

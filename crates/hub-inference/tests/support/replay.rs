@@ -16,8 +16,10 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub const RECORDINGS_DIR: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/inference-recordings");
+pub const RECORDINGS_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/inference-recordings"
+);
 
 #[derive(Debug, Deserialize)]
 struct RawCassette {
@@ -45,7 +47,9 @@ struct RawRequest {
 enum RawReqBody {
     Text(String),
     /// A Python `BytesIO` (binary upload): `state[0]` holds the base64 content.
-    Io { state: Vec<Value> },
+    Io {
+        state: Vec<Value>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,7 +123,9 @@ impl Interaction {
 
 fn decode_b64(text: &str) -> Vec<u8> {
     let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(clean).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(clean)
+        .unwrap()
 }
 
 /// Loads a cassette. Python-specific YAML tags are rewritten first: `BytesIO`/tuple tags are
@@ -140,7 +146,9 @@ pub fn load(name: &str) -> Vec<Interaction> {
             let req_body = match i.request.body {
                 None => RecBody::None,
                 Some(RawReqBody::Text(t)) => RecBody::Text(t),
-                Some(RawReqBody::Io { state }) => RecBody::Bytes(decode_b64(state[0].as_str().unwrap())),
+                Some(RawReqBody::Io { state }) => {
+                    RecBody::Bytes(decode_b64(state[0].as_str().unwrap()))
+                }
             };
             let resp_body = match (i.response.body.string, i.response.body.binary) {
                 (_, Some(b)) => decode_b64(&b),
@@ -154,7 +162,10 @@ pub fn load(name: &str) -> Vec<Interaction> {
                 .filter(|(k, _)| {
                     let k = k.to_ascii_lowercase();
                     // Bodies are stored decoded and whole: framing headers must not be replayed.
-                    !matches!(k.as_str(), "content-length" | "transfer-encoding" | "connection" | "content-encoding")
+                    !matches!(
+                        k.as_str(),
+                        "content-length" | "transfer-encoding" | "connection" | "content-encoding"
+                    )
                 })
                 .filter_map(|(k, v)| v.into_iter().next().map(|v| (k, v)))
                 .collect();
@@ -210,9 +221,23 @@ struct ServerState {
     captured: Arc<Mutex<Vec<Captured>>>,
 }
 
-async fn answer(State(s): State<ServerState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let path = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-    s.captured.lock().unwrap().push(Captured { method: method.to_string(), path: path.clone(), headers, body });
+async fn answer(
+    State(s): State<ServerState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    s.captured.lock().unwrap().push(Captured {
+        method: method.to_string(),
+        path: path.clone(),
+        headers,
+        body,
+    });
     let index = {
         let mut n = s.next.lock().unwrap();
         let i = *n;
@@ -220,12 +245,20 @@ async fn answer(State(s): State<ServerState>, method: Method, uri: Uri, headers:
         i
     };
     let Some(inter) = s.interactions.get(index) else {
-        return (StatusCode::IM_A_TEAPOT, format!("no recorded interaction #{index} for {method} {path}")).into_response();
+        return (
+            StatusCode::IM_A_TEAPOT,
+            format!("no recorded interaction #{index} for {method} {path}"),
+        )
+            .into_response();
     };
     if inter.method != method.as_str() || inter.path() != path {
         return (
             StatusCode::IM_A_TEAPOT,
-            format!("expected {} {}, got {method} {path}", inter.method, inter.path()),
+            format!(
+                "expected {} {}, got {method} {path}",
+                inter.method,
+                inter.path()
+            ),
         )
             .into_response();
     }
@@ -233,7 +266,8 @@ async fn answer(State(s): State<ServerState>, method: Method, uri: Uri, headers:
     for (k, v) in &inter.resp_headers {
         resp = resp.header(k.as_str(), v.as_str());
     }
-    resp.body(axum::body::Body::from(inter.resp_body.clone())).unwrap()
+    resp.body(axum::body::Body::from(inter.resp_body.clone()))
+        .unwrap()
 }
 
 /// Serves recorded answers in order on 127.0.0.1:0; stops when dropped.
@@ -262,7 +296,11 @@ impl ReplayServer {
                 })
                 .await;
         });
-        ReplayServer { url, captured, shutdown: Some(tx) }
+        ReplayServer {
+            url,
+            captured,
+            shutdown: Some(tx),
+        }
     }
 
     pub fn captured(&self) -> Vec<Captured> {
@@ -281,7 +319,12 @@ impl Drop for ReplayServer {
 /// Removes `null` values recursively (the client omits unset fields; old recordings sent nulls).
 pub fn strip_nulls(v: Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
         Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
         other => other,
     }

@@ -34,7 +34,7 @@ pub(crate) fn router(state: AppState) -> axum::Router {
 }
 
 /// Echoes the caller's `x-request-id` (or a new uuid) on every response.
-async fn request_id(req: Request, next: axum::middleware::Next) -> Response {
+pub(crate) async fn request_id(mut req: Request, next: axum::middleware::Next) -> Response {
     let id = req
         .headers()
         .get("x-request-id")
@@ -42,6 +42,10 @@ async fn request_id(req: Request, next: axum::middleware::Next) -> Response {
         .filter(|v| v.len() <= 200)
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // Pass the id inwards so nested layers (and handlers) agree on it.
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        req.headers_mut().insert("x-request-id", v);
+    }
     let mut resp = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
@@ -177,7 +181,8 @@ impl Ctx {
             None => Err(HubError::GatedRepo { message: msg, status: StatusCode::UNAUTHORIZED }),
             Some(c) => {
                 let auth = self.st.inner.auth.get().await.map_err(|e| HubError::Internal(e.to_string()))?;
-                if auth.can_write_namespace(&c.name, &repo.ns) {
+                let granted = repo.meta.access.get(&c.name).is_some_and(|a| a.status == "accepted");
+                if granted || auth.can_write_namespace(&c.name, &repo.ns) {
                     Ok(())
                 } else {
                     Err(HubError::GatedRepo { message: msg, status: StatusCode::FORBIDDEN })
@@ -336,6 +341,8 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
             Some(ty) => repo_api(ctx, ty, ns, name, rest).await,
             None => Err(not_found()),
         },
+        // Legacy namespace-less ids (`gpt2`) do not exist here; say so in Hub terms.
+        [t, id] if RepoType::from_plural(t).is_some() => Err(HubError::RepoNotFound(format!("Repository {id} not found"))),
         _ => Err(not_found()),
     }
 }
@@ -366,6 +373,10 @@ async fn repo_api(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rest: &[&st
         ["duplicate"] if m == Method::POST && ty == RepoType::Space => repos::duplicate(ctx, ty, ns, name).await,
         ["runtime"] if get && ty == RepoType::Space => repos::runtime(ctx, ty, ns, name).await,
         ["auth-check"] if get => repos::auth_check(ctx, ty, ns, name).await,
+        ["user-access-request", status] if get => repos::access_list(ctx, ty, ns, name, status).await,
+        ["user-access-request", action @ ("handle" | "grant")] if m == Method::POST => {
+            repos::access_change(ctx, ty, ns, name, action).await
+        }
         ["discussions"] if get => discussions::list(ctx, ty, ns, name).await,
         ["discussions"] if m == Method::POST => discussions::create(ctx, ty, ns, name).await,
         ["discussions", num] if get => discussions::details(ctx, ty, ns, name, num).await,
@@ -404,6 +415,9 @@ async fn repo_scoped(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         _ => (RepoType::Model, segs),
     };
     let [ns, name, rest @ ..] = rest else { return Err(not_found()) };
+    if *name == "resolve" {
+        return Err(HubError::RepoNotFound(format!("Repository {ns} not found")));
+    }
     if let Some(base) = name.strip_suffix(".git") {
         return match rest {
             ["info", "lfs", "objects", "batch"] => upload::lfs_batch(ctx, ty, ns, base).await,

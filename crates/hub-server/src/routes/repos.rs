@@ -79,6 +79,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         gated: Value::Bool(false),
         sdk: sdk.or_else(|| (ty == RepoType::Space).then(|| "gradio".to_string())),
         created_at: util::now_date(),
+        access: Default::default(),
     };
     match ctx.st.inner.repos.create(ty, &ns, &name, meta, &caller.name).await {
         Ok(repo) => {
@@ -166,6 +167,7 @@ pub(super) async fn duplicate(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
         gated: Value::Bool(false),
         sdk: src.meta.sdk.clone(),
         created_at: util::now_date(),
+        access: Default::default(),
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());
     match ctx.st.inner.repos.duplicate(&src, &tns, &tname, meta).await {
@@ -212,6 +214,67 @@ pub(super) async fn settings(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) 
     }
     ctx.st.inner.repos.save_meta(&repo).await?;
     Ok(super::json(json!({"private": repo.meta.private, "gated": repo.meta.gated})))
+}
+
+/// `GET /api/{T}/{id}/user-access-request/{pending|accepted|rejected}`.
+pub(super) async fn access_list(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, status: &str) -> HubResult<Response> {
+    let repo = ctx.repo_write(ty, ns, name).await?;
+    if repo.meta.gated == Value::Bool(false) {
+        return Err(HubError::BadRequest(format!("Repo {} is not gated", repo.id())));
+    }
+    let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
+    let items: Vec<Value> = repo
+        .meta
+        .access
+        .iter()
+        .filter(|(_, a)| a.status == status)
+        .map(|(u, a)| {
+            let user = auth.users.get(u);
+            json!({"user": {"user": u, "fullname": user.map(|x| x.fullname.clone()), "email": user.and_then(|x| x.email.clone())},
+                   "status": a.status, "timestamp": a.timestamp, "fields": {}})
+        })
+        .collect();
+    Ok(super::json(Value::Array(items)))
+}
+
+/// `POST /api/{T}/{id}/user-access-request/{handle|grant}` `{"user", "status"?}`.
+pub(super) async fn access_change(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, action: &str) -> HubResult<Response> {
+    let body: Value = ctx.json().await?;
+    let mut repo = ctx.repo_write(ty, ns, name).await?;
+    if repo.meta.gated == Value::Bool(false) {
+        return Err(HubError::BadRequest(format!("Repo {} is not gated", repo.id())));
+    }
+    let user = str_field(&body, "user").ok_or_else(|| HubError::BadRequest("Missing user".into()))?.to_string();
+    let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
+    if !auth.users.contains_key(&user) {
+        return Err(HubError::NotFound(format!("User {user} not found")));
+    }
+    let status = match action {
+        "grant" => {
+            if repo.meta.access.get(&user).is_some_and(|a| a.status == "accepted") {
+                return Err(HubError::conflict(format!("User {user} already has access")));
+            }
+            "accepted".to_string()
+        }
+        _ => {
+            let s = str_field(&body, "status").unwrap_or("");
+            if !matches!(s, "accepted" | "rejected" | "pending") {
+                return Err(HubError::BadRequest(format!("Invalid status {s:?}")));
+            }
+            if !repo.meta.access.contains_key(&user) {
+                return Err(HubError::NotFound(format!("No access request from {user}")));
+            }
+            s.to_string()
+        }
+    };
+    let lock = ctx.st.inner.repos.lock(&repo);
+    let _g = lock.lock().await;
+    if let Some(fresh) = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await? {
+        repo = fresh;
+    }
+    repo.meta.access.insert(user, repo::AccessRequest { status, timestamp: util::now_date() });
+    ctx.st.inner.repos.save_meta(&repo).await?;
+    Ok(super::json(json!({})))
 }
 
 /// `GET /api/{T}/{id}/auth-check`.

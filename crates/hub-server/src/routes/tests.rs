@@ -710,6 +710,17 @@ async fn settings_gated_move_delete() {
     assert_eq!((r.status.as_u16(), r.code()), (403, "GatedRepo"));
     assert_eq!(h.get("/api/models/alice/r/auth-check", Some(BOB)).await.code(), "GatedRepo");
     assert_eq!(h.get("/alice/r/resolve/main/a.txt", Some(W)).await.status, 200);
+    // Granting access lets bob in.
+    assert_eq!(h.post_json("/api/models/alice/r/user-access-request/grant", Some(BOB), json!({"user": "bob"})).await.status, 403);
+    assert_eq!(h.post_json("/api/models/alice/r/user-access-request/grant", Some(W), json!({"user": "bob"})).await.status, 200);
+    assert_eq!(h.post_json("/api/models/alice/r/user-access-request/grant", Some(W), json!({"user": "bob"})).await.status, 409);
+    let acc = h.get("/api/models/alice/r/user-access-request/accepted", Some(W)).await.json();
+    assert_eq!(acc[0]["user"]["user"], "bob");
+    assert!(date_ok(acc[0]["timestamp"].as_str().unwrap()));
+    assert_eq!(h.get("/alice/r/resolve/main/a.txt", Some(BOB)).await.status, 200);
+    let r = h.post_json("/api/models/alice/r/user-access-request/handle", Some(W), json!({"user": "bob", "status": "rejected"})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(h.get("/alice/r/resolve/main/a.txt", Some(BOB)).await.code(), "GatedRepo");
     let r = h.req("PUT", "/api/models/alice/r/settings", Some(BOB), &[], Body::from(r#"{"private": true}"#)).await;
     assert_eq!(r.status, 403);
     let r = h.req("PUT", "/api/models/alice/r/settings", Some(W), &[], Body::from(r#"{"private": true, "gated": false}"#)).await;

@@ -151,6 +151,10 @@ pub(super) async fn lfs_batch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
     let verify_href = format!("{}/{}{}.git/info/lfs/objects/verify", ctx.public(), ty.url_prefix(), repo.id());
     let mut out = Vec::with_capacity(objects.len());
     let mut any_multipart = false;
+    let mut auth_header = serde_json::Map::new();
+    if let Some(a) = ctx.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        auth_header.insert("Authorization".into(), json!(a));
+    }
     for o in objects {
         let oid = o.get("oid").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
         let size = o.get("size").and_then(Value::as_u64);
@@ -174,7 +178,9 @@ pub(super) async fn lfs_batch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
             out.push(json!({"oid": oid, "size": size}));
             continue;
         }
-        let verify = json!({"href": verify_href, "header": {}});
+        // git-lfs sends only `verify.header` to the verify href (Python sends its own token), so
+        // echo the caller's own Authorization back to it.
+        let verify = json!({"href": verify_href, "header": auth_header});
         if size >= st.multipart_threshold {
             any_multipart = true;
             let chunk = st.multipart_chunk_size;
@@ -284,7 +290,7 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
             let dir = st.data_dir.join("tmp").join(format!("mp-{oid}-{size}-{chunk}"));
             tokio::fs::create_dir_all(&dir).await?;
             let tmp = dir.join(format!("{i}.{}.partial", uuid::Uuid::new_v4()));
-            let mut file = tokio::fs::File::create(&tmp).await?;
+            let mut file = tokio::io::BufWriter::with_capacity(1024 * 1024, tokio::fs::File::create(&tmp).await?);
             let mut hasher = Sha256::new();
             let mut got = 0u64;
             let mut stream = body.into_data_stream();
