@@ -76,6 +76,15 @@ for label, rev in revisions.items():
     }
 out["revisions"] = result
 
+# File metadata (HEAD): ETag is the sha256 for LFS files and the git blob id otherwise, and the
+# commit is the resolved revision.
+from huggingface_hub import get_hf_file_metadata, hf_hub_url  # noqa: E402
+
+meta_lfs = get_hf_file_metadata(hf_hub_url(repo, "weights.bin"), token=hf.token)
+meta_reg = get_hf_file_metadata(hf_hub_url(repo, "text.txt", revision="v1"), token=hf.token)
+out["meta_lfs"] = {"etag": meta_lfs.etag, "size": meta_lfs.size, "commit": meta_lfs.commit_hash}
+out["meta_regular"] = {"etag": meta_reg.etag, "size": meta_reg.size, "commit": meta_reg.commit_hash}
+
 # local_dir: real files (no symlinks) plus the .cache/huggingface metadata.
 local = os.path.join(work, "local")
 snapshot_download(repo, local_dir=local)

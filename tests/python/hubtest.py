@@ -63,7 +63,7 @@ def raises(exc_class, fn, *args, **kwargs):
         fn(*args, **kwargs)
     except exc_class as e:  # noqa: PERF203 - explicit check is the point
         status = getattr(getattr(e, "response", None), "status_code", None)
-        return {"type": type(e).__name__, "status": status}
+        return {"type": type(e).__name__, "status": status, "request_id": getattr(e, "request_id", None)}
     except Exception as e:  # wrong kind: show what we got
         raise AssertionError(f"expected {exc_class.__name__}, got {type(e).__name__}: {e}") from e
     raise AssertionError(f"expected {exc_class.__name__}, but the call succeeded")

@@ -4,6 +4,7 @@ from huggingface_hub import hf_hub_download
 
 from hubtest import (
     ENDPOINT,
+    IS_026,
     hf_errors,
     HfHubHTTPError,
     RepositoryNotFoundError,
@@ -129,7 +130,9 @@ for r in paged + [model]:
 check(private not in bobs_view, "bob must not list alice's private repo")
 out["limited"] = len(list(hf.list_models(author=ns, limit=3)))
 out["searched"] = sorted(m.id for m in hf.list_models(search=f"{prefix}-page"))
-out["sorted_desc"] = [m.id for m in hf.list_models(author=ns, search=f"{prefix}-page", sort="lastModified", direction=-1)]
+# 2.x has no `direction` (always descending).
+desc = {"direction": -1} if IS_026 else {}
+out["sorted_desc"] = [m.id for m in hf.list_models(author=ns, search=f"{prefix}-page", sort="lastModified", **desc)]
 out["datasets_listed"] = [d.id for d in hf.list_datasets(author=ns)]
 out["spaces_listed"] = [s.id for s in hf.list_spaces(author=ns)]
 

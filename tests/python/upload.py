@@ -47,6 +47,8 @@ out["noop_reupload_oid"] = again.oid
 out["head_after_uploads"] = hf.model_info(repo).sha
 
 info = hf.model_info(repo, files_metadata=True)
+out["last_modified_after_uploads"] = info.last_modified.isoformat() if info.last_modified else None
+out["created_at"] = info.created_at.isoformat() if info.created_at else None
 out["siblings"] = {
     s.rfilename: {
         "size": s.size,
@@ -79,14 +81,20 @@ out["after_delete_patterns"] = sorted(f for f in hf.list_repo_files(repo) if f.s
 
 # A .gitignore uploaded in the same commit makes the server mark matching files shouldIgnore;
 # empty files are always committed as regular files.
-hf.upload_folder(repo_id=repo, folder_path=os.path.join(work, "folder3"), path_in_repo="gi")
-out["after_gitignore"] = sorted(f for f in hf.list_repo_files(repo) if f.startswith("gi/"))
+# (The client sends the content of a root .gitignore of the same commit as `gitIgnore`.)
+hf.upload_folder(repo_id=repo, folder_path=os.path.join(work, "folder3"))
+root_files = set(hf.list_repo_files(repo))
+out["after_gitignore"] = sorted(f for f in root_files if f in {".gitignore", "keep.txt", "drop.log", "empty.txt"})
 
 # A correct parent_commit is accepted.
 head = hf.model_info(repo).sha
-ok = hf.upload_file(path_or_fileobj=b"on top\n", path_in_repo="gi/parent.txt", repo_id=repo, parent_commit=head)
+ok = hf.upload_file(path_or_fileobj=b"on top\n", path_in_repo="parent.txt", repo_id=repo, parent_commit=head)
 out["parent_commit_ok"] = ok.oid != head
-hf.delete_folder("gi", repo)
+hf.create_commit(
+    repo,
+    [CommitOperationDelete(path_in_repo=p) for p in [".gitignore", "keep.txt", "empty.txt", "parent.txt"]],
+    commit_message="Remove gitignore test files",
+)
 
 # --- create_commit: add, copy (LFS and regular), delete file, then delete folder ----------------
 ops = [
@@ -173,6 +181,7 @@ out["paths_info"] = [
     for e in infos
 ]
 commits_list = hf.list_repo_commits(repo)
+out["commit_authors"] = sorted({a for c in commits_list[:-1] for a in c.authors})
 out["commit_titles"] = [c.title for c in commits_list]
 out["commit_ids_unique"] = len({c.commit_id for c in commits_list}) == len(commits_list)
 

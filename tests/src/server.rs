@@ -158,6 +158,10 @@ struct InProcess {
 
 impl InProcess {
     fn start(config: hub_server::ServerConfig) -> InProcess {
+        Self::try_start(config).unwrap_or_else(|e| panic!("test server failed to start: {e}"))
+    }
+
+    fn try_start(config: hub_server::ServerConfig) -> Result<InProcess, String> {
         let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -189,15 +193,17 @@ impl InProcess {
                 });
             })
             .expect("spawn server thread");
-        match ready_rx.recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => panic!("test server failed to start: {e}"),
-            Err(_) => panic!("test server thread died during start-up"),
+        let ready = ready_rx
+            .recv()
+            .unwrap_or_else(|_| Err("server thread died during start-up".into()));
+        if let Err(e) = ready {
+            let _ = thread.join();
+            return Err(e);
         }
-        InProcess {
+        Ok(InProcess {
             shutdown: Some(stop_tx),
             thread: Some(thread),
-        }
+        })
     }
 
     fn stop(&mut self) {
@@ -365,6 +371,13 @@ impl TestServer {
                 *p = InProcess::start(self.builder.config(self.data.path(), self.addr));
             }
         }
+    }
+
+    /// Restarts the server on the same address and data with another chaos spec (`None`: no
+    /// faults), e.g. to set a repository up reliably and then download it under faults.
+    pub fn restart_with_chaos(&mut self, spec: Option<&str>) {
+        self.builder.chaos = spec.map(str::to_string);
+        self.restart();
     }
 
     /// The process id of a process server.

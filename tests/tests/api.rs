@@ -46,7 +46,11 @@ fn b64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -130,11 +134,23 @@ async fn whoami_reports_user_orgs_and_token_role() {
     assert_eq!(me.name, ALICE);
     assert!(me.orgs.iter().any(|o| o.name == ORG), "{:?}", me.orgs);
     assert_eq!(me.token_role(), Some("write"));
-    let me = client_with(&server, Some(&server.tokens().read)).api().whoami().await.unwrap();
+    let as_bob = alice(&server)
+        .api()
+        .with_token(Token::new(&server.tokens().bob));
+    assert_eq!(as_bob.whoami().await.unwrap().name, "bob");
+    let me = client_with(&server, Some(&server.tokens().read))
+        .api()
+        .whoami()
+        .await
+        .unwrap();
     assert_eq!(me.token_role(), Some("read"));
     let e = client_with(&server, None).api().whoami().await.unwrap_err();
     assert!(matches!(e, Error::Unauthenticated(_)), "{e}");
-    let e = client_with(&server, Some("hf_not_a_real_token")).api().whoami().await.unwrap_err();
+    let e = client_with(&server, Some("hf_not_a_real_token"))
+        .api()
+        .whoami()
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(401), "{e}");
 }
 
@@ -148,7 +164,10 @@ async fn login_switch_list_logout_against_server() {
         .unwrap();
     assert_eq!(info.user, ALICE);
     assert_eq!(info.role.as_deref(), Some("write"));
-    assert_eq!(info.git_credential, hub_core::auth::GitCredentialOutcome::NotRequested);
+    assert_eq!(
+        info.git_credential,
+        hub_core::auth::GitCredentialOutcome::NotRequested
+    );
     let write_name = info.token_name.clone();
     assert_eq!(
         std::fs::read_to_string(&cfg.token_path).unwrap(),
@@ -163,7 +182,10 @@ async fn login_switch_list_logout_against_server() {
     assert_eq!(list.names.len(), 2);
     assert_eq!(list.active.as_deref(), Some(info.token_name.as_str()));
     hub_core::auth::auth_switch(&cfg, &write_name, false).unwrap();
-    assert_eq!(hub_core::auth::auth_list(&cfg).unwrap().active, Some(write_name.clone()));
+    assert_eq!(
+        hub_core::auth::auth_list(&cfg).unwrap().active,
+        Some(write_name.clone())
+    );
     // The implicit token of a client built on this config is now the write token.
     let c = HubClient::builder().config(cfg.clone()).build().unwrap();
     assert_eq!(c.api().whoami().await.unwrap().token_role(), Some("write"));
@@ -193,10 +215,18 @@ fn token_files_are_shared_with_python_026() {
         w = server.tokens().write,
         r = server.tokens().read
     );
-    server.python_json_with(Version::V026, &script, &[("HF_HOME", &home_s), ("HF_TOKEN", "")]);
+    server.python_json_with(
+        Version::V026,
+        &script,
+        &[("HF_HOME", &home_s), ("HF_TOKEN", "")],
+    );
     let cfg = config(&server).to_builder().home(home.path()).build();
     let list = hub_core::auth::auth_list(&cfg).unwrap();
-    assert_eq!(list.names, ["token-1", "token-2"], "python stored both under their displayName");
+    assert_eq!(
+        list.names,
+        ["token-1", "token-2"],
+        "python stored both under their displayName"
+    );
     assert_eq!(list.active.as_deref(), Some("token-2"));
     let stored = hub_core::token::read_stored_tokens(&cfg.stored_tokens_path).unwrap();
     assert_eq!(stored["token-1"].expose(), server.tokens().write);
@@ -214,8 +244,12 @@ fn token_files_are_shared_with_python_026() {
     let home2 = tempfile::tempdir().unwrap();
     let cfg2 = config(&server).to_builder().home(home2.path()).build();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(hub_core::auth::login(&cfg2, &Token::new(&server.tokens().bob), false))
-        .unwrap();
+    rt.block_on(hub_core::auth::login(
+        &cfg2,
+        &Token::new(&server.tokens().bob),
+        false,
+    ))
+    .unwrap();
     let py = server.python_json_with(
         Version::V026,
         "import json\nfrom huggingface_hub import get_token, whoami\nfrom huggingface_hub.utils._auth import get_stored_tokens\nprint(json.dumps({'me': whoami()['name'], 'stored': list(get_stored_tokens())}))",
@@ -260,7 +294,12 @@ async fn create_repo_namespaces_types_and_exist_ok() {
     assert_eq!(url.repo_type(), RepoType::Dataset);
     let info = api.dataset_info(&ds).send().await.unwrap();
     assert_eq!(info.private, Some(true));
-    let e = client_with(&server, None).api().dataset_info(&ds).send().await.unwrap_err();
+    let e = client_with(&server, None)
+        .api()
+        .dataset_info(&ds)
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RepositoryNotFound(_)), "{e}");
     // Bob is not in the org.
     let e = client_with(&server, Some(&server.tokens().bob))
@@ -316,13 +355,29 @@ async fn delete_repo_and_missing_ok() {
     let server = TestServer::start();
     let api = alice(&server).api();
     let id = rid(&format!("{ALICE}/{}", unique_name("del")));
-    api.create_repo(&id).repo_type(RepoType::Dataset).send().await.unwrap();
+    api.create_repo(&id)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
     assert!(api.repo_exists(&id, RepoType::Dataset).await.unwrap());
-    api.delete_repo(&id).repo_type(RepoType::Dataset).send().await.unwrap();
+    api.delete_repo(&id)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
     assert!(!api.repo_exists(&id, RepoType::Dataset).await.unwrap());
-    let e = api.delete_repo(&id).repo_type(RepoType::Dataset).send().await.unwrap_err();
+    let e = api
+        .delete_repo(&id)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RepositoryNotFound(_)), "{e}");
-    assert!(e.request_id().is_some(), "the message names the request id: {e}");
+    assert!(
+        e.request_id().is_some(),
+        "the message names the request id: {e}"
+    );
     api.delete_repo(&id)
         .repo_type(RepoType::Dataset)
         .missing_ok(true)
@@ -344,11 +399,22 @@ async fn move_repo_redirects_old_id() {
     let old = api.model_info(&from).send().await.unwrap();
     assert_eq!(old.id, to.as_str());
     // The metadata HEAD follows the relative redirect itself, keeping auth.
-    let m = api.get_hf_file_metadata(&from, "config.json").send().await.unwrap();
-    assert_eq!(m.location, format!("{}/{to}/resolve/main/config.json", server.url()));
+    let m = api
+        .get_hf_file_metadata(&from, "config.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        m.location,
+        format!("{}/{to}/resolve/main/config.json", server.url())
+    );
     assert_eq!(m.etag, git_blob_sha1(b"{\"a\": 1}"));
     // Both ids need a namespace.
-    let e = api.move_repo(&to, &rid("nonamespace")).send().await.unwrap_err();
+    let e = api
+        .move_repo(&to, &rid("nonamespace"))
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Validation(_)));
     // Moving onto an existing repo fails.
     let other = repo_with_files(&server).await;
@@ -361,15 +427,29 @@ async fn settings_private_and_gated() {
     let api = alice(&server).api();
     let id = rid(&format!("{ALICE}/{}", unique_name("set")));
     api.create_repo(&id).send().await.unwrap();
-    api.update_repo_settings(&id).private(true).send().await.unwrap();
-    assert_eq!(api.model_info(&id).send().await.unwrap().private, Some(true));
+    api.update_repo_settings(&id)
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api.model_info(&id).send().await.unwrap().private,
+        Some(true)
+    );
     let anon = client_with(&server, None).api();
     assert!(!anon.repo_exists(&id, RepoType::Model).await.unwrap());
-    let res = api.update_repo_visibility(&id, false, RepoType::Model).await.unwrap();
+    let res = api
+        .update_repo_visibility(&id, false, RepoType::Model)
+        .await
+        .unwrap();
     assert_eq!(res["private"], false, "{res}");
     assert!(anon.repo_exists(&id, RepoType::Model).await.unwrap());
     for g in [Gated::Auto, Gated::Manual, Gated::Disabled] {
-        api.update_repo_settings(&id).gated(g.clone()).send().await.unwrap();
+        api.update_repo_settings(&id)
+            .gated(g.clone())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(api.model_info(&id).send().await.unwrap().gated, Some(g));
     }
     let e = api.update_repo_settings(&id).send().await.unwrap_err();
@@ -403,7 +483,10 @@ async fn duplicate_space() {
         .send()
         .await
         .unwrap();
-    assert_eq!(url.url(), format!("{}/spaces/{ALICE}/{copy_name}", server.url()));
+    assert_eq!(
+        url.url(),
+        format!("{}/spaces/{ALICE}/{copy_name}", server.url())
+    );
     let info = api.space_info(url.repo_id()).send().await.unwrap();
     assert_eq!(info.private, Some(true));
     let again = api
@@ -428,10 +511,21 @@ async fn model_info_revisions_files_metadata_and_expand() {
     let sha = info.sha.clone().unwrap();
     assert_eq!(sha.len(), 40);
     assert!(info.last_modified.is_some());
-    let names: Vec<_> = info.siblings.as_ref().unwrap().iter().map(|s| s.rfilename.clone()).collect();
+    let names: Vec<_> = info
+        .siblings
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|s| s.rfilename.clone())
+        .collect();
     assert!(names.contains(&"dir/sub/deep.txt".to_owned()), "{names:?}");
     // files_metadata: sizes and blob ids.
-    let info = api.model_info(&id).files_metadata(true).send().await.unwrap();
+    let info = api
+        .model_info(&id)
+        .files_metadata(true)
+        .send()
+        .await
+        .unwrap();
     let deep = info
         .siblings
         .unwrap()
@@ -439,21 +533,45 @@ async fn model_info_revisions_files_metadata_and_expand() {
         .find(|s| s.rfilename == "dir/sub/deep.txt")
         .unwrap();
     assert_eq!(deep.size, Some(4));
-    assert_eq!(deep.blob_id.as_deref(), Some(git_blob_sha1(b"deep").as_str()));
+    assert_eq!(
+        deep.blob_id.as_deref(),
+        Some(git_blob_sha1(b"deep").as_str())
+    );
     // A revision by commit id and by branch give the same sha.
-    let by_sha = api.model_info(&id).revision(sha.clone()).send().await.unwrap();
+    let by_sha = api
+        .model_info(&id)
+        .revision(sha.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_sha.sha.as_deref(), Some(sha.as_str()));
-    let e = api.model_info(&id).revision("nope").send().await.unwrap_err();
+    let e = api
+        .model_info(&id)
+        .revision("nope")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RevisionNotFound(_)), "{e}");
     // expand: only the requested properties (plus id).
     let info = api.model_info(&id).expand(["sha"]).send().await.unwrap();
     assert_eq!(info.sha.as_deref(), Some(sha.as_str()));
-    let e = api.model_info(&id).expand(["sha"]).files_metadata(true).send().await.unwrap_err();
+    let e = api
+        .model_info(&id)
+        .expand(["sha"])
+        .files_metadata(true)
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Validation(_)));
     // repo_info dispatches on the type.
     let any = api.repo_info(&id).send().await.unwrap();
     assert_eq!(any.sha(), Some(sha.as_str()));
-    let e = api.repo_info(&id).repo_type(RepoType::Dataset).send().await.unwrap_err();
+    let e = api
+        .repo_info(&id)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RepositoryNotFound(_)), "{e}");
     // The doc example's shape.
     let info = alice(&server).api().model_info(&id).send().await.unwrap();
@@ -467,14 +585,46 @@ async fn existence_checks() {
     let id = repo_with_files(&server).await;
     assert!(api.repo_exists(&id, RepoType::Model).await.unwrap());
     assert!(!api.repo_exists(&id, RepoType::Space).await.unwrap());
-    assert!(!api.repo_exists(&rid("alice/does-not-exist"), RepoType::Model).await.unwrap());
-    assert!(api.revision_exists(&id, "main", RepoType::Model).await.unwrap());
-    assert!(!api.revision_exists(&id, "nope", RepoType::Model).await.unwrap());
-    assert!(!api.revision_exists(&rid("alice/nothing"), "main", RepoType::Model).await.unwrap());
-    assert!(api.file_exists(&id, "dir/my file.txt", RepoType::Model, None).await.unwrap());
-    assert!(!api.file_exists(&id, "missing.txt", RepoType::Model, None).await.unwrap());
-    assert!(!api.file_exists(&id, "config.json", RepoType::Model, Some("nope")).await.unwrap());
-    assert!(!api.file_exists(&rid("alice/nothing"), "x", RepoType::Model, None).await.unwrap());
+    assert!(
+        !api.repo_exists(&rid("alice/does-not-exist"), RepoType::Model)
+            .await
+            .unwrap()
+    );
+    assert!(
+        api.revision_exists(&id, "main", RepoType::Model)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !api.revision_exists(&id, "nope", RepoType::Model)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !api.revision_exists(&rid("alice/nothing"), "main", RepoType::Model)
+            .await
+            .unwrap()
+    );
+    assert!(
+        api.file_exists(&id, "dir/my file.txt", RepoType::Model, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !api.file_exists(&id, "missing.txt", RepoType::Model, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !api.file_exists(&id, "config.json", RepoType::Model, Some("nope"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !api.file_exists(&rid("alice/nothing"), "x", RepoType::Model, None)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -482,17 +632,47 @@ async fn dataset_and_space_info() {
     let server = TestServer::start();
     let api = alice(&server).api();
     let ds = rid(&format!("{ALICE}/{}", unique_name("d")));
-    api.create_repo(&ds).repo_type(RepoType::Dataset).send().await.unwrap();
-    commit(&server, RepoType::Dataset, ds.as_str(), "main", &[("data/train.csv", b"a,b\n1,2\n")], false).await;
-    let info = api.dataset_info(&ds).files_metadata(true).send().await.unwrap();
+    api.create_repo(&ds)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
+    commit(
+        &server,
+        RepoType::Dataset,
+        ds.as_str(),
+        "main",
+        &[("data/train.csv", b"a,b\n1,2\n")],
+        false,
+    )
+    .await;
+    let info = api
+        .dataset_info(&ds)
+        .files_metadata(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(info.id, ds.as_str());
     let sib = info.siblings.unwrap();
-    assert!(sib.iter().any(|s| s.rfilename == "data/train.csv" && s.size == Some(8)));
+    assert!(
+        sib.iter()
+            .any(|s| s.rfilename == "data/train.csv" && s.size == Some(8))
+    );
     let sp = rid(&format!("{ALICE}/{}", unique_name("s")));
-    api.create_repo(&sp).repo_type(RepoType::Space).space_sdk(SpaceSdk::Docker).send().await.unwrap();
+    api.create_repo(&sp)
+        .repo_type(RepoType::Space)
+        .space_sdk(SpaceSdk::Docker)
+        .send()
+        .await
+        .unwrap();
     let info = api.space_info(&sp).send().await.unwrap();
     assert_eq!(info.sdk.as_deref(), Some("docker"));
-    let any = api.repo_info(&sp).repo_type(RepoType::Space).send().await.unwrap();
+    let any = api
+        .repo_info(&sp)
+        .repo_type(RepoType::Space)
+        .send()
+        .await
+        .unwrap();
     assert!(matches!(any, hub_core::types::RepoInfo::Space(_)));
 }
 
@@ -506,22 +686,60 @@ async fn list_models_filters_and_pages() {
     let api = alice(&server).api();
     let prefix = unique_name("lst");
     for i in 0..5 {
-        api.create_repo(&rid(&format!("{ALICE}/{prefix}-{i}"))).send().await.unwrap();
+        api.create_repo(&rid(&format!("{ALICE}/{prefix}-{i}")))
+            .send()
+            .await
+            .unwrap();
     }
-    api.create_repo(&rid(&format!("{ORG}/{prefix}-org"))).send().await.unwrap();
-    let all: Vec<_> = api.list_models().author(ALICE).send().try_collect().await.unwrap();
+    api.create_repo(&rid(&format!("{ORG}/{prefix}-org")))
+        .send()
+        .await
+        .unwrap();
+    let all: Vec<_> = api
+        .list_models()
+        .author(ALICE)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     let mine: Vec<_> = all.iter().filter(|m| m.id.contains(&prefix)).collect();
     assert_eq!(mine.len(), 5, "{all:?}");
     assert!(all.iter().all(|m| m.id.starts_with("alice/")));
-    let found: Vec<_> = api.list_models().search(format!("{prefix}-3")).send().try_collect().await.unwrap();
+    let found: Vec<_> = api
+        .list_models()
+        .search(format!("{prefix}-3"))
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, format!("{ALICE}/{prefix}-3"));
-    let limited: Vec<_> = api.list_models().search(prefix.clone()).limit(3).send().try_collect().await.unwrap();
+    let limited: Vec<_> = api
+        .list_models()
+        .search(prefix.clone())
+        .limit(3)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(limited.len(), 3);
-    let org: Vec<_> = api.list_models().author(ORG).send().try_collect().await.unwrap();
+    let org: Vec<_> = api
+        .list_models()
+        .author(ORG)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert!(org.iter().any(|m| m.id == format!("{ORG}/{prefix}-org")));
     // full=true lists siblings.
-    let full: Vec<_> = api.list_models().search(format!("{prefix}-0")).full(true).send().try_collect().await.unwrap();
+    let full: Vec<_> = api
+        .list_models()
+        .search(format!("{prefix}-0"))
+        .full(true)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert!(full[0].siblings.is_some(), "{full:?}");
     // Sorting by creation, newest first.
     let sorted: Vec<_> = api
@@ -573,15 +791,40 @@ async fn list_datasets_and_spaces() {
         .send()
         .await
         .unwrap();
-    let ds: Vec<_> = api.list_datasets().search(prefix.clone()).send().try_collect().await.unwrap();
+    let ds: Vec<_> = api
+        .list_datasets()
+        .search(prefix.clone())
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(ds.len(), 3);
-    let sp: Vec<_> = api.list_spaces().author(ALICE).search(prefix.clone()).send().try_collect().await.unwrap();
+    let sp: Vec<_> = api
+        .list_spaces()
+        .author(ALICE)
+        .search(prefix.clone())
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(sp.len(), 1);
     assert_eq!(sp[0].id, format!("{ALICE}/{prefix}-s"));
     // Private repos are listed for their owner only.
     let private = rid(&format!("{ALICE}/{prefix}-private"));
-    api.create_repo(&private).repo_type(RepoType::Dataset).private(true).send().await.unwrap();
-    let n_alice = api.list_datasets().search(prefix.clone()).send().try_collect::<Vec<_>>().await.unwrap().len();
+    api.create_repo(&private)
+        .repo_type(RepoType::Dataset)
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let n_alice = api
+        .list_datasets()
+        .search(prefix.clone())
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len();
     let n_anon = client_with(&server, None)
         .api()
         .list_datasets()
@@ -607,33 +850,82 @@ async fn tree_listing_recursive_paths_and_expand() {
     paths.sort();
     assert_eq!(paths, [".gitattributes", "README.md", "config.json", "dir"]);
     assert!(root.iter().any(|e| e.path() == "dir" && !e.is_file()));
-    let all: Vec<RepoEntry> = api.list_repo_tree(&id).recursive(true).send().try_collect().await.unwrap();
+    let all: Vec<RepoEntry> = api
+        .list_repo_tree(&id)
+        .recursive(true)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     let mut paths: Vec<_> = all.iter().map(|e| e.path().to_owned()).collect();
     paths.sort();
     assert_eq!(
         paths,
-        [".gitattributes", "README.md", "config.json", "dir", "dir/my file.txt", "dir/sub", "dir/sub/deep.txt"]
+        [
+            ".gitattributes",
+            "README.md",
+            "config.json",
+            "dir",
+            "dir/my file.txt",
+            "dir/sub",
+            "dir/sub/deep.txt"
+        ]
     );
-    let deep = all.iter().find(|e| e.path() == "dir/sub/deep.txt").unwrap().as_file().unwrap();
+    let deep = all
+        .iter()
+        .find(|e| e.path() == "dir/sub/deep.txt")
+        .unwrap()
+        .as_file()
+        .unwrap();
     assert_eq!(deep.size, 4);
     assert_eq!(deep.blob_id, git_blob_sha1(b"deep"));
     assert!(deep.lfs.is_none());
     // A sub-folder (its path is sent %2F-encoded).
-    let sub: Vec<RepoEntry> = api.list_repo_tree(&id).path_in_repo("dir/sub").send().try_collect().await.unwrap();
+    let sub: Vec<RepoEntry> = api
+        .list_repo_tree(&id)
+        .path_in_repo("dir/sub")
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(sub.len(), 1);
     assert_eq!(sub[0].path(), "dir/sub/deep.txt");
-    let e = api.list_repo_tree(&id).path_in_repo("nope").send().try_collect::<Vec<_>>().await.unwrap_err();
+    let e = api
+        .list_repo_tree(&id)
+        .path_in_repo("nope")
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::EntryNotFound(_)), "{e}");
     // expand: last commits.
-    let expanded: Vec<RepoEntry> = api.list_repo_tree(&id).expand(true).send().try_collect().await.unwrap();
+    let expanded: Vec<RepoEntry> = api
+        .list_repo_tree(&id)
+        .expand(true)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     let cfg = expanded.iter().find(|e| e.path() == "config.json").unwrap();
     let last = cfg.last_commit().unwrap();
-    assert_eq!(Some(last.oid.as_str()), api.model_info(&id).send().await.unwrap().sha.as_deref());
+    assert_eq!(
+        Some(last.oid.as_str()),
+        api.model_info(&id).send().await.unwrap().sha.as_deref()
+    );
     assert!(last.date.is_some());
     // list_repo_files: files only, recursive.
     let mut files = api.list_repo_files(&id).files().await.unwrap();
     files.sort();
-    assert_eq!(files, [".gitattributes", "README.md", "config.json", "dir/my file.txt", "dir/sub/deep.txt"]);
+    assert_eq!(
+        files,
+        [
+            ".gitattributes",
+            "README.md",
+            "config.json",
+            "dir/my file.txt",
+            "dir/sub/deep.txt"
+        ]
+    );
     // paths-info: missing paths are left out; folders are folders.
     let info = api
         .get_paths_info(&id, ["config.json", "dir", "missing.txt"])
@@ -642,9 +934,17 @@ async fn tree_listing_recursive_paths_and_expand() {
         .await
         .unwrap();
     assert_eq!(info.len(), 2);
-    assert!(info.iter().any(|e| e.path() == "config.json" && e.is_file() && e.last_commit().is_some()));
+    assert!(
+        info.iter()
+            .any(|e| e.path() == "config.json" && e.is_file() && e.last_commit().is_some())
+    );
     assert!(info.iter().any(|e| e.path() == "dir" && !e.is_file()));
-    let e = api.get_paths_info(&id, ["x"]).revision("nope").send().await.unwrap_err();
+    let e = api
+        .get_paths_info(&id, ["x"])
+        .revision("nope")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RevisionNotFound(_)), "{e}");
 }
 
@@ -658,22 +958,61 @@ async fn branches_tags_refs_and_pull_requests() {
     let id = repo_with_files(&server).await;
     let main_sha = api.model_info(&id).send().await.unwrap().sha.unwrap();
     api.create_branch(&id, "feature/x").send().await.unwrap();
-    let e = api.create_branch(&id, "feature/x").send().await.unwrap_err();
+    let e = api
+        .create_branch(&id, "feature/x")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(409), "{e}");
-    api.create_branch(&id, "feature/x").exist_ok(true).send().await.unwrap();
-    let e = api.create_branch(&id, "other").revision("nope").send().await.unwrap_err();
+    api.create_branch(&id, "feature/x")
+        .exist_ok(true)
+        .send()
+        .await
+        .unwrap();
+    let e = api
+        .create_branch(&id, "other")
+        .revision("nope")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RevisionNotFound(_)), "{e}");
     // A branch from an older commit.
-    let first = api.list_repo_commits(&id).send().try_collect::<Vec<_>>().await.unwrap();
+    let first = api
+        .list_repo_commits(&id)
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
     let oldest = first.last().unwrap().commit_id.clone();
-    api.create_branch(&id, "old").revision(oldest.clone()).send().await.unwrap();
-    api.create_tag(&id, "v1").tag_message("first release").send().await.unwrap();
-    api.create_tag(&id, "v0").revision(oldest.clone()).send().await.unwrap();
+    api.create_branch(&id, "old")
+        .revision(oldest.clone())
+        .send()
+        .await
+        .unwrap();
+    api.create_tag(&id, "v1")
+        .tag_message("first release")
+        .send()
+        .await
+        .unwrap();
+    api.create_tag(&id, "v0")
+        .revision(oldest.clone())
+        .send()
+        .await
+        .unwrap();
     let e = api.create_tag(&id, "v1").send().await.unwrap_err();
     assert_eq!(e.status(), Some(409));
-    api.create_tag(&id, "v1").exist_ok(true).send().await.unwrap();
+    api.create_tag(&id, "v1")
+        .exist_ok(true)
+        .send()
+        .await
+        .unwrap();
     let refs = api.list_repo_refs(&id).send().await.unwrap();
-    let branch = |n: &str| refs.branches.iter().find(|b| b.name == n).map(|b| b.target_commit.clone());
+    let branch = |n: &str| {
+        refs.branches
+            .iter()
+            .find(|b| b.name == n)
+            .map(|b| b.target_commit.clone())
+    };
     assert_eq!(branch("main").as_deref(), Some(main_sha.as_str()));
     assert_eq!(branch("feature/x").as_deref(), Some(main_sha.as_str()));
     assert_eq!(branch("old").as_deref(), Some(oldest.as_str()));
@@ -685,27 +1024,57 @@ async fn branches_tags_refs_and_pull_requests() {
     let at_tag = api.model_info(&id).revision("v0").send().await.unwrap();
     assert_eq!(at_tag.sha.as_deref(), Some(oldest.as_str()));
     // Deletions.
-    api.delete_branch(&id, "feature/x", RepoType::Model).await.unwrap();
-    let e = api.delete_branch(&id, "feature/x", RepoType::Model).await.unwrap_err();
+    api.delete_branch(&id, "feature/x", RepoType::Model)
+        .await
+        .unwrap();
+    let e = api
+        .delete_branch(&id, "feature/x", RepoType::Model)
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RevisionNotFound(_)), "{e}");
     api.delete_tag(&id, "v0", RepoType::Model).await.unwrap();
-    let e = api.delete_tag(&id, "v0", RepoType::Model).await.unwrap_err();
+    let e = api
+        .delete_tag(&id, "v0", RepoType::Model)
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RevisionNotFound(_)), "{e}");
     let refs = api.list_repo_refs(&id).send().await.unwrap();
     assert!(refs.branches.iter().all(|b| b.name != "feature/x"));
     assert!(refs.tags.iter().all(|t| t.name != "v0"));
     // A pull request shows up with include_pull_requests.
-    let pr = commit(&server, RepoType::Model, id.as_str(), "main", &[("pr.txt", b"pr")], true).await;
-    let ci = hub_core::types::CommitInfo::from_response(serde_json::from_value(pr).unwrap(), "m", "");
+    let pr = commit(
+        &server,
+        RepoType::Model,
+        id.as_str(),
+        "main",
+        &[("pr.txt", b"pr")],
+        true,
+    )
+    .await;
+    let ci =
+        hub_core::types::CommitInfo::from_response(serde_json::from_value(pr).unwrap(), "m", "");
     assert_eq!(ci.pr_revision.as_deref(), Some("refs/pr/1"));
-    let refs = api.list_repo_refs(&id).include_pull_requests(true).send().await.unwrap();
+    let refs = api
+        .list_repo_refs(&id)
+        .include_pull_requests(true)
+        .send()
+        .await
+        .unwrap();
     let prs = refs.pull_requests.unwrap();
     assert_eq!(prs.len(), 1);
     assert_eq!(prs[0].git_ref, "refs/pr/1");
     assert_eq!(prs[0].target_commit, ci.oid);
     // And it is a revision like any other.
-    assert!(api.file_exists(&id, "pr.txt", RepoType::Model, Some("refs/pr/1")).await.unwrap());
-    assert!(!api.file_exists(&id, "pr.txt", RepoType::Model, None).await.unwrap());
+    assert!(
+        api.file_exists(&id, "pr.txt", RepoType::Model, Some("refs/pr/1"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !api.file_exists(&id, "pr.txt", RepoType::Model, None)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -714,9 +1083,22 @@ async fn commits_listing_and_super_squash() {
     let api = alice(&server).api();
     let id = repo_with_files(&server).await;
     for i in 0..3 {
-        commit(&server, RepoType::Model, id.as_str(), "main", &[("n.txt", format!("{i}").as_bytes())], false).await;
+        commit(
+            &server,
+            RepoType::Model,
+            id.as_str(),
+            "main",
+            &[("n.txt", format!("{i}").as_bytes())],
+            false,
+        )
+        .await;
     }
-    let commits: Vec<_> = api.list_repo_commits(&id).send().try_collect().await.unwrap();
+    let commits: Vec<_> = api
+        .list_repo_commits(&id)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     // initial commit + files + 3 = 5, newest first, across pages of 2.
     assert_eq!(commits.len(), 5, "{commits:?}");
     let head = api.model_info(&id).send().await.unwrap().sha.unwrap();
@@ -725,24 +1107,67 @@ async fn commits_listing_and_super_squash() {
     assert_eq!(commits[0].author_names(), [ALICE]);
     let dates: Vec<_> = commits.iter().map(|c| c.created_at.unwrap()).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]));
-    let formatted: Vec<_> = api.list_repo_commits(&id).formatted(true).send().try_collect().await.unwrap();
+    let formatted: Vec<_> = api
+        .list_repo_commits(&id)
+        .formatted(true)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert!(formatted[0].formatted.is_some(), "{:?}", formatted[0]);
-    let e = api.list_repo_commits(&id).revision("nope").send().try_collect::<Vec<_>>().await.unwrap_err();
+    let e = api
+        .list_repo_commits(&id)
+        .revision("nope")
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RevisionNotFound(_)), "{e}");
     // Squash: one commit left, same files.
     let before = api.list_repo_files(&id).files().await.unwrap();
-    api.super_squash_history(&id).commit_message("squashed").send().await.unwrap();
-    let commits: Vec<_> = api.list_repo_commits(&id).send().try_collect().await.unwrap();
+    api.super_squash_history(&id)
+        .commit_message("squashed")
+        .send()
+        .await
+        .unwrap();
+    let commits: Vec<_> = api
+        .list_repo_commits(&id)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(commits.len(), 1);
     assert_eq!(commits[0].title, "squashed");
     assert_eq!(api.list_repo_files(&id).files().await.unwrap(), before);
     // On a branch with a slash in its name (sent encoded).
     api.create_branch(&id, "dev/a").send().await.unwrap();
-    commit(&server, RepoType::Model, id.as_str(), "dev/a", &[("d.txt", b"d")], false).await;
-    api.super_squash_history(&id).branch("dev/a").send().await.unwrap();
-    let on_branch: Vec<_> = api.list_repo_commits(&id).revision("dev/a").send().try_collect().await.unwrap();
+    commit(
+        &server,
+        RepoType::Model,
+        id.as_str(),
+        "dev/a",
+        &[("d.txt", b"d")],
+        false,
+    )
+    .await;
+    api.super_squash_history(&id)
+        .branch("dev/a")
+        .send()
+        .await
+        .unwrap();
+    let on_branch: Vec<_> = api
+        .list_repo_commits(&id)
+        .revision("dev/a")
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(on_branch.len(), 1);
-    assert!(on_branch[0].title.contains("dev/a"), "default message names the branch: {}", on_branch[0].title);
+    assert!(
+        on_branch[0].title.contains("dev/a"),
+        "default message names the branch: {}",
+        on_branch[0].title
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,37 +1179,88 @@ async fn file_metadata_regular_missing_and_revisions() {
     let api = alice(&server).api();
     let id = repo_with_files(&server).await;
     let sha = api.model_info(&id).send().await.unwrap().sha.unwrap();
-    let m = api.get_hf_file_metadata(&id, "dir/my file.txt").send().await.unwrap();
+    let m = api
+        .get_hf_file_metadata(&id, "dir/my file.txt")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.commit_hash, sha);
     assert_eq!(m.etag, git_blob_sha1(b"spaced"));
     assert_eq!(m.size, 6);
-    assert_eq!(m.location, format!("{}/{id}/resolve/main/dir/my%20file.txt", server.url()));
+    assert_eq!(
+        m.location,
+        format!("{}/{id}/resolve/main/dir/my%20file.txt", server.url())
+    );
     // The plain function with a full URL (what hub-cache calls).
     let url = api.hf_hub_url(&id, "config.json", RepoType::Model, Some(&sha));
-    let m = hub_core::api::file_metadata(api.client(), &url, None).await.unwrap();
+    let m = hub_core::api::file_metadata(api.client(), &url, None)
+        .await
+        .unwrap();
     assert_eq!(m.commit_hash, sha);
     assert_eq!(m.size, 8);
     // Missing file: EntryNotFound, with the resolved commit available through probe_file.
-    let e = api.get_hf_file_metadata(&id, "missing.txt").send().await.unwrap_err();
+    let e = api
+        .get_hf_file_metadata(&id, "missing.txt")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::EntryNotFound(_)), "{e}");
     let url = api.hf_hub_url(&id, "missing.txt", RepoType::Model, None);
-    match hub_core::api::probe_file(api.client(), &url, None).await.unwrap() {
+    match hub_core::api::probe_file(api.client(), &url, None)
+        .await
+        .unwrap()
+    {
         FileProbe::EntryNotFound { commit_hash, .. } => assert_eq!(commit_hash, Some(sha.clone())),
         other => panic!("{other:?}"),
     }
-    let e = api.get_hf_file_metadata(&id, "config.json").revision("nope").send().await.unwrap_err();
+    let e = api
+        .get_hf_file_metadata(&id, "config.json")
+        .revision("nope")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RevisionNotFound(_)), "{e}");
-    let e = api.get_hf_file_metadata(&rid("alice/nothing-here"), "x").send().await.unwrap_err();
+    let e = api
+        .get_hf_file_metadata(&rid("alice/nothing-here"), "x")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RepositoryNotFound(_)), "{e}");
     // A private repo is "not found" without a token, visible with one.
-    api.update_repo_settings(&id).private(true).send().await.unwrap();
-    let e = client_with(&server, None).api().get_hf_file_metadata(&id, "config.json").send().await.unwrap_err();
+    api.update_repo_settings(&id)
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let e = client_with(&server, None)
+        .api()
+        .get_hf_file_metadata(&id, "config.json")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RepositoryNotFound(_)), "{e}");
-    assert!(api.get_hf_file_metadata(&id, "config.json").send().await.is_ok());
+    assert!(
+        api.get_hf_file_metadata(&id, "config.json")
+            .send()
+            .await
+            .is_ok()
+    );
     // Datasets and PR revisions.
     let ds = rid(&format!("{ALICE}/{}", unique_name("d")));
-    api.create_repo(&ds).repo_type(RepoType::Dataset).send().await.unwrap();
-    let pr = commit(&server, RepoType::Dataset, ds.as_str(), "main", &[("train 1.csv", b"x,y\n")], true).await;
+    api.create_repo(&ds)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
+    let pr = commit(
+        &server,
+        RepoType::Dataset,
+        ds.as_str(),
+        "main",
+        &[("train 1.csv", b"x,y\n")],
+        true,
+    )
+    .await;
     let m = api
         .get_hf_file_metadata(&ds, "train 1.csv")
         .repo_type(RepoType::Dataset)
@@ -813,21 +1289,49 @@ async fn file_metadata_of_lfs_file_uploaded_by_python() {
         r = id.as_str()
     );
     let out = server.python_json(Version::V026, &script);
-    let m = api.get_hf_file_metadata(&id, "weights.bin").send().await.unwrap();
-    assert_eq!(m.etag, sha256_hex(&data), "LFS etag is the sha256 (X-Linked-Etag)");
+    let m = api
+        .get_hf_file_metadata(&id, "weights.bin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        m.etag,
+        sha256_hex(&data),
+        "LFS etag is the sha256 (X-Linked-Etag)"
+    );
     assert_eq!(m.size, data.len() as u64, "X-Linked-Size");
     assert_eq!(m.commit_hash, out["oid"].as_str().unwrap());
-    assert!(m.location.starts_with(&format!("http://localhost:{}/", server.addr().port())), "{}", m.location);
+    assert!(
+        m.location
+            .starts_with(&format!("http://localhost:{}/", server.addr().port())),
+        "{}",
+        m.location
+    );
     // The tree agrees.
     let tree: Vec<RepoEntry> = api.list_repo_tree(&id).send().try_collect().await.unwrap();
-    let f = tree.iter().find(|e| e.path() == "weights.bin").unwrap().as_file().unwrap();
+    let f = tree
+        .iter()
+        .find(|e| e.path() == "weights.bin")
+        .unwrap()
+        .as_file()
+        .unwrap();
     let lfs = f.lfs.as_ref().unwrap();
     assert_eq!(lfs.sha256, sha256_hex(&data));
     assert_eq!(lfs.size, data.len() as u64);
     assert_eq!(f.size, data.len() as u64);
     // And files_metadata siblings.
-    let info = api.model_info(&id).files_metadata(true).send().await.unwrap();
-    let s = info.siblings.unwrap().into_iter().find(|s| s.rfilename == "weights.bin").unwrap();
+    let info = api
+        .model_info(&id)
+        .files_metadata(true)
+        .send()
+        .await
+        .unwrap();
+    let s = info
+        .siblings
+        .unwrap()
+        .into_iter()
+        .find(|s| s.rfilename == "weights.bin")
+        .unwrap();
     assert_eq!(s.lfs.unwrap().sha256, sha256_hex(&data));
 }
 
@@ -838,21 +1342,40 @@ async fn file_metadata_of_lfs_file_uploaded_by_python() {
 async fn offline_mode_never_reaches_the_server() {
     let server = TestServer::start();
     let cfg = config(&server).to_builder().offline(true).build();
-    let c = HubClient::builder().config(cfg).token(&server.tokens().write).build().unwrap();
+    let c = HubClient::builder()
+        .config(cfg)
+        .token(&server.tokens().write)
+        .build()
+        .unwrap();
     let api = c.api();
     let id = rid("alice/whatever");
     let errs = vec![
         api.whoami().await.map(drop).unwrap_err(),
         api.model_info(&id).send().await.map(drop).unwrap_err(),
         api.create_repo(&id).send().await.map(drop).unwrap_err(),
-        api.list_models().send().try_collect::<Vec<_>>().await.map(drop).unwrap_err(),
-        api.get_hf_file_metadata(&id, "x").send().await.map(drop).unwrap_err(),
+        api.list_models()
+            .send()
+            .try_collect::<Vec<_>>()
+            .await
+            .map(drop)
+            .unwrap_err(),
+        api.get_hf_file_metadata(&id, "x")
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err(),
     ];
     for e in errs {
         assert!(matches!(e, Error::OfflineModeIsEnabled(_)), "{e}");
     }
     // Nothing was created behind our back.
-    assert!(!alice(&server).api().repo_exists(&id, RepoType::Model).await.unwrap());
+    assert!(
+        !alice(&server)
+            .api()
+            .repo_exists(&id, RepoType::Model)
+            .await
+            .unwrap()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -891,10 +1414,15 @@ async fn reads_survive_an_unreliable_server() {
     assert!(created);
     let files: [(&str, &[u8]); 3] = [("a.txt", b"a"), ("d/b.txt", b"bb"), ("d/e/c.txt", b"ccc")];
     for _ in 0..20 {
-        if api.file_exists(&id, "d/e/c.txt", RepoType::Model, None).await.unwrap_or(false) {
+        if api
+            .file_exists(&id, "d/e/c.txt", RepoType::Model, None)
+            .await
+            .unwrap_or(false)
+        {
             break;
         }
-        let mut body = json!({"key": "header", "value": {"summary": "files", "description": ""}}).to_string();
+        let mut body =
+            json!({"key": "header", "value": {"summary": "files", "description": ""}}).to_string();
         for (p, d) in files {
             body.push('\n');
             body.push_str(&json!({"key": "file", "value": {"content": b64(d), "path": p, "encoding": "base64"}}).to_string());
@@ -908,26 +1436,59 @@ async fn reads_survive_an_unreliable_server() {
             .send()
             .await;
     }
-    let mut expected: Vec<String> = [".gitattributes", "a.txt", "d", "d/b.txt", "d/e", "d/e/c.txt"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut expected: Vec<String> = [
+        ".gitattributes",
+        "a.txt",
+        "d",
+        "d/b.txt",
+        "d/e",
+        "d/e/c.txt",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     expected.sort();
     for round in 0..8 {
-        let info = api.model_info(&id).files_metadata(true).send().await.unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let info = api
+            .model_info(&id)
+            .files_metadata(true)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
         assert_eq!(info.id, id.as_str());
-        let tree: Vec<RepoEntry> = api.list_repo_tree(&id).recursive(true).send().try_collect().await.unwrap();
+        let tree: Vec<RepoEntry> = api
+            .list_repo_tree(&id)
+            .recursive(true)
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
         let mut paths: Vec<String> = tree.iter().map(|e| e.path().to_owned()).collect();
         paths.sort();
         assert_eq!(paths, expected);
-        let m = api.get_hf_file_metadata(&id, "d/e/c.txt").send().await.unwrap();
+        let m = api
+            .get_hf_file_metadata(&id, "d/e/c.txt")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(m.etag, git_blob_sha1(b"ccc"));
         assert_eq!(m.commit_hash, info.sha.clone().unwrap());
         let refs = api.list_repo_refs(&id).send().await.unwrap();
         assert!(refs.branches.iter().any(|b| b.name == "main"));
-        let commits: Vec<_> = api.list_repo_commits(&id).send().try_collect().await.unwrap();
+        let commits: Vec<_> = api
+            .list_repo_commits(&id)
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
         assert!(commits.len() >= 2);
-        let listed: Vec<_> = api.list_models().author(ALICE).send().try_collect().await.unwrap();
+        let listed: Vec<_> = api
+            .list_models()
+            .author(ALICE)
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
         assert!(listed.iter().any(|m| m.id == id.as_str()));
     }
     // The faults are real: without retries some of the same reads fail.
@@ -939,4 +1500,112 @@ async fn reads_survive_an_unreliable_server() {
         }
     }
     assert!(failures > 0, "chaos injected nothing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python 0.26.5 as referee
+
+#[tokio::test]
+async fn reads_agree_with_python_026() {
+    let server = TestServer::builder().page_size(3).start();
+    let api = alice(&server).api();
+    let id = repo_with_files(&server).await;
+    api.create_branch(&id, "dev").send().await.unwrap();
+    api.create_tag(&id, "v1")
+        .tag_message("m")
+        .send()
+        .await
+        .unwrap();
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
+api = HfApi()
+r = {id:?}
+info = api.model_info(r, files_metadata=True)
+refs = api.list_repo_refs(r)
+tree = api.list_repo_tree(r, recursive=True)
+out = {{
+  "sha": info.sha,
+  "siblings": sorted([[s.rfilename, s.size, s.blob_id] for s in info.siblings]),
+  "files": sorted(api.list_repo_files(r)),
+  "tree": sorted([t.path for t in tree]),
+  "branches": sorted([[b.name, b.target_commit] for b in refs.branches]),
+  "tags": sorted([[t.name, t.target_commit] for t in refs.tags]),
+  "commits": [c.commit_id for c in api.list_repo_commits(r)],
+  "paths": sorted([p.path for p in api.get_paths_info(r, ["config.json", "dir", "nope"])]),
+  "meta": [get_hf_file_metadata(hf_hub_url(r, "config.json")).etag],
+}}
+print(json.dumps(out))
+"#,
+        id = id.as_str(),
+    );
+    let py = server.python_json(Version::V026, &script);
+    let info = api
+        .model_info(&id)
+        .files_metadata(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(py["sha"], info.sha.clone().unwrap().as_str());
+    let mut ours: Vec<Value> = info
+        .siblings
+        .unwrap()
+        .into_iter()
+        .map(|s| json!([s.rfilename, s.size, s.blob_id]))
+        .collect();
+    ours.sort_by_key(|v| v.to_string());
+    let mut theirs = py["siblings"].as_array().unwrap().clone();
+    theirs.sort_by_key(|v| v.to_string());
+    assert_eq!(ours, theirs);
+    let mut files = api.list_repo_files(&id).files().await.unwrap();
+    files.sort();
+    assert_eq!(json!(files), py["files"]);
+    let mut tree: Vec<String> = api
+        .list_repo_tree(&id)
+        .recursive(true)
+        .send()
+        .map_ok(|e| e.path().to_owned())
+        .try_collect()
+        .await
+        .unwrap();
+    tree.sort();
+    assert_eq!(json!(tree), py["tree"]);
+    let refs = api.list_repo_refs(&id).send().await.unwrap();
+    let mut branches: Vec<Value> = refs
+        .branches
+        .iter()
+        .map(|b| json!([b.name, b.target_commit]))
+        .collect();
+    branches.sort_by_key(|v| v.to_string());
+    assert_eq!(json!(branches), py["branches"]);
+    let tags: Vec<Value> = refs
+        .tags
+        .iter()
+        .map(|t| json!([t.name, t.target_commit]))
+        .collect();
+    assert_eq!(json!(tags), py["tags"]);
+    let commits: Vec<String> = api
+        .list_repo_commits(&id)
+        .send()
+        .map_ok(|c| c.commit_id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(json!(commits), py["commits"]);
+    let mut paths: Vec<String> = api
+        .get_paths_info(&id, ["config.json", "dir", "nope"])
+        .send()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.path().to_owned())
+        .collect();
+    paths.sort();
+    assert_eq!(json!(paths), py["paths"]);
+    let m = api
+        .get_hf_file_metadata(&id, "config.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(py["meta"][0], m.etag.as_str());
 }

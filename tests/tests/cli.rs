@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -833,7 +832,7 @@ fn upload_every_commits_until_interrupted() {
     let work = tempfile::tempdir().unwrap();
     let folder = sample_folder(work.path());
     let repo = format!("{ALICE}/{}", unique_name("every"));
-    let mut child = home
+    let child = home
         .command(&["upload", &repo, folder.to_str().unwrap(), "--every", "0.01"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -220,6 +220,18 @@ fn repos(v: Version) {
     assert_raised(&out, "missing_repo", "RepositoryNotFoundError");
     assert_raised(&out, "missing_revision", "RevisionNotFoundError");
     assert_raised(&out, "missing_dataset_as_model", "RepositoryNotFoundError");
+    for key in [
+        "missing_repo",
+        "missing_revision",
+        "duplicate_create",
+        "bob_private_info",
+    ] {
+        assert!(
+            out[key]["request_id"].is_string(),
+            "{key}: errors carry the server's request id: {}",
+            out[key]
+        );
+    }
 
     assert!(strings(&out["moved_files"]).contains(&"moved.txt".to_string()));
     assert_eq!(
@@ -357,7 +369,7 @@ fn upload(v: Version) {
 
     assert_eq!(
         strings(&out["after_gitignore"]),
-        ["gi/.gitignore", "gi/empty.txt", "gi/keep.txt"],
+        [".gitignore", "empty.txt", "keep.txt"],
         "files matching the uploaded .gitignore are not committed"
     );
     assert_eq!(out["parent_commit_ok"], true);
@@ -523,10 +535,24 @@ fn upload(v: Version) {
     );
     assert_eq!(
         titles.len(),
-        9,
-        "initial + 4 uploads + 2 folders + 2 commits: {titles:?}"
+        12,
+        "initial + 4 uploads + 3 folders + parent_commit + 3 commits: {titles:?}"
     );
     assert_eq!(out["commit_ids_unique"], true);
+    assert_eq!(
+        out["commit_authors"],
+        serde_json::json!([ALICE]),
+        "commits are authored by the token's user"
+    );
+    assert!(out["last_modified_after_uploads"].is_string() && out["created_at"].is_string());
+    // lastModified is the last commit's date, whose git timestamp has whole seconds.
+    let seconds = |k: &str| out[k].as_str().unwrap()[..19].to_string();
+    assert!(
+        seconds("last_modified_after_uploads") >= seconds("created_at"),
+        "lastModified moves with commits: {} vs {}",
+        out["last_modified_after_uploads"],
+        out["created_at"]
+    );
 }
 
 #[test]
@@ -903,4 +929,39 @@ fn interop_survives_kill_9() {
         "the branch head survived the crash"
     );
     assert!(read(&out["path"]) == data, "LFS content survived the crash");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection: downloads resume correctly when the server cuts response bodies.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_download_under_dropped_connections() {
+    let mut server = TestServer::start();
+    let work = Work::new("chaos");
+    let large = random_bytes(6 << 20, 61);
+    write_file(&work.input("large.bin"), &large);
+    let up = work.run(&server, Version::V026, "roundtrip.py", &[]);
+    let repo = up["repo"].as_str().unwrap().to_string();
+
+    // Every response body has a 50 % chance of being cut part-way; the clients resume with
+    // `Range: bytes=N-` and the server must answer each with the right 206 slice.
+    server.restart_with_chaos(Some("drop=0.5,seed=7"));
+    for v in Version::ALL {
+        let label = v.venv_name();
+        let out = work.run(
+            &server,
+            v,
+            "download_only.py",
+            &[
+                ("HUBTEST_REPO", &repo),
+                ("HUBTEST_FILES", "large.bin"),
+                ("HUBTEST_LABEL", label),
+            ],
+        );
+        assert!(
+            read(&out["paths"]["large.bin"]) == large,
+            "{v}: download under dropped connections is corrupt"
+        );
+    }
 }

@@ -226,6 +226,7 @@ pub(crate) struct Row {
 /// A printed comparison table.
 pub(crate) struct Table {
     title: String,
+    ours_name: String,
     theirs_name: String,
     rows: Vec<Row>,
 }
@@ -233,8 +234,14 @@ pub(crate) struct Table {
 impl Table {
     /// A table comparing hub-rs with `theirs_name`.
     pub(crate) fn new(title: &str, theirs_name: &str) -> Table {
+        Table::with_names(title, "hub-rs", theirs_name)
+    }
+
+    /// A table comparing `ours_name` (the "ours" column) with `theirs_name`.
+    pub(crate) fn with_names(title: &str, ours_name: &str, theirs_name: &str) -> Table {
         Table {
             title: title.into(),
+            ours_name: ours_name.into(),
             theirs_name: theirs_name.into(),
             rows: vec![],
         }
@@ -256,14 +263,20 @@ impl Table {
             .unwrap_or(5)
             .max(5);
         s.push_str(&format!(
-            "{:<label_w$}  {:>10}  {:>10}  {:>7}  {:>10}  {:>10}  {:>7}\n",
-            "case", "hub-rs", self.theirs_name, "speedup", "rss hub-rs", "rss ref", "mem x"
+            "{:<label_w$}  {:>10}  {:>10}  {:>7}  {:>14}  {:>14}  {:>7}\n",
+            "case",
+            self.ours_name,
+            self.theirs_name,
+            "speedup",
+            format!("rss {}", self.ours_name),
+            format!("rss {}", self.theirs_name),
+            "mem x"
         ));
         for r in &self.rows {
             let speedup = r.theirs.wall.as_secs_f64() / r.ours.wall.as_secs_f64().max(1e-9);
             let mem = r.theirs.max_rss_kib as f64 / (r.ours.max_rss_kib.max(1)) as f64;
             s.push_str(&format!(
-                "{:<label_w$}  {:>9.3}s  {:>9.3}s  {:>6.2}x  {:>8.1}MB  {:>8.1}MB  {:>6.2}x\n",
+                "{:<label_w$}  {:>9.3}s  {:>9.3}s  {:>6.2}x  {:>12.1}MB  {:>12.1}MB  {:>6.2}x\n",
                 r.label,
                 r.ours.wall.as_secs_f64(),
                 r.theirs.wall.as_secs_f64(),
@@ -326,9 +339,9 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
     }
 }
 
-/// Server benchmark: the Python 0.26.5 client uploads and downloads a folder of many small files
-/// and a few large ones through hub-server; reports client time and the server's peak memory,
-/// 0.26.5 against 2.4.0 as the two clients the server must serve.
+/// Server benchmark: both pinned Python clients upload a folder of many small files and a few
+/// large ones to a release hub-server, then snapshot-download it into a cold cache. Reports the
+/// clients' times side by side and the server's peak memory (it must stay flat while streaming).
 fn bench_server(bins: &Bins, runs: usize) -> Result<()> {
     let work = tempfile::Builder::new()
         .prefix("hub-rs-bench-server-")
@@ -345,60 +358,64 @@ fn bench_server(bins: &Bins, runs: usize) -> Result<()> {
         )?;
     }
     let server = start_server(bins)?;
-    let mut table = Table::new(
-        "server: 200 x 2 KiB + 4 x 32 MiB through hub-server (ours = huggingface_hub 2.4.0)",
+    let upload = "import os,sys; from huggingface_hub import HfApi; a=HfApi(); r=os.environ['R']; \
+                  a.create_repo(r, exist_ok=True); a.upload_folder(repo_id=r, folder_path=sys.argv[1])";
+    let download = "import os,sys; from huggingface_hub import snapshot_download; \
+                    snapshot_download(os.environ['R'], cache_dir=sys.argv[1])";
+    let mut table = Table::with_names(
+        "hub-server: 200 x 2 KiB + 4 x 32 MiB, one process per run",
+        "hf 2.4.0",
         "hf 0.26.5",
     );
-    let mut peak_notes = vec![];
-    for (op, script) in [
-        (
-            "upload_folder",
-            "import os,sys; from huggingface_hub import HfApi; a=HfApi(); r=os.environ['R']; a.create_repo(r, exist_ok=True); a.upload_folder(repo_id=r, folder_path=sys.argv[1])",
-        ),
-        (
-            "snapshot_download",
-            "import os,sys; from huggingface_hub import snapshot_download; snapshot_download(os.environ['R'], cache_dir=sys.argv[1])",
-        ),
-    ] {
-        let mut ms = vec![];
-        for venv in ["hf24", "hf026"] {
-            let repo = format!("{}/bench-{venv}", server.user());
-            let cache = work.path().join(format!("cache-{venv}"));
-            let home = work.path().join(format!("home-{venv}"));
-            let arg = if op == "upload_folder" {
-                folder.clone()
-            } else {
-                cache.clone()
-            };
-            let m = measure_best(
-                runs,
-                || {
-                    let _ = std::fs::remove_dir_all(&cache);
-                    Ok(())
-                },
-                || {
-                    let mut c = python_command(venv, &server, &home)?;
-                    c.env("R", &repo).arg("-c").arg(script).arg(&arg);
-                    Ok(c)
-                },
-            )?;
-            ms.push(m);
-        }
-        table.push(Row {
-            label: op.to_string(),
-            ours: ms[0],
-            theirs: ms[1],
-        });
-        if let Some(kib) = server.peak_rss_kib() {
-            peak_notes.push(format!(
-                "server peak RSS after {op}: {:.1} MB",
-                kib as f64 / 1024.0
-            ));
-        }
+    let mut rows: Vec<(Measurement, Measurement)> = vec![];
+    let mut repos = vec![];
+    for venv in ["hf24", "hf026"] {
+        // A new repo per upload run, so no run finds its content already stored.
+        let mut n = 0;
+        let up = measure_best(
+            runs,
+            || Ok(()),
+            || {
+                n += 1;
+                let mut c = python_command(venv, &server, &work.path().join("home"))?;
+                c.env("R", format!("{}/up-{venv}-{n}", server.user()));
+                c.arg("-c").arg(upload).arg(&folder);
+                Ok(c)
+            },
+        )?;
+        let repo = format!("{}/up-{venv}-1", server.user());
+        let cache = work.path().join(format!("cache-{venv}"));
+        let down = measure_best(
+            runs,
+            || {
+                let _ = std::fs::remove_dir_all(&cache);
+                Ok(())
+            },
+            || {
+                let mut c = python_command(venv, &server, &work.path().join("home"))?;
+                c.env("R", &repo).arg("-c").arg(download).arg(&cache);
+                Ok(c)
+            },
+        )?;
+        rows.push((up, down));
+        repos.push(repo);
     }
+    table.push(Row {
+        label: "upload_folder".into(),
+        ours: rows[0].0,
+        theirs: rows[1].0,
+    });
+    table.push(Row {
+        label: "snapshot_download".into(),
+        ours: rows[0].1,
+        theirs: rows[1].1,
+    });
     table.print();
-    for n in peak_notes {
-        println!("{n}");
+    if let Some(kib) = server.peak_rss_kib() {
+        println!(
+            "hub-server peak RSS over the whole run: {:.1} MB",
+            kib as f64 / 1024.0
+        );
     }
     Ok(())
 }

@@ -1,16 +1,21 @@
-//! `cargo xtask test`: everything CI checks, in the order that fails fastest.
+//! `cargo xtask test`: everything CI checks.
 //!
 //! 1. `cargo fmt --all -- --check`
 //! 2. `cargo clippy --workspace --all-targets -- -D warnings`
 //! 3. the Python venvs of the interop suite (`cargo xtask venv`, idempotent)
 //! 4. `cargo build --workspace --bins` — end-to-end tests run `huggingface-cli` and `hub-server`
 //!    binaries of other crates, which cargo does not build for a test target on its own
-//! 5. `cargo nextest run --workspace` (falls back to `cargo test --workspace` without nextest);
+//! 5. `cargo xtask demo`, so the README's offline demo keeps working
+//! 6. `cargo test --workspace --doc` (nextest does not run doctests; this includes the README
+//!    and `docs/*.md` snippets, compiled through the hub-tests crate)
+//! 7. `cargo nextest run --workspace` (falls back to `cargo test --workspace` without nextest);
 //!    tests named `*_slow` are run too, with a longer timeout (`.config/nextest.toml`)
-//! 6. `cargo test --workspace --doc` (nextest does not run doctests)
-//! 7. `cargo xtask demo`, so the README's offline demo keeps working
+//!
+//! Every step runs even when an earlier one failed (one CI run then shows every problem), and
+//! the command fails at the end listing the failed steps. The test runner goes last so that its
+//! summary closes the output.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::util::{cargo, on_path, output, run};
 
@@ -35,40 +40,63 @@ fn nextest_available() -> bool {
 
 /// Runs the whole check.
 pub(crate) fn run_all(args: &TestArgs) -> Result<()> {
+    let mut failed: Vec<&str> = vec![];
+    let mut step = |name: &'static str, result: Result<()>| {
+        if let Err(e) = result {
+            eprintln!("\n!!! step `{name}` failed: {e:#}\n");
+            failed.push(name);
+        }
+    };
     if !args.no_lint {
-        run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-        run(cargo().args([
+        step("fmt", run(cargo().args(["fmt", "--all", "--", "--check"])));
+        step(
             "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))?;
+            run(cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])),
+        );
     }
-    crate::venv::ensure_all()?;
-    run(cargo().args(["build", "--workspace", "--bins"]))?;
+    step("venv", crate::venv::ensure_all());
+    step(
+        "build",
+        run(cargo().args(["build", "--workspace", "--bins"])),
+    );
+    if !args.no_demo {
+        step("demo", crate::demo::run_demo());
+    }
+    step(
+        "doctests",
+        run(cargo().args(["test", "--workspace", "--doc"])),
+    );
+    step("tests", run_tests(&args.runner_args));
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        bail!("failed steps: {}", failed.join(", "))
+    }
+}
+
+fn run_tests(runner_args: &[String]) -> Result<()> {
     if nextest_available() {
         let mut cmd = cargo();
         cmd.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
         if std::env::var_os("CI").is_some() {
             cmd.args(["--profile", "ci"]);
         }
-        cmd.args(&args.runner_args);
-        run(&mut cmd)?;
+        cmd.args(runner_args);
+        run(&mut cmd)
     } else {
         eprintln!("cargo-nextest not found; falling back to `cargo test`");
         let mut cmd = cargo();
         cmd.args(["test", "--workspace", "--no-fail-fast"]);
-        if !args.runner_args.is_empty() {
-            cmd.arg("--").args(&args.runner_args);
+        if !runner_args.is_empty() {
+            cmd.arg("--").args(runner_args);
         }
-        run(&mut cmd)?;
+        run(&mut cmd)
     }
-    // Doctests are compiled per crate; they only depend on the libraries, not on the venvs.
-    run(cargo().args(["test", "--workspace", "--doc"]))?;
-    if !args.no_demo {
-        crate::demo::run_demo()?;
-    }
-    Ok(())
 }

@@ -63,7 +63,11 @@ pub enum GitCredentialOutcome {
 /// println!("Token is valid (permission: {}).", info.role.as_deref().unwrap_or("unknown"));
 /// # Ok(()) }
 /// ```
-pub async fn login(config: &Config, token: &Token, add_to_git_credential: bool) -> Result<LoginInfo> {
+pub async fn login(
+    config: &Config,
+    token: &Token,
+    add_to_git_credential: bool,
+) -> Result<LoginInfo> {
     let client = crate::HubClient::builder()
         .config(config.clone())
         .token(token.expose())
@@ -125,7 +129,11 @@ fn save_token(config: &Config, name: &str, token: &Token) -> Result<()> {
     token::write_stored_tokens(&config.stored_tokens_path, &stored)
 }
 
-fn set_active(config: &Config, token: &Token, add_to_git_credential: bool) -> Result<GitCredentialOutcome> {
+fn set_active(
+    config: &Config,
+    token: &Token,
+    add_to_git_credential: bool,
+) -> Result<GitCredentialOutcome> {
     let outcome = if add_to_git_credential {
         if list_credential_helpers(None)?.is_empty() {
             GitCredentialOutcome::NoHelperConfigured
@@ -219,7 +227,11 @@ pub struct SwitchInfo {
 
 /// Makes the stored token `token_name` the active one (writes `$HF_HOME/token`). An unknown name
 /// is [`Error::Validation`].
-pub fn auth_switch(config: &Config, token_name: &str, add_to_git_credential: bool) -> Result<SwitchInfo> {
+pub fn auth_switch(
+    config: &Config,
+    token_name: &str,
+    add_to_git_credential: bool,
+) -> Result<SwitchInfo> {
     let stored = token::read_stored_tokens(&config.stored_tokens_path)?;
     let Some(tok) = stored.get(token_name) else {
         return Err(Error::validation(format!(
@@ -338,19 +350,29 @@ fn run_credential(folder: Option<&Path>, action: &str, input: &str) -> Result<()
         .spawn()
         .map_err(|e| Error::io(ctx(), e))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(input.as_bytes()).map_err(|e| Error::io(ctx(), e))?;
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(|e| Error::io(ctx(), e))?;
     }
     let status = child.wait().map_err(|e| Error::io(ctx(), e))?;
     if status.success() {
         Ok(())
     } else {
-        Err(Error::io(ctx(), std::io::Error::other(format!("git exited with {status}"))))
+        Err(Error::io(
+            ctx(),
+            std::io::Error::other(format!("git exited with {status}")),
+        ))
     }
 }
 
 /// Saves `token` as the git password of `username` (Python uses `hf_user`) for `endpoint`, with
 /// `git credential approve`, so `git push` to the Hub works without a prompt.
-pub fn set_git_credential(endpoint: &str, token: &Token, username: &str, folder: Option<&Path>) -> Result<()> {
+pub fn set_git_credential(
+    endpoint: &str,
+    token: &Token,
+    username: &str,
+    folder: Option<&Path>,
+) -> Result<()> {
     let (protocol, host) = credential_target(endpoint)?;
     let input = format!(
         "protocol={protocol}\nhost={host}\nusername={}\npassword={}\n\n",
@@ -391,11 +413,20 @@ mod tests {
         assert_eq!(l.active, None);
         let s = auth_switch(&c, "b", false).unwrap();
         assert_eq!(s.git_credential, GitCredentialOutcome::NotRequested);
-        assert_eq!(std::fs::read_to_string(&c.token_path).unwrap(), "hf_bbbbbbbbbbbb");
+        assert_eq!(
+            std::fs::read_to_string(&c.token_path).unwrap(),
+            "hf_bbbbbbbbbbbb"
+        );
         assert_eq!(auth_list(&c).unwrap().active.as_deref(), Some("b"));
-        assert!(matches!(auth_switch(&c, "zz", false), Err(Error::Validation(_))));
+        assert!(matches!(
+            auth_switch(&c, "zz", false),
+            Err(Error::Validation(_))
+        ));
         // Logging out from a non-active token keeps the active file.
-        assert_eq!(logout(&c, Some("a")).unwrap(), LogoutOutcome::LoggedOut("a".into()));
+        assert_eq!(
+            logout(&c, Some("a")).unwrap(),
+            LogoutOutcome::LoggedOut("a".into())
+        );
         assert!(c.token_path.exists());
         assert!(matches!(logout(&c, Some("a")), Err(Error::Validation(_))));
         // Logging out from the active token removes the file.
@@ -418,7 +449,10 @@ mod tests {
         token::write_token_file(&c.token_path, &Token::new("hf_aaaaaaaaaaaa")).unwrap();
         let l = auth_list(&c).unwrap();
         assert!(l.env_token_set);
-        assert_eq!(l.active, None, "the env token is in use, and it is not stored");
+        assert_eq!(
+            l.active, None,
+            "the env token is in use, and it is not stored"
+        );
         let e = logout(&c, None).unwrap_err();
         assert!(matches!(e, Error::EnvironmentToken(_)));
         assert!(e.to_string().contains("unset the `HF_TOKEN`"));
@@ -430,7 +464,10 @@ mod tests {
     fn git_credential_round_trip_in_a_local_store() {
         let outside = tempfile::tempdir().unwrap();
         // Never write into a developer's global credential helpers.
-        if !list_credential_helpers(Some(outside.path())).unwrap_or_default().is_empty() {
+        if !list_credential_helpers(Some(outside.path()))
+            .unwrap_or_default()
+            .is_empty()
+        {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -454,11 +491,17 @@ mod tests {
                 .unwrap()
                 .success()
         );
-        assert_eq!(list_credential_helpers(Some(dir.path())).unwrap(), ["store"]);
+        assert_eq!(
+            list_credential_helpers(Some(dir.path())).unwrap(),
+            ["store"]
+        );
         let token = Token::new("hf_gitcredentialtoken");
         set_git_credential("http://127.0.0.1:9999", &token, "HF_USER", Some(dir.path())).unwrap();
         let saved = std::fs::read_to_string(&store).unwrap();
-        assert!(saved.contains("hf_user:hf_gitcredentialtoken@127.0.0.1"), "{saved}");
+        assert!(
+            saved.contains("hf_user:hf_gitcredentialtoken@127.0.0.1"),
+            "{saved}"
+        );
         unset_git_credential("http://127.0.0.1:9999", "hf_user", Some(dir.path())).unwrap();
         let saved = std::fs::read_to_string(&store).unwrap();
         assert!(!saved.contains("hf_gitcredentialtoken"), "{saved}");
@@ -467,7 +510,9 @@ mod tests {
     #[test]
     fn helper_names_as_python_parses_them() {
         assert_eq!(
-            parse_helpers("store --file=/x\ncache\nstore\n/usr/bin/helper\n!f() { x; }\nosxkeychain\n"),
+            parse_helpers(
+                "store --file=/x\ncache\nstore\n/usr/bin/helper\n!f() { x; }\nosxkeychain\n"
+            ),
             ["cache", "osxkeychain", "store"]
         );
         assert!(parse_helpers("").is_empty());

@@ -29,10 +29,10 @@ use std::thread::JoinHandle;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
+use crate::HubClient;
 use crate::error::{Error, Result};
 use crate::repo::{RepoId, RepoType};
 use crate::types::{DatasetInfo, HfFileMetadata, ModelInfo, SpaceInfo, WhoAmI};
-use crate::HubClient;
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -49,7 +49,10 @@ impl RuntimeThread {
         let thread = std::thread::Builder::new()
             .name("hub-core-blocking".into())
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     Ok(rt) => {
                         let _ = ready_tx.send(Ok(()));
                         rt
@@ -116,7 +119,9 @@ pub struct HfApi {
 
 impl std::fmt::Debug for HfApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("blocking::HfApi").field("api", &self.api).finish_non_exhaustive()
+        f.debug_struct("blocking::HfApi")
+            .field("api", &self.api)
+            .finish_non_exhaustive()
     }
 }
 
@@ -154,7 +159,10 @@ impl HfApi {
     }
 
     /// Turns a listing stream into a blocking iterator; each `next()` fetches as needed.
-    pub fn iter<T: Send + 'static>(&self, stream: BoxStream<'static, Result<T>>) -> BlockingIter<T> {
+    pub fn iter<T: Send + 'static>(
+        &self,
+        stream: BoxStream<'static, Result<T>>,
+    ) -> BlockingIter<T> {
         BlockingIter {
             api: self.clone(),
             stream: Some(stream),
@@ -209,7 +217,10 @@ impl HfApi {
         repo_type: RepoType,
         revision: Option<&str>,
     ) -> Result<HfFileMetadata> {
-        let mut b = self.api.get_hf_file_metadata(repo_id, filename).repo_type(repo_type);
+        let mut b = self
+            .api
+            .get_hf_file_metadata(repo_id, filename)
+            .repo_type(repo_type);
         if let Some(r) = revision {
             b = b.revision(r);
         }
@@ -272,7 +283,14 @@ mod tests {
 
     fn offline() -> HfApi {
         let config = crate::Config::builder().offline(true).build();
-        HfApi::new(HubClient::builder().config(config).token("hf_x").build().unwrap()).unwrap()
+        HfApi::new(
+            HubClient::builder()
+                .config(config)
+                .token("hf_x")
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -308,7 +326,12 @@ mod tests {
             .unwrap();
         let config = crate::Config::builder().endpoint(&url).build();
         let api = HfApi {
-            api: HubClient::builder().config(config).token("hf_x").build().unwrap().api(),
+            api: HubClient::builder()
+                .config(config)
+                .token("hf_x")
+                .build()
+                .unwrap()
+                .api(),
             rt: api.rt.clone(),
         };
         let info = api.model_info(&RepoId::new("ns/m").unwrap()).unwrap();
@@ -318,7 +341,9 @@ mod tests {
             .map(|m| m.unwrap().id)
             .collect();
         assert_eq!(ids, ["a/1", "b/2"]);
-        let e = api.model_info(&RepoId::new("ns/missing").unwrap()).unwrap_err();
+        let e = api
+            .model_info(&RepoId::new("ns/missing").unwrap())
+            .unwrap_err();
         assert_eq!(e.status(), Some(404));
     }
 

@@ -292,7 +292,8 @@ impl HubClient {
         url: &str,
         query: &[(&str, String)],
     ) -> Result<T> {
-        self.send_json(self.request(Method::GET, url).query(query)).await
+        self.send_json(self.request(Method::GET, url).query(query))
+            .await
     }
 
     /// Sends like [`HubClient::send`] and reads the whole body. For idempotent methods (GET,
@@ -319,7 +320,9 @@ impl HubClient {
                 Some(r) => (r, idempotent),
                 None => {
                     // A streaming body cannot be sent twice: one attempt, read once.
-                    let resp = self.execute_with_retry(&self.inner.http, req, true, &[]).await?;
+                    let resp = self
+                        .execute_with_retry(&self.inner.http, req, true, &[])
+                        .await?;
                     return FullResponse::read(resp).await;
                 }
             };
@@ -431,7 +434,10 @@ pub fn decode_json<T: DeserializeOwned>(url: &str, bytes: &[u8]) -> Result<T> {
     }
     serde_json::from_slice(bytes).map_err(|e| {
         let start = String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).into_owned();
-        Error::decode(url, format!("invalid JSON ({e}); body starts with {start:?}"))
+        Error::decode(
+            url,
+            format!("invalid JSON ({e}); body starts with {start:?}"),
+        )
     })
 }
 
@@ -613,7 +619,10 @@ mod tests {
     fn user_agent_shape() {
         assert_eq!(
             build_user_agent(None, None, &["x/1".into(), "x/1".into()]),
-            format!("unknown/None; hf_hub/{}; hub-rs/rust; x/1", env!("CARGO_PKG_VERSION"))
+            format!(
+                "unknown/None; hf_hub/{}; hub-rs/rust; x/1",
+                env!("CARGO_PKG_VERSION")
+            )
         );
         assert!(build_user_agent(Some("lib"), Some("2"), &[]).starts_with("lib/2; "));
     }
@@ -629,7 +638,10 @@ mod tests {
             .to_builder()
             .env_token(Some(Token::new("hf_env")))
             .build();
-        let c = HubClient::builder().config(env_cfg.clone()).build().unwrap();
+        let c = HubClient::builder()
+            .config(env_cfg.clone())
+            .build()
+            .unwrap();
         assert_eq!(c.token().unwrap().expose(), "hf_env");
         let c = HubClient::builder()
             .config(env_cfg.clone())
@@ -641,14 +653,21 @@ mod tests {
         let c = HubClient::builder().config(no_implicit).build().unwrap();
         assert!(c.token().is_none());
         assert_eq!(c.require_token().unwrap().expose(), "hf_env");
-        let c = HubClient::builder().config(config).no_token().build().unwrap();
+        let c = HubClient::builder()
+            .config(config)
+            .no_token()
+            .build()
+            .unwrap();
         assert!(c.token().is_none());
         assert!(matches!(c.require_token(), Err(Error::Unauthenticated(_))));
     }
 
     #[tokio::test]
     async fn offline_sends_nothing() {
-        let config = Config::builder().offline(true).endpoint("http://127.0.0.1:9").build();
+        let config = Config::builder()
+            .offline(true)
+            .endpoint("http://127.0.0.1:9")
+            .build();
         let c = HubClient::builder().config(config).build().unwrap();
         let err = c
             .send(c.request(Method::GET, "http://127.0.0.1:9/api/whoami-v2"))

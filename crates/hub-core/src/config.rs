@@ -88,7 +88,8 @@ pub struct Config {
     pub assets_cache: PathBuf,
     /// Active token file (`HF_TOKEN_PATH`, else `$HF_HOME/token`).
     pub token_path: PathBuf,
-    /// Named tokens file (`$HF_HOME/stored_tokens`).
+    /// Named tokens file: `stored_tokens` next to the active token file, as Python derives it
+    /// (`$HF_HOME/stored_tokens` unless `HF_TOKEN_PATH` moves the token file).
     pub stored_tokens_path: PathBuf,
     /// Token from `HF_TOKEN` (or the deprecated `HUGGING_FACE_HUB_TOKEN`).
     pub env_token: Option<crate::Token>,
@@ -203,7 +204,7 @@ impl Config {
         Config {
             endpoint,
             inference_endpoint,
-            stored_tokens_path: home.join("stored_tokens"),
+            stored_tokens_path: stored_tokens_next_to(&token_path),
             home,
             hub_cache,
             assets_cache,
@@ -239,6 +240,14 @@ impl Config {
             config: self.clone(),
         }
     }
+}
+
+/// Python's `os.path.join(os.path.dirname(HF_TOKEN_PATH), "stored_tokens")`.
+fn stored_tokens_next_to(token_path: &Path) -> PathBuf {
+    token_path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join("stored_tokens")
 }
 
 fn expand_user(p: &str, home: &Path) -> PathBuf {
@@ -295,9 +304,10 @@ impl ConfigBuilder {
         self.config.assets_cache = dir.into();
         self
     }
-    /// Sets the active token file path.
+    /// Sets the active token file path; `stored_tokens` moves next to it, as in Python.
     pub fn token_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.config.token_path = path.into();
+        self.config.stored_tokens_path = stored_tokens_next_to(&self.config.token_path);
         self
     }
     /// Sets (or clears) the token that `HF_TOKEN` would give.
@@ -373,7 +383,10 @@ mod tests {
         let c = Config::from_vars(&vars(&[("HOME", "/h")]));
         assert_eq!(c.home, PathBuf::from("/h/.cache/huggingface"));
         assert_eq!(c.hub_cache, PathBuf::from("/h/.cache/huggingface/hub"));
-        assert_eq!(c.assets_cache, PathBuf::from("/h/.cache/huggingface/assets"));
+        assert_eq!(
+            c.assets_cache,
+            PathBuf::from("/h/.cache/huggingface/assets")
+        );
         assert_eq!(c.token_path, PathBuf::from("/h/.cache/huggingface/token"));
         assert_eq!(c.endpoint, DEFAULT_ENDPOINT);
         assert_eq!(c.inference_endpoint, DEFAULT_INFERENCE_ENDPOINT);
@@ -433,8 +446,28 @@ mod tests {
     }
 
     #[test]
+    fn stored_tokens_follow_the_token_file() {
+        let c = Config::from_vars(&vars(&[("HF_HOME", "/hf")]));
+        assert_eq!(c.stored_tokens_path, PathBuf::from("/hf/stored_tokens"));
+        let c = Config::from_vars(&vars(&[
+            ("HF_HOME", "/hf"),
+            ("HF_TOKEN_PATH", "/secrets/tok"),
+        ]));
+        assert_eq!(c.token_path, PathBuf::from("/secrets/tok"));
+        assert_eq!(
+            c.stored_tokens_path,
+            PathBuf::from("/secrets/stored_tokens")
+        );
+        let c = Config::builder().home("/a").token_path("/b/t").build();
+        assert_eq!(c.stored_tokens_path, PathBuf::from("/b/stored_tokens"));
+    }
+
+    #[test]
     fn builder_rebases_derived_paths() {
-        let c = Config::builder().home("/data/hf").endpoint("http://x/").build();
+        let c = Config::builder()
+            .home("/data/hf")
+            .endpoint("http://x/")
+            .build();
         assert_eq!(c.hub_cache, PathBuf::from("/data/hf/hub"));
         assert_eq!(c.token_path, PathBuf::from("/data/hf/token"));
         assert_eq!(c.endpoint, "http://x");

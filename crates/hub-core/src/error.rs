@@ -38,8 +38,16 @@ impl fmt::Display for HttpContext {
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("Unknown");
-        let side = if self.status >= 500 { "Server" } else { "Client" };
-        write!(f, "{} {side} Error: {reason} for url: {}", self.status, self.url)?;
+        let side = if self.status >= 500 {
+            "Server"
+        } else {
+            "Client"
+        };
+        write!(
+            f,
+            "{} {side} Error: {reason} for url: {}",
+            self.status, self.url
+        )?;
         if let Some(id) = &self.request_id {
             write!(f, " (Request ID: {id})")?;
         }
@@ -55,16 +63,22 @@ impl fmt::Display for HttpContext {
 #[non_exhaustive]
 pub enum Error {
     /// The repository does not exist, or it is private and the token cannot see it.
-    #[error("Repository Not Found. {0}\nMake sure you specified the correct `repo_id` and `repo_type`. If you are trying to access a private or gated repo, make sure you are authenticated (`huggingface-cli login` or HF_TOKEN).")]
+    #[error(
+        "Repository Not Found. {0}\nMake sure you specified the correct `repo_id` and `repo_type`. If you are trying to access a private or gated repo, make sure you are authenticated (`huggingface-cli login` or HF_TOKEN)."
+    )]
     RepositoryNotFound(Box<HttpContext>),
     /// The repository is gated and the token has no access yet.
-    #[error("Cannot access gated repo. {0}\nAsk for access on the repository page, then retry with a token of an account that was granted access.")]
+    #[error(
+        "Cannot access gated repo. {0}\nAsk for access on the repository page, then retry with a token of an account that was granted access."
+    )]
     GatedRepo(Box<HttpContext>),
     /// Access to the repository was disabled by the Hub.
     #[error("Cannot access repository: access to this resource is disabled. {0}")]
     DisabledRepo(Box<HttpContext>),
     /// The revision (branch, tag, commit, PR ref) does not exist.
-    #[error("Revision Not Found. {0}\nCheck the branch, tag or commit name (full 40-character commit ids only).")]
+    #[error(
+        "Revision Not Found. {0}\nCheck the branch, tag or commit name (full 40-character commit ids only)."
+    )]
     RevisionNotFound(Box<HttpContext>),
     /// The file does not exist at that revision.
     #[error("Entry Not Found. {0}")]
@@ -73,7 +87,9 @@ pub enum Error {
     #[error("Bad request: {0}")]
     BadRequest(Box<HttpContext>),
     /// The server asked us to slow down (HTTP 429) and retries were exhausted.
-    #[error("Rate limited by the server. {0}\nWait a moment and retry, or authenticate to get a higher limit.")]
+    #[error(
+        "Rate limited by the server. {0}\nWait a moment and retry, or authenticate to get a higher limit."
+    )]
     RateLimited(Box<HttpContext>),
     /// Any other HTTP error status.
     #[error("{0}")]
@@ -108,7 +124,9 @@ pub enum Error {
     #[error("{0}")]
     LocalEntryNotFound(String),
     /// `HF_HUB_OFFLINE` is set, so no HTTP call is made.
-    #[error("Offline mode is enabled (HF_HUB_OFFLINE=1): {0}. Unset HF_HUB_OFFLINE to reach the Hub.")]
+    #[error(
+        "Offline mode is enabled (HF_HUB_OFFLINE=1): {0}. Unset HF_HUB_OFFLINE to reach the Hub."
+    )]
     OfflineModeIsEnabled(String),
     /// An argument failed validation.
     #[error("{0}")]
@@ -191,7 +209,8 @@ impl Error {
 
     /// The server's message, for HTTP-derived errors.
     pub fn server_message(&self) -> Option<&str> {
-        self.http_context().and_then(|c| c.server_message.as_deref())
+        self.http_context()
+            .and_then(|c| c.server_message.as_deref())
     }
 
     /// Whether retrying the same request may succeed: connection errors, timeouts, truncated
@@ -199,7 +218,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { source, .. } => {
-                source.is_timeout() || source.is_connect() || source.is_body() || source.is_request()
+                source.is_timeout()
+                    || source.is_connect()
+                    || source.is_body()
+                    || source.is_request()
             }
             Error::RateLimited(_) => true,
             Error::HubHttp(c) => is_retryable_status(c.status),
@@ -410,15 +432,31 @@ mod tests {
     fn error_is_small_and_thread_safe() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
-        assert!(std::mem::size_of::<Error>() <= 56, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 56,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]
     fn mapping_order() {
         let url = "http://h/ns/r/resolve/main/f";
-        let e = map_status(404, url, &headers(&[("x-error-code", "EntryNotFound")]), b"").unwrap();
+        let e = map_status(
+            404,
+            url,
+            &headers(&[("x-error-code", "EntryNotFound")]),
+            b"",
+        )
+        .unwrap();
         assert!(matches!(e, Error::EntryNotFound(_)));
-        let e = map_status(404, url, &headers(&[("x-error-code", "RevisionNotFound")]), b"").unwrap();
+        let e = map_status(
+            404,
+            url,
+            &headers(&[("x-error-code", "RevisionNotFound")]),
+            b"",
+        )
+        .unwrap();
         assert!(matches!(e, Error::RevisionNotFound(_)));
         let e = map_status(403, url, &headers(&[("x-error-code", "GatedRepo")]), b"").unwrap();
         assert!(matches!(e, Error::GatedRepo(_)));
@@ -441,7 +479,10 @@ mod tests {
         assert!(matches!(e, Error::BadRequest(_)));
         assert_eq!(e.server_message(), Some("bad"));
         let e = map_status(429, url, &headers(&[("retry-after", "2")]), b"").unwrap();
-        assert_eq!(e.http_context().unwrap().retry_after, Some(Duration::from_secs(2)));
+        assert_eq!(
+            e.http_context().unwrap().retry_after,
+            Some(Duration::from_secs(2))
+        );
         assert!(e.is_retryable());
         assert!(map_status(302, url, &HeaderMap::new(), b"").is_none());
     }
@@ -455,14 +496,23 @@ mod tests {
         );
         let html = headers(&[("content-type", "text/html")]);
         assert_eq!(server_message(&html, b"<html>oops</html>"), None);
-        assert_eq!(server_message(&HeaderMap::new(), b"plain text").unwrap(), "plain text");
+        assert_eq!(
+            server_message(&HeaderMap::new(), b"plain text").unwrap(),
+            "plain text"
+        );
         assert_eq!(server_message(&HeaderMap::new(), b""), None);
     }
 
     #[test]
     fn display_has_request_id_and_redacts_query() {
         let h = headers(&[("x-request-id", "abc"), ("x-error-code", "RepoNotFound")]);
-        let e = map_status(404, "http://h/api/models/a/b?X-Amz-Signature=secret", &h, b"").unwrap();
+        let e = map_status(
+            404,
+            "http://h/api/models/a/b?X-Amz-Signature=secret",
+            &h,
+            b"",
+        )
+        .unwrap();
         let s = e.to_string();
         assert!(s.contains("(Request ID: abc)"), "{s}");
         assert!(!s.contains("secret"), "{s}");

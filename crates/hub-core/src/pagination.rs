@@ -111,6 +111,9 @@ mod tests {
         );
         assert_eq!(next_link(r#"<https://h/p1>; rel="prev""#), None);
         assert_eq!(next_link("garbage"), None);
-        assert_eq!(next_link(r#"<https://h/x>; rel=next"#).as_deref(), Some("https://h/x"));
+        assert_eq!(
+            next_link(r#"<https://h/x>; rel=next"#).as_deref(),
+            Some("https://h/x")
+        );
     }
 }

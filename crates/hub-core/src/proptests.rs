@@ -10,13 +10,60 @@ use crate::types::*;
 
 /// Keys the decoders look at, so generated objects reach deep into them.
 const KEYS: &[&str] = &[
-    "id", "sha", "author", "siblings", "rfilename", "size", "blobId", "lfs", "sha256", "oid",
-    "pointerSize", "type", "path", "lastCommit", "title", "date", "createdAt", "lastModified",
-    "gated", "private", "tags", "cardData", "runtime", "stage", "hardware", "current",
-    "branches", "tags", "converts", "pullRequests", "name", "ref", "targetCommit", "authors",
-    "user", "message", "commitUrl", "commitOid", "pullRequestUrl", "url", "auth", "accessToken",
-    "role", "displayName", "orgs", "safetensors", "parameters", "total", "transformersInfo",
-    "auto_model", "security", "error", "errors", "x",
+    "id",
+    "sha",
+    "author",
+    "siblings",
+    "rfilename",
+    "size",
+    "blobId",
+    "lfs",
+    "sha256",
+    "oid",
+    "pointerSize",
+    "type",
+    "path",
+    "lastCommit",
+    "title",
+    "date",
+    "createdAt",
+    "lastModified",
+    "gated",
+    "private",
+    "tags",
+    "cardData",
+    "runtime",
+    "stage",
+    "hardware",
+    "current",
+    "branches",
+    "tags",
+    "converts",
+    "pullRequests",
+    "name",
+    "ref",
+    "targetCommit",
+    "authors",
+    "user",
+    "message",
+    "commitUrl",
+    "commitOid",
+    "pullRequestUrl",
+    "url",
+    "auth",
+    "accessToken",
+    "role",
+    "displayName",
+    "orgs",
+    "safetensors",
+    "parameters",
+    "total",
+    "transformersInfo",
+    "auto_model",
+    "security",
+    "error",
+    "errors",
+    "x",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -24,7 +71,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[a-z0-9:./TZ-]{0,30}".prop_map(Value::String),
         Just(Value::String("2024-05-01T12:34:56.789Z".into())),
         Just(Value::String("file".into())),
@@ -33,7 +82,11 @@ fn json_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::vec((prop::sample::select(KEYS), inner), 0..10).prop_map(|kv| {
-                Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>())
+                Value::Object(
+                    kv.into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect::<Map<_, _>>(),
+                )
             }),
         ]
     })

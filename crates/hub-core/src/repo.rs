@@ -394,7 +394,10 @@ mod tests {
             "Cannot have -- or .. in repo_id: 'other..repo..id'."
         );
         assert_eq!(msg("a--b"), "Cannot have -- or .. in repo_id: 'a--b'.");
-        assert_eq!(msg("ns/repo.git"), "Repo_id cannot end by '.git': 'ns/repo.git'.");
+        assert_eq!(
+            msg("ns/repo.git"),
+            "Repo_id cannot end by '.git': 'ns/repo.git'."
+        );
         let bad = "Repo id must use alphanumeric chars or '-', '_', '.', '--' and '..' are forbidden, '-' and '.' cannot start or end the name, max length is 96:";
         for id in ["", "-a", "a-", ".a", "ns/a b", "ns/", "/a", "a/.b", "ns/a!"] {
             assert_eq!(msg(id), format!("{bad} '{id}'."), "{id:?}");
@@ -407,9 +410,14 @@ mod tests {
     fn cache_folder_names() {
         let id = RepoId::new("ns/name").unwrap();
         assert_eq!(id.cache_folder_name(RepoType::Model), "models--ns--name");
-        assert_eq!(id.cache_folder_name(RepoType::Dataset), "datasets--ns--name");
         assert_eq!(
-            RepoId::new("gpt2").unwrap().cache_folder_name(RepoType::Space),
+            id.cache_folder_name(RepoType::Dataset),
+            "datasets--ns--name"
+        );
+        assert_eq!(
+            RepoId::new("gpt2")
+                .unwrap()
+                .cache_folder_name(RepoType::Space),
             "spaces--gpt2"
         );
     }
@@ -425,9 +433,17 @@ mod tests {
 
     #[test]
     fn repo_urls() {
-        let u = RepoUrl::new("https://huggingface.co/", RepoType::Space, RepoId::new("a/b").unwrap());
+        let u = RepoUrl::new(
+            "https://huggingface.co/",
+            RepoType::Space,
+            RepoId::new("a/b").unwrap(),
+        );
         assert_eq!(u.url(), "https://huggingface.co/spaces/a/b");
-        let p = RepoUrl::parse("https://huggingface.co/datasets/ns/data", "https://huggingface.co").unwrap();
+        let p = RepoUrl::parse(
+            "https://huggingface.co/datasets/ns/data",
+            "https://huggingface.co",
+        )
+        .unwrap();
         assert_eq!(p.repo_type(), RepoType::Dataset);
         assert_eq!(p.repo_id().as_str(), "ns/data");
         let p = RepoUrl::parse("http://127.0.0.1:9/ns/m", "http://127.0.0.1:9").unwrap();

@@ -80,11 +80,18 @@ mod tests {
         let d4 = p.next_delay(4, Duration::ZERO, None).unwrap_or_default();
         assert!(d4 >= Duration::from_secs(4) && d4 <= Duration::from_secs(8));
         assert!(p.next_delay(5, Duration::ZERO, None).is_none());
-        assert!(p.next_delay(0, Duration::from_secs(119), None).is_none() || d0 < Duration::from_secs(1));
+        assert!(
+            p.next_delay(0, Duration::from_secs(119), None).is_none()
+                || d0 < Duration::from_secs(1)
+        );
         assert_eq!(
             p.next_delay(1, Duration::ZERO, Some(Duration::from_secs(3))),
             Some(Duration::from_secs(3))
         );
-        assert!(RetryPolicy::none().next_delay(0, Duration::ZERO, None).is_none());
+        assert!(
+            RetryPolicy::none()
+                .next_delay(0, Duration::ZERO, None)
+                .is_none()
+        );
     }
 }

@@ -99,7 +99,10 @@ pub fn read_token_file(path: &Path) -> Result<Option<Token>> {
             Ok((!t.is_empty()).then(|| Token::new(t)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(format!("reading token file {}", path.display()), e)),
+        Err(e) => Err(Error::io(
+            format!("reading token file {}", path.display()),
+            e,
+        )),
     }
 }
 

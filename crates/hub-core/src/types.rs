@@ -683,8 +683,16 @@ impl Serialize for RepoEntry {
             inner: &'a T,
         }
         match self {
-            RepoEntry::File(f) => Tagged { kind: "file", inner: f }.serialize(s),
-            RepoEntry::Folder(f) => Tagged { kind: "directory", inner: f }.serialize(s),
+            RepoEntry::File(f) => Tagged {
+                kind: "file",
+                inner: f,
+            }
+            .serialize(s),
+            RepoEntry::Folder(f) => Tagged {
+                kind: "directory",
+                inner: f,
+            }
+            .serialize(s),
         }
     }
 }
@@ -694,9 +702,13 @@ impl<'de> Deserialize<'de> for RepoEntry {
         let v = Value::deserialize(d)?;
         let is_file = v.get("type").and_then(Value::as_str) == Some("file");
         if is_file {
-            RepoFile::deserialize(v).map(RepoEntry::File).map_err(serde::de::Error::custom)
+            RepoFile::deserialize(v)
+                .map(RepoEntry::File)
+                .map_err(serde::de::Error::custom)
         } else {
-            RepoFolder::deserialize(v).map(RepoEntry::Folder).map_err(serde::de::Error::custom)
+            RepoFolder::deserialize(v)
+                .map(RepoEntry::Folder)
+                .map_err(serde::de::Error::custom)
         }
     }
 }
@@ -783,7 +795,10 @@ pub struct GitCommitInfo {
 impl GitCommitInfo {
     /// Author user names, as Python's `GitCommitInfo.authors`.
     pub fn author_names(&self) -> Vec<&str> {
-        self.authors.iter().filter_map(|a| a.user.as_deref()).collect()
+        self.authors
+            .iter()
+            .filter_map(|a| a.user.as_deref())
+            .collect()
     }
 }
 
@@ -1046,12 +1061,21 @@ mod tests {
         }"#;
         let m: ModelInfo = serde_json::from_str(json).unwrap();
         assert_eq!(m.id, "openai-community/gpt2");
-        assert_eq!(m.sha.as_deref(), Some("607a30d783dfa663caf39e06633721c8d4cfcd7e"));
+        assert_eq!(
+            m.sha.as_deref(),
+            Some("607a30d783dfa663caf39e06633721c8d4cfcd7e")
+        );
         assert_eq!(m.gated, Some(Gated::Disabled));
-        assert_eq!(m.created_at.unwrap().to_rfc3339(), "2022-03-02T23:29:04+00:00");
+        assert_eq!(
+            m.created_at.unwrap().to_rfc3339(),
+            "2022-03-02T23:29:04+00:00"
+        );
         assert!(m.last_modified.is_some());
         assert_eq!(m.library_name.as_deref(), Some("transformers"));
-        assert_eq!(m.transformers_info.unwrap().auto_model, "AutoModelForCausalLM");
+        assert_eq!(
+            m.transformers_info.unwrap().auto_model,
+            "AutoModelForCausalLM"
+        );
         assert_eq!(m.safetensors.unwrap().total, 137022720);
         let sib = m.siblings.unwrap();
         assert_eq!(sib[1].lfs.as_ref().unwrap().pointer_size, 135);
@@ -1063,7 +1087,8 @@ mod tests {
         assert!(m.siblings.is_none() && m.sha.is_none() && m.tags.is_none());
         assert!(serde_json::from_str::<ModelInfo>(r#"{"sha":"x"}"#).is_err());
         // Unparseable dates do not fail the object.
-        let m: ModelInfo = serde_json::from_str(r#"{"id":"x","lastModified":"soon","createdAt":5}"#).unwrap();
+        let m: ModelInfo =
+            serde_json::from_str(r#"{"id":"x","lastModified":"soon","createdAt":5}"#).unwrap();
         assert!(m.last_modified.is_none() && m.created_at.is_none());
     }
 
@@ -1117,12 +1142,22 @@ mod tests {
         assert!(matches!(&items[1], RepoEntry::Folder(d) if d.tree_id == "tree1"));
         assert!(!items[2].is_file());
         let status = |i: usize| {
-            items[i].as_file().unwrap().security_file_status.as_ref().unwrap().status.clone()
+            items[i]
+                .as_file()
+                .unwrap()
+                .security_file_status
+                .as_ref()
+                .unwrap()
+                .status
+                .clone()
         };
         assert_eq!(status(3).as_deref(), Some("safe"));
         // Servers speaking to both client generations send both keys.
         assert_eq!(status(4).as_deref(), Some("safe"));
-        assert_eq!(items[4].as_file().unwrap().security.as_ref().unwrap().safe, Some(true));
+        assert_eq!(
+            items[4].as_file().unwrap().security.as_ref().unwrap().safe,
+            Some(true)
+        );
         // A file without its required keys is an error, not a folder.
         assert!(serde_json::from_str::<RepoEntry>(r#"{"type":"file","path":"x"}"#).is_err());
         // Round trip keeps the type tag.

@@ -64,7 +64,10 @@ pub fn hf_hub_url(
 /// Joins a `subfolder` and a `filename` the way `hf_hub_download` does (`subfolder/filename`,
 /// with an empty subfolder meaning none).
 pub fn join_subfolder(subfolder: Option<&str>, filename: &str) -> String {
-    match subfolder.map(|s| s.trim_matches('/')).filter(|s| !s.is_empty()) {
+    match subfolder
+        .map(|s| s.trim_matches('/'))
+        .filter(|s| !s.is_empty())
+    {
         Some(sub) => format!("{sub}/{filename}"),
         None => filename.to_owned(),
     }
@@ -80,7 +83,10 @@ mod tests {
         assert_eq!(quote_segment("refs/pr/1"), "refs%2Fpr%2F1");
         assert_eq!(quote_segment("my branch"), "my%20branch");
         assert_eq!(quote_segment("v1.0-rc_1~x"), "v1.0-rc_1~x");
-        assert_eq!(quote_path("dir/my file+x#?.txt"), "dir/my%20file%2Bx%23%3F.txt");
+        assert_eq!(
+            quote_path("dir/my file+x#?.txt"),
+            "dir/my%20file%2Bx%23%3F.txt"
+        );
         assert_eq!(quote_path("é/ü.bin"), "%C3%A9/%C3%BC.bin");
         assert_eq!(quote_segment("dir/sub"), "dir%2Fsub");
     }

@@ -149,6 +149,7 @@ async fn serve(config: hub_server::ServerConfig) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await;
+    tracing::info!("stopped");
     Ok(())
 }
 

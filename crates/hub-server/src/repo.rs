@@ -87,6 +87,36 @@ pub struct RepoMeta {
     /// Gated-repo access requests by user name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub access: BTreeMap<String, AccessRequest>,
+    /// Users who liked the repo.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub likers: Vec<String>,
+    /// Space runtime settings (spaces only; nothing actually runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space: Option<SpaceState>,
+}
+
+/// Simulated Space runtime state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpaceState {
+    /// `RUNNING`, `PAUSED`, ...
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// Requested hardware flavor.
+    #[serde(default)]
+    pub hardware: Option<String>,
+    /// Sleep time in seconds.
+    #[serde(default)]
+    pub sleep_time: Option<i64>,
+    /// Persistent storage tier.
+    #[serde(default)]
+    pub storage: Option<String>,
+    /// Variables: key → `{"value", "description"?, "updatedAt"}`.
+    #[serde(default)]
+    pub variables: BTreeMap<String, serde_json::Value>,
+    /// Secret keys (values are write-only and not kept): key → `{"description"?, "updatedAt"}`.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, serde_json::Value>,
 }
 
 /// One user's access request to a gated repo.
@@ -1011,7 +1041,7 @@ mod tests {
     use super::*;
 
     fn meta() -> RepoMeta {
-        RepoMeta { id: "x".into(), private: false, gated: gated_false(), sdk: None, created_at: util::now_date(), access: BTreeMap::new() }
+        RepoMeta { id: "x".into(), private: false, gated: gated_false(), sdk: None, created_at: util::now_date(), access: BTreeMap::new(), likers: vec![], space: None }
     }
 
     #[tokio::test]

@@ -141,7 +141,7 @@ impl Env {
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
-    async fn clone(&self, url: &str, into: &Path) {
+    async fn clone_repo(&self, url: &str, into: &Path) {
         self.git_ok(
             self.tmp.path(),
             &["clone", "-q", url, into.to_str().unwrap()],
@@ -224,7 +224,7 @@ async fn clone_commit_push_and_api_roundtrip() {
     let env = Env::new().await;
     env.create_repo("model", "alice/demo", false).await;
     let work = env.work("demo");
-    env.clone(&env.git_url(Some(ALICE_WRITE), "", "alice/demo"), &work)
+    env.clone_repo(&env.git_url(Some(ALICE_WRITE), "", "alice/demo"), &work)
         .await;
     // A new repo starts with the server's initial commit (.gitattributes).
     assert!(work.join(".gitattributes").exists());
@@ -319,7 +319,7 @@ async fn read_only_token_cannot_push() {
     env.create_repo("model", "alice/ro", false).await;
     let before = env.repo_info("models", "alice/ro").await["sha"].clone();
     let work = env.work("ro");
-    env.clone(&env.git_url(Some(ALICE_READ), "", "alice/ro"), &work)
+    env.clone_repo(&env.git_url(Some(ALICE_READ), "", "alice/ro"), &work)
         .await;
     std::fs::write(work.join("x.txt"), "x").unwrap();
     env.commit_all(&work, "try").await;
@@ -379,7 +379,7 @@ async fn private_repo_is_hidden_from_others() {
     assert!(!t.join("bob/.gitattributes").exists() && !t.join("anon/.gitattributes").exists());
     // The owner can clone and push (credentials are sent after the 401 challenge).
     let work = env.work("mine");
-    env.clone(&env.git_url(Some(ALICE_WRITE), "", "alice/secret"), &work)
+    env.clone_repo(&env.git_url(Some(ALICE_WRITE), "", "alice/secret"), &work)
         .await;
     std::fs::write(work.join("s.txt"), "s").unwrap();
     let pushed = env.commit_all(&work, "secret").await;
@@ -395,7 +395,7 @@ async fn dataset_prefix_and_dot_git_urls() {
     let env = Env::new().await;
     env.create_repo("dataset", "alice/ds", false).await;
     let work = env.work("ds");
-    env.clone(
+    env.clone_repo(
         &env.git_url(Some(ALICE_WRITE), "datasets/", "alice/ds.git"),
         &work,
     )
@@ -439,7 +439,7 @@ async fn git_lfs_push_and_clone() {
     env.git_ok(&home, &["config", "--global", "lfs.locksverify", "false"])
         .await;
     let work = env.work("weights");
-    env.clone(&env.git_url(Some(ALICE_WRITE), "", "alice/weights"), &work)
+    env.clone_repo(&env.git_url(Some(ALICE_WRITE), "", "alice/weights"), &work)
         .await;
     // `*.bin` is LFS-tracked by the server's default .gitattributes.
     let big = noise(3 << 20, 42);
@@ -480,8 +480,118 @@ async fn git_lfs_push_and_clone() {
 
     // A fresh clone smudges the LFS files back to their content.
     let again = env.work("weights2");
-    env.clone(&env.git_url(Some(ALICE_WRITE), "", "alice/weights"), &again)
+    env.clone_repo(&env.git_url(Some(ALICE_WRITE), "", "alice/weights"), &again)
         .await;
     assert_eq!(std::fs::read(again.join("model.bin")).unwrap(), big);
     assert_eq!(std::fs::read(again.join("small.bin")).unwrap(), small);
+}
+
+/// A push of a few hundred objects (git's default `receive.unpackLimit` is 100; the server's
+/// repos may raise it) is fully visible through the API, and history survives a fresh clone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_of_many_objects() {
+    let env = Env::new().await;
+    env.create_repo("model", "alice/many", false).await;
+    let work = env.work("many");
+    env.clone_repo(&env.git_url(Some(ALICE_WRITE), "", "alice/many"), &work)
+        .await;
+    for d in 0..10 {
+        std::fs::create_dir_all(work.join(format!("d{d}"))).unwrap();
+        for f in 0..20 {
+            std::fs::write(work.join(format!("d{d}/f{f}.txt")), format!("{d}/{f}\n")).unwrap();
+        }
+    }
+    let pushed = env.commit_all(&work, "200 files").await;
+    env.git_ok(&work, &["push", "-q", "origin", "main"]).await;
+    let info = env.repo_info("models", "alice/many").await;
+    assert_eq!(info["sha"], pushed.as_str());
+    assert_eq!(siblings(&info).len(), 201, "200 files + .gitattributes");
+    assert_eq!(env.resolve("", "alice/many", "d7/f13.txt").await, b"7/13\n");
+    let tree: serde_json::Value = env
+        .get("/api/models/alice/many/tree/main/d3", Some(ALICE_WRITE))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tree.as_array().unwrap().len(), 20, "{tree}");
+    // An API commit on top of packed history, then a fresh clone sees both.
+    let api = env
+        .api_commit("models", "alice/many", "d0/api.txt", b"api")
+        .await;
+    let again = env.work("many2");
+    env.clone_repo(&env.git_url(None, "", "alice/many"), &again)
+        .await;
+    assert_eq!(env.git_ok(&again, &["rev-parse", "HEAD"]).await.trim(), api);
+    assert_eq!(std::fs::read(again.join("d9/f19.txt")).unwrap(), b"9/19\n");
+}
+
+/// git pushes and API commits racing on one branch: each either lands or is refused, and
+/// whatever was acknowledged ends up on `main` (the push holds the repo's write lock until
+/// receive-pack has finished).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pushes_and_api_commits() {
+    let env = std::sync::Arc::new(Env::new().await);
+    env.create_repo("model", "alice/race", false).await;
+    let work = env.work("race");
+    env.clone_repo(&env.git_url(Some(ALICE_WRITE), "", "alice/race"), &work)
+        .await;
+    let api_env = std::sync::Arc::clone(&env);
+    let api = tokio::spawn(async move {
+        let mut acked = Vec::new();
+        for i in 0..15 {
+            let path = format!("api/{i}.txt");
+            acked.push((
+                path.clone(),
+                api_env
+                    .api_commit("models", "alice/race", &path, path.as_bytes())
+                    .await,
+            ));
+        }
+        acked
+    });
+    let mut pushed = Vec::new();
+    for i in 0..8 {
+        let path = format!("git/{i}.txt");
+        std::fs::create_dir_all(work.join("git")).unwrap();
+        std::fs::write(work.join(&path), &path).unwrap();
+        let commit = env.commit_all(&work, &format!("push {i}")).await;
+        // Rejected as non-fast-forward when an API commit got in between: rebase and retry.
+        let mut landed = None;
+        for _ in 0..20 {
+            if env
+                .git(&work, &["push", "-q", "origin", "HEAD:main"])
+                .await
+                .status
+                .success()
+            {
+                landed = Some(
+                    env.git_ok(&work, &["rev-parse", "HEAD"])
+                        .await
+                        .trim()
+                        .to_owned(),
+                );
+                break;
+            }
+            env.git_ok(&work, &["pull", "-q", "--rebase", "origin", "main"])
+                .await;
+        }
+        let landed = landed.unwrap_or_else(|| panic!("push {i} ({commit}) never landed"));
+        pushed.push((path, landed));
+    }
+    let acked = api.await.unwrap();
+    let repo = env.tmp.path().join("data/repos/models/alice/race.git");
+    let fsck = env.git(&repo, &["fsck", "--strict", "--no-dangling"]).await;
+    assert!(
+        fsck.status.success() && fsck.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    let history = env.git_ok(&repo, &["rev-list", "main"]).await;
+    for (path, commit) in acked.iter().chain(pushed.iter()) {
+        assert!(
+            history.lines().any(|l| l == commit),
+            "{path}: {commit} not on main"
+        );
+        assert_eq!(env.resolve("", "alice/race", path).await, path.as_bytes());
+    }
 }

@@ -85,7 +85,9 @@ macro_rules! info_setters {
             I: IntoIterator<Item = S>,
             S: Into<String>,
         {
-            self.params.expand.extend(properties.into_iter().map(Into::into));
+            self.params
+                .expand
+                .extend(properties.into_iter().map(Into::into));
             self
         }
         /// Request timeout (default: none).
@@ -229,7 +231,10 @@ impl HfApi {
         revision: &str,
         repo_type: RepoType,
     ) -> Result<bool> {
-        let req = self.repo_info(repo_id).repo_type(repo_type).revision(revision);
+        let req = self
+            .repo_info(repo_id)
+            .repo_type(repo_type)
+            .revision(revision);
         match req.send().await {
             Ok(_) => Ok(true),
             Err(Error::RevisionNotFound(_) | Error::RepositoryNotFound(_)) => Ok(false),

@@ -43,7 +43,11 @@ impl Common {
         }
         if let Some(s) = &self.sort {
             // Python translates its snake_case spelling of this one key.
-            let s = if s == "last_modified" { "lastModified" } else { s };
+            let s = if s == "last_modified" {
+                "lastModified"
+            } else {
+                s
+            };
             q.push(("sort".into(), s.to_owned()));
         }
         if let Some(d) = self.direction {
@@ -73,7 +77,9 @@ macro_rules! common_setters {
             I: IntoIterator<Item = S>,
             S: Into<String>,
         {
-            self.common.filter.extend(filters.into_iter().map(Into::into));
+            self.common
+                .filter
+                .extend(filters.into_iter().map(Into::into));
             self
         }
         /// Only repositories of this user or organisation.
@@ -118,7 +124,9 @@ macro_rules! common_setters {
             I: IntoIterator<Item = S>,
             S: Into<String>,
         {
-            self.common.expand.extend(properties.into_iter().map(Into::into));
+            self.common
+                .expand
+                .extend(properties.into_iter().map(Into::into));
             self
         }
         /// Only gated (`true`) or non-gated (`false`) repositories.
@@ -492,7 +500,12 @@ mod tests {
         assert!(q.contains(&("filter".into(), "language:fr".into())));
         assert!(q.contains(&("filter".into(), "task_categories:qa".into())));
         assert!(q.contains(&("search".into(), "squad".into())));
-        let q = api().list_spaces().models("m").datasets("d").linked(true).query();
+        let q = api()
+            .list_spaces()
+            .models("m")
+            .datasets("d")
+            .linked(true)
+            .query();
         assert!(q.contains(&("models".into(), "m".into())));
         assert!(q.contains(&("datasets".into(), "d".into())));
         assert!(q.contains(&("linked".into(), "true".into())));

@@ -147,7 +147,9 @@ fn relative_target(resp: &Response, current: &url::Url) -> Option<url::Url> {
 
 /// Python's `_normalize_etag`: `etag.lstrip("W/").strip('"')`.
 pub fn normalize_etag(etag: &str) -> String {
-    etag.trim_start_matches(['W', '/']).trim_matches('"').to_owned()
+    etag.trim_start_matches(['W', '/'])
+        .trim_matches('"')
+        .to_owned()
 }
 
 fn header(resp: &Response, name: impl reqwest::header::AsHeaderName) -> Option<&str> {

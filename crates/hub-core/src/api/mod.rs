@@ -13,6 +13,19 @@
 //! ...) return `'static` [`Stream`](futures::Stream)s that fetch pages lazily, following
 //! `Link: rel="next"`; dropping the stream stops the fetching.
 //!
+//! # Methods
+//!
+//! | Area | Methods |
+//! |---|---|
+//! | account | [`HfApi::whoami`]; login/logout in [`crate::auth`] |
+//! | repositories | [`HfApi::create_repo`], [`HfApi::delete_repo`], [`HfApi::move_repo`], [`HfApi::update_repo_settings`], [`HfApi::update_repo_visibility`], [`HfApi::duplicate_space`] |
+//! | info | [`HfApi::model_info`], [`HfApi::dataset_info`], [`HfApi::space_info`], [`HfApi::repo_info`], [`HfApi::repo_exists`], [`HfApi::revision_exists`], [`HfApi::file_exists`] |
+//! | search | [`HfApi::list_models`], [`HfApi::list_datasets`], [`HfApi::list_spaces`] |
+//! | files | [`HfApi::list_repo_tree`], [`HfApi::list_repo_files`], [`HfApi::get_paths_info`], [`HfApi::get_hf_file_metadata`], [`HfApi::hf_hub_url`], [`file_metadata`], [`probe_file`] |
+//! | history | [`HfApi::list_repo_refs`], [`HfApi::list_repo_commits`], [`HfApi::create_branch`], [`HfApi::delete_branch`], [`HfApi::create_tag`], [`HfApi::delete_tag`], [`HfApi::super_squash_history`] |
+//!
+//! Python's per-call `token=` argument is [`HfApi::with_token`].
+//!
 //! # Wire conventions
 //!
 //! Booleans are sent as lower-case `true`/`false` (the server accepts both cases), lists as
@@ -90,6 +103,14 @@ impl HfApi {
     /// The underlying client.
     pub fn client(&self) -> &HubClient {
         &self.client
+    }
+
+    /// The same API using `token` for every call (Python's per-call `token=`); cheap, the
+    /// connection pool is shared.
+    pub fn with_token(&self, token: crate::Token) -> HfApi {
+        HfApi {
+            client: self.client.with_token(Some(token)),
+        }
     }
 
     /// `GET /api/whoami-v2`: the account behind the token (a token is required, even when

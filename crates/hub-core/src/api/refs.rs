@@ -36,7 +36,10 @@ impl RefsBuilder {
     /// Sends the request.
     pub fn send(self) -> BoxFuture<'static, Result<GitRefs>> {
         Box::pin(async move {
-            let url = format!("{}/refs", self.api.repo_api_url(self.repo_type, &self.repo_id));
+            let url = format!(
+                "{}/refs",
+                self.api.repo_api_url(self.repo_type, &self.repo_id)
+            );
             let client = self.api.client();
             let mut rb = client.request(Method::GET, &url);
             if self.include_pull_requests {
@@ -86,7 +89,11 @@ impl CommitListBuilder {
         let url = format!(
             "{}/commits/{}",
             self.api.repo_api_url(self.repo_type, &self.repo_id),
-            quote_segment(self.revision.as_deref().unwrap_or(crate::config::DEFAULT_REVISION))
+            quote_segment(
+                self.revision
+                    .as_deref()
+                    .unwrap_or(crate::config::DEFAULT_REVISION)
+            )
         );
         let query = if self.formatted {
             vec![("expand[]".to_owned(), "formatted".to_owned())]
@@ -150,7 +157,12 @@ async fn create_branch_impl(b: CreateBranchBuilder) -> Result<()> {
         Err(e) if b.exist_ok && e.status() == Some(409) => Ok(()),
         Err(e) if b.exist_ok && e.status() == Some(403) => {
             // No right to create branches: fine if it is already there (Python's rule).
-            let refs = b.api.list_repo_refs(&b.repo_id).repo_type(b.repo_type).send().await;
+            let refs = b
+                .api
+                .list_repo_refs(&b.repo_id)
+                .repo_type(b.repo_type)
+                .send()
+                .await;
             match refs {
                 Ok(r) if r.branches.iter().any(|x| x.name == b.branch) => Ok(()),
                 _ => Err(e),
@@ -200,7 +212,11 @@ impl CreateTagBuilder {
             let url = format!(
                 "{}/tag/{}",
                 self.api.repo_api_url(self.repo_type, &self.repo_id),
-                quote_segment(self.revision.as_deref().unwrap_or(crate::config::DEFAULT_REVISION))
+                quote_segment(
+                    self.revision
+                        .as_deref()
+                        .unwrap_or(crate::config::DEFAULT_REVISION)
+                )
             );
             let mut body = json!({ "tag": self.tag });
             if let Some(m) = &self.message {
@@ -250,7 +266,10 @@ impl SuperSquashBuilder {
     /// Sends the request.
     pub fn send(self) -> BoxFuture<'static, Result<()>> {
         Box::pin(async move {
-            let branch = self.branch.as_deref().unwrap_or(crate::config::DEFAULT_REVISION);
+            let branch = self
+                .branch
+                .as_deref()
+                .unwrap_or(crate::config::DEFAULT_REVISION);
             // Encoded as the newest client does; the server accepts raw and encoded slashes.
             let url = format!(
                 "{}/super-squash/{}",
@@ -317,7 +336,11 @@ impl HfApi {
         branch: &str,
         repo_type: RepoType,
     ) -> Result<()> {
-        let url = format!("{}/branch/{}", self.repo_api_url(repo_type, repo_id), quote_segment(branch));
+        let url = format!(
+            "{}/branch/{}",
+            self.repo_api_url(repo_type, repo_id),
+            quote_segment(branch)
+        );
         let rb = self.client().authed_request(Method::DELETE, &url)?;
         self.client().send(rb).await.map(drop)
     }
@@ -337,7 +360,11 @@ impl HfApi {
 
     /// `DELETE /api/{type}s/{repo_id}/tag/{tag}`. A missing tag is [`crate::Error::RevisionNotFound`].
     pub async fn delete_tag(&self, repo_id: &RepoId, tag: &str, repo_type: RepoType) -> Result<()> {
-        let url = format!("{}/tag/{}", self.repo_api_url(repo_type, repo_id), quote_segment(tag));
+        let url = format!(
+            "{}/tag/{}",
+            self.repo_api_url(repo_type, repo_id),
+            quote_segment(tag)
+        );
         let rb = self.client().authed_request(Method::DELETE, &url)?;
         self.client().send(rb).await.map(drop)
     }

@@ -13,7 +13,8 @@ use crate::repo::{RepoId, RepoType, RepoUrl};
 use crate::types::{CreateRepoResponse, Gated, SpaceKeyValue, SpaceSdk, SpaceStorage};
 
 /// Body text of the transient 409 the Hub answers while another operation holds the repo name.
-const CONFLICTING_OPERATION: &str = "Cannot create repo: another conflicting operation is in progress";
+const CONFLICTING_OPERATION: &str =
+    "Cannot create repo: another conflicting operation is in progress";
 /// How often `create_repo` re-posts on that transient 409 (Python loops forever).
 const CONFLICT_RETRIES: usize = 20;
 
@@ -71,7 +72,10 @@ async fn repo_url_from(api: &HfApi, resp: Response, repo_type: RepoType) -> Resu
         Some((t, id)) => Ok(RepoUrl::new(endpoint, t, id)),
         None => Err(Error::decode(
             &body.url,
-            format!("cannot read a repository id from the returned url {:?}", body.url),
+            format!(
+                "cannot read a repository id from the returned url {:?}",
+                body.url
+            ),
         )),
     }
 }
@@ -191,7 +195,13 @@ async fn create_repo_impl(b: CreateRepoBuilder) -> Result<RepoUrl> {
             Ok(r) => r,
             Err(e) if b.exist_ok && e.status() == Some(403) => {
                 // No right to create here: fine if the repository is already visible.
-                return match b.api.repo_info(&b.repo_id).repo_type(b.repo_type).send().await {
+                return match b
+                    .api
+                    .repo_info(&b.repo_id)
+                    .repo_type(b.repo_type)
+                    .send()
+                    .await
+                {
                     Ok(info) => Ok(RepoUrl::new(
                         client.endpoint(),
                         b.repo_type,
@@ -366,7 +376,10 @@ impl UpdateSettingsBuilder {
                 ));
             }
             let client = self.api.client();
-            let url = format!("{}/settings", self.api.repo_api_url(self.repo_type, &self.repo_id));
+            let url = format!(
+                "{}/settings",
+                self.api.repo_api_url(self.repo_type, &self.repo_id)
+            );
             let rb = client.authed_request(Method::PUT, &url)?.json(&body);
             let resp = client.send(rb).await?;
             // The answer body is not specified beyond `private`; an empty body is fine.
@@ -474,7 +487,10 @@ async fn duplicate_impl(b: DuplicateSpaceBuilder) -> Result<RepoUrl> {
 async fn into_error(resp: Response) -> Error {
     match check_response(resp).await {
         Err(e) => e,
-        Ok(r) => Error::decode(r.url().as_str(), format!("unexpected status {}", r.status())),
+        Ok(r) => Error::decode(
+            r.url().as_str(),
+            format!("unexpected status {}", r.status()),
+        ),
     }
 }
 
@@ -585,8 +601,14 @@ mod tests {
 
     #[test]
     fn create_bodies() {
-        let b = api().create_repo(&RepoId::new("x").unwrap()).body().unwrap();
-        assert_eq!(b, json!({"name": "x", "organization": null, "private": false}));
+        let b = api()
+            .create_repo(&RepoId::new("x").unwrap())
+            .body()
+            .unwrap();
+        assert_eq!(
+            b,
+            json!({"name": "x", "organization": null, "private": false})
+        );
         let b = api()
             .create_repo(&RepoId::new("ns/s").unwrap())
             .repo_type(RepoType::Space)

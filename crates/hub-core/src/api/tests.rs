@@ -27,12 +27,7 @@ fn resp(status: u16) -> axum::http::response::Builder {
 }
 
 /// The scripted Hub: each path prefix is one scenario.
-async fn handler(
-    base: Arc<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+async fn handler(base: Arc<String>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().to_owned();
     let auth = headers
         .get("authorization")
@@ -198,13 +193,23 @@ fn id(s: &str) -> RepoId {
 async fn metadata_of_regular_file() {
     let s = server().await;
     let api = client(&s.url).api();
-    let m = api.get_hf_file_metadata(&id("ns/m"), "regular.txt").send().await.unwrap();
+    let m = api
+        .get_hf_file_metadata(&id("ns/m"), "regular.txt")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.commit_hash, COMMIT);
     assert_eq!(m.etag, "1234abcd");
     assert_eq!(m.size, 5);
-    assert_eq!(m.location, format!("{}/ns/m/resolve/main/regular.txt", s.url));
+    assert_eq!(
+        m.location,
+        format!("{}/ns/m/resolve/main/regular.txt", s.url)
+    );
     // IntoFuture: `.send()` may be left out.
-    let m2 = api.get_hf_file_metadata(&id("ns/m"), "regular.txt").await.unwrap();
+    let m2 = api
+        .get_hf_file_metadata(&id("ns/m"), "regular.txt")
+        .await
+        .unwrap();
     assert_eq!(m, m2);
 }
 
@@ -225,11 +230,23 @@ async fn metadata_sends_identity_encoding() {
 async fn metadata_of_lfs_file_stops_at_absolute_redirect() {
     let s = server().await;
     let api = client(&s.url).api();
-    let m = api.get_hf_file_metadata(&id("ns/m"), "lfs.bin").send().await.unwrap();
+    let m = api
+        .get_hf_file_metadata(&id("ns/m"), "lfs.bin")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.etag, "e3b0c442", "X-Linked-Etag wins over ETag");
     assert_eq!(m.size, 123456, "X-Linked-Size");
-    assert!(m.location.starts_with("http://localhost:"), "{}", m.location);
-    assert!(m.location.ends_with("/cdn/blob?sig=secret"), "{}", m.location);
+    assert!(
+        m.location.starts_with("http://localhost:"),
+        "{}",
+        m.location
+    );
+    assert!(
+        m.location.ends_with("/cdn/blob?sig=secret"),
+        "{}",
+        m.location
+    );
     // Only the HEAD was sent: the CDN URL was not followed.
     assert_eq!(s.hits.load(Ordering::SeqCst), 1);
 }
@@ -238,10 +255,16 @@ async fn metadata_of_lfs_file_stops_at_absolute_redirect() {
 async fn metadata_follows_relative_redirect_keeping_auth() {
     let s = server().await;
     let url = format!("{}/old/m/resolve/main/regular.txt", s.url);
-    let m = crate::api::file_metadata(&client(&s.url), &url, None).await.unwrap();
+    let m = crate::api::file_metadata(&client(&s.url), &url, None)
+        .await
+        .unwrap();
     // The regular route demands the token: the second hop carried it.
     assert_eq!(m.etag, "1234abcd");
-    assert_eq!(m.location, format!("{}/ns/m/resolve/main/regular.txt", s.url), "query dropped");
+    assert_eq!(
+        m.location,
+        format!("{}/ns/m/resolve/main/regular.txt", s.url),
+        "query dropped"
+    );
     assert_eq!(s.hits.load(Ordering::SeqCst), 2);
 }
 
@@ -250,11 +273,23 @@ async fn metadata_errors_are_typed() {
     let s = server().await;
     let c = client(&s.url);
     let api = c.api();
-    let e = api.get_hf_file_metadata(&id("ns/m"), "no-commit").send().await.unwrap_err();
+    let e = api
+        .get_hf_file_metadata(&id("ns/m"), "no-commit")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::FileMetadata { .. }), "{e}");
-    let e = api.get_hf_file_metadata(&id("ns/m"), "no-etag").send().await.unwrap_err();
+    let e = api
+        .get_hf_file_metadata(&id("ns/m"), "no-etag")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::FileMetadata { .. }), "{e}");
-    let e = api.get_hf_file_metadata(&id("ns/m"), "missing").send().await.unwrap_err();
+    let e = api
+        .get_hf_file_metadata(&id("ns/m"), "missing")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::EntryNotFound(_)), "{e}");
     assert_eq!(e.server_message(), Some("Entry not found"));
     let url = format!("{}/ns/m/resolve/main/missing", s.url);
@@ -274,7 +309,11 @@ async fn metadata_errors_are_typed() {
     let url = format!("{}/nope/x/resolve/main/regular.txt", s.url);
     let e = crate::api::probe_file(&c, &url, None).await.unwrap_err();
     assert!(matches!(e, Error::RepositoryNotFound(_)), "{e}");
-    let e = api.get_hf_file_metadata(&id("loop/m"), "x").send().await.unwrap_err();
+    let e = api
+        .get_hf_file_metadata(&id("loop/m"), "x")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::FileMetadata { .. }), "{e}");
     // Without the token the route says RepoNotFound (X-Error-Code on a bodiless HEAD).
     let anon = HubClient::builder()
@@ -283,7 +322,12 @@ async fn metadata_errors_are_typed() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let e = anon.api().get_hf_file_metadata(&id("ns/m"), "regular.txt").send().await.unwrap_err();
+    let e = anon
+        .api()
+        .get_hf_file_metadata(&id("ns/m"), "regular.txt")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::RepositoryNotFound(_)), "{e}");
 }
 
@@ -294,9 +338,18 @@ async fn metadata_honours_etag_timeout() {
         .endpoint(&s.url)
         .etag_timeout(Duration::from_millis(200))
         .build();
-    let c = HubClient::builder().config(config).token("hf_test_token").build().unwrap();
+    let c = HubClient::builder()
+        .config(config)
+        .token("hf_test_token")
+        .build()
+        .unwrap();
     let started = std::time::Instant::now();
-    let e = c.api().get_hf_file_metadata(&id("ns/m"), "slow").send().await.unwrap_err();
+    let e = c
+        .api()
+        .get_hf_file_metadata(&id("ns/m"), "slow")
+        .send()
+        .await
+        .unwrap_err();
     assert!(e.is_timeout(), "{e}");
     // Not retried, even though timeouts are retryable elsewhere.
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -315,16 +368,28 @@ async fn metadata_honours_etag_timeout() {
 async fn bad_bodies_are_typed_errors() {
     let s = server().await;
     let api = client(&s.url).api();
-    for (repo, what) in [("ns/html", "html"), ("ns/empty", "empty"), ("ns/malformed", "malformed")] {
+    for (repo, what) in [
+        ("ns/html", "html"),
+        ("ns/empty", "empty"),
+        ("ns/malformed", "malformed"),
+    ] {
         let e = api.model_info(&id(repo)).send().await.unwrap_err();
         assert!(matches!(e, Error::Decode { .. }), "{what}: {e}");
     }
-    let e = api.model_info(&id("ns/truncated")).send().await.unwrap_err();
+    let e = api
+        .model_info(&id("ns/truncated"))
+        .send()
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, Error::Transport { .. } | Error::Decode { .. }),
         "truncated: {e:?}"
     );
-    let e = api.model_info(&id("ns/html-error")).send().await.unwrap_err();
+    let e = api
+        .model_info(&id("ns/html-error"))
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::HubHttp(_)), "{e}");
     assert_eq!(e.status(), Some(502));
     assert_eq!(e.request_id(), Some("req-42"));
@@ -335,8 +400,16 @@ async fn bad_bodies_are_typed_errors() {
     let ok = api.model_info(&id("ns/ok")).send().await.unwrap();
     assert_eq!(ok.sha.as_deref(), Some("abc"));
     assert!(ok.extra.contains_key("newThing"));
-    assert!(!api.repo_exists(&id("ns/unknown"), RepoType::Model).await.unwrap());
-    assert!(api.repo_exists(&id("ns/ok"), RepoType::Model).await.unwrap());
+    assert!(
+        !api.repo_exists(&id("ns/unknown"), RepoType::Model)
+            .await
+            .unwrap()
+    );
+    assert!(
+        api.repo_exists(&id("ns/ok"), RepoType::Model)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -382,7 +455,13 @@ async fn listing_follows_next_links_lazily() {
     assert_eq!(ids, ["a/1", "b/2", "c/3"]);
     assert_eq!(s.hits.load(Ordering::SeqCst), 2);
     // `limit` stops fetching: two items fit in the first page.
-    let two: Vec<_> = api.list_models().limit(2).send().try_collect().await.unwrap();
+    let two: Vec<_> = api
+        .list_models()
+        .limit(2)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(two.len(), 2);
     assert_eq!(s.hits.load(Ordering::SeqCst), 3);
     // The stream is 'static and Send: it can be moved into a task.
@@ -398,18 +477,30 @@ async fn listing_follows_next_links_lazily() {
 async fn create_repo_reads_url_from_409() {
     let s = server().await;
     let api = client(&s.url).api();
-    let u = api.create_repo(&id("ns/exists")).exist_ok(true).send().await.unwrap();
+    let u = api
+        .create_repo(&id("ns/exists"))
+        .exist_ok(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(u.url(), format!("{}/ns/exists", s.url));
     let e = api.create_repo(&id("ns/exists")).send().await.unwrap_err();
     assert_eq!(e.status(), Some(409));
-    assert_eq!(e.server_message(), Some("You already created this model repo"));
+    assert_eq!(
+        e.server_message(),
+        Some("You already created this model repo")
+    );
 }
 
 #[tokio::test]
 async fn offline_mode_sends_nothing() {
     let s = server().await;
     let config = Config::builder().endpoint(&s.url).offline(true).build();
-    let c = HubClient::builder().config(config).token("hf_test_token").build().unwrap();
+    let c = HubClient::builder()
+        .config(config)
+        .token("hf_test_token")
+        .build()
+        .unwrap();
     let api = c.api();
     let r = id("ns/m");
     let mut errors: Vec<Error> = Vec::new();
@@ -420,7 +511,11 @@ async fn offline_mode_sends_nothing() {
     }
     check!(api.whoami());
     check!(api.get_hf_file_metadata(&r, "regular.txt").send());
-    check!(crate::api::file_metadata(&c, &format!("{}/ns/m/resolve/main/x", s.url), None));
+    check!(crate::api::file_metadata(
+        &c,
+        &format!("{}/ns/m/resolve/main/x", s.url),
+        None
+    ));
     check!(api.model_info(&r).send());
     check!(api.dataset_info(&r).send());
     check!(api.space_info(&r).send());
@@ -447,29 +542,65 @@ async fn offline_mode_sends_nothing() {
     check!(api.update_repo_settings(&r).private(true).send());
     check!(api.update_repo_visibility(&r, true, RepoType::Model));
     check!(api.duplicate_space(&r).to_id("ns/copy").send());
-    check!(crate::auth::login(c.config(), &crate::Token::new("hf_xxxxxxxxxxxx"), false));
+    check!(crate::auth::login(
+        c.config(),
+        &crate::Token::new("hf_xxxxxxxxxxxx"),
+        false
+    ));
     for e in &errors {
         assert!(matches!(e, Error::OfflineModeIsEnabled(_)), "{e:?}");
     }
-    assert_eq!(s.hits.load(Ordering::SeqCst), 0, "offline mode sent a request");
+    assert_eq!(
+        s.hits.load(Ordering::SeqCst),
+        0,
+        "offline mode sent a request"
+    );
 }
 
 #[test]
 fn futures_stay_small() {
     // hf-hub's lesson: unboxed request futures grow to tens of KB and hit rustc's limits in
     // callers. Builders return boxed futures; the few plain `async fn`s must stay small too.
-    let api = crate::HubClient::builder().config(Config::default()).build().unwrap().api();
+    let api = crate::HubClient::builder()
+        .config(Config::default())
+        .build()
+        .unwrap()
+        .api();
     let r = id("ns/m");
     let sizes = [
-        ("model_info.send", std::mem::size_of_val(&api.model_info(&r).send())),
-        ("create_repo.send", std::mem::size_of_val(&api.create_repo(&r).send())),
+        (
+            "model_info.send",
+            std::mem::size_of_val(&api.model_info(&r).send()),
+        ),
+        (
+            "create_repo.send",
+            std::mem::size_of_val(&api.create_repo(&r).send()),
+        ),
         ("whoami", std::mem::size_of_val(&api.whoami())),
-        ("repo_exists", std::mem::size_of_val(&api.repo_exists(&r, RepoType::Model))),
-        ("revision_exists", std::mem::size_of_val(&api.revision_exists(&r, "main", RepoType::Model))),
-        ("file_exists", std::mem::size_of_val(&api.file_exists(&r, "f", RepoType::Model, None))),
-        ("delete_branch", std::mem::size_of_val(&api.delete_branch(&r, "b", RepoType::Model))),
-        ("update_repo_visibility", std::mem::size_of_val(&api.update_repo_visibility(&r, true, RepoType::Model))),
-        ("file_metadata", std::mem::size_of_val(&crate::api::file_metadata(api.client(), "http://h/x", None))),
+        (
+            "repo_exists",
+            std::mem::size_of_val(&api.repo_exists(&r, RepoType::Model)),
+        ),
+        (
+            "revision_exists",
+            std::mem::size_of_val(&api.revision_exists(&r, "main", RepoType::Model)),
+        ),
+        (
+            "file_exists",
+            std::mem::size_of_val(&api.file_exists(&r, "f", RepoType::Model, None)),
+        ),
+        (
+            "delete_branch",
+            std::mem::size_of_val(&api.delete_branch(&r, "b", RepoType::Model)),
+        ),
+        (
+            "update_repo_visibility",
+            std::mem::size_of_val(&api.update_repo_visibility(&r, true, RepoType::Model)),
+        ),
+        (
+            "file_metadata",
+            std::mem::size_of_val(&crate::api::file_metadata(api.client(), "http://h/x", None)),
+        ),
     ];
     for (name, size) in sizes {
         eprintln!("{name}: {size} bytes");

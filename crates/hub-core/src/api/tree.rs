@@ -65,7 +65,11 @@ impl TreeBuilder {
         let mut url = format!(
             "{}/tree/{}",
             self.api.repo_api_url(p.repo_type, &p.repo_id),
-            crate::urls::quote_segment(p.revision.as_deref().unwrap_or(crate::config::DEFAULT_REVISION))
+            crate::urls::quote_segment(
+                p.revision
+                    .as_deref()
+                    .unwrap_or(crate::config::DEFAULT_REVISION)
+            )
         );
         if let Some(path) = &p.path {
             url.push('/');
@@ -136,13 +140,19 @@ async fn paths_info_impl(b: PathsInfoBuilder) -> Result<Vec<RepoEntry>> {
     let url = format!(
         "{}/paths-info/{}",
         b.api.repo_api_url(b.repo_type, &b.repo_id),
-        crate::urls::quote_segment(b.revision.as_deref().unwrap_or(crate::config::DEFAULT_REVISION))
+        crate::urls::quote_segment(
+            b.revision
+                .as_deref()
+                .unwrap_or(crate::config::DEFAULT_REVISION)
+        )
     );
     // Form-encoded, not JSON (protocol §4.2).
     let mut form: Vec<(&str, String)> = b.paths.iter().map(|p| ("paths", p.clone())).collect();
     form.push(("expand", bool_str(b.expand)));
     let client = b.api.client();
-    let resp = client.send(client.request(Method::POST, &url).form(&form)).await?;
+    let resp = client
+        .send(client.request(Method::POST, &url).form(&form))
+        .await?;
     json_body(resp).await
 }
 

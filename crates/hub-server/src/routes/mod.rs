@@ -4,6 +4,7 @@
 
 mod account;
 mod discussions;
+mod extras;
 mod files;
 mod history;
 mod repos;
@@ -331,6 +332,7 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         ["repos", "delete"] if m == Method::DELETE => repos::delete(ctx).await,
         ["repos", "move"] if m == Method::POST => repos::move_repo(ctx).await,
         ["users", user, "overview"] => account::user_overview(ctx, user).await,
+        ["users", user, "likes"] => extras::user_likes(ctx, user).await,
         ["organizations", org, "members"] => account::org_members(ctx, org).await,
         ["organizations", org, "overview"] => account::org_overview(ctx, org).await,
         [t] if m == Method::GET || m == Method::HEAD => match RepoType::from_plural(t) {
@@ -371,7 +373,14 @@ async fn repo_api(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rest: &[&st
         ["commit", rev @ ..] if !rev.is_empty() && m == Method::POST => upload::commit(ctx, ty, ns, name, &join(rev)).await,
         ["settings"] if m == Method::PUT => repos::settings(ctx, ty, ns, name).await,
         ["duplicate"] if m == Method::POST && ty == RepoType::Space => repos::duplicate(ctx, ty, ns, name).await,
-        ["runtime"] if get && ty == RepoType::Space => repos::runtime(ctx, ty, ns, name).await,
+        ["runtime"] if get && ty == RepoType::Space => extras::runtime(ctx, ty, ns, name).await,
+        [action @ ("hardware" | "sleeptime" | "pause" | "restart" | "storage" | "secrets" | "variables")]
+            if ty == RepoType::Space =>
+        {
+            extras::space_action(ctx, ty, ns, name, action).await
+        }
+        ["like"] if m == Method::POST || m == Method::DELETE => extras::like(ctx, ty, ns, name).await,
+        ["likers"] if get => extras::likers(ctx, ty, ns, name).await,
         ["auth-check"] if get => repos::auth_check(ctx, ty, ns, name).await,
         ["user-access-request", status] if get => repos::access_list(ctx, ty, ns, name, status).await,
         ["user-access-request", action @ ("handle" | "grant")] if m == Method::POST => {

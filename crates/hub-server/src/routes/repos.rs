@@ -80,6 +80,8 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         sdk: sdk.or_else(|| (ty == RepoType::Space).then(|| "gradio".to_string())),
         created_at: util::now_date(),
         access: Default::default(),
+        likers: vec![],
+        space: None,
     };
     match ctx.st.inner.repos.create(ty, &ns, &name, meta, &caller.name).await {
         Ok(repo) => {
@@ -168,6 +170,8 @@ pub(super) async fn duplicate(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
         sdk: src.meta.sdk.clone(),
         created_at: util::now_date(),
         access: Default::default(),
+        likers: vec![],
+        space: None,
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());
     match ctx.st.inner.repos.duplicate(&src, &tns, &tname, meta).await {
@@ -179,13 +183,6 @@ pub(super) async fn duplicate(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
         }
         Err(e) => Err(internal(e)),
     }
-}
-
-/// `GET /api/spaces/{id}/runtime` (spaces never really run here).
-pub(super) async fn runtime(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
-    ctx.repo_read(ty, ns, name).await?;
-    Ok(super::json(json!({"stage": "RUNNING", "hardware": {"current": "cpu-basic", "requested": "cpu-basic"},
-        "storage": null, "gcTimeout": 172800, "replicas": {"current": 1, "requested": 1}})))
 }
 
 /// `PUT /api/{T}/{id}/settings`.
@@ -357,7 +354,7 @@ fn base_json(repo: &Repo, snap: Option<&Snapshot>) -> Map<String, Value> {
     m.insert("gated".into(), repo.meta.gated.clone());
     m.insert("disabled".into(), json!(false));
     m.insert("downloads".into(), json!(0));
-    m.insert("likes".into(), json!(0));
+    m.insert("likes".into(), json!(repo.meta.likers.len()));
     m.insert("trendingScore".into(), json!(0));
     let card = snap.and_then(|s| s.card.clone()).unwrap_or_default();
     m.insert("tags".into(), json!(crate::card::tags(repo.ty, &card)));
@@ -381,11 +378,7 @@ fn base_json(repo: &Repo, snap: Option<&Snapshot>) -> Map<String, Value> {
             m.insert("sdk".into(), json!(repo.meta.sdk));
             m.insert("subdomain".into(), json!(sub));
             m.insert("host".into(), json!(format!("https://{sub}.hf.space")));
-            m.insert(
-                "runtime".into(),
-                json!({"stage": "RUNNING", "hardware": {"current": "cpu-basic", "requested": "cpu-basic"},
-                       "storage": null, "gcTimeout": 172800, "replicas": {"current": 1, "requested": 1}}),
-            );
+            m.insert("runtime".into(), super::extras::runtime_json(repo));
             m.insert("models".into(), json!([]));
             m.insert("datasets".into(), json!([]));
         }

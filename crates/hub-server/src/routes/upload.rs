@@ -263,6 +263,11 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
         [_, "complete"] if m == axum::http::Method::POST => {
             let n = size.div_ceil(chunk.max(1)).max(1);
             let dir = st.data_dir.join("tmp").join(format!("mp-{oid}-{size}-{chunk}"));
+            // A concurrent uploader of the same content may have completed first.
+            if st.blobs.len(oid).await? == Some(size) {
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return Ok(super::json(json!({})));
+            }
             let mut paths = Vec::new();
             for i in 1..=n {
                 let p = dir.join(i.to_string());
