@@ -55,6 +55,8 @@ pub(crate) fn run_all(args: &TestArgs) -> Result<()> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                // Report every crate's problems, not only the first crate that fails.
+                "--keep-going",
                 "--",
                 "-D",
                 "warnings",
@@ -64,7 +66,7 @@ pub(crate) fn run_all(args: &TestArgs) -> Result<()> {
     step("venv", crate::venv::ensure_all());
     step(
         "build",
-        run(cargo().args(["build", "--workspace", "--bins"])),
+        run(cargo().args(["build", "--workspace", "--bins", "--keep-going"])),
     );
     if !args.no_demo {
         step("demo", crate::demo::run_demo());

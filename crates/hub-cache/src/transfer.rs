@@ -110,7 +110,9 @@ struct Writer {
 }
 
 /// Spawns the blocking writer: hashes the existing prefix of `path` (its first `start` bytes),
-/// then appends and hashes every message in order.
+/// then appends every message in order. Hashing runs on a second thread fed the same
+/// reference-counted buffers, so hashing and writing overlap; writes are batched into `writev`
+/// calls of up to 4 MiB without copying.
 fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
     let (tx, mut rx) = mpsc::channel::<WMsg>(64);
     let handle = tokio::task::spawn_blocking(move || -> std::io::Result<(StreamHasher, u64)> {
@@ -141,26 +143,69 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
                 left -= n as u64;
             }
         }
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        while let Some(msg) = rx.blocking_recv() {
-            match msg {
-                WMsg::Data(b) => {
-                    hasher.update(&b);
-                    out.write_all(&b)?;
-                    written += b.len() as u64;
+        let (htx, hrx) = std::sync::mpsc::sync_channel::<WMsg>(64);
+        let hash_thread = std::thread::Builder::new()
+            .name("hub-cache-hash".into())
+            .spawn(move || {
+                for msg in hrx {
+                    match msg {
+                        WMsg::Data(b) => hasher.update(&b),
+                        WMsg::Reset => hasher.reset(),
+                    }
                 }
-                WMsg::Reset => {
-                    out.flush()?;
-                    out.get_mut().set_len(0)?;
-                    hasher.reset();
-                    written = 0;
+                hasher
+            })?;
+        let hash_gone = || std::io::Error::other("hashing thread stopped");
+        let mut batch: Vec<Bytes> = Vec::with_capacity(256);
+        let mut batched = 0usize;
+        while let Some(first) = rx.blocking_recv() {
+            let mut next = Some(first);
+            while let Some(msg) = next.take() {
+                match msg {
+                    WMsg::Data(b) => {
+                        written += b.len() as u64;
+                        batched += b.len();
+                        htx.send(WMsg::Data(b.clone())).map_err(|_| hash_gone())?;
+                        batch.push(b);
+                        if batched < (4 << 20) && batch.len() < 1024 {
+                            next = rx.try_recv().ok();
+                        }
+                    }
+                    WMsg::Reset => {
+                        write_batch(&mut file, &mut batch)?;
+                        batched = 0;
+                        file.set_len(0)?;
+                        htx.send(WMsg::Reset).map_err(|_| hash_gone())?;
+                        written = 0;
+                    }
                 }
             }
+            write_batch(&mut file, &mut batch)?;
+            batched = 0;
         }
-        out.flush()?;
+        drop(htx);
+        let hasher = hash_thread.join().map_err(|_| hash_gone())?;
         Ok((hasher, written))
     });
     Writer { tx, handle }
+}
+
+/// Appends every buffer of `batch` with as few `writev` calls as possible, then empties it.
+fn write_batch(file: &mut std::fs::File, batch: &mut Vec<Bytes>) -> std::io::Result<()> {
+    {
+        let mut slices: Vec<std::io::IoSlice<'_>> =
+            batch.iter().map(|b| std::io::IoSlice::new(b)).collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            let n = file.write_vectored(rest)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            std::io::IoSlice::advance_slices(&mut rest, n);
+        }
+    }
+    batch.clear();
+    Ok(())
 }
 
 impl Writer {

@@ -30,6 +30,10 @@ const MAX_REQUEST_BUFFER: &str = "32M";
 const MAX_CGI_HEADER: usize = 64 * 1024;
 /// Largest ref-update command section of a push (before the pack data).
 const MAX_PUSH_COMMANDS: usize = 1024 * 1024;
+/// Longest pause accepted between two pieces of a request body. Generous because git may compute
+/// deltas for minutes between sending its ref commands and the first pack byte; finite so that a
+/// stalled client cannot hold a push (and the caller's write guard) forever.
+const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 /// How much of the backend's stderr is kept for the log.
 const MAX_STDERR: usize = 16 * 1024;
 
@@ -313,8 +317,13 @@ async fn feed_stdin(mut stdin: ChildStdin, prefix: Bytes, mut body: BodyDataStre
     if !prefix.is_empty() && stdin.write_all(&prefix).await.is_err() {
         return;
     }
-    while let Some(chunk) = body.next().await {
-        let Ok(chunk) = chunk else { return };
+    loop {
+        // A client that stops sending must not keep git (and the caller's guard) alive forever.
+        let chunk = match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.next()).await {
+            Ok(Some(Ok(chunk))) => chunk,
+            Ok(None) => break,
+            Ok(Some(Err(_))) | Err(_) => return,
+        };
         // A write error means git stopped reading (it refused the request): stop quietly, its
         // answer says why.
         if stdin.write_all(&chunk).await.is_err() {
@@ -467,7 +476,10 @@ async fn pull(body: &mut BodyDataStream, buf: &mut BytesMut) -> Result<(), GitHt
     if buf.len() > MAX_PUSH_COMMANDS {
         return Err(GitHttpError::TooLarge);
     }
-    match body.next().await {
+    let next = tokio::time::timeout(BODY_IDLE_TIMEOUT, body.next())
+        .await
+        .map_err(|_| GitHttpError::BadRequest("push request stalled".into()))?;
+    match next {
         Some(Ok(chunk)) => {
             buf.extend_from_slice(&chunk);
             Ok(())

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{Ctx, internal};
 use crate::error::{HubError, HubResult};
 
-fn avatar(name: &str) -> String {
+pub(super) fn avatar(name: &str) -> String {
     format!("https://www.gravatar.com/avatar/{}?d=retro", crate::util::sha256_hex(name.as_bytes()).get(..32).unwrap_or(""))
 }
 

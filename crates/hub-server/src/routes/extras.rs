@@ -135,7 +135,7 @@ pub(super) async fn likers(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) ->
         .meta
         .likers
         .iter()
-        .map(|u| json!({"user": u, "fullname": auth.users.get(u).map(|x| x.fullname.clone()), "type": "user", "isPro": false}))
+        .map(|u| json!({"user": u, "fullname": auth.users.get(u).map(|x| x.fullname.clone()), "avatarUrl": super::account::avatar(u), "type": "user", "isPro": false}))
         .collect();
     Ok(super::json(Value::Array(items)))
 }
