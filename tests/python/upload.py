@@ -86,6 +86,10 @@ hf.upload_folder(repo_id=repo, folder_path=os.path.join(work, "folder3"))
 root_files = set(hf.list_repo_files(repo))
 out["after_gitignore"] = sorted(f for f in root_files if f in {".gitignore", "keep.txt", "drop.log", "empty.txt"})
 
+# The committed .gitignore applies to later commits too.
+hf.upload_file(path_or_fileobj=b"later\n", path_in_repo="later.log", repo_id=repo)
+out["later_log_committed"] = "later.log" in hf.list_repo_files(repo)
+
 # A correct parent_commit is accepted.
 head = hf.model_info(repo).sha
 ok = hf.upload_file(path_or_fileobj=b"on top\n", path_in_repo="parent.txt", repo_id=repo, parent_commit=head)

@@ -372,6 +372,10 @@ fn upload(v: Version) {
         [".gitignore", "empty.txt", "keep.txt"],
         "files matching the uploaded .gitignore are not committed"
     );
+    assert_eq!(
+        out["later_log_committed"], false,
+        "the repo's .gitignore applies to later uploads"
+    );
     assert_eq!(out["parent_commit_ok"], true);
     assert_eq!(
         strings(&out["after_folder"]),
@@ -535,8 +539,9 @@ fn upload(v: Version) {
     );
     assert_eq!(
         titles.len(),
-        12,
-        "initial + 4 uploads + 3 folders + parent_commit + 3 commits: {titles:?}"
+        13,
+        // The ignored later.log still makes a (then empty) commit, as on the Hub.
+        "initial + 5 uploads + 3 folders + parent_commit + 3 commits: {titles:?}"
     );
     assert_eq!(out["commit_ids_unique"], true);
     assert_eq!(

@@ -99,8 +99,12 @@ struct Ctx {
     progress: Arc<dyn ProgressSink>,
 }
 
+/// Bytes are handed between threads in batches of about [`BATCH`] bytes: one hand-off per
+/// batch instead of one per network buffer keeps context switches rare on busy machines.
+const BATCH: usize = 1 << 20;
+
 enum WMsg {
-    Data(Bytes),
+    Data(Vec<Bytes>),
     Reset,
 }
 
@@ -109,12 +113,73 @@ struct Writer {
     handle: JoinHandle<std::io::Result<(StreamHasher, u64)>>,
 }
 
+/// Files with at least this many bytes to transfer hash on a thread of their own.
+const HASH_THREAD_MIN: u64 = 8 * 1024 * 1024;
+
+/// Where the writer sends bytes to be hashed: inline, or to a hashing thread.
+enum HashSink {
+    Inline(StreamHasher),
+    Thread {
+        tx: std::sync::mpsc::SyncSender<WMsg>,
+        handle: std::thread::JoinHandle<StreamHasher>,
+    },
+}
+
+impl HashSink {
+    fn new(mut hasher: StreamHasher, threaded: bool) -> std::io::Result<HashSink> {
+        if !threaded {
+            return Ok(HashSink::Inline(hasher));
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel::<WMsg>(4);
+        let handle = std::thread::Builder::new()
+            .name("hub-cache-hash".into())
+            .spawn(move || {
+                for msg in rx {
+                    match msg {
+                        WMsg::Data(v) => v.iter().for_each(|b| hasher.update(b)),
+                        WMsg::Reset => hasher.reset(),
+                    }
+                }
+                hasher
+            })?;
+        Ok(HashSink::Thread { tx, handle })
+    }
+
+    fn send(&mut self, msg: WMsg) -> std::io::Result<()> {
+        match self {
+            HashSink::Inline(h) => {
+                match msg {
+                    WMsg::Data(v) => v.iter().for_each(|b| h.update(b)),
+                    WMsg::Reset => h.reset(),
+                }
+                Ok(())
+            }
+            HashSink::Thread { tx, .. } => tx
+                .send(msg)
+                .map_err(|_| std::io::Error::other("hashing thread stopped")),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<StreamHasher> {
+        match self {
+            HashSink::Inline(h) => Ok(h),
+            HashSink::Thread { tx, handle } => {
+                drop(tx);
+                handle
+                    .join()
+                    .map_err(|_| std::io::Error::other("hashing thread panicked"))
+            }
+        }
+    }
+}
+
 /// Spawns the blocking writer: hashes the existing prefix of `path` (its first `start` bytes),
-/// then appends every message in order. Hashing runs on a second thread fed the same
-/// reference-counted buffers, so hashing and writing overlap; writes are batched into `writev`
-/// calls of up to 4 MiB without copying.
-fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
-    let (tx, mut rx) = mpsc::channel::<WMsg>(64);
+/// then appends every message in order. For large files hashing runs on a second thread fed the
+/// same reference-counted buffers, so hashing and writing overlap; writes are batched into
+/// `writev` calls of up to 4 MiB without copying.
+fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher, size: u64) -> Writer {
+    // Small queues: a network buffer can be hundreds of KiB, and memory must stay bounded.
+    let (tx, mut rx) = mpsc::channel::<WMsg>(8);
     let handle = tokio::task::spawn_blocking(move || -> std::io::Result<(StreamHasher, u64)> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -143,30 +208,19 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
                 left -= n as u64;
             }
         }
-        let (htx, hrx) = std::sync::mpsc::sync_channel::<WMsg>(64);
-        let hash_thread = std::thread::Builder::new()
-            .name("hub-cache-hash".into())
-            .spawn(move || {
-                for msg in hrx {
-                    match msg {
-                        WMsg::Data(b) => hasher.update(&b),
-                        WMsg::Reset => hasher.reset(),
-                    }
-                }
-                hasher
-            })?;
-        let hash_gone = || std::io::Error::other("hashing thread stopped");
+        let mut sink = HashSink::new(hasher, size.saturating_sub(start) >= HASH_THREAD_MIN)?;
         let mut batch: Vec<Bytes> = Vec::with_capacity(256);
         let mut batched = 0usize;
         while let Some(first) = rx.blocking_recv() {
             let mut next = Some(first);
             while let Some(msg) = next.take() {
                 match msg {
-                    WMsg::Data(b) => {
-                        written += b.len() as u64;
-                        batched += b.len();
-                        htx.send(WMsg::Data(b.clone())).map_err(|_| hash_gone())?;
-                        batch.push(b);
+                    WMsg::Data(v) => {
+                        let len: usize = v.iter().map(Bytes::len).sum();
+                        written += len as u64;
+                        batched += len;
+                        sink.send(WMsg::Data(v.clone()))?;
+                        batch.extend(v);
                         if batched < (4 << 20) && batch.len() < 1024 {
                             next = rx.try_recv().ok();
                         }
@@ -175,7 +229,7 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
                         write_batch(&mut file, &mut batch)?;
                         batched = 0;
                         file.set_len(0)?;
-                        htx.send(WMsg::Reset).map_err(|_| hash_gone())?;
+                        sink.send(WMsg::Reset)?;
                         written = 0;
                     }
                 }
@@ -183,9 +237,7 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher) -> Writer {
             write_batch(&mut file, &mut batch)?;
             batched = 0;
         }
-        drop(htx);
-        let hasher = hash_thread.join().map_err(|_| hash_gone())?;
-        Ok((hasher, written))
+        Ok((sink.finish()?, written))
     });
     Writer { tx, handle }
 }
@@ -313,7 +365,7 @@ async fn transfer_once(
     path: &std::path::Path,
     start: u64,
 ) -> Result<TransferStats> {
-    let writer = spawn_writer(path.to_path_buf(), start, ctx.expected.hasher(ctx.size));
+    let writer = spawn_writer(path.to_path_buf(), start, ctx.expected.hasher(ctx.size), ctx.size);
     if start > 0 {
         ctx.progress.event(ProgressEvent::Advanced {
             file: &ctx.file,
@@ -459,6 +511,8 @@ async fn pump(
 ) -> (u64, Option<Error>) {
     let mut stream = resp.bytes_stream();
     let mut pending_progress = 0u64;
+    let mut pending: Vec<Bytes> = Vec::new();
+    let mut pending_len = 0usize;
     let err = loop {
         let next = match tokio::time::timeout(ctx.read_timeout, stream.next()).await {
             Ok(n) => n,
@@ -476,8 +530,13 @@ async fn pump(
                         actual: offset + len,
                     });
                 }
-                if let Err(e) = writer.send(WMsg::Data(bytes)).await {
-                    break Some(e);
+                pending_len += bytes.len();
+                pending.push(bytes);
+                if pending_len >= BATCH {
+                    pending_len = 0;
+                    if let Err(e) = writer.send(WMsg::Data(std::mem::take(&mut pending))).await {
+                        break Some(e);
+                    }
                 }
                 offset += len;
                 *received += len;
@@ -490,6 +549,15 @@ async fn pump(
                     pending_progress = 0;
                 }
             }
+        }
+    };
+    // What was received is a valid prefix even if the stream then failed: hand it over.
+    let err = if pending.is_empty() {
+        err
+    } else {
+        match writer.send(WMsg::Data(pending)).await {
+            Ok(()) => err,
+            Err(e) => Some(e),
         }
     };
     if pending_progress > 0 {
@@ -568,7 +636,7 @@ async fn single(ctx: &Ctx, writer: &Writer, mut offset: u64, received: &mut u64)
 }
 
 enum ChunkMsg {
-    Data(Bytes),
+    Data(Vec<Bytes>),
     Done,
     Failed(Error),
     /// The server does not serve this range properly: continue with one stream.
@@ -647,9 +715,9 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
     while let Some((mut rx, permit)) = order_rx.recv().await {
         loop {
             match rx.recv().await {
-                Some(ChunkMsg::Data(b)) => {
-                    let len = b.len() as u64;
-                    writer.send(WMsg::Data(b)).await?;
+                Some(ChunkMsg::Data(v)) => {
+                    let len = v.iter().map(|b| b.len() as u64).sum::<u64>();
+                    writer.send(WMsg::Data(v)).await?;
                     offset += len;
                     *received += len;
                     pending_progress += len;
@@ -725,6 +793,8 @@ async fn chunk_worker(
                     return;
                 }
                 let mut stream = resp.bytes_stream();
+                let mut pending: Vec<Bytes> = Vec::new();
+                let mut pending_len = 0usize;
                 let err = loop {
                     let next = match tokio::time::timeout(ctx.read_timeout, stream.next()).await {
                         Ok(n) => n,
@@ -739,8 +809,14 @@ async fn chunk_worker(
                                 b.truncate(room as usize);
                             }
                             pos += b.len() as u64;
-                            if tx.send(ChunkMsg::Data(b)).is_err() {
-                                return;
+                            pending_len += b.len();
+                            pending.push(b);
+                            if pending_len >= BATCH || pos == end {
+                                pending_len = 0;
+                                let batch = std::mem::take(&mut pending);
+                                if tx.send(ChunkMsg::Data(batch)).is_err() {
+                                    return;
+                                }
                             }
                             if pos == end {
                                 break None;
@@ -748,6 +824,10 @@ async fn chunk_worker(
                         }
                     }
                 };
+                // Bytes received before a failure are still a valid part of the chunk.
+                if !pending.is_empty() && tx.send(ChunkMsg::Data(pending)).is_err() {
+                    return;
+                }
                 if pos == end {
                     let _ = tx.send(ChunkMsg::Done);
                     return;

@@ -67,10 +67,15 @@ impl TokenSource for Token {
 
 /// The Python library's precedence: `HF_TOKEN` (already read into the config) then the token
 /// file at `HF_TOKEN_PATH`.
+///
+/// The file is read once, on first use, and remembered: requests run on async executor threads,
+/// where a file read per request would block. A client built after `login` sees the new token;
+/// services that rotate secrets implement [`TokenSource`] themselves.
 #[derive(Debug, Clone)]
 pub struct EnvOrFileTokenSource {
     env_token: Option<Token>,
     token_path: std::path::PathBuf,
+    file_token: std::sync::Arc<std::sync::OnceLock<Option<Token>>>,
 }
 
 impl EnvOrFileTokenSource {
@@ -79,6 +84,7 @@ impl EnvOrFileTokenSource {
         EnvOrFileTokenSource {
             env_token: config.env_token.clone(),
             token_path: config.token_path.clone(),
+            file_token: Default::default(),
         }
     }
 }
@@ -87,7 +93,11 @@ impl TokenSource for EnvOrFileTokenSource {
     fn token(&self) -> Option<Token> {
         self.env_token
             .clone()
-            .or_else(|| read_token_file(&self.token_path).ok().flatten())
+            .or_else(|| {
+                self.file_token
+                    .get_or_init(|| read_token_file(&self.token_path).ok().flatten())
+                    .clone()
+            })
     }
 }
 

@@ -4,7 +4,8 @@
 //! upload file   REPO_ID LOCAL_FILE [PATH_IN_REPO] [--create] [--repo-type T]
 //! upload folder REPO_ID LOCAL_DIR  [PATH_IN_REPO] [--create] [--repo-type T]
 //! upload large  REPO_ID LOCAL_DIR  [--repo-type T]
-//! upload hash   FILE...            (sha256 throughput, no network)
+//! upload hash   FILE...            (sha256 throughput of the file hasher, no network)
+//! upload hash-mem MIB              (sha256 throughput in memory, one thread)
 //! ```
 //!
 //! The endpoint and token come from the environment (`HF_ENDPOINT`, `HF_TOKEN`), as in Python.
@@ -40,6 +41,10 @@ async fn main() -> ExitCode {
     };
     let result = match cmd.as_str() {
         "hash" => hash(&args[1..]).await,
+        "hash-mem" => {
+            hash_mem(args.get(1).and_then(|m| m.parse().ok()).unwrap_or(256));
+            Ok(())
+        }
         "file" | "folder" | "large" if args.len() >= 3 => {
             upload(&cmd, &args[1], &args[2], args.get(3), create, repo_type).await
         }
@@ -66,19 +71,46 @@ fn take_value(args: &mut Vec<String>, flag: &str) -> Option<String> {
     (i < args.len()).then(|| args.remove(i))
 }
 
+/// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux), so that
+/// throughput can be compared with `openssl speed`, which also counts CPU time.
+fn cpu_time() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the `(comm)`: state is field 3; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+fn report(what: &str, sha: &str, bytes: u64, wall: f64, cpu: Option<f64>) {
+    let cpu_rate = cpu
+        .filter(|c| *c > 0.0)
+        .map(|c| format!("{:.1}", bytes as f64 / c / 1e6))
+        .unwrap_or_else(|| "?".into());
+    println!(
+        "{sha}  {what}  wall {:.1} MB/s  cpu {cpu_rate} MB/s",
+        bytes as f64 / wall / 1e6
+    );
+}
+
 async fn hash(files: &[String]) -> hub_core::Result<()> {
     for f in files {
-        let start = Instant::now();
+        let (c0, start) = (cpu_time(), Instant::now());
         let info = hub_upload::hash::hash_file(f.as_ref(), false).await?;
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "{}  {}  {:.1} MB/s",
-            info.sha256,
-            f,
-            info.size as f64 / secs / 1e6
-        );
+        let wall = start.elapsed().as_secs_f64();
+        let cpu = cpu_time().zip(c0).map(|(b, a)| b - a);
+        report(f, &info.sha256, info.size, wall, cpu);
     }
     Ok(())
+}
+
+fn hash_mem(mib: usize) {
+    let data: Vec<u8> = (0..mib * 1024 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    let (c0, start) = (cpu_time(), Instant::now());
+    let info = hub_upload::hash::hash_bytes(&data, false);
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_time().zip(c0).map(|(b, a)| b - a);
+    report("(memory)", &info.sha256, info.size, wall, cpu);
 }
 
 async fn upload(

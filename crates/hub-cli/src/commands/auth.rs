@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use hub_core::token;
+use hub_core::{auth, token};
 
-use crate::commands::login::set_active_token;
+use crate::commands::login::report_git_credential;
 use crate::context::Context;
 use crate::output::{Lines, Style, emit, info, say};
 use crate::prompt;
@@ -55,16 +55,11 @@ fn switch(args: SwitchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         say("No token name provided. Aborting.")?;
         return Ok(ExitCode::SUCCESS);
     };
-    let stored = token::read_stored_tokens(&ctx.config.stored_tokens_path)?;
-    let Some(tok) = stored.get(&name).cloned() else {
-        anyhow::bail!(
-            "Access token {name} not found in {}; run `huggingface-cli auth list` to see saved tokens",
-            ctx.config.stored_tokens_path.display()
-        );
-    };
-    set_active_token(ctx, &name, args.add_to_git_credential)?;
-    info(&format!("The current active token is: {name}"));
-    if ctx.config.env_token.as_ref().is_some_and(|t| *t != tok) {
+    let switched = auth::auth_switch(&ctx.config, &name, args.add_to_git_credential)?;
+    report_git_credential(ctx, switched.git_credential)?;
+    info(&format!("Your token has been saved to {}", ctx.config.token_path.display()));
+    info(&format!("The current active token is: {}", switched.token_name));
+    if switched.env_token_overrides {
         info(
             "The environment variable `HF_TOKEN` is set and will override the access token you've \
              just switched to.",
@@ -75,8 +70,7 @@ fn switch(args: SwitchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 /// The numbered menu of Python's fallback selector (used for terminals and pipes alike).
 fn select_token_name(ctx: &Context) -> anyhow::Result<Option<String>> {
-    let names: Vec<String> =
-        token::read_stored_tokens(&ctx.config.stored_tokens_path)?.into_keys().collect();
+    let names = auth::auth_list(&ctx.config)?.names;
     if names.is_empty() {
         info("No stored tokens found. Please login first.");
         return Ok(None);
@@ -101,38 +95,35 @@ fn select_token_name(ctx: &Context) -> anyhow::Result<Option<String>> {
 }
 
 fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
-    let c = &ctx.config;
-    let tokens = token::read_stored_tokens(&c.stored_tokens_path)?;
-    if tokens.is_empty() {
+    let list = auth::auth_list(&ctx.config)?;
+    if list.names.is_empty() {
         info("No access tokens found.");
         return Ok(ExitCode::SUCCESS);
     }
-    let current = c.env_token.clone().or(token::read_token_file(&c.token_path)?);
-    let width = tokens.keys().map(|k| k.chars().count()).max().unwrap_or(0).max("token".len()) + 2;
+    // The masked secrets shown in the second column come from the stored tokens file.
+    let tokens = token::read_stored_tokens(&ctx.config.stored_tokens_path)?;
+    let width = list.names.iter().map(|k| k.chars().count()).max().unwrap_or(0).max("token".len()) + 2;
     let mut lines = vec![
         format!("  {:<width$}| {:<15}", "name", "token"),
         format!("{}|{}", "-".repeat(width + 2), "-".repeat(15)),
     ];
-    let mut current_name = None;
-    for (name, tok) in &tokens {
-        let is_current = current.as_ref() == Some(tok);
-        if is_current {
-            current_name = Some(name);
-        }
-        let secret = tok.expose();
+    for name in &list.names {
+        let is_current = list.active.as_ref() == Some(name);
+        let secret = tokens.get(name).map(|t| t.expose()).unwrap_or("<not set>");
         let n = secret.chars().count();
         let head: String = secret.chars().take(3).collect();
         let tail: String = secret.chars().skip(n.saturating_sub(4)).collect();
+        let masked = if tokens.contains_key(name) { format!("{head}****{tail}") } else { secret.to_owned() };
         let mark = if is_current { "*" } else { " " };
-        lines.push(format!("{mark} {name:<width$}| {:<15}", format!("{head}****{tail}")));
+        lines.push(format!("{mark} {name:<width$}| {masked:<15}"));
     }
     emit(&Lines(lines), Style::new(ctx.ansi))?;
-    if c.env_token.is_some() {
+    if list.env_token_set {
         info(
             "\nNote: Environment variable `HF_TOKEN` is set and is the current active token \
              independently from the stored tokens listed above.",
         );
-    } else if current_name.is_none() {
+    } else if list.active.is_none() {
         info(
             "\nNote: No active token is set and no environment variable `HF_TOKEN` is found. Use \
              `huggingface-cli login` to log in.",

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::commands::common::seconds;
-use crate::commands::git_credential;
 use crate::context::{Context, VERSION};
 use crate::output::{Lines, Style, emit};
 
@@ -77,7 +76,9 @@ fn collect(ctx: &Context) -> Vec<(&'static str, String)> {
             info.push(("Who am I ?", me.name));
         }
     }
-    info.push(("Configured git credential helpers", git_credential::list_helpers().join(", ")));
+    if let Ok(helpers) = hub_core::auth::list_credential_helpers(None) {
+        info.push(("Configured git credential helpers", helpers.join(", ")));
+    }
     for lib in PYTHON_LIBRARIES {
         info.push((lib, "N/A".to_owned()));
     }

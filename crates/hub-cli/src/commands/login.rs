@@ -6,11 +6,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Args;
+use hub_core::auth::{self, GitCredentialOutcome};
 use hub_core::{Token, token};
 
-use crate::commands::git_credential;
 use crate::context::Context;
 use crate::output::{Style, info, say};
 use crate::prompt;
@@ -73,51 +72,48 @@ pub(crate) fn execute(args: LoginArgs, ctx: &Context) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// Validates `token` with whoami, stores it under its name and makes it the active token.
+/// Validates `token` with the Hub and saves it (hub-core's `auth::login`), then reports what
+/// happened with the Python CLI's messages.
 fn login_with(ctx: &Context, token: Token, add_to_git: bool) -> anyhow::Result<()> {
-    anyhow::ensure!(!token.expose().is_empty(), "no token given; paste a token from https://huggingface.co/settings/tokens");
     anyhow::ensure!(
-        !token.is_org_token(),
-        "You must use your personal account token, not an organization token."
+        !token.expose().is_empty(),
+        "no token given; paste a token from https://huggingface.co/settings/tokens"
     );
-    let client = ctx.client(Some(token.expose()))?;
-    let me = ctx
-        .block_on(client.api().whoami())?
-        .context("the Hub did not accept this token (is it valid, and is HF_ENDPOINT right?)")?;
-    let access = me.auth.as_ref().and_then(|a| a.access_token.as_ref());
-    let permission = access.and_then(|a| a.role.clone()).unwrap_or_else(|| "unknown".to_owned());
-    info(&format!("Token is valid (permission: {permission})."));
-    let name = access
-        .and_then(|a| a.display_name.clone())
-        .context("the Hub's whoami answer does not name this token (auth.accessToken.displayName)")?;
-    let stored_path = &ctx.config.stored_tokens_path;
-    let mut stored = token::read_stored_tokens(stored_path)?;
-    stored.insert(name.clone(), token.clone());
-    token::write_stored_tokens(stored_path, &stored)?;
-    info(&format!("The token `{name}` has been saved to {}", stored_path.display()));
-    set_active_token(ctx, &name, add_to_git)?;
+    let client = ctx.client(None)?;
+    let login = ctx.block_on(auth::login_with_client(&client, &token, add_to_git))??;
+    let role = login.role.as_deref().unwrap_or("unknown");
+    info(&format!("Token is valid (permission: {role})."));
+    info(&format!(
+        "The token `{}` has been saved to {}",
+        login.token_name,
+        ctx.config.stored_tokens_path.display()
+    ));
+    report_git_credential(ctx, login.git_credential)?;
+    info(&format!("Your token has been saved to {}", ctx.config.token_path.display()));
     info("Login successful.");
-    if ctx.config.env_token.is_some() {
+    if login.env_token_overrides {
         info(
             "Note: Environment variable`HF_TOKEN` is set and is the current active token \
              independently from the token you've just configured.",
         );
     } else {
-        info(&format!("The current active token is: `{name}`"));
+        info(&format!("The current active token is: `{}`", login.token_name));
     }
     Ok(())
 }
 
-/// Makes stored token `name` the active one (token file), optionally saving it in git's
-/// credential helpers. Shared with `auth switch`.
-pub(crate) fn set_active_token(ctx: &Context, name: &str, add_to_git: bool) -> anyhow::Result<()> {
-    let stored = token::read_stored_tokens(&ctx.config.stored_tokens_path)?;
-    let tok = stored.get(name).with_context(|| {
-        format!("Token {name} not found in {}", ctx.config.stored_tokens_path.display())
-    })?;
-    if add_to_git {
-        let helpers = git_credential::list_helpers();
-        if helpers.is_empty() {
+/// The messages about the git credential store, shared with `auth switch`.
+pub(crate) fn report_git_credential(ctx: &Context, outcome: GitCredentialOutcome) -> anyhow::Result<()> {
+    match outcome {
+        GitCredentialOutcome::NotRequested => {}
+        GitCredentialOutcome::Saved => {
+            let helpers = auth::list_credential_helpers(None).unwrap_or_default();
+            info(&format!(
+                "Your token has been saved in your configured git credential helpers ({}).",
+                helpers.join(",")
+            ));
+        }
+        GitCredentialOutcome::NoHelperConfigured => {
             say(&Style::new(ctx.ansi).red(
                 "Cannot authenticate through git-credential as no helper is defined on your machine.\n\
                  You might have to re-authenticate when pushing to the Hugging Face Hub.\n\
@@ -126,15 +122,10 @@ pub(crate) fn set_active_token(ctx: &Context, name: &str, add_to_git: bool) -> a
                  Read https://git-scm.com/book/en/v2/Git-Tools-Credential-Storage for more details.",
             ))?;
             info("Token has not been saved to git credential helper.");
-        } else {
-            git_credential::approve(&ctx.config.endpoint, tok.expose())?;
-            info(&format!(
-                "Your token has been saved in your configured git credential helpers ({}).",
-                helpers.join(",")
-            ));
         }
+        // GitCredentialOutcome is non-exhaustive in spirit; nothing to say for unknown outcomes.
+        #[allow(unreachable_patterns)]
+        _ => {}
     }
-    token::write_token_file(&ctx.config.token_path, tok)?;
-    info(&format!("Your token has been saved to {}", ctx.config.token_path.display()));
     Ok(())
 }

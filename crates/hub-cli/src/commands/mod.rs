@@ -12,7 +12,6 @@ pub(crate) mod completion;
 pub(crate) mod delete_cache;
 pub(crate) mod download;
 pub(crate) mod env;
-pub(crate) mod git_credential;
 pub(crate) mod lfs;
 pub(crate) mod login;
 pub(crate) mod logout;

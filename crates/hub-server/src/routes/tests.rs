@@ -848,3 +848,33 @@ async fn duplicate_space_and_runtime() {
     assert_eq!(h.post_json("/api/spaces/alice/src/duplicate", Some(BOB), json!({"repository": "acme/x"})).await.status, 403);
     assert_eq!(h.get("/api/spaces/alice/src/runtime", None).await.json()["stage"], "RUNNING");
 }
+
+#[tokio::test]
+async fn likes_and_space_settings() {
+    let h = H::new();
+    h.create("alice/sp", json!({"type": "space", "sdk": "docker"})).await;
+    assert_eq!(h.req("POST", "/api/spaces/alice/sp/like", None, &[], Body::empty()).await.status, 401);
+    assert_eq!(h.req("POST", "/api/spaces/alice/sp/like", Some(BOB), &[], Body::empty()).await.status, 200);
+    assert_eq!(h.get("/api/spaces/alice/sp", None).await.json()["likes"], 1);
+    assert_eq!(h.get("/api/spaces/alice/sp/likers", None).await.json()[0]["user"], "bob");
+    assert_eq!(h.get("/api/users/bob/likes", None).await.json()[0]["repo"], json!({"name": "alice/sp", "type": "space"}));
+    assert_eq!(h.req("DELETE", "/api/spaces/alice/sp/like", Some(BOB), &[], Body::empty()).await.status, 200);
+    assert_eq!(h.get("/api/spaces/alice/sp", None).await.json()["likes"], 0);
+    // Space settings need write access and are reflected in the runtime.
+    assert_eq!(h.post_json("/api/spaces/alice/sp/hardware", Some(BOB), json!({"flavor": "t4-small"})).await.status, 403);
+    let r = h.post_json("/api/spaces/alice/sp/hardware", Some(W), json!({"flavor": "t4-small", "sleepTimeSeconds": 600})).await;
+    assert_eq!(r.json()["hardware"]["requested"], "t4-small");
+    assert_eq!(r.json()["gcTimeout"], 600);
+    assert_eq!(h.req("POST", "/api/spaces/alice/sp/pause", Some(W), &[], Body::empty()).await.json()["stage"], "PAUSED");
+    assert_eq!(h.get("/api/spaces/alice/sp/runtime", None).await.json()["stage"], "PAUSED");
+    let r = h.post_json("/api/spaces/alice/sp/variables", Some(W), json!({"key": "A", "value": "1", "description": "d"})).await;
+    assert_eq!(r.json()["A"]["value"], "1");
+    assert!(date_ok(r.json()["A"]["updatedAt"].as_str().unwrap()));
+    let del = h.req("DELETE", "/api/spaces/alice/sp/variables", Some(W), &[], Body::from(r#"{"key": "A"}"#)).await;
+    assert_eq!(del.json(), json!({}));
+    assert_eq!(h.post_json("/api/spaces/alice/sp/secrets", Some(W), json!({"key": "S", "value": "v"})).await.status, 200);
+    assert_eq!(h.post_json("/api/spaces/alice/sp/storage", Some(W), json!({"tier": "huge"})).await.status, 400);
+    // Secrets are write-only: the value is never stored.
+    let meta = std::fs::read_to_string(h._dir.path().join("repos/spaces/alice/sp.git/hub.json")).unwrap();
+    assert!(meta.contains("\"S\"") && !meta.contains("\"v\""));
+}
