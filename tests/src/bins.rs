@@ -5,7 +5,8 @@
 //! of other workspace crates are found next to the test executable: a test binary lives in
 //! `target/<profile>/deps/`, the binaries in `target/<profile>/`.
 //!
-//! A binary older than any file under `crates/` is stale. Under nextest (`NEXTEST=1`) or with
+//! A binary older than any file under `crates/` (and than the stamp written after the last
+//! harness build) is stale. Under nextest (`NEXTEST=1`) or with
 //! `HUB_TESTS_BUILD=1` the harness then runs `cargo build -p <crate> --bin <bin>` (once per test
 //! process). Under plain `cargo test` it cannot (cargo holds the build lock while the tests run),
 //! so the binary must have been built before — `cargo xtask test` does that with
@@ -45,9 +46,14 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     }
     let dir = profile_dir();
     let path = dir.join(bin);
-    let fresh = is_fresh(&path);
+    // cargo leaves a binary's mtime alone when a rebuild finds nothing to do (e.g. only another
+    // crate's tests changed), so a stamp written after each successful build also counts:
+    // without it every test process would run `cargo build` again.
+    let stamp = dir.join(format!(".hub-tests-{bin}.stamp"));
+    let fresh = path.is_file() && (is_fresh(&path) || is_fresh(&stamp));
     if !fresh && should_build() {
         build(package, bin, &dir);
+        let _ = std::fs::write(&stamp, b"");
     } else if !fresh && path.is_file() {
         eprintln!(
             "warning: {} is older than the sources; rebuild it with `cargo build -p {package} --bin {bin}`",
@@ -69,6 +75,7 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
 /// True when `bin` exists and is newer than every file under `crates/` and the root manifests,
 /// so the (slow, lock-taking) `cargo build` can be skipped.
 fn is_fresh(bin: &std::path::Path) -> bool {
+    // (Also used for the build stamp next to the binary.)
     let Ok(built) = bin.metadata().and_then(|m| m.modified()) else {
         return false;
     };

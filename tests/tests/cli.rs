@@ -281,7 +281,7 @@ fn login_rejects_bad_tokens() {
     let server = TestServer::start();
     let home = Home::logged_out(&server);
     let run = home.run(&["login", "--token", "hf_invalid_0000000000000"]).failed();
-    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(run.stderr.contains("Invalid user token"), "{}", run.stderr);
     assert!(!home.path().join("token").exists());
     let run = home.run(&["login", "--token", "api_org_abc"]).failed();
     assert!(run.stderr.contains("organization token"), "{}", run.stderr);

@@ -9,6 +9,70 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::layout::blob_link_target;
 
+/// Where a verified `.incomplete` file goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Finish {
+    /// Cache mode: rename to `blob`, then link `pointer` (for repository path `repo_path`).
+    Cache {
+        blob: std::path::PathBuf,
+        pointer: std::path::PathBuf,
+        repo_path: String,
+        etag: String,
+    },
+    /// `local_dir` mode: rename to `dest`.
+    Move { dest: std::path::PathBuf },
+}
+
+/// [`promote`] and [`link_pointer`] in one blocking call (used off the executor, after a
+/// transfer, so that committing a file costs one hand-off).
+pub(crate) fn finish_blocking(incomplete: &Path, finish: &Finish) -> std::io::Result<()> {
+    let (dest, link) = match finish {
+        Finish::Cache { blob, pointer, repo_path, etag } => (blob, Some((pointer, repo_path, etag))),
+        Finish::Move { dest } => (dest, None),
+    };
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::rename(incomplete, dest)?;
+    if let Some((pointer, repo_path, etag)) = link {
+        let parent = pointer.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let name = pointer.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let tmp = parent.join(format!(".{name}.{:016x}.tmplink", rand::random::<u64>()));
+        let target = blob_link_target(repo_path, etag);
+        match symlink_blocking(&target, &tmp) {
+            Ok(()) => {}
+            Err(e) if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported
+            ) => {
+                std::fs::copy(dest, &tmp)?;
+            }
+            Err(e) => return Err(e),
+        }
+        if let Err(e) = std::fs::rename(&tmp, pointer) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink_blocking(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(windows)]
+fn symlink_blocking(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_file(target, link)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn symlink_blocking(_target: &Path, _link: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
 /// Renames the verified partial file into its final place.
 pub async fn promote(incomplete: &Path, dest: &Path) -> Result<()> {
     if let Some(parent) = dest.parent() {

@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use hub_core::{HubClient, NoProgress, ProgressSink, RepoId, RepoType};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::commit::{link_pointer, promote};
+use crate::commit::link_pointer;
 use crate::error::{Error, Result};
 use crate::layout::{RepoCache, validate_repo_path, validate_revision_path};
 use crate::lock::FileLock;
@@ -408,9 +408,15 @@ async fn run_cache(
     crate::refs::write_ref(repo, revision, &resolved.commit).await?;
     let pointer = repo.pointer_path(&resolved.commit, filename);
     let blob = repo.blob_path(&resolved.etag);
-    let state = CacheState {
-        pointer_exists: exists(&pointer).await,
-        blob_exists: exists(&blob).await,
+    let state = {
+        let (p1, b1) = (pointer.clone(), blob.clone());
+        // One hand-off for both checks.
+        tokio::task::spawn_blocking(move || CacheState {
+            pointer_exists: p1.exists(),
+            blob_exists: b1.exists(),
+        })
+        .await
+        .map_err(|e| Error::io("cache check task", std::io::Error::other(e)))?
     };
     let outcome = |transfer| DownloadOutcome {
         path: pointer.clone(),
@@ -425,9 +431,9 @@ async fn run_cache(
         }
         CacheDecision::Download => {}
     }
-    let _lock = FileLock::acquire(repo.lock_path(&resolved.etag)).await?;
     // Another process may have finished the blob while we waited for the lock.
-    if !p.force_download && exists(&blob).await {
+    let (_lock, blob_now) = FileLock::acquire_and_check(repo.lock_path(&resolved.etag), &blob).await?;
+    if !p.force_download && blob_now {
         link_pointer(&pointer, filename, &blob, &resolved.etag).await?;
         return Ok(outcome(None));
     }
@@ -446,10 +452,14 @@ async fn run_cache(
             tuning: p.tuning.clone(),
             restart: p.force_download,
         },
+        crate::commit::Finish::Cache {
+            blob: blob.clone(),
+            pointer: pointer.clone(),
+            repo_path: filename.to_owned(),
+            etag: resolved.etag.clone(),
+        },
     )
     .await?;
-    promote(&incomplete, &blob).await?;
-    link_pointer(&pointer, filename, &blob, &resolved.etag).await?;
     Ok(outcome(Some(stats)))
 }
 

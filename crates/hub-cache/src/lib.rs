@@ -61,8 +61,8 @@
 //! * **Resumable, and shared with Python.** `blobs/<etag>.incomplete` is always a true prefix of
 //!   the content, even while parallel range requests fill a bounded in-memory reorder buffer, so
 //!   Python (which resumes by size) and this crate can continue each other's downloads.
-//! * **Fast and bounded.** Files of 32 MiB and more use 8 parallel range requests of 8 MiB over
-//!   pooled connections (at most 64 MiB buffered per file), falling back to one stream on 403,
+//! * **Fast and bounded.** Files of 32 MiB and more use 8 parallel range requests of 4 MiB over
+//!   pooled connections (at most 32 MiB buffered per file), falling back to one stream on 403,
 //!   416, a missing `Content-Range` or a 200 that ignores `Range`. All file I/O runs off the
 //!   async executor; hashing happens on the writer thread while the network keeps receiving.
 //! * **Safe.** `Authorization` is only sent to the host of the resolve URL (redirects to another
@@ -88,6 +88,7 @@ pub mod plan;
 pub mod refs;
 pub mod scan;
 pub mod snapshot;
+mod task;
 pub mod transfer;
 pub mod verify;
 

@@ -266,9 +266,11 @@ pub(crate) async fn run(
             tuning: p.tuning.clone(),
             restart: p.force_download,
         },
+        crate::commit::Finish::Move {
+            dest: paths.file.clone(),
+        },
     )
     .await?;
-    crate::commit::promote(&incomplete, &paths.file).await?;
     write_metadata(&paths, &resolved.commit, &resolved.etag).await?;
     Ok(done(Some(resolved.commit), Some(stats)))
 }

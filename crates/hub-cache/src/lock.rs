@@ -27,23 +27,54 @@ impl FileLock {
 
     /// Waits (asynchronously) until the lock at `path` is held. Parent directories are created.
     pub async fn acquire(path: impl Into<PathBuf>) -> Result<FileLock> {
+        Self::acquire_and_check(path, Path::new("")).await.map(|(l, _)| l)
+    }
+
+    /// [`Self::acquire`], then tells whether `check` exists, in the same blocking call when the
+    /// lock is free at once (the common case: one hand-off instead of three).
+    pub async fn acquire_and_check(
+        path: impl Into<PathBuf>,
+        check: &Path,
+    ) -> Result<(FileLock, bool)> {
         let path = path.into();
         let open_path = path.clone();
-        let file = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
-            if let Some(parent) = open_path.parent() {
-                std::fs::create_dir_all(parent)?;
+        let check = check.to_path_buf();
+        let first_check = check.clone();
+        let (file, locked) = tokio::task::spawn_blocking(move || -> std::io::Result<(File, Option<bool>)> {
+            let open = || {
+                OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&open_path)
+            };
+            let file = match open() {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if let Some(parent) = open_path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    open()?
+                }
+                Err(e) => return Err(e),
+            };
+            match file.try_lock() {
+                Ok(()) => {
+                    let exists = !first_check.as_os_str().is_empty() && first_check.exists();
+                    Ok((file, Some(exists)))
+                }
+                Err(TryLockError::WouldBlock) => Ok((file, None)),
+                Err(TryLockError::Error(e)) => Err(e),
             }
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&open_path)
         })
         .await
         .map_err(|e| Error::io("lock task", std::io::Error::other(e)))?
         .map_err(|e| Error::io(format!("opening lock file {}", path.display()), e))?;
         let file = Arc::new(file);
+        if let Some(exists) = locked {
+            return Ok((FileLock { _file: file, path }, exists));
+        }
         let mut delay = Duration::from_millis(5);
         loop {
             let f = file.clone();
@@ -51,7 +82,11 @@ impl FileLock {
                 .await
                 .map_err(|e| Error::io("lock task", std::io::Error::other(e)))?;
             match attempt {
-                Ok(()) => return Ok(FileLock { _file: file, path }),
+                Ok(()) => {
+                    let exists = !check.as_os_str().is_empty()
+                        && tokio::fs::try_exists(&check).await.unwrap_or(false);
+                    return Ok((FileLock { _file: file, path }, exists));
+                }
                 Err(TryLockError::WouldBlock) => {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_millis(100));

@@ -220,10 +220,15 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
         .collect();
     let results: Vec<(String, Result<()>)> = futures::stream::iter(jobs.into_iter().map(|fp| {
         let client = client.clone();
+        let name = fp.filename.clone();
         async move {
-            let name = fp.filename.clone();
             let r = match validate_repo_path(&name) {
-                Ok(()) => crate::download::run(&client, &fp).await.map(|_| ()),
+                // Each file runs as its own task, on the runtime's worker threads.
+                Ok(()) => crate::task::on_worker(async move {
+                    crate::download::run(&client, &fp).await.map(|_| ())
+                })
+                .await
+                .and_then(|r| r),
                 Err(e) => Err(e),
             };
             (name, r)

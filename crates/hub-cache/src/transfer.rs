@@ -42,8 +42,8 @@ pub struct Tuning {
     pub parallel_threshold: u64,
     /// Parallel connections per file (default 8).
     pub connections: usize,
-    /// Bytes per ranged request (default 8 MiB). Memory use is at most
-    /// `connections × chunk_size` per file.
+    /// Bytes per ranged request (default 4 MiB). Chunks wait in memory for their turn, so the
+    /// reorder buffer holds at most `connections × chunk_size` bytes per file.
     pub chunk_size: u64,
     /// Consecutive failed attempts without progress before giving up (default 5, as Python).
     pub max_stalls: u32,
@@ -54,7 +54,7 @@ impl Default for Tuning {
         Tuning {
             parallel_threshold: 32 * 1024 * 1024,
             connections: 8,
-            chunk_size: 8 * 1024 * 1024,
+            chunk_size: 4 * 1024 * 1024,
             max_stalls: 5,
         }
     }
@@ -179,7 +179,7 @@ impl HashSink {
 /// `writev` calls of up to 4 MiB without copying.
 fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher, size: u64) -> Writer {
     // Small queues: a network buffer can be hundreds of KiB, and memory must stay bounded.
-    let (tx, mut rx) = mpsc::channel::<WMsg>(8);
+    let (tx, mut rx) = mpsc::channel::<WMsg>(4);
     let handle = tokio::task::spawn_blocking(move || -> std::io::Result<(StreamHasher, u64)> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -274,7 +274,11 @@ impl Writer {
 /// Downloads `job` into `job.incomplete`, resuming what is there, and verifies size and hash.
 /// On success the `.incomplete` file holds exactly the verified content (the caller renames it).
 /// On a verification failure the partial file is deleted.
-pub(crate) async fn download(client: &HubClient, job: Job) -> Result<TransferStats> {
+pub(crate) async fn download(
+    client: &HubClient,
+    job: Job,
+    finish: crate::commit::Finish,
+) -> Result<TransferStats> {
     client.ensure_online(&job.url)?;
     let mut headers = job.headers.clone();
     headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
@@ -304,7 +308,18 @@ pub(crate) async fn download(client: &HubClient, job: Job) -> Result<TransferSta
         file: &ctx.file,
         total: Some(ctx.size),
     });
-    let result = download_with_restart(&ctx, &job).await;
+    let (task_ctx, task_job) = (ctx.clone(), job.clone());
+    let result = crate::task::on_worker(async move {
+        if task_job.size <= SMALL_MAX {
+            return download_small(&task_ctx, &task_job, finish).await;
+        }
+        let stats = download_with_restart(&task_ctx, &task_job).await?;
+        let incomplete = task_job.incomplete.clone();
+        blocking(move || crate::commit::finish_blocking(&incomplete, &finish)).await?;
+        Ok(stats)
+    })
+    .await
+    .and_then(|r| r);
     match &result {
         Ok(_) => ctx
             .progress
@@ -315,6 +330,120 @@ pub(crate) async fn download(client: &HubClient, job: Job) -> Result<TransferSta
         }),
     }
     result
+}
+
+/// Files up to this size are received into memory and then verified, written and committed in
+/// one blocking call: for many small files, hand-offs between threads cost more than the bytes.
+/// They are not resumed (a cut transfer, or a partial file left by an earlier run, restarts from
+/// byte 0 — cheaper than a ranged request for so few bytes); larger files always resume.
+const SMALL_MAX: u64 = 512 * 1024;
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::io("file task", std::io::Error::other(e)))?
+        .map_err(|e| Error::io("writing the downloaded file", e))
+}
+
+/// The small-file path: one GET into memory (retried from the start on transient failures),
+/// then hash, write `.incomplete`, and commit in a single blocking call.
+async fn download_small(
+    ctx: &Arc<Ctx>,
+    job: &Job,
+    finish: crate::commit::Finish,
+) -> Result<TransferStats> {
+    let mut stalls = 0u32;
+    let body = loop {
+        let attempt = async {
+            let resp = send(ctx, request(ctx, None)).await?;
+            if resp.status() != StatusCode::OK {
+                return Err(Error::Hub(hub_core::Error::decode(
+                    &ctx.url,
+                    format!("unexpected status {} for a full download", resp.status()),
+                )));
+            }
+            let mut stream = resp.bytes_stream();
+            let mut parts: Vec<Bytes> = Vec::new();
+            let mut len = 0u64;
+            loop {
+                let next = tokio::time::timeout(ctx.read_timeout, stream.next())
+                    .await
+                    .map_err(|_| timeout_error(ctx))?;
+                match next {
+                    None => break,
+                    Some(Err(e)) => return Err(body_error(&ctx.url, e)),
+                    Some(Ok(b)) => {
+                        len += b.len() as u64;
+                        if len > ctx.size {
+                            return Err(Error::SizeMismatch {
+                                file: ctx.file.clone(),
+                                expected: ctx.size,
+                                actual: len,
+                            });
+                        }
+                        parts.push(b);
+                    }
+                }
+            }
+            if len < ctx.size {
+                return Err(body_error_short(ctx));
+            }
+            Ok(parts)
+        }
+        .await;
+        match attempt {
+            Ok(parts) => break parts,
+            Err(e) if is_transient(&e) && stalls < ctx.tuning.max_stalls => {
+                stalls += 1;
+                backoff(&e, stalls).await;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    ctx.progress.event(ProgressEvent::Advanced {
+        file: &ctx.file,
+        bytes: ctx.size,
+    });
+    let (expected, size, file) = (ctx.expected, ctx.size, ctx.file.clone());
+    let path = job.incomplete.clone();
+    let verified = blocking(move || -> std::io::Result<std::result::Result<(), (String, String)>> {
+        let mut hasher = expected.hasher(size);
+        body.iter().for_each(|b| hasher.update(b));
+        if let Err(mismatch) = hasher.finish() {
+            let _ = std::fs::remove_file(&path);
+            return Ok(Err(mismatch));
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        // Any partial file left by an earlier run is replaced: we hold the lock.
+        let mut f = std::fs::File::create(&path)?;
+        let mut batch = body;
+        write_batch(&mut f, &mut batch)?;
+        drop(f);
+        crate::commit::finish_blocking(&path, &finish)?;
+        Ok(Ok(()))
+    })
+    .await?;
+    verified.map_err(|(expected_hex, actual)| Error::HashMismatch {
+        file,
+        algorithm: expected.algorithm(),
+        expected: expected_hex,
+        actual,
+    })?;
+    Ok(TransferStats {
+        resumed_from: 0,
+        received: ctx.size,
+    })
+}
+
+fn body_error_short(ctx: &Ctx) -> Error {
+    Error::Hub(hub_core::Error::Io {
+        context: format!("reading the body of {}", hub_core::error::redact_url(&ctx.url)),
+        source: std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "body ended early"),
+    })
 }
 
 async fn download_with_restart(ctx: &Arc<Ctx>, job: &Job) -> Result<TransferStats> {
@@ -793,8 +922,10 @@ async fn chunk_worker(
                     return;
                 }
                 let mut stream = resp.bytes_stream();
-                let mut pending: Vec<Bytes> = Vec::new();
-                let mut pending_len = 0usize;
+                // Chunks wait in memory until their turn, so they are copied into exact-size
+                // batches: holding the network's buffers instead would pin their (larger)
+                // allocations and break the memory bound.
+                let mut pending = bytes::BytesMut::new();
                 let err = loop {
                     let next = match tokio::time::timeout(ctx.read_timeout, stream.next()).await {
                         Ok(n) => n,
@@ -809,12 +940,13 @@ async fn chunk_worker(
                                 b.truncate(room as usize);
                             }
                             pos += b.len() as u64;
-                            pending_len += b.len();
-                            pending.push(b);
-                            if pending_len >= BATCH || pos == end {
-                                pending_len = 0;
-                                let batch = std::mem::take(&mut pending);
-                                if tx.send(ChunkMsg::Data(batch)).is_err() {
+                            if pending.is_empty() {
+                                pending.reserve(BATCH.min((end - pos) as usize + b.len()));
+                            }
+                            pending.extend_from_slice(&b);
+                            if pending.len() >= BATCH || pos == end {
+                                let batch = pending.split().freeze();
+                                if tx.send(ChunkMsg::Data(vec![batch])).is_err() {
                                     return;
                                 }
                             }
@@ -825,7 +957,7 @@ async fn chunk_worker(
                     }
                 };
                 // Bytes received before a failure are still a valid part of the chunk.
-                if !pending.is_empty() && tx.send(ChunkMsg::Data(pending)).is_err() {
+                if !pending.is_empty() && tx.send(ChunkMsg::Data(vec![pending.freeze()])).is_err() {
                     return;
                 }
                 if pos == end {

@@ -46,9 +46,14 @@ pub(crate) fn explain(err: &HubError) -> String {
         .unwrap_or_default();
     let url = err.http_context().map(|c| c.url.clone()).unwrap_or_default();
     match err {
-        HubError::Unauthenticated(_) => {
+        HubError::Unauthenticated(msg) if msg.contains("no token was found") => {
             "Not logged in. Run `huggingface-cli login`, set HF_TOKEN, or pass --token.".to_owned()
         }
+        // A token was given but the Hub refused it.
+        HubError::Unauthenticated(msg) => format!(
+            "{}. Check the token (https://huggingface.co/settings/tokens) and HF_ENDPOINT.",
+            flatten(msg).trim_end_matches('.')
+        ),
         HubError::RepositoryNotFound(_) => format!(
             "Repository not found ({url}){server}. Check the repo id and --repo-type; for a private \
              repo, log in with `huggingface-cli login` or pass --token."
@@ -110,7 +115,9 @@ mod tests {
 
     #[test]
     fn chain_is_one_line_without_repeats() {
-        let err = anyhow::Error::new(HubError::Unauthenticated("x".into())).context("upload failed");
+        let err = anyhow::Error::new(HubError::Unauthenticated(
+            "Token is required but no token was found.".into(),
+        )).context("upload failed");
         let line = one_line(&err);
         assert_eq!(line, "upload failed: Not logged in. Run `huggingface-cli login`, set HF_TOKEN, or pass --token.");
         assert!(!line.contains('\n'));

@@ -24,8 +24,8 @@
 /// decoder.push(b"data: {\"a\"");
 /// assert_eq!(decoder.next_event(), None); // the event is not complete yet
 /// decoder.push(b":1}\r\n\r\n: keep-alive\n\ndata:[DONE]\n\n");
-/// assert_eq!(decoder.next_event().as_deref(), Some(&b"{\"a\":1}"[..]));
-/// assert_eq!(decoder.next_event().as_deref(), Some(&b"[DONE]"[..]));
+/// assert_eq!(decoder.next_event(), Some(&b"{\"a\":1}"[..]));
+/// assert_eq!(decoder.next_event(), Some(&b"[DONE]"[..]));
 /// assert_eq!(decoder.next_event(), None);
 /// ```
 #[derive(Debug, Default, Clone)]
@@ -67,7 +67,10 @@ impl SseDecoder {
     }
 
     /// Returns the data of the next complete event, if one is buffered.
-    pub fn next_event(&mut self) -> Option<Vec<u8>> {
+    ///
+    /// The slice borrows the decoder's buffer (reused for every event, so decoding allocates
+    /// nothing in the steady state); it is valid until the next call.
+    pub fn next_event(&mut self) -> Option<&[u8]> {
         loop {
             if self.skip_lf && self.pos < self.buf.len() {
                 if self.buf[self.pos] == b'\n' {
@@ -86,32 +89,32 @@ impl SseDecoder {
                 self.skip_lf = true;
             }
             self.pos = line_end + 1;
-            if let Some(event) = self.process_line(line_start, line_end) {
-                return Some(event);
+            if self.process_line(line_start, line_end) {
+                return Some(&self.data);
             }
         }
     }
 
     /// Signals the end of the body and returns the data of an event left unterminated, if any.
-    pub fn finish(&mut self) -> Option<Vec<u8>> {
+    pub fn finish(&mut self) -> Option<&[u8]> {
         if self.pos < self.buf.len() {
             let (start, end) = (self.pos, self.buf.len());
             self.pos = end;
-            if let Some(event) = self.process_line(start, end) {
-                return Some(event);
+            if self.process_line(start, end) {
+                return Some(&self.data);
             }
         }
-        self.take_event()
+        self.take_event().then_some(&self.data[..])
     }
 
-    /// Handles one line (without its terminator); returns a finished event on a blank line.
-    fn process_line(&mut self, start: usize, end: usize) -> Option<Vec<u8>> {
+    /// Handles one line (without its terminator); true when a blank line completed an event.
+    fn process_line(&mut self, start: usize, end: usize) -> bool {
         if start == end {
             return self.take_event();
         }
         let line = &self.buf[start..end];
         if line[0] == b':' {
-            return None;
+            return false;
         }
         let (field, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
@@ -123,19 +126,19 @@ impl SseDecoder {
         if field == b"data" {
             if self.has_data {
                 self.data.push(b'\n');
+            } else {
+                // First data line of a new event: the previous event's bytes are done with.
+                self.data.clear();
             }
             self.data.extend_from_slice(value);
             self.has_data = true;
         }
-        None
+        false
     }
 
-    fn take_event(&mut self) -> Option<Vec<u8>> {
-        if !self.has_data {
-            return None;
-        }
-        self.has_data = false;
-        Some(std::mem::take(&mut self.data))
+    /// Ends the current event; true if it had data.
+    fn take_event(&mut self) -> bool {
+        std::mem::replace(&mut self.has_data, false)
     }
 }
 
@@ -149,11 +152,11 @@ mod tests {
         for chunk in chunks {
             decoder.push(chunk);
             while let Some(event) = decoder.next_event() {
-                out.push(String::from_utf8(event).unwrap());
+                out.push(String::from_utf8(event.to_vec()).unwrap());
             }
         }
         if let Some(event) = decoder.finish() {
-            out.push(String::from_utf8(event).unwrap());
+            out.push(String::from_utf8(event.to_vec()).unwrap());
         }
         out
     }
@@ -260,7 +263,7 @@ mod tests {
         let mut events = Vec::new();
         for b in line.as_bytes() {
             decoder.push(std::slice::from_ref(b));
-            events.extend(decoder.next_event());
+            events.extend(decoder.next_event().map(<[u8]>::to_vec));
         }
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].len(), 200_000);

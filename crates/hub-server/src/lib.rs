@@ -69,11 +69,22 @@
 //! * A ref is updated only after every object it (transitively) references is durable, using git's
 //!   own lock protocol (`refs/heads/x.lock` created with `O_EXCL`, fsync, rename) plus a per-repo
 //!   tokio mutex, and compare-and-swap against the expected old value; so a `kill -9` at any moment
-//!   leaves each ref at either its old or its new commit, both complete. A stale `.lock` left by a
-//!   crash is removed when it is older than a few seconds (no live writer holds one that long).
+//!   leaves each ref at either its old or its new commit, both complete. Concurrent commits to a
+//!   branch therefore apply one at a time; a stale `parentCommit` is answered with 412.
 //! * JSON metadata (`auth.json`, `hub.json`, `discussions.json`) is written with temp + fsync +
-//!   rename. A new repository is assembled in `tmp/` and renamed into place in one step.
-//! * Leftover temp files are garbage and are swept at start-up.
+//!   rename. A new repository is assembled in `tmp/` and renamed into place in one step; a deleted
+//!   one is first renamed into `tmp/`.
+//! * What a killed process leaves behind is garbage by construction and is swept at start-up:
+//!   `tmp/`, ref `.lock` files, `.tmp*` files in object directories. (While running, a ref lock
+//!   older than 5 s is also reclaimed: no live writer holds one that long.)
+//! * Pull-request numbers are the maximum of existing `refs/pr/N` and recorded discussions plus
+//!   one, so a crash between creating the ref and recording the discussion cannot wedge numbering.
+//!
+//! # Configuration knobs for tests
+//!
+//! [`ServerConfig`] (and the matching `serve` flags) sets the listing page size (`--page-size`),
+//! the multipart threshold and part size (`--multipart-threshold`, `--multipart-chunk-size`), a
+//! separate base URL for signed LFS downloads (`--blob-url`) and fault injection (`--chaos`).
 //!
 //! # The `BlobStore` seam
 //!
