@@ -458,6 +458,15 @@ async fn git(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Res
         }
         Err(e) => return Err(e),
     };
+    // Gated content is not served to git either; anonymous clients get a challenge first.
+    if let Err(e) = ctx.check_gated(&repo).await {
+        if ctx.caller.is_none() {
+            let mut resp = (StatusCode::UNAUTHORIZED, "Authentication required").into_response();
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"hub\""));
+            return Ok(resp);
+        }
+        return Err(e);
+    }
     let can_write = ctx.can_write(&repo).await?;
     let user = ctx.caller.as_ref().map(|c| c.name.clone());
     let body = ctx.take_body();
