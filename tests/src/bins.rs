@@ -5,8 +5,8 @@
 //! of other workspace crates are found next to the test executable: a test binary lives in
 //! `target/<profile>/deps/`, the binaries in `target/<profile>/`.
 //!
-//! A binary older than any file under `crates/` (and than the stamp written after the last
-//! harness build) is stale. Under nextest (`NEXTEST=1`) or with
+//! A binary older than a source file of the crates it is built from (and than the stamp written
+//! after the last harness build) is stale. Under nextest (`NEXTEST=1`) or with
 //! `HUB_TESTS_BUILD=1` the harness then runs `cargo build -p <crate> --bin <bin>` (once per test
 //! process). Under plain `cargo test` it cannot (cargo holds the build lock while the tests run),
 //! so the binary must have been built before — `cargo xtask test` does that with
@@ -50,7 +50,8 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     // crate's tests changed), so a stamp written after each successful build also counts:
     // without it every test process would run `cargo build` again.
     let stamp = dir.join(format!(".hub-tests-{bin}.stamp"));
-    let fresh = path.is_file() && (is_fresh(&path) || is_fresh(&stamp));
+    let crates = crate_closure(package);
+    let fresh = path.is_file() && (is_fresh(&path, &crates) || is_fresh(&stamp, &crates));
     if !fresh && should_build() {
         build(package, bin, &dir);
         let _ = std::fs::write(&stamp, b"");
@@ -72,18 +73,56 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     path
 }
 
-/// True when `bin` exists and is newer than every file under `crates/` and the root manifests,
-/// so the (slow, lock-taking) `cargo build` can be skipped.
-fn is_fresh(bin: &std::path::Path) -> bool {
-    // (Also used for the build stamp next to the binary.)
-    let Ok(built) = bin.metadata().and_then(|m| m.modified()) else {
+/// The workspace crates `package` is built from: itself and its `hub-*` dependencies,
+/// transitively (read from the `crates/<name>/Cargo.toml` manifests).
+fn crate_closure(package: &str) -> Vec<String> {
+    let root = crate::repo_root().join("crates");
+    let mut seen: Vec<String> = vec![];
+    let mut todo = vec![package.to_string()];
+    while let Some(name) = todo.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        let manifest =
+            std::fs::read_to_string(root.join(&name).join("Cargo.toml")).unwrap_or_default();
+        // Only the normal dependencies: dev-dependencies do not go into the binary.
+        let deps = manifest.split("\n[dependencies]").nth(1).unwrap_or("");
+        let deps = deps.split("\n[").next().unwrap_or("");
+        for line in deps.lines() {
+            let dep: String = line
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            if dep.starts_with("hub-") && root.join(&dep).is_dir() {
+                todo.push(dep);
+            }
+        }
+        seen.push(name);
+    }
+    seen
+}
+
+/// True when `stamp` (the binary, or the stamp written after a harness build) exists and is newer
+/// than every source of the crates in `crates` (their `src/`, manifests and build scripts) and
+/// than the root `Cargo.toml`/`Cargo.lock`, so the (slow, lock-taking) `cargo build` can be
+/// skipped. Edits to tests or to crates the binary does not use do not count.
+fn is_fresh(stamp: &std::path::Path, crates: &[String]) -> bool {
+    let Ok(built) = stamp.metadata().and_then(|m| m.modified()) else {
         return false;
     };
     let root = crate::repo_root();
     let mut newest = std::time::SystemTime::UNIX_EPOCH;
-    let mut stack = vec![root.join("crates")];
-    for f in ["Cargo.toml", "Cargo.lock"] {
-        if let Ok(t) = root.join(f).metadata().and_then(|m| m.modified()) {
+    let mut stack = vec![];
+    let mut files = vec![root.join("Cargo.toml"), root.join("Cargo.lock")];
+    for c in crates {
+        let dir = root.join("crates").join(c);
+        stack.push(dir.join("src"));
+        files.push(dir.join("Cargo.toml"));
+        files.push(dir.join("build.rs"));
+    }
+    for f in files {
+        if let Ok(t) = f.metadata().and_then(|m| m.modified()) {
             newest = newest.max(t);
         }
     }
@@ -92,7 +131,9 @@ fn is_fresh(bin: &std::path::Path) -> bool {
             continue;
         };
         for entry in entries.flatten() {
-            let Ok(meta) = entry.metadata() else { continue };
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
             if meta.is_dir() {
                 stack.push(entry.path());
             } else if let Ok(t) = meta.modified() {
@@ -167,4 +208,30 @@ pub fn cli(args: &[&str], envs: &[(&str, &str)]) -> Output {
     }
     cmd.output()
         .unwrap_or_else(|e| panic!("running {}: {e}", cli_bin().display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_is_built_from_its_library_crates() {
+        let crates = crate_closure("hub-cli");
+        for c in ["hub-cli", "hub-core"] {
+            assert!(
+                crates.contains(&c.to_string()),
+                "{c} missing from {crates:?}"
+            );
+        }
+        assert!(!crates.contains(&"hub-server".to_string()), "{crates:?}");
+        assert_eq!(crate_closure("hub-server"), ["hub-server"]);
+    }
+
+    #[test]
+    fn a_missing_file_is_never_fresh() {
+        assert!(!is_fresh(
+            std::path::Path::new("/nonexistent/hub-tests-stamp"),
+            &["hub-core".to_string()]
+        ));
+    }
 }

@@ -749,6 +749,19 @@ async fn large_folder_resumes_without_rehashing_or_reuploading() {
         commits
     );
 
+    // Python 0.26.5 reads our metadata files as its own (an unreadable file would be deleted
+    // and reported empty).
+    let script = format!(
+        "import json\nfrom pathlib import Path\nfrom huggingface_hub._local_folder import read_upload_metadata\nm = read_upload_metadata(Path({:?}), 'shards/03.bin')\nprint(json.dumps({{'sha256': m.sha256, 'mode': m.upload_mode, 'uploaded': m.is_uploaded, 'committed': m.is_committed, 'size': m.size}}))",
+        dir.path().to_str().unwrap()
+    );
+    let py_meta = python_script(server.url(), &server.tokens().write, script).await;
+    let data = std::fs::read(dir.path().join("shards/03.bin")).unwrap();
+    assert_eq!(
+        py_meta,
+        serde_json::json!({"sha256": sha256_hex(&data), "mode": "lfs", "uploaded": true, "committed": true, "size": data.len()})
+    );
+
     // Python 0.26.5 downloads the same bytes.
     let py = python_snapshot(
         server.url(),

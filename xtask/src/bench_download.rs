@@ -30,6 +30,7 @@ struct Sizes {
 }
 
 /// Entry point with raw arguments (`--runs N --size-mib N --files N`).
+#[allow(dead_code)] // one of `run` / `bench` is called, depending on how main.rs dispatches
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut runs = 3usize;
     let mut sizes = Sizes {

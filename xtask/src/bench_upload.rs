@@ -41,7 +41,7 @@ const DEFAULT_SIZES: Sizes = Sizes {
 };
 
 /// Entry point with raw arguments (`--runs N --size-mib N --files N`).
-pub fn run(args: &[String]) -> Result<()> {
+pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut runs = 3usize;
     let mut sizes = DEFAULT_SIZES;
     let mut it = args.iter();

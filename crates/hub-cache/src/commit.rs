@@ -27,7 +27,12 @@ pub(crate) enum Finish {
 /// transfer, so that committing a file costs one hand-off).
 pub(crate) fn finish_blocking(incomplete: &Path, finish: &Finish) -> std::io::Result<()> {
     let (dest, link) = match finish {
-        Finish::Cache { blob, pointer, repo_path, etag } => (blob, Some((pointer, repo_path, etag))),
+        Finish::Cache {
+            blob,
+            pointer,
+            repo_path,
+            etag,
+        } => (blob, Some((pointer, repo_path, etag))),
         Finish::Move { dest } => (dest, None),
     };
     if let Some(parent) = dest.parent() {
@@ -37,15 +42,20 @@ pub(crate) fn finish_blocking(incomplete: &Path, finish: &Finish) -> std::io::Re
     if let Some((pointer, repo_path, etag)) = link {
         let parent = pointer.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent)?;
-        let name = pointer.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let name = pointer
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file");
         let tmp = parent.join(format!(".{name}.{:016x}.tmplink", rand::random::<u64>()));
         let target = blob_link_target(repo_path, etag);
         match symlink_blocking(&target, &tmp) {
             Ok(()) => {}
-            Err(e) if matches!(
-                e.kind(),
-                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported
-            ) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported
+                ) =>
+            {
                 std::fs::copy(dest, &tmp)?;
             }
             Err(e) => return Err(e),

@@ -27,7 +27,9 @@ impl FileLock {
 
     /// Waits (asynchronously) until the lock at `path` is held. Parent directories are created.
     pub async fn acquire(path: impl Into<PathBuf>) -> Result<FileLock> {
-        Self::acquire_and_check(path, Path::new("")).await.map(|(l, _)| l)
+        Self::acquire_and_check(path, Path::new(""))
+            .await
+            .map(|(l, _)| l)
     }
 
     /// [`Self::acquire`], then tells whether `check` exists, in the same blocking call when the
@@ -40,37 +42,38 @@ impl FileLock {
         let open_path = path.clone();
         let check = check.to_path_buf();
         let first_check = check.clone();
-        let (file, locked) = tokio::task::spawn_blocking(move || -> std::io::Result<(File, Option<bool>)> {
-            let open = || {
-                OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(&open_path)
-            };
-            let file = match open() {
-                Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if let Some(parent) = open_path.parent() {
-                        std::fs::create_dir_all(parent)?;
+        let (file, locked) =
+            tokio::task::spawn_blocking(move || -> std::io::Result<(File, Option<bool>)> {
+                let open = || {
+                    OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .create(true)
+                        .truncate(false)
+                        .open(&open_path)
+                };
+                let file = match open() {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        if let Some(parent) = open_path.parent() {
+                            std::fs::create_dir_all(parent)?;
+                        }
+                        open()?
                     }
-                    open()?
+                    Err(e) => return Err(e),
+                };
+                match file.try_lock() {
+                    Ok(()) => {
+                        let exists = !first_check.as_os_str().is_empty() && first_check.exists();
+                        Ok((file, Some(exists)))
+                    }
+                    Err(TryLockError::WouldBlock) => Ok((file, None)),
+                    Err(TryLockError::Error(e)) => Err(e),
                 }
-                Err(e) => return Err(e),
-            };
-            match file.try_lock() {
-                Ok(()) => {
-                    let exists = !first_check.as_os_str().is_empty() && first_check.exists();
-                    Ok((file, Some(exists)))
-                }
-                Err(TryLockError::WouldBlock) => Ok((file, None)),
-                Err(TryLockError::Error(e)) => Err(e),
-            }
-        })
-        .await
-        .map_err(|e| Error::io("lock task", std::io::Error::other(e)))?
-        .map_err(|e| Error::io(format!("opening lock file {}", path.display()), e))?;
+            })
+            .await
+            .map_err(|e| Error::io("lock task", std::io::Error::other(e)))?
+            .map_err(|e| Error::io(format!("opening lock file {}", path.display()), e))?;
         let file = Arc::new(file);
         if let Some(exists) = locked {
             return Ok((FileLock { _file: file, path }, exists));

@@ -408,24 +408,26 @@ async fn download_small(
     });
     let (expected, size, file) = (ctx.expected, ctx.size, ctx.file.clone());
     let path = job.incomplete.clone();
-    let verified = blocking(move || -> std::io::Result<std::result::Result<(), (String, String)>> {
-        let mut hasher = expected.hasher(size);
-        body.iter().for_each(|b| hasher.update(b));
-        if let Err(mismatch) = hasher.finish() {
-            let _ = std::fs::remove_file(&path);
-            return Ok(Err(mismatch));
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        // Any partial file left by an earlier run is replaced: we hold the lock.
-        let mut f = std::fs::File::create(&path)?;
-        let mut batch = body;
-        write_batch(&mut f, &mut batch)?;
-        drop(f);
-        crate::commit::finish_blocking(&path, &finish)?;
-        Ok(Ok(()))
-    })
+    let verified = blocking(
+        move || -> std::io::Result<std::result::Result<(), (String, String)>> {
+            let mut hasher = expected.hasher(size);
+            body.iter().for_each(|b| hasher.update(b));
+            if let Err(mismatch) = hasher.finish() {
+                let _ = std::fs::remove_file(&path);
+                return Ok(Err(mismatch));
+            }
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            // Any partial file left by an earlier run is replaced: we hold the lock.
+            let mut f = std::fs::File::create(&path)?;
+            let mut batch = body;
+            write_batch(&mut f, &mut batch)?;
+            drop(f);
+            crate::commit::finish_blocking(&path, &finish)?;
+            Ok(Ok(()))
+        },
+    )
     .await?;
     verified.map_err(|(expected_hex, actual)| Error::HashMismatch {
         file,
@@ -441,7 +443,10 @@ async fn download_small(
 
 fn body_error_short(ctx: &Ctx) -> Error {
     Error::Hub(hub_core::Error::Io {
-        context: format!("reading the body of {}", hub_core::error::redact_url(&ctx.url)),
+        context: format!(
+            "reading the body of {}",
+            hub_core::error::redact_url(&ctx.url)
+        ),
         source: std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "body ended early"),
     })
 }
@@ -494,7 +499,12 @@ async fn transfer_once(
     path: &std::path::Path,
     start: u64,
 ) -> Result<TransferStats> {
-    let writer = spawn_writer(path.to_path_buf(), start, ctx.expected.hasher(ctx.size), ctx.size);
+    let writer = spawn_writer(
+        path.to_path_buf(),
+        start,
+        ctx.expected.hasher(ctx.size),
+        ctx.size,
+    );
     if start > 0 {
         ctx.progress.event(ProgressEvent::Advanced {
             file: &ctx.file,

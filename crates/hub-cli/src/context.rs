@@ -33,7 +33,11 @@ impl Context {
         let config = Config::from_env();
         init_tracing(global.verbose, &config);
         let ansi = !config.no_color && std::io::stdout().is_terminal();
-        Context { config, ansi, runtime: OnceLock::new() }
+        Context {
+            config,
+            ansi,
+            runtime: OnceLock::new(),
+        }
     }
 
     /// A Hub client for this invocation: `--token` when given, else `HF_TOKEN`, else the token

@@ -22,9 +22,11 @@ pub(crate) fn one_line(err: &anyhow::Error) -> String {
     for cause in err.chain() {
         // hub-cache and hub-upload wrap hub-core's error transparently, which hides it from the
         // source chain: look inside them explicitly.
-        let hub = cause
-            .downcast_ref::<HubError>()
-            .or_else(|| cause.downcast_ref::<hub_cache::Error>().and_then(hub_cache::Error::as_hub));
+        let hub = cause.downcast_ref::<HubError>().or_else(|| {
+            cause
+                .downcast_ref::<hub_cache::Error>()
+                .and_then(hub_cache::Error::as_hub)
+        });
         if let Some(hub) = hub {
             parts.push(explain(hub));
             break;
@@ -44,7 +46,10 @@ pub(crate) fn explain(err: &HubError) -> String {
         .server_message()
         .map(|m| format!(" (server said: {})", flatten(m)))
         .unwrap_or_default();
-    let url = err.http_context().map(|c| c.url.clone()).unwrap_or_default();
+    let url = err
+        .http_context()
+        .map(|c| c.url.clone())
+        .unwrap_or_default();
     match err {
         HubError::Unauthenticated(msg) if msg.contains("no token was found") => {
             "Not logged in. Run `huggingface-cli login`, set HF_TOKEN, or pass --token.".to_owned()
@@ -66,7 +71,9 @@ pub(crate) fn explain(err: &HubError) -> String {
             "Revision not found ({url}){server}. Check the branch, tag or commit passed to --revision."
         ),
         HubError::EntryNotFound(_) => {
-            format!("File not found in the repo ({url}){server}. Check the file name and --revision.")
+            format!(
+                "File not found in the repo ({url}){server}. Check the file name and --revision."
+            )
         }
         HubError::OfflineModeIsEnabled(what) => format!(
             "Offline mode is enabled (HF_HUB_OFFLINE=1), {what}. Unset HF_HUB_OFFLINE to reach the Hub."
@@ -94,7 +101,9 @@ pub(crate) fn explain(err: &HubError) -> String {
         HubError::HubHttp(ctx) => {
             let hint = match ctx.status {
                 401 => " Your token is invalid or expired: run `huggingface-cli login` again.",
-                403 => " Your token lacks permission: use a token with write access, or --create-pr.",
+                403 => {
+                    " Your token lacks permission: use a token with write access, or --create-pr."
+                }
                 409 => " It already exists.",
                 _ => "",
             };
@@ -106,7 +115,11 @@ pub(crate) fn explain(err: &HubError) -> String {
 
 /// Joins a multi-line message into one line.
 fn flatten(s: &str) -> String {
-    s.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -117,9 +130,13 @@ mod tests {
     fn chain_is_one_line_without_repeats() {
         let err = anyhow::Error::new(HubError::Unauthenticated(
             "Token is required but no token was found.".into(),
-        )).context("upload failed");
+        ))
+        .context("upload failed");
         let line = one_line(&err);
-        assert_eq!(line, "upload failed: Not logged in. Run `huggingface-cli login`, set HF_TOKEN, or pass --token.");
+        assert_eq!(
+            line,
+            "upload failed: Not logged in. Run `huggingface-cli login`, set HF_TOKEN, or pass --token."
+        );
         assert!(!line.contains('\n'));
     }
 

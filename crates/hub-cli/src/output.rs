@@ -19,7 +19,11 @@ impl Style {
         Style { ansi }
     }
     fn wrap(self, code: &str, s: &str) -> String {
-        if self.ansi { format!("{code}{s}\u{1b}[0m") } else { s.to_owned() }
+        if self.ansi {
+            format!("{code}{s}\u{1b}[0m")
+        } else {
+            s.to_owned()
+        }
     }
     /// Bold.
     pub(crate) fn bold(self, s: &str) -> String {
@@ -125,8 +129,15 @@ pub(crate) fn tabulate(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<String> {
         line
     };
     let mut lines = Vec::with_capacity(rows.len() + 2);
-    lines.push(fmt_row(headers.iter().map(|h| Cell::Text((*h).to_owned())).collect()));
-    lines.push(fmt_row(widths.iter().map(|w| Cell::Text("-".repeat(*w))).collect()));
+    lines.push(fmt_row(
+        headers
+            .iter()
+            .map(|h| Cell::Text((*h).to_owned()))
+            .collect(),
+    ));
+    lines.push(fmt_row(
+        widths.iter().map(|w| Cell::Text("-".repeat(*w))).collect(),
+    ));
     for row in rows {
         lines.push(fmt_row(row.clone()));
     }
@@ -175,7 +186,9 @@ mod tests {
         assert_eq!(super::timesince(5.0), "a few seconds ago");
         assert_eq!(super::timesince(30.0), "30 seconds ago");
         assert_eq!(super::timesince(90.0), "2 minutes ago");
-        assert_eq!(super::timesince(3600.0), "1 hour ago");
+        // Python keeps a unit while the rounded value is within its maximum: 60 minutes.
+        assert_eq!(super::timesince(3600.0), "60 minutes ago");
+        assert_eq!(super::timesince(2.0 * 3600.0), "2 hours ago");
         assert_eq!(super::timesince(16.0 * 3600.0), "16 hours ago");
         assert_eq!(super::timesince(4.0 * 86400.0), "4 days ago");
         assert_eq!(super::timesince(7.0 * 86400.0), "1 week ago");

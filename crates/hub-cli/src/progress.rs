@@ -34,7 +34,11 @@ impl Bars {
         );
         overall.set_message("Files");
         overall.enable_steady_tick(Duration::from_millis(200));
-        Bars { multi, overall, files: Mutex::new(HashMap::new()) }
+        Bars {
+            multi,
+            overall,
+            files: Mutex::new(HashMap::new()),
+        }
     }
 
     fn file_style(known_total: bool) -> ProgressStyle {
@@ -106,11 +110,20 @@ mod tests {
     #[test]
     fn events_drive_bars_without_panicking() {
         let bars = Bars::new();
-        bars.event(ProgressEvent::Started { file: "a.bin", total: Some(10) });
-        bars.event(ProgressEvent::Advanced { file: "a.bin", bytes: 4 });
+        bars.event(ProgressEvent::Started {
+            file: "a.bin",
+            total: Some(10),
+        });
+        bars.event(ProgressEvent::Advanced {
+            file: "a.bin",
+            bytes: 4,
+        });
         assert_eq!(bars.files.lock().unwrap()["a.bin"].position(), 4);
         bars.event(ProgressEvent::Finished { file: "a.bin" });
-        bars.event(ProgressEvent::Advanced { file: "unknown", bytes: 1 });
+        bars.event(ProgressEvent::Advanced {
+            file: "unknown",
+            bytes: 1,
+        });
         assert!(bars.files.lock().unwrap().is_empty());
         assert_eq!(bars.overall.position(), 1);
         assert_eq!(short_name(&"x".repeat(50)).chars().count(), 40);

@@ -22,7 +22,9 @@ pub(crate) fn input(prompt: &str) -> io::Result<Option<String>> {
 /// Like [`input`], but fails when stdin is closed before an answer is given.
 pub(crate) fn input_required(prompt: &str) -> anyhow::Result<String> {
     input(prompt)?.ok_or_else(|| {
-        anyhow::anyhow!("no answer given (stdin was closed); answer the prompt or pass the matching flag")
+        anyhow::anyhow!(
+            "no answer given (stdin was closed); answer the prompt or pass the matching flag"
+        )
     })
 }
 

@@ -56,8 +56,10 @@ fn interactive(
     items: &[Item],
     instruction: &dyn Fn(&[String]) -> String,
 ) -> anyhow::Result<Vec<String>> {
-    let mut state: Vec<bool> =
-        items.iter().map(|i| matches!(i, Item::Choice { enabled: true, .. })).collect();
+    let mut state: Vec<bool> = items
+        .iter()
+        .map(|i| matches!(i, Item::Choice { enabled: true, .. }))
+        .collect();
     let choices: Vec<usize> = items
         .iter()
         .enumerate()
@@ -70,7 +72,10 @@ fn interactive(
     let mut drawn = 0usize;
     term.hide_cursor()?;
     let result = loop {
-        let mut lines = vec![format!("? {message} {}", instruction(&selected_values(items, &state)))];
+        let mut lines = vec![format!(
+            "? {message} {}",
+            instruction(&selected_values(items, &state))
+        )];
         for (i, item) in items.iter().enumerate() {
             match item {
                 Item::Separator(text) => lines.extend(text.split('\n').map(str::to_owned)),
@@ -111,7 +116,10 @@ fn interactive(
     term.clear_last_lines(drawn)?;
     term.show_cursor()?;
     if let Ok(values) = &result {
-        term.write_line(&format!("? {message} {} revision(s) selected.", values.len()))?;
+        term.write_line(&format!(
+            "? {message} {} revision(s) selected.",
+            values.len()
+        ))?;
     }
     result
 }
@@ -122,9 +130,14 @@ fn from_stdin(
     instruction: &dyn Fn(&[String]) -> String,
 ) -> anyhow::Result<Vec<String>> {
     let mut numbered = Vec::new();
-    let initial: Vec<bool> =
-        items.iter().map(|i| matches!(i, Item::Choice { enabled: true, .. })).collect();
-    crate::output::say(&format!("? {message} {}", instruction(&selected_values(items, &initial))))?;
+    let initial: Vec<bool> = items
+        .iter()
+        .map(|i| matches!(i, Item::Choice { enabled: true, .. }))
+        .collect();
+    crate::output::say(&format!(
+        "? {message} {}",
+        instruction(&selected_values(items, &initial))
+    ))?;
     for item in items {
         match item {
             Item::Separator(text) => crate::output::say(text)?,
@@ -135,7 +148,9 @@ fn from_stdin(
         }
     }
     let answer = crate::prompt::input("Enter the numbers to select, separated by spaces: ")?;
-    let Some(answer) = answer else { return Ok(Vec::new()) };
+    let Some(answer) = answer else {
+        return Ok(Vec::new());
+    };
     let mut picked = Vec::new();
     for word in answer.split([' ', ',']).filter(|w| !w.is_empty()) {
         let n: usize = word
@@ -148,6 +163,9 @@ fn from_stdin(
             picked.push(value.clone());
         }
     }
-    crate::output::say(&format!("? {message} {} revision(s) selected.", picked.len()))?;
+    crate::output::say(&format!(
+        "? {message} {} revision(s) selected.",
+        picked.len()
+    ))?;
     Ok(picked)
 }

@@ -81,7 +81,10 @@ pub struct TokenRecord {
 
 impl std::fmt::Debug for TokenRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenRecord").field("user", &self.user).field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("TokenRecord")
+            .field("user", &self.user)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 
@@ -107,12 +110,17 @@ impl AuthData {
     }
     /// Orgs `user` belongs to.
     pub fn orgs_of(&self, user: &str) -> Vec<(&String, &Org)> {
-        self.orgs.iter().filter(|(_, o)| o.members.iter().any(|m| m == user)).collect()
+        self.orgs
+            .iter()
+            .filter(|(_, o)| o.members.iter().any(|m| m == user))
+            .collect()
     }
     /// Whether `user` may write into namespace `ns` (own name or org membership).
     pub fn can_write_namespace(&self, user: &str, ns: &str) -> bool {
         user.eq_ignore_ascii_case(ns)
-            || self.orgs.iter().any(|(name, o)| name.eq_ignore_ascii_case(ns) && o.members.iter().any(|m| m == user))
+            || self.orgs.iter().any(|(name, o)| {
+                name.eq_ignore_ascii_case(ns) && o.members.iter().any(|m| m == user)
+            })
     }
     /// Canonical spelling of a namespace (user or org), if it exists.
     pub fn namespace(&self, ns: &str) -> Option<String> {
@@ -133,7 +141,9 @@ pub fn auth_path(data_dir: &Path) -> PathBuf {
 pub fn load(data_dir: &Path) -> Result<AuthData, AdminError> {
     let path = auth_path(data_dir);
     match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| AdminError::Corrupt { path, source }),
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|source| AdminError::Corrupt { path, source })
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(AuthData::default()),
         Err(source) => Err(AdminError::Io { path, source }),
     }
@@ -141,7 +151,10 @@ pub fn load(data_dir: &Path) -> Result<AuthData, AdminError> {
 
 fn save(data_dir: &Path, data: &AuthData) -> Result<(), AdminError> {
     let path = auth_path(data_dir);
-    let bytes = serde_json::to_vec_pretty(data).map_err(|source| AdminError::Corrupt { path: path.clone(), source })?;
+    let bytes = serde_json::to_vec_pretty(data).map_err(|source| AdminError::Corrupt {
+        path: path.clone(),
+        source,
+    })?;
     util::atomic_write(&path, &bytes).map_err(|source| AdminError::Io { path, source })
 }
 
@@ -149,7 +162,9 @@ fn save(data_dir: &Path, data: &AuthData) -> Result<(), AdminError> {
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 96
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !name.starts_with(['-', '.'])
         && !name.ends_with('.')
         && !name.contains("..")
@@ -175,7 +190,10 @@ pub fn add_user(
     if token.is_empty() {
         return Err(AdminError::Invalid("empty token".into()));
     }
-    std::fs::create_dir_all(data_dir).map_err(|source| AdminError::Io { path: data_dir.into(), source })?;
+    std::fs::create_dir_all(data_dir).map_err(|source| AdminError::Io {
+        path: data_dir.into(),
+        source,
+    })?;
     let mut data = load(data_dir)?;
     if data.orgs.contains_key(name) {
         return Err(AdminError::Invalid(format!("{name} is an organization")));
@@ -206,11 +224,19 @@ pub fn add_user(
 }
 
 /// Creates the org if missing and adds the given members (which must be existing users).
-pub fn add_org(data_dir: &Path, org: &str, members: &[String], fullname: Option<&str>) -> Result<(), AdminError> {
+pub fn add_org(
+    data_dir: &Path,
+    org: &str,
+    members: &[String],
+    fullname: Option<&str>,
+) -> Result<(), AdminError> {
     if !valid_name(org) {
         return Err(AdminError::Invalid(format!("invalid org name {org:?}")));
     }
-    std::fs::create_dir_all(data_dir).map_err(|source| AdminError::Io { path: data_dir.into(), source })?;
+    std::fs::create_dir_all(data_dir).map_err(|source| AdminError::Io {
+        path: data_dir.into(),
+        source,
+    })?;
     let mut data = load(data_dir)?;
     if data.users.contains_key(org) {
         return Err(AdminError::Invalid(format!("{org} is a user")));
@@ -251,18 +277,25 @@ pub struct AuthCache {
 impl AuthCache {
     /// Creates a cache for `data_dir`.
     pub fn new(data_dir: &Path) -> Self {
-        AuthCache { data_dir: data_dir.to_path_buf(), cached: Mutex::new(None) }
+        AuthCache {
+            data_dir: data_dir.to_path_buf(),
+            cached: Mutex::new(None),
+        }
     }
 
     /// Current auth data (blocking file I/O is tiny: a stat, rarely a read).
     pub async fn get(&self) -> Result<std::sync::Arc<AuthData>, AdminError> {
         let path = auth_path(&self.data_dir);
-        let stamp = tokio::fs::metadata(&path).await.ok().and_then(|m| Some((m.modified().ok()?, m.len())));
+        let stamp = tokio::fs::metadata(&path)
+            .await
+            .ok()
+            .and_then(|m| Some((m.modified().ok()?, m.len())));
         if let Ok(guard) = self.cached.lock()
             && let Some((s, d)) = guard.as_ref()
-                && *s == stamp {
-                    return Ok(d.clone());
-                }
+            && *s == stamp
+        {
+            return Ok(d.clone());
+        }
         let dir = self.data_dir.clone();
         let data = tokio::task::spawn_blocking(move || load(&dir))
             .await

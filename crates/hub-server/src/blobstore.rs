@@ -51,7 +51,11 @@ pub trait BlobStore: Send + Sync + 'static {
     /// visible unless both match. Storing an existing object is a successful no-op.
     async fn put(&self, oid: &str, size: u64, body: ByteStream) -> Result<(), PutError>;
     /// Streams the object, or the byte range `[start, end)` of it. `None` when absent.
-    async fn get(&self, oid: &str, range: Option<(u64, u64)>) -> std::io::Result<Option<ByteStream>>;
+    async fn get(
+        &self,
+        oid: &str,
+        range: Option<(u64, u64)>,
+    ) -> std::io::Result<Option<ByteStream>>;
 }
 
 /// Whether `oid` is a 64-hex sha256.
@@ -83,14 +87,22 @@ impl LocalBlobStore {
             return None;
         }
         let oid = oid.to_ascii_lowercase();
-        Some(self.root.join("objects").join(&oid[..2]).join(&oid[2..4]).join(&oid))
+        Some(
+            self.root
+                .join("objects")
+                .join(&oid[..2])
+                .join(&oid[2..4])
+                .join(&oid),
+        )
     }
 }
 
 #[async_trait::async_trait]
 impl BlobStore for LocalBlobStore {
     async fn len(&self, oid: &str) -> std::io::Result<Option<u64>> {
-        let Some(path) = self.path(oid) else { return Ok(None) };
+        let Some(path) = self.path(oid) else {
+            return Ok(None);
+        };
         match tokio::fs::metadata(&path).await {
             Ok(m) => Ok(Some(m.len())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -99,34 +111,51 @@ impl BlobStore for LocalBlobStore {
     }
 
     async fn put(&self, oid: &str, size: u64, mut body: ByteStream) -> Result<(), PutError> {
-        let path = self.path(oid).ok_or_else(|| std::io::Error::other("invalid oid"))?;
-        let tmp = tempfile::Builder::new().prefix("lfs-").tempfile_in(&self.tmp)?;
+        let path = self
+            .path(oid)
+            .ok_or_else(|| std::io::Error::other("invalid oid"))?;
+        let tmp = tempfile::Builder::new()
+            .prefix("lfs-")
+            .tempfile_in(&self.tmp)?;
         let (std_file, tmp_path) = tmp.into_parts();
         // Body chunks are small (16-64 KiB); batch them so each blocking write moves 1 MiB.
-        let mut file = tokio::io::BufWriter::with_capacity(CHUNK, tokio::fs::File::from_std(std_file));
+        let mut file =
+            tokio::io::BufWriter::with_capacity(CHUNK, tokio::fs::File::from_std(std_file));
         let mut hasher = Sha256::new();
         let mut written: u64 = 0;
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             written += chunk.len() as u64;
             if written > size {
-                return Err(PutError::SizeMismatch { expected: size, actual: written });
+                return Err(PutError::SizeMismatch {
+                    expected: size,
+                    actual: written,
+                });
             }
             hasher.update(&chunk);
             file.write_all(&chunk).await?;
         }
         if written != size {
-            return Err(PutError::SizeMismatch { expected: size, actual: written });
+            return Err(PutError::SizeMismatch {
+                expected: size,
+                actual: written,
+            });
         }
         let actual = hex::encode(hasher.finalize());
         if !actual.eq_ignore_ascii_case(oid) {
-            return Err(PutError::HashMismatch { expected: oid.to_string(), actual });
+            return Err(PutError::HashMismatch {
+                expected: oid.to_string(),
+                actual,
+            });
         }
         file.flush().await?;
         let file = file.into_inner();
         file.sync_all().await?;
         drop(file);
-        let dir = path.parent().ok_or_else(|| std::io::Error::other("bad path"))?.to_path_buf();
+        let dir = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("bad path"))?
+            .to_path_buf();
         tokio::fs::create_dir_all(&dir).await?;
         let target = path.clone();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
@@ -142,8 +171,14 @@ impl BlobStore for LocalBlobStore {
         Ok(())
     }
 
-    async fn get(&self, oid: &str, range: Option<(u64, u64)>) -> std::io::Result<Option<ByteStream>> {
-        let Some(path) = self.path(oid) else { return Ok(None) };
+    async fn get(
+        &self,
+        oid: &str,
+        range: Option<(u64, u64)>,
+    ) -> std::io::Result<Option<ByteStream>> {
+        let Some(path) = self.path(oid) else {
+            return Ok(None);
+        };
         let mut file = match tokio::fs::File::open(&path).await {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -166,11 +201,17 @@ mod tests {
     use super::*;
 
     fn body(data: &'static [u8]) -> ByteStream {
-        Box::pin(futures::stream::iter(vec![Ok(Bytes::from_static(&data[..3])), Ok(Bytes::from_static(&data[3..]))]))
+        Box::pin(futures::stream::iter(vec![
+            Ok(Bytes::from_static(&data[..3])),
+            Ok(Bytes::from_static(&data[3..])),
+        ]))
     }
 
     async fn collect(s: ByteStream) -> Vec<u8> {
-        s.map(|c| c.unwrap().to_vec()).collect::<Vec<_>>().await.concat()
+        s.map(|c| c.unwrap().to_vec())
+            .collect::<Vec<_>>()
+            .await
+            .concat()
     }
 
     #[tokio::test]
@@ -181,17 +222,35 @@ mod tests {
         let oid = crate::util::sha256_hex(data);
         assert!(!store.exists(&oid).await.unwrap());
         let bad = crate::util::sha256_hex(b"other");
-        assert!(matches!(store.put(&bad, 11, body(data)).await, Err(PutError::HashMismatch { .. })));
-        assert!(matches!(store.put(&oid, 10, body(data)).await, Err(PutError::SizeMismatch { .. })));
-        assert!(matches!(store.put(&oid, 12, body(data)).await, Err(PutError::SizeMismatch { .. })));
+        assert!(matches!(
+            store.put(&bad, 11, body(data)).await,
+            Err(PutError::HashMismatch { .. })
+        ));
+        assert!(matches!(
+            store.put(&oid, 10, body(data)).await,
+            Err(PutError::SizeMismatch { .. })
+        ));
+        assert!(matches!(
+            store.put(&oid, 12, body(data)).await,
+            Err(PutError::SizeMismatch { .. })
+        ));
         assert!(!store.exists(&oid).await.unwrap());
         store.put(&oid, 11, body(data)).await.unwrap();
         store.put(&oid, 11, body(data)).await.unwrap();
         assert_eq!(store.len(&oid).await.unwrap(), Some(11));
-        assert_eq!(collect(store.get(&oid, None).await.unwrap().unwrap()).await, data);
-        assert_eq!(collect(store.get(&oid, Some((6, 9))).await.unwrap().unwrap()).await, b"wor");
+        assert_eq!(
+            collect(store.get(&oid, None).await.unwrap().unwrap()).await,
+            data
+        );
+        assert_eq!(
+            collect(store.get(&oid, Some((6, 9))).await.unwrap().unwrap()).await,
+            b"wor"
+        );
         assert!(store.get(&bad, None).await.unwrap().is_none());
         // No temp files left behind.
-        assert_eq!(std::fs::read_dir(tmp.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(tmp.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 }

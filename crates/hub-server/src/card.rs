@@ -26,8 +26,15 @@ fn scalar(s: &str) -> Value {
 pub fn parse(readme: &str) -> Map<String, Value> {
     let mut out = Map::new();
     let text = readme.strip_prefix('\u{feff}').unwrap_or(readme);
-    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else { return out };
-    let Some(end) = rest.find("\n---") else { return out };
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return out;
+    };
+    let Some(end) = rest.find("\n---") else {
+        return out;
+    };
     let mut current: Option<String> = None;
     for line in rest[..end].lines() {
         let line = line.trim_end();
@@ -36,7 +43,10 @@ pub fn parse(readme: &str) -> Map<String, Value> {
         }
         if line.starts_with(' ') || line.starts_with('\t') || line.starts_with('-') {
             let t = line.trim_start();
-            if let (Some(key), Some(item)) = (&current, t.strip_prefix("- ").or_else(|| (t == "-").then_some(""))) {
+            if let (Some(key), Some(item)) = (
+                &current,
+                t.strip_prefix("- ").or_else(|| (t == "-").then_some("")),
+            ) {
                 if item.contains(": ") {
                     continue; // list of mappings (e.g. model-index): not represented
                 }
@@ -48,7 +58,9 @@ pub fn parse(readme: &str) -> Map<String, Value> {
             }
             continue;
         }
-        let Some((k, v)) = line.split_once(':') else { continue };
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
         let k = k.trim().to_string();
         let v = v.trim();
         current = Some(k.clone());
@@ -56,7 +68,11 @@ pub fn parse(readme: &str) -> Map<String, Value> {
             continue;
         }
         if let Some(inner) = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-            let items = inner.split(',').filter(|x| !x.trim().is_empty()).map(scalar).collect();
+            let items = inner
+                .split(',')
+                .filter(|x| !x.trim().is_empty())
+                .map(scalar)
+                .collect();
             out.insert(k, Value::Array(items));
         } else {
             out.insert(k, scalar(v));
@@ -68,7 +84,10 @@ pub fn parse(readme: &str) -> Map<String, Value> {
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         _ => vec![],
     }
 }
@@ -78,7 +97,18 @@ pub fn tags(ty: RepoType, card: &Map<String, Value>) -> Vec<String> {
     let mut tags: Vec<String> = strings(card.get("tags"));
     match ty {
         RepoType::Dataset => {
-            for key in ["task_categories", "task_ids", "language", "language_creators", "annotations_creators", "multilinguality", "size_categories", "source_datasets", "license", "benchmark"] {
+            for key in [
+                "task_categories",
+                "task_ids",
+                "language",
+                "language_creators",
+                "annotations_creators",
+                "multilinguality",
+                "size_categories",
+                "source_datasets",
+                "license",
+                "benchmark",
+            ] {
                 for v in strings(card.get(key)) {
                     tags.push(format!("{key}:{v}"));
                 }
@@ -121,7 +151,10 @@ mod tests {
         for want in ["a", "b", "transformers", "en", "license:mit", "region:us"] {
             assert!(t.contains(&want.to_string()), "{want} in {t:?}");
         }
-        let d = tags(RepoType::Dataset, &parse("---\ntask_categories:\n- text-classification\n---\n"));
+        let d = tags(
+            RepoType::Dataset,
+            &parse("---\ntask_categories:\n- text-classification\n---\n"),
+        );
         assert!(d.contains(&"task_categories:text-classification".to_string()));
         assert!(parse("no front matter").is_empty());
     }

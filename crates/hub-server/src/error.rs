@@ -75,18 +75,24 @@ pub type HubResult<T> = Result<T, HubError>;
 impl HubError {
     /// Convenience constructor for `EntryNotFound`.
     pub fn entry(message: impl Into<String>, commit: Option<String>) -> Self {
-        HubError::EntryNotFound { message: message.into(), commit }
+        HubError::EntryNotFound {
+            message: message.into(),
+            commit,
+        }
     }
     /// Convenience constructor for a 409 without extra fields.
     pub fn conflict(message: impl Into<String>) -> Self {
-        HubError::Conflict { message: message.into(), extra: None }
+        HubError::Conflict {
+            message: message.into(),
+            extra: None,
+        }
     }
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            HubError::RepoNotFound(_) | HubError::RevisionNotFound(_) | HubError::EntryNotFound { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            HubError::RepoNotFound(_)
+            | HubError::RevisionNotFound(_)
+            | HubError::EntryNotFound { .. } => StatusCode::NOT_FOUND,
             HubError::NotFound(_) => StatusCode::NOT_FOUND,
             HubError::GatedRepo { status, .. } => *status,
             HubError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -119,7 +125,11 @@ impl From<std::io::Error> for HubError {
 
 /// Makes a header-safe version of a message (ASCII printable only).
 fn header_safe(s: &str) -> HeaderValue {
-    let cleaned: String = s.chars().map(|c| if (' '..='~').contains(&c) { c } else { ' ' }).take(500).collect();
+    let cleaned: String = s
+        .chars()
+        .map(|c| if (' '..='~').contains(&c) { c } else { ' ' })
+        .take(500)
+        .collect();
     HeaderValue::from_str(&cleaned).unwrap_or_else(|_| HeaderValue::from_static("error"))
 }
 
@@ -135,7 +145,10 @@ impl IntoResponse for HubError {
         };
         let mut body = serde_json::Map::new();
         body.insert("error".into(), serde_json::Value::String(message.clone()));
-        if let HubError::Conflict { extra: Some(extra), .. } = &self {
+        if let HubError::Conflict {
+            extra: Some(extra), ..
+        } = &self
+        {
             for (k, v) in extra {
                 body.insert(k.clone(), v.clone());
             }
@@ -146,14 +159,18 @@ impl IntoResponse for HubError {
             h.insert("x-error-code", HeaderValue::from_static(code));
         }
         h.insert("x-error-message", header_safe(&message));
-        if let HubError::EntryNotFound { commit: Some(c), .. } = &self
-            && let Ok(v) = HeaderValue::from_str(c) {
-                h.insert("x-repo-commit", v);
-            }
+        if let HubError::EntryNotFound {
+            commit: Some(c), ..
+        } = &self
+            && let Ok(v) = HeaderValue::from_str(c)
+        {
+            h.insert("x-repo-commit", v);
+        }
         if let HubError::RangeNotSatisfiable { size } = &self
-            && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                h.insert("content-range", v);
-            }
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            h.insert("content-range", v);
+        }
         resp
     }
 }

@@ -106,7 +106,9 @@ impl GitRepo {
         write_synced(&dir.join("HEAD"), b"ref: refs/heads/main\n")?;
         write_synced(&dir.join("config"), REPO_CONFIG.as_bytes())?;
         write_synced(&dir.join("description"), b"Hub repository\n")?;
-        Ok(GitRepo { dir: dir.to_path_buf() })
+        Ok(GitRepo {
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// The repository directory.
@@ -125,7 +127,9 @@ impl GitRepo {
         if path.exists() {
             return Ok(oid);
         }
-        let dir = path.parent().ok_or_else(|| std::io::Error::other("bad object path"))?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("bad object path"))?;
         if !dir.exists() {
             std::fs::create_dir_all(dir)?;
             // The new fan-out directory entry must be durable before objects inside it count.
@@ -160,9 +164,16 @@ impl GitRepo {
             Ok(f) => {
                 let mut raw = Vec::new();
                 ZlibDecoder::new(std::io::BufReader::new(f)).read_to_end(&mut raw)?;
-                let nul = raw.iter().position(|&b| b == 0).ok_or_else(|| corrupt(oid))?;
+                let nul = raw
+                    .iter()
+                    .position(|&b| b == 0)
+                    .ok_or_else(|| corrupt(oid))?;
                 let header = std::str::from_utf8(&raw[..nul]).map_err(|_| corrupt(oid))?;
-                let kind = header.split(' ').next().and_then(Kind::parse).ok_or_else(|| corrupt(oid))?;
+                let kind = header
+                    .split(' ')
+                    .next()
+                    .and_then(Kind::parse)
+                    .ok_or_else(|| corrupt(oid))?;
                 raw.drain(..=nul);
                 Ok(Some((kind, raw)))
             }
@@ -191,11 +202,20 @@ impl GitRepo {
                         break;
                     }
                 }
-                let nul = buf[..n].iter().position(|&b| b == 0).ok_or_else(|| corrupt(oid))?;
+                let nul = buf[..n]
+                    .iter()
+                    .position(|&b| b == 0)
+                    .ok_or_else(|| corrupt(oid))?;
                 let header = std::str::from_utf8(&buf[..nul]).map_err(|_| corrupt(oid))?;
                 let mut it = header.split(' ');
-                let kind = it.next().and_then(Kind::parse).ok_or_else(|| corrupt(oid))?;
-                let size = it.next().and_then(|s| s.parse().ok()).ok_or_else(|| corrupt(oid))?;
+                let kind = it
+                    .next()
+                    .and_then(Kind::parse)
+                    .ok_or_else(|| corrupt(oid))?;
+                let size = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| corrupt(oid))?;
                 Ok(Some((kind, size)))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -226,9 +246,9 @@ impl GitRepo {
                 }
                 Ok(Some(Box::new(dec)))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(self.read_packed(oid)?.map(|(_, d)| Box::new(std::io::Cursor::new(d)) as Box<dyn Read + Send>))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(self
+                .read_packed(oid)?
+                .map(|(_, d)| Box::new(std::io::Cursor::new(d)) as Box<dyn Read + Send>)),
             Err(e) => Err(e),
         }
     }
@@ -236,7 +256,12 @@ impl GitRepo {
     fn read_packed(&self, oid: &str) -> std::io::Result<Option<(Kind, Vec<u8>)>> {
         // Only packs can still hold it; skip the process spawn when there are none.
         let has_packs = std::fs::read_dir(self.dir.join("objects/pack"))
-            .map(|mut d| d.any(|e| e.map(|e| e.file_name().to_string_lossy().ends_with(".pack")).unwrap_or(false)))
+            .map(|mut d| {
+                d.any(|e| {
+                    e.map(|e| e.file_name().to_string_lossy().ends_with(".pack"))
+                        .unwrap_or(false)
+                })
+            })
             .unwrap_or(false);
         if !has_packs {
             return Ok(None);
@@ -250,7 +275,9 @@ impl GitRepo {
             return Ok(None);
         }
         let kind_s = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let Some(kind) = Kind::parse(&kind_s) else { return Ok(None) };
+        let Some(kind) = Kind::parse(&kind_s) else {
+            return Ok(None);
+        };
         let out = std::process::Command::new("git")
             .arg("--git-dir")
             .arg(&self.dir)
@@ -277,13 +304,23 @@ impl GitRepo {
                 if let Some(target) = s.strip_prefix("ref: ") {
                     return self.read_ref(target.trim());
                 }
-                return Ok(if is_oid(s) { Some(s.to_ascii_lowercase()) } else { None });
+                return Ok(if is_oid(s) {
+                    Some(s.to_ascii_lowercase())
+                } else {
+                    None
+                });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::IsADirectory => {}
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    || e.kind() == std::io::ErrorKind::IsADirectory => {}
             Err(e) if e.raw_os_error() == Some(21) || e.raw_os_error() == Some(20) => {}
             Err(e) => return Err(e),
         }
-        Ok(self.packed_refs()?.into_iter().find(|(n, _)| n == name).map(|(_, o)| o))
+        Ok(self
+            .packed_refs()?
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, o)| o))
     }
 
     fn packed_refs(&self) -> std::io::Result<Vec<(String, Oid)>> {
@@ -303,7 +340,8 @@ impl GitRepo {
 
     /// All refs under `refs/` (loose override packed), sorted by name.
     pub fn list_refs(&self) -> std::io::Result<Vec<(String, Oid)>> {
-        let mut map: std::collections::BTreeMap<String, Oid> = self.packed_refs()?.into_iter().collect();
+        let mut map: std::collections::BTreeMap<String, Oid> =
+            self.packed_refs()?.into_iter().collect();
         let mut stack = vec![("refs".to_string(), self.dir.join("refs"))];
         while let Some((name, path)) = stack.pop() {
             let rd = match std::fs::read_dir(&path) {
@@ -317,12 +355,13 @@ impl GitRepo {
                 if ft.is_dir() {
                     stack.push((child, e.path()));
                 } else if !fname.ends_with(".lock")
-                    && let Ok(s) = std::fs::read_to_string(e.path()) {
-                        let s = s.trim();
-                        if is_oid(s) {
-                            map.insert(child, s.to_string());
-                        }
+                    && let Ok(s) = std::fs::read_to_string(e.path())
+                {
+                    let s = s.trim();
+                    if is_oid(s) {
+                        map.insert(child, s.to_string());
                     }
+                }
             }
         }
         Ok(map.into_iter().collect())
@@ -330,12 +369,22 @@ impl GitRepo {
 
     /// Compare-and-swap a ref: `expected` is the required current value (`None` = must not exist),
     /// `new` is the value to store (`None` = delete). Uses git's `.lock` file protocol.
-    pub fn update_ref(&self, name: &str, expected: Option<&str>, new: Option<&str>) -> Result<(), RefError> {
+    pub fn update_ref(
+        &self,
+        name: &str,
+        expected: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<(), RefError> {
         if !valid_full_ref(name) {
-            return Err(RefError::Io(std::io::Error::other(format!("invalid ref name {name}"))));
+            return Err(RefError::Io(std::io::Error::other(format!(
+                "invalid ref name {name}"
+            ))));
         }
         let path = self.ref_path(name);
-        let dir = path.parent().ok_or_else(|| std::io::Error::other("bad ref path"))?.to_path_buf();
+        let dir = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("bad ref path"))?
+            .to_path_buf();
         std::fs::create_dir_all(&dir)?;
         let lock_path = PathBuf::from(format!("{}.lock", path.display()));
         let lock = acquire_lock(&lock_path)?;
@@ -373,8 +422,14 @@ impl GitRepo {
 
     fn remove_packed(&self, name: &str) -> std::io::Result<()> {
         let path = self.dir.join("packed-refs");
-        let Ok(content) = std::fs::read_to_string(&path) else { return Ok(()) };
-        if !content.lines().any(|l| l.split_once(' ').map(|(_, n)| n.trim() == name).unwrap_or(false)) {
+        let Ok(content) = std::fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        if !content.lines().any(|l| {
+            l.split_once(' ')
+                .map(|(_, n)| n.trim() == name)
+                .unwrap_or(false)
+        }) {
             return Ok(());
         }
         let lock_path = self.dir.join("packed-refs.lock");
@@ -389,7 +444,10 @@ impl GitRepo {
                 }
                 continue;
             }
-            skip_peel = l.split_once(' ').map(|(_, n)| n.trim() == name).unwrap_or(false);
+            skip_peel = l
+                .split_once(' ')
+                .map(|(_, n)| n.trim() == name)
+                .unwrap_or(false);
             if !skip_peel {
                 out.push_str(l);
                 out.push('\n');
@@ -409,9 +467,12 @@ impl GitRepo {
             match self.header(&cur)? {
                 Some((Kind::Commit, _)) => return Ok(Some(cur)),
                 Some((Kind::Tag, _)) => {
-                    let Some((_, data)) = self.read(&cur)? else { return Ok(None) };
+                    let Some((_, data)) = self.read(&cur)? else {
+                        return Ok(None);
+                    };
                     let text = String::from_utf8_lossy(&data);
-                    let Some(target) = text.lines().next().and_then(|l| l.strip_prefix("object ")) else {
+                    let Some(target) = text.lines().next().and_then(|l| l.strip_prefix("object "))
+                    else {
                         return Ok(None);
                     };
                     cur = target.trim().to_string();
@@ -446,23 +507,31 @@ struct LockFile {
 fn acquire_lock(path: &Path) -> std::io::Result<LockFile> {
     // Up to ~10 s: longer than the stale-lock age below, so a stale lock is always reclaimed.
     for attempt in 0..500 {
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
             Ok(file) => return Ok(LockFile { file }),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 // A lock left behind by a killed process never goes away by itself; no live
                 // writer holds a ref lock for more than a moment.
                 if let Ok(meta) = std::fs::metadata(path)
                     && let Ok(age) = meta.modified().map(|m| m.elapsed().unwrap_or_default())
-                        && age > Duration::from_secs(5) {
-                            let _ = std::fs::remove_file(path);
-                            continue;
-                        }
+                    && age > Duration::from_secs(5)
+                {
+                    let _ = std::fs::remove_file(path);
+                    continue;
+                }
                 std::thread::sleep(Duration::from_millis(10 + attempt % 20));
             }
             Err(e) => return Err(e),
         }
     }
-    Err(std::io::Error::other(format!("could not lock {}", path.display())))
+    Err(std::io::Error::other(format!(
+        "could not lock {}",
+        path.display()
+    )))
 }
 
 fn write_synced(path: &Path, data: &[u8]) -> std::io::Result<()> {
@@ -472,7 +541,10 @@ fn write_synced(path: &Path, data: &[u8]) -> std::io::Result<()> {
 }
 
 fn corrupt(oid: &str) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("corrupt object {oid}"))
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("corrupt object {oid}"),
+    )
 }
 
 /// Loose validity check of a full ref name (`refs/...`), following `git check-ref-format` rules.
@@ -491,8 +563,12 @@ pub fn valid_ref_suffix(name: &str) -> bool {
         && !name.ends_with('.')
         && !name.ends_with(".lock")
         && name != "@"
-        && name.split('/').all(|c| !c.is_empty() && !c.starts_with('.') && !c.ends_with(".lock"))
-        && name.chars().all(|c| !c.is_control() && !matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+        && name
+            .split('/')
+            .all(|c| !c.is_empty() && !c.starts_with('.') && !c.ends_with(".lock"))
+        && name.chars().all(|c| {
+            !c.is_control() && !matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\')
+        })
 }
 
 /// One tree entry.
@@ -535,8 +611,16 @@ pub fn parse_tree(data: &[u8]) -> Option<Vec<TreeEntry>> {
 /// Serializes entries into a tree object, in git's canonical order (trees sort as `name/`).
 pub fn serialize_tree(entries: &mut [TreeEntry]) -> Option<Vec<u8>> {
     entries.sort_by(|a, b| {
-        let ka = if a.is_tree() { format!("{}/", a.name) } else { a.name.clone() };
-        let kb = if b.is_tree() { format!("{}/", b.name) } else { b.name.clone() };
+        let ka = if a.is_tree() {
+            format!("{}/", a.name)
+        } else {
+            a.name.clone()
+        };
+        let kb = if b.is_tree() {
+            format!("{}/", b.name)
+        } else {
+            b.name.clone()
+        };
         ka.as_bytes().cmp(kb.as_bytes())
     });
     let mut out = Vec::new();
@@ -591,15 +675,20 @@ impl Commit {
                     if let Some((email, rest)) = rest.split_once("> ") {
                         c.author_email = email.to_string();
                         if c.time == 0 {
-                            c.time = rest.split(' ').next().and_then(|t| t.parse().ok()).unwrap_or(0);
+                            c.time = rest
+                                .split(' ')
+                                .next()
+                                .and_then(|t| t.parse().ok())
+                                .unwrap_or(0);
                         }
                     }
                 }
             } else if let Some(cm) = line.strip_prefix("committer ")
                 && let Some((_, rest)) = cm.rsplit_once("> ")
-                    && let Some(t) = rest.split(' ').next().and_then(|t| t.parse().ok()) {
-                        c.time = t;
-                    }
+                && let Some(t) = rest.split(' ').next().and_then(|t| t.parse().ok())
+            {
+                c.time = t;
+            }
         }
         (!c.tree.is_empty()).then_some(c)
     }
@@ -610,7 +699,12 @@ impl Commit {
         for p in &self.parents {
             s.push_str(&format!("parent {p}\n"));
         }
-        let ident = format!("{} <{}> {} +0000", sanitize_ident(&self.author), sanitize_ident(&self.author_email), self.time);
+        let ident = format!(
+            "{} <{}> {} +0000",
+            sanitize_ident(&self.author),
+            sanitize_ident(&self.author_email),
+            self.time
+        );
         s.push_str(&format!("author {ident}\ncommitter {ident}\n\n"));
         s.push_str(&self.message);
         if !self.message.ends_with('\n') {
@@ -626,7 +720,9 @@ impl Commit {
 }
 
 fn sanitize_ident(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '<' | '>' | '\n')).collect()
+    s.chars()
+        .filter(|c| !matches!(c, '<' | '>' | '\n'))
+        .collect()
 }
 
 /// Builds an annotated tag object.
@@ -674,7 +770,10 @@ pub fn parse_lfs_pointer(data: &[u8]) -> Option<LfsPointer> {
             size = s.trim().parse().ok();
         }
     }
-    Some(LfsPointer { oid: oid?, size: size? })
+    Some(LfsPointer {
+        oid: oid?,
+        size: size?,
+    })
 }
 
 #[cfg(test)]
@@ -684,7 +783,10 @@ mod tests {
     #[test]
     fn blob_ids_match_git() {
         // `printf 'hello\n' | git hash-object --stdin`
-        assert_eq!(blob_oid(b"hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(
+            blob_oid(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
         assert_eq!(blob_oid(b""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
     }
 
@@ -693,10 +795,22 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let repo = GitRepo::init(&tmp.path().join("r.git")).unwrap();
         let b = repo.write(Kind::Blob, b"hello\n").unwrap();
-        let mut entries = vec![TreeEntry { mode: "100644".into(), name: "a.txt".into(), oid: b.clone() }];
-        let sub = repo.write(Kind::Tree, &serialize_tree(&mut entries.clone()).unwrap()).unwrap();
-        entries.push(TreeEntry { mode: "40000".into(), name: "a".into(), oid: sub });
-        let tree = repo.write(Kind::Tree, &serialize_tree(&mut entries).unwrap()).unwrap();
+        let mut entries = vec![TreeEntry {
+            mode: "100644".into(),
+            name: "a.txt".into(),
+            oid: b.clone(),
+        }];
+        let sub = repo
+            .write(Kind::Tree, &serialize_tree(&mut entries.clone()).unwrap())
+            .unwrap();
+        entries.push(TreeEntry {
+            mode: "40000".into(),
+            name: "a".into(),
+            oid: sub,
+        });
+        let tree = repo
+            .write(Kind::Tree, &serialize_tree(&mut entries).unwrap())
+            .unwrap();
         let c = Commit {
             tree: tree.clone(),
             parents: vec![],
@@ -706,22 +820,36 @@ mod tests {
             message: "init\n\nbody".into(),
         };
         let coid = repo.write(Kind::Commit, &c.serialize()).unwrap();
-        repo.update_ref("refs/heads/main", None, Some(&coid)).unwrap();
-        assert!(matches!(repo.update_ref("refs/heads/main", None, Some(&coid)), Err(RefError::Stale(_))));
-        assert_eq!(repo.read_ref("refs/heads/main").unwrap(), Some(coid.clone()));
+        repo.update_ref("refs/heads/main", None, Some(&coid))
+            .unwrap();
+        assert!(matches!(
+            repo.update_ref("refs/heads/main", None, Some(&coid)),
+            Err(RefError::Stale(_))
+        ));
+        assert_eq!(
+            repo.read_ref("refs/heads/main").unwrap(),
+            Some(coid.clone())
+        );
         let parsed = repo.commit(&coid).unwrap().unwrap();
         assert_eq!(parsed.tree, tree);
         assert_eq!(parsed.title(), "init");
         assert_eq!(repo.header(&b).unwrap(), Some((Kind::Blob, 6)));
         let t = repo.tree(&tree).unwrap().unwrap();
-        assert_eq!(t.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["a.txt", "a"]); // git order: "a.txt" < "a/"
+        assert_eq!(
+            t.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            vec!["a.txt", "a"]
+        ); // git order: "a.txt" < "a/"
         let out = std::process::Command::new("git")
             .arg("--git-dir")
             .arg(repo.dir())
             .args(["fsck", "--strict"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let out = std::process::Command::new("git")
             .arg("--git-dir")
             .arg(repo.dir())
@@ -729,7 +857,8 @@ mod tests {
             .output()
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), coid);
-        repo.update_ref("refs/heads/main", Some(&coid), None).unwrap();
+        repo.update_ref("refs/heads/main", Some(&coid), None)
+            .unwrap();
         assert_eq!(repo.read_ref("refs/heads/main").unwrap(), None);
     }
 
@@ -737,7 +866,10 @@ mod tests {
     fn lfs_pointer_roundtrip() {
         let oid = "a".repeat(64);
         let p = lfs_pointer(&oid, 42);
-        assert_eq!(parse_lfs_pointer(p.as_bytes()), Some(LfsPointer { oid, size: 42 }));
+        assert_eq!(
+            parse_lfs_pointer(p.as_bytes()),
+            Some(LfsPointer { oid, size: 42 })
+        );
         assert_eq!(parse_lfs_pointer(b"hello"), None);
     }
 

@@ -226,18 +226,28 @@ impl AppState {
             }
         };
         let public_url = public_url.trim_end_matches('/').to_string();
-        let blob_url = blob_url.map(|b| b.trim_end_matches('/').to_string()).unwrap_or_else(|| public_url.clone());
+        let blob_url = blob_url
+            .map(|b| b.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| public_url.clone());
         let page_size = page_size.unwrap_or(1000).max(1);
-        let blobs: Arc<dyn blobstore::BlobStore> =
-            Arc::new(blobstore::LocalBlobStore::new(data_dir.join("lfs"), tmp.clone())?);
+        let blobs: Arc<dyn blobstore::BlobStore> = Arc::new(blobstore::LocalBlobStore::new(
+            data_dir.join("lfs"),
+            tmp.clone(),
+        )?);
         Ok(AppState {
             inner: Arc::new(StateInner {
                 data_dir: data_dir.to_path_buf(),
                 public_url,
                 blob_url,
                 page_size,
-                multipart_threshold: config.multipart_threshold.unwrap_or(64 * 1024 * 1024).max(1),
-                multipart_chunk_size: config.multipart_chunk_size.unwrap_or(16 * 1024 * 1024).max(1),
+                multipart_threshold: config
+                    .multipart_threshold
+                    .unwrap_or(64 * 1024 * 1024)
+                    .max(1),
+                multipart_chunk_size: config
+                    .multipart_chunk_size
+                    .unwrap_or(16 * 1024 * 1024)
+                    .max(1),
                 secret,
                 auth: auth::AuthCache::new(data_dir),
                 repos: repo::RepoStore::new(data_dir)?,
@@ -282,7 +292,10 @@ impl RunningServer {
         }
         if let Some(mut task) = self.task.take() {
             // Long downloads or idle keep-alive clients must not block shutdown forever.
-            if tokio::time::timeout(std::time::Duration::from_secs(10), &mut task).await.is_err() {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), &mut task)
+                .await
+                .is_err()
+            {
                 task.abort();
             }
         }
@@ -304,31 +317,44 @@ impl Drop for RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
+    let url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"))
+        .trim_end_matches('/')
+        .to_string();
     let cfg = config.clone();
     let url2 = url.clone();
     let state = tokio::task::spawn_blocking(move || AppState::open_with(&cfg, &url2))
-    .await
-    .map_err(|e| ServerError::Config(e.to_string()))??;
+        .await
+        .map_err(|e| ServerError::Config(e.to_string()))??;
     let router = app(state);
     let router = apply_chaos(router, config.chaos.as_deref())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move {
-            let _ = rx.await;
-        });
+        let serve =
+            axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move {
+                let _ = rx.await;
+            });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "server stopped with error");
         }
     });
-    Ok(RunningServer { url, addr, shutdown: Some(tx), task: Some(task) })
+    Ok(RunningServer {
+        url,
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }
 
 fn apply_chaos(router: axum::Router, spec: Option<&str>) -> Result<axum::Router, ServerError> {
     match spec {
         None => Ok(router),
         Some(s) => {
-            let spec: chaos::ChaosSpec = s.parse().map_err(|e| ServerError::Config(format!("--chaos: {e}")))?;
+            let spec: chaos::ChaosSpec = s
+                .parse()
+                .map_err(|e| ServerError::Config(format!("--chaos: {e}")))?;
             // Injected faults carry a request id too, like every other response.
             Ok(chaos::layer(router, spec).layer(axum::middleware::from_fn(routes::request_id)))
         }
@@ -347,12 +373,23 @@ mod tests {
         assert_ne!(server.addr().port(), 0);
         assert_eq!(server.url(), format!("http://{}", server.addr()));
         let client = reqwest::Client::new();
-        let r = client.get(format!("{}/api/whoami-v2", server.url())).bearer_auth("hf_a").send().await.unwrap();
+        let r = client
+            .get(format!("{}/api/whoami-v2", server.url()))
+            .bearer_auth("hf_a")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.headers().contains_key("x-request-id"));
         let url = server.url().to_string();
         server.shutdown().await;
-        assert!(client.get(format!("{url}/api/whoami-v2")).send().await.is_err());
+        assert!(
+            client
+                .get(format!("{url}/api/whoami-v2"))
+                .send()
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
@@ -364,7 +401,9 @@ mod tests {
         cfg.chaos = Some("error=1,seed=1".into());
         let server = start(cfg).await.unwrap();
         assert_eq!(server.url(), "http://example.test");
-        let r = reqwest::get(format!("http://{}/api/models", server.addr())).await.unwrap();
+        let r = reqwest::get(format!("http://{}/api/models", server.addr()))
+            .await
+            .unwrap();
         assert!(r.status().is_server_error());
         assert!(r.headers().contains_key("x-request-id"));
         let mut bad = ServerConfig::new(dir.path());

@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "hub-server", version, about = "A local, durable Hugging Face Hub-compatible server")]
+#[command(
+    name = "hub-server",
+    version,
+    about = "A local, durable Hugging Face Hub-compatible server"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -110,18 +114,53 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
-        Cmd::User { cmd: UserCmd::Add { name, token, read_only, fullname, email, data_dir } } => {
-            hub_server::admin::add_user(&data_dir, &name, &token, read_only, fullname.as_deref(), email.as_deref())?;
+        Cmd::User {
+            cmd:
+                UserCmd::Add {
+                    name,
+                    token,
+                    read_only,
+                    fullname,
+                    email,
+                    data_dir,
+                },
+        } => {
+            hub_server::admin::add_user(
+                &data_dir,
+                &name,
+                &token,
+                read_only,
+                fullname.as_deref(),
+                email.as_deref(),
+            )?;
             Ok(())
         }
-        Cmd::Org { cmd: OrgCmd::Add { org, members, fullname, data_dir } } => {
+        Cmd::Org {
+            cmd:
+                OrgCmd::Add {
+                    org,
+                    members,
+                    fullname,
+                    data_dir,
+                },
+        } => {
             hub_server::admin::add_org(&data_dir, &org, &members, fullname.as_deref())?;
             Ok(())
         }
-        Cmd::Serve { data_dir, listen, public_url, blob_url, chaos, page_size, multipart_threshold, multipart_chunk_size } => {
+        Cmd::Serve {
+            data_dir,
+            listen,
+            public_url,
+            blob_url,
+            chaos,
+            page_size,
+            multipart_threshold,
+            multipart_chunk_size,
+        } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "hub_server=info".into()),
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "hub_server=info".into()),
                 )
                 .with_writer(std::io::stderr)
                 .init();
@@ -133,7 +172,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.page_size = page_size;
             config.multipart_threshold = multipart_threshold;
             config.multipart_chunk_size = multipart_chunk_size;
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(serve(config))
         }
     }

@@ -272,19 +272,30 @@ impl Reader {
         if git::is_oid(rev) {
             let lower = rev.to_ascii_lowercase();
             if let Some(c) = self.git.peel_to_commit(&lower)? {
-                return Ok(Some(Resolved { commit: c, refname: None }));
+                return Ok(Some(Resolved {
+                    commit: c,
+                    refname: None,
+                }));
             }
         }
         let candidates: Vec<String> = if rev.starts_with("refs/") {
             vec![rev.to_string()]
         } else {
-            vec![format!("refs/heads/{rev}"), format!("refs/tags/{rev}"), format!("refs/convert/{rev}")]
+            vec![
+                format!("refs/heads/{rev}"),
+                format!("refs/tags/{rev}"),
+                format!("refs/convert/{rev}"),
+            ]
         };
         for name in candidates {
             if let Some(oid) = self.git.read_ref(&name)?
-                && let Some(c) = self.git.peel_to_commit(&oid)? {
-                    return Ok(Some(Resolved { commit: c, refname: Some(name) }));
-                }
+                && let Some(c) = self.git.peel_to_commit(&oid)?
+            {
+                return Ok(Some(Resolved {
+                    commit: c,
+                    refname: Some(name),
+                }));
+            }
         }
         Ok(None)
     }
@@ -292,14 +303,13 @@ impl Reader {
     /// Entries of a tree (cached).
     pub fn tree(&self, oid: &str) -> std::io::Result<Arc<Vec<TreeEntry>>> {
         if let Ok(c) = self.cache.trees.lock()
-            && let Some(t) = c.get(oid) {
-                return Ok(t.clone());
-            }
-        let t = Arc::new(
-            self.git
-                .tree(oid)?
-                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("missing tree {oid}")))?,
-        );
+            && let Some(t) = c.get(oid)
+        {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(self.git.tree(oid)?.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, format!("missing tree {oid}"))
+        })?);
         if let Ok(mut c) = self.cache.trees.lock() {
             if c.len() > CACHE_MAX {
                 c.clear();
@@ -311,24 +321,39 @@ impl Reader {
 
     /// Commit object.
     pub fn commit(&self, oid: &str) -> std::io::Result<Commit> {
-        self.git
-            .commit(oid)?
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("missing commit {oid}")))
+        self.git.commit(oid)?.ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("missing commit {oid}"),
+            )
+        })
     }
 
     /// Looks a path up in a root tree; empty path = root.
     pub fn entry(&self, root_tree: &str, path: &str) -> std::io::Result<Option<PathEntry>> {
         let path = path.trim_matches('/');
         if path.is_empty() {
-            return Ok(Some(PathEntry { path: String::new(), mode: "40000".into(), oid: root_tree.into(), is_tree: true }));
+            return Ok(Some(PathEntry {
+                path: String::new(),
+                mode: "40000".into(),
+                oid: root_tree.into(),
+                is_tree: true,
+            }));
         }
         let mut cur = root_tree.to_string();
         let comps: Vec<&str> = path.split('/').collect();
         for (i, comp) in comps.iter().enumerate() {
             let tree = self.tree(&cur)?;
-            let Some(e) = tree.iter().find(|e| e.name == *comp) else { return Ok(None) };
+            let Some(e) = tree.iter().find(|e| e.name == *comp) else {
+                return Ok(None);
+            };
             if i + 1 == comps.len() {
-                return Ok(Some(PathEntry { path: path.to_string(), mode: e.mode.clone(), oid: e.oid.clone(), is_tree: e.is_tree() }));
+                return Ok(Some(PathEntry {
+                    path: path.to_string(),
+                    mode: e.mode.clone(),
+                    oid: e.oid.clone(),
+                    is_tree: e.is_tree(),
+                }));
             }
             if !e.is_tree() {
                 return Ok(None);
@@ -341,13 +366,13 @@ impl Reader {
     /// Size and LFS pointer of a blob (cached).
     pub fn blob_info(&self, oid: &str) -> std::io::Result<BlobInfo> {
         if let Ok(c) = self.cache.blobs.lock()
-            && let Some(b) = c.get(oid) {
-                return Ok(b.clone());
-            }
-        let (_, size) = self
-            .git
-            .header(oid)?
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("missing blob {oid}")))?;
+            && let Some(b) = c.get(oid)
+        {
+            return Ok(b.clone());
+        }
+        let (_, size) = self.git.header(oid)?.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, format!("missing blob {oid}"))
+        })?;
         let lfs = if size <= 1024 {
             match self.git.read(oid)? {
                 Some((Kind::Blob, data)) => git::parse_lfs_pointer(&data),
@@ -377,24 +402,47 @@ impl Reader {
     /// Text content of a file at a commit tree (empty string when absent).
     pub fn file_text(&self, root_tree: &str, path: &str) -> std::io::Result<String> {
         match self.entry(root_tree, path)? {
-            Some(e) if !e.is_tree => Ok(self.blob(&e.oid)?.map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default()),
+            Some(e) if !e.is_tree => Ok(self
+                .blob(&e.oid)?
+                .map(|d| String::from_utf8_lossy(&d).into_owned())
+                .unwrap_or_default()),
             _ => Ok(String::new()),
         }
     }
 
     /// Lists a folder: direct children, or all descendants (dirs included) when `recursive`,
     /// in depth-first order with each folder's entries in git order.
-    pub fn list(&self, tree_oid: &str, base: &str, recursive: bool) -> std::io::Result<Vec<PathEntry>> {
+    pub fn list(
+        &self,
+        tree_oid: &str,
+        base: &str,
+        recursive: bool,
+    ) -> std::io::Result<Vec<PathEntry>> {
         let mut out = Vec::new();
         self.list_into(tree_oid, base, recursive, &mut out)?;
         Ok(out)
     }
 
-    fn list_into(&self, tree_oid: &str, base: &str, recursive: bool, out: &mut Vec<PathEntry>) -> std::io::Result<()> {
+    fn list_into(
+        &self,
+        tree_oid: &str,
+        base: &str,
+        recursive: bool,
+        out: &mut Vec<PathEntry>,
+    ) -> std::io::Result<()> {
         let tree = self.tree(tree_oid)?;
         for e in tree.iter() {
-            let path = if base.is_empty() { e.name.clone() } else { format!("{base}/{}", e.name) };
-            out.push(PathEntry { path: path.clone(), mode: e.mode.clone(), oid: e.oid.clone(), is_tree: e.is_tree() });
+            let path = if base.is_empty() {
+                e.name.clone()
+            } else {
+                format!("{base}/{}", e.name)
+            };
+            out.push(PathEntry {
+                path: path.clone(),
+                mode: e.mode.clone(),
+                oid: e.oid.clone(),
+                is_tree: e.is_tree(),
+            });
             if recursive && e.is_tree() {
                 self.list_into(&e.oid, &path, true, out)?;
             }
@@ -414,9 +462,15 @@ impl Reader {
 
     /// Commits reachable from `head`, newest first (by commit time, parents after children),
     /// skipping `skip` and returning at most `limit`. Also returns whether more exist.
-    pub fn log(&self, head: &str, skip: usize, limit: usize) -> std::io::Result<(Vec<(Oid, Commit)>, bool)> {
+    pub fn log(
+        &self,
+        head: &str,
+        skip: usize,
+        limit: usize,
+    ) -> std::io::Result<(Vec<(Oid, Commit)>, bool)> {
         let mut seen: HashSet<Oid> = HashSet::new();
-        let mut heap: std::collections::BinaryHeap<(i64, u64, Oid)> = std::collections::BinaryHeap::new();
+        let mut heap: std::collections::BinaryHeap<(i64, u64, Oid)> =
+            std::collections::BinaryHeap::new();
         let mut seq: u64 = u64::MAX;
         heap.push((i64::MAX, seq, head.to_string()));
         seen.insert(head.to_string());
@@ -426,10 +480,11 @@ impl Reader {
             let c = self.commit(&oid)?;
             for p in &c.parents {
                 if seen.insert(p.clone())
-                    && let Ok(pc) = self.commit(p) {
-                        seq -= 1;
-                        heap.push((pc.time, seq, p.clone()));
-                    }
+                    && let Ok(pc) = self.commit(p)
+                {
+                    seq -= 1;
+                    heap.push((pc.time, seq, p.clone()));
+                }
             }
             if index >= skip {
                 if out.len() == limit {
@@ -443,7 +498,11 @@ impl Reader {
     }
 
     /// For each path, the newest commit (first-parent walk from `head`) that changed it.
-    pub fn last_commits(&self, head: &str, paths: &[String]) -> std::io::Result<HashMap<String, (Oid, Commit)>> {
+    pub fn last_commits(
+        &self,
+        head: &str,
+        paths: &[String],
+    ) -> std::io::Result<HashMap<String, (Oid, Commit)>> {
         let mut result = HashMap::new();
         let mut pending: Vec<String> = paths.to_vec();
         let mut cur = head.to_string();
@@ -544,7 +603,12 @@ pub struct CommitMeta {
 impl Reader {
     /// Writes the tree and commit object for `changes` applied on top of `base` (None = empty
     /// repo). Does not move any ref. Returns the new commit id.
-    pub fn build_commit(&self, base: Option<&str>, changes: &[Change], meta: &CommitMeta) -> Result<Oid, ApplyError> {
+    pub fn build_commit(
+        &self,
+        base: Option<&str>,
+        changes: &[Change],
+        meta: &CommitMeta,
+    ) -> Result<Oid, ApplyError> {
         let mut files = match base {
             Some(b) => {
                 let c = self.commit(b)?;
@@ -566,7 +630,9 @@ impl Reader {
                 }
                 Change::Delete { path } => {
                     if files.remove(path).is_none() {
-                        return Err(ApplyError::Missing(format!("A file with this name doesn't exist: {path}")));
+                        return Err(ApplyError::Missing(format!(
+                            "A file with this name doesn't exist: {path}"
+                        )));
                     }
                 }
                 Change::DeleteFolder { path } => {
@@ -574,7 +640,9 @@ impl Reader {
                     let before = files.len();
                     files.retain(|p, _| !p.starts_with(&prefix));
                     if files.len() == before {
-                        return Err(ApplyError::Missing(format!("A folder with this name doesn't exist: {path}")));
+                        return Err(ApplyError::Missing(format!(
+                            "A folder with this name doesn't exist: {path}"
+                        )));
                     }
                 }
             }
@@ -582,7 +650,10 @@ impl Reader {
         // Like the Hub: LFS files not covered by .gitattributes get their own rule appended.
         if !lfs_paths.is_empty() {
             let mut attrs = match files.get(".gitattributes") {
-                Some((_, oid)) => self.blob(oid)?.map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default(),
+                Some((_, oid)) => self
+                    .blob(oid)?
+                    .map(|d| String::from_utf8_lossy(&d).into_owned())
+                    .unwrap_or_default(),
                 None => String::new(),
             };
             let mut changed = false;
@@ -591,7 +662,10 @@ impl Reader {
                     if !attrs.is_empty() && !attrs.ends_with('\n') {
                         attrs.push('\n');
                     }
-                    attrs.push_str(&format!("{} filter=lfs diff=lfs merge=lfs -text\n", util::gitattributes_escape(p)));
+                    attrs.push_str(&format!(
+                        "{} filter=lfs diff=lfs merge=lfs -text\n",
+                        util::gitattributes_escape(p)
+                    ));
                     changed = true;
                 }
             }
@@ -605,7 +679,9 @@ impl Reader {
             while let Some(i) = p[idx..].find('/') {
                 let dir = &p[..idx + i];
                 if files.contains_key(dir) {
-                    return Err(ApplyError::Conflict(format!("{dir} is a file, cannot create {p}")));
+                    return Err(ApplyError::Conflict(format!(
+                        "{dir} is a file, cannot create {p}"
+                    )));
                 }
                 idx += i + 1;
             }
@@ -636,15 +712,24 @@ impl Reader {
             for c in &comps[..comps.len() - 1] {
                 cur = cur.dirs.entry((*c).to_string()).or_default();
             }
-            cur.files.push(TreeEntry { mode: mode.clone(), name: comps[comps.len() - 1].to_string(), oid: oid.clone() });
+            cur.files.push(TreeEntry {
+                mode: mode.clone(),
+                name: comps[comps.len() - 1].to_string(),
+                oid: oid.clone(),
+            });
         }
         fn write(git: &GitRepo, d: Dir) -> std::io::Result<Oid> {
             let mut entries = d.files;
             for (name, sub) in d.dirs {
                 let oid = write(git, sub)?;
-                entries.push(TreeEntry { mode: "40000".into(), name, oid });
+                entries.push(TreeEntry {
+                    mode: "40000".into(),
+                    name,
+                    oid,
+                });
             }
-            let data = git::serialize_tree(&mut entries).ok_or_else(|| std::io::Error::other("bad oid in tree"))?;
+            let data = git::serialize_tree(&mut entries)
+                .ok_or_else(|| std::io::Error::other("bad oid in tree"))?;
             git.write(Kind::Tree, &data)
         }
         write(&self.git, root)
@@ -723,7 +808,10 @@ impl RepoStore {
 
     /// Reader for a repo.
     pub fn reader(&self, repo: &Repo) -> Reader {
-        Reader { git: repo.git.clone(), cache: self.cache.clone() }
+        Reader {
+            git: repo.git.clone(),
+            cache: self.cache.clone(),
+        }
     }
 
     /// The per-repo write lock.
@@ -736,7 +824,10 @@ impl RepoStore {
     }
 
     fn dir_of(&self, ty: RepoType, ns: &str, name: &str) -> PathBuf {
-        self.root.join(ty.plural()).join(ns).join(format!("{name}.git"))
+        self.root
+            .join(ty.plural())
+            .join(ns)
+            .join(format!("{name}.git"))
     }
 
     /// Finds a repo (case-insensitively). Names must already be valid components.
@@ -752,8 +843,12 @@ impl RepoStore {
                 let (cns, cname, dir) = if exact.join("hub.json").exists() {
                     (ns, name, exact)
                 } else {
-                    let Some(cns) = find_ci(&root, &ns)? else { return Ok(None) };
-                    let Some(cdir) = find_ci(&root.join(&cns), &format!("{name}.git"))? else { return Ok(None) };
+                    let Some(cns) = find_ci(&root, &ns)? else {
+                        return Ok(None);
+                    };
+                    let Some(cdir) = find_ci(&root.join(&cns), &format!("{name}.git"))? else {
+                        return Ok(None);
+                    };
                     let cname = cdir.trim_end_matches(".git").to_string();
                     let dir = root.join(&cns).join(&cdir);
                     (cns, cname, dir)
@@ -763,15 +858,29 @@ impl RepoStore {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(e),
                 };
-                let meta: RepoMeta = serde_json::from_slice(&meta_bytes).map_err(std::io::Error::other)?;
-                Ok(Some(Repo { ty, ns: cns, name: cname, meta, git: GitRepo::open(dir) }))
+                let meta: RepoMeta =
+                    serde_json::from_slice(&meta_bytes).map_err(std::io::Error::other)?;
+                Ok(Some(Repo {
+                    ty,
+                    ns: cns,
+                    name: cname,
+                    meta,
+                    git: GitRepo::open(dir),
+                }))
             })
             .await,
         )
     }
 
     /// Creates a repo with an initial commit holding the default `.gitattributes`.
-    pub async fn create(&self, ty: RepoType, ns: &str, name: &str, meta: RepoMeta, author: &str) -> Result<Repo, StoreError> {
+    pub async fn create(
+        &self,
+        ty: RepoType,
+        ns: &str,
+        name: &str,
+        meta: RepoMeta,
+        author: &str,
+    ) -> Result<Repo, StoreError> {
         let _g = self.ns_lock.lock().await;
         if self.find(ty, ns, name).await?.is_some() {
             return Err(StoreError::Exists);
@@ -785,7 +894,10 @@ impl RepoStore {
         io_join(
             tokio::task::spawn_blocking(move || -> std::io::Result<()> {
                 let git = GitRepo::init(&staging)?;
-                let reader = Reader { git: git.clone(), cache };
+                let reader = Reader {
+                    git: git.clone(),
+                    cache,
+                };
                 let mut attrs = DEFAULT_GITATTRIBUTES.to_string();
                 if ty == RepoType::Dataset {
                     attrs.push_str(DATASET_GITATTRIBUTES);
@@ -803,9 +915,15 @@ impl RepoStore {
                     message: "initial commit\n".into(),
                 };
                 let c = git.write(Kind::Commit, &commit.serialize())?;
-                git.update_ref("refs/heads/main", None, Some(&c)).map_err(std::io::Error::other)?;
-                util::atomic_write(&staging.join("hub.json"), &serde_json::to_vec_pretty(&meta2).map_err(std::io::Error::other)?)?;
-                let parent = fd.parent().ok_or_else(|| std::io::Error::other("bad repo path"))?;
+                git.update_ref("refs/heads/main", None, Some(&c))
+                    .map_err(std::io::Error::other)?;
+                util::atomic_write(
+                    &staging.join("hub.json"),
+                    &serde_json::to_vec_pretty(&meta2).map_err(std::io::Error::other)?,
+                )?;
+                let parent = fd
+                    .parent()
+                    .ok_or_else(|| std::io::Error::other("bad repo path"))?;
                 std::fs::create_dir_all(parent)?;
                 // The repo appears atomically, complete with its first commit.
                 std::fs::rename(&staging, &fd)?;
@@ -814,11 +932,23 @@ impl RepoStore {
             })
             .await,
         )?;
-        Ok(Repo { ty, ns: ns.into(), name: name.into(), meta, git: GitRepo::open(final_dir) })
+        Ok(Repo {
+            ty,
+            ns: ns.into(),
+            name: name.into(),
+            meta,
+            git: GitRepo::open(final_dir),
+        })
     }
 
     /// Creates `ns/name` as a copy of `src`'s `main` branch (all objects, one branch).
-    pub async fn duplicate(&self, src: &Repo, ns: &str, name: &str, meta: RepoMeta) -> Result<Repo, StoreError> {
+    pub async fn duplicate(
+        &self,
+        src: &Repo,
+        ns: &str,
+        name: &str,
+        meta: RepoMeta,
+    ) -> Result<Repo, StoreError> {
         let _g = self.ns_lock.lock().await;
         if self.find(src.ty, ns, name).await?.is_some() {
             return Err(StoreError::Exists);
@@ -835,9 +965,15 @@ impl RepoStore {
                 let head = GitRepo::open(&src_dir)
                     .read_ref("refs/heads/main")?
                     .ok_or_else(|| std::io::Error::other("source has no main branch"))?;
-                git.update_ref("refs/heads/main", None, Some(&head)).map_err(std::io::Error::other)?;
-                util::atomic_write(&staging.join("hub.json"), &serde_json::to_vec_pretty(&meta2).map_err(std::io::Error::other)?)?;
-                let parent = fd.parent().ok_or_else(|| std::io::Error::other("bad repo path"))?;
+                git.update_ref("refs/heads/main", None, Some(&head))
+                    .map_err(std::io::Error::other)?;
+                util::atomic_write(
+                    &staging.join("hub.json"),
+                    &serde_json::to_vec_pretty(&meta2).map_err(std::io::Error::other)?,
+                )?;
+                let parent = fd
+                    .parent()
+                    .ok_or_else(|| std::io::Error::other("bad repo path"))?;
                 std::fs::create_dir_all(parent)?;
                 std::fs::rename(&staging, &fd)?;
                 util::sync_dir(parent);
@@ -845,7 +981,13 @@ impl RepoStore {
             })
             .await,
         )?;
-        Ok(Repo { ty: src.ty, ns: ns.into(), name: name.into(), meta, git: GitRepo::open(final_dir) })
+        Ok(Repo {
+            ty: src.ty,
+            ns: ns.into(),
+            name: name.into(),
+            meta,
+            git: GitRepo::open(final_dir),
+        })
     }
 
     /// Deletes a repo (rename out of sight first, then remove).
@@ -870,9 +1012,10 @@ impl RepoStore {
     pub async fn rename(&self, repo: &Repo, ns: &str, name: &str) -> Result<(), StoreError> {
         let _g = self.ns_lock.lock().await;
         if let Some(existing) = self.find(repo.ty, ns, name).await?
-            && existing.git.dir() != repo.git.dir() {
-                return Err(StoreError::Exists);
-            }
+            && existing.git.dir() != repo.git.dir()
+        {
+            return Err(StoreError::Exists);
+        }
         let from = repo.git.dir().to_path_buf();
         let to = self.dir_of(repo.ty, ns, name);
         let redirects = self.redirects_path.clone();
@@ -880,7 +1023,9 @@ impl RepoStore {
         let target = format!("{ns}/{name}");
         io_join(
             tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                let parent = to.parent().ok_or_else(|| std::io::Error::other("bad path"))?;
+                let parent = to
+                    .parent()
+                    .ok_or_else(|| std::io::Error::other("bad path"))?;
                 std::fs::create_dir_all(parent)?;
                 std::fs::rename(&from, &to)?;
                 util::sync_dir(parent);
@@ -889,7 +1034,10 @@ impl RepoStore {
                     .and_then(|b| serde_json::from_slice(&b).ok())
                     .unwrap_or_default();
                 map.insert(key, target);
-                util::atomic_write(&redirects, &serde_json::to_vec_pretty(&map).map_err(std::io::Error::other)?)
+                util::atomic_write(
+                    &redirects,
+                    &serde_json::to_vec_pretty(&map).map_err(std::io::Error::other)?,
+                )
             })
             .await,
         )?;
@@ -928,14 +1076,28 @@ impl RepoStore {
             tokio::task::spawn_blocking(move || -> std::io::Result<Vec<Repo>> {
                 let mut out = Vec::new();
                 for ns in std::fs::read_dir(&root)?.flatten() {
-                    let Ok(rd) = std::fs::read_dir(ns.path()) else { continue };
+                    let Ok(rd) = std::fs::read_dir(ns.path()) else {
+                        continue;
+                    };
                     let nsname = ns.file_name().to_string_lossy().to_string();
                     for r in rd.flatten() {
                         let fname = r.file_name().to_string_lossy().to_string();
-                        let Some(name) = fname.strip_suffix(".git") else { continue };
-                        let Ok(bytes) = std::fs::read(r.path().join("hub.json")) else { continue };
-                        let Ok(meta) = serde_json::from_slice::<RepoMeta>(&bytes) else { continue };
-                        out.push(Repo { ty, ns: nsname.clone(), name: name.to_string(), meta, git: GitRepo::open(r.path()) });
+                        let Some(name) = fname.strip_suffix(".git") else {
+                            continue;
+                        };
+                        let Ok(bytes) = std::fs::read(r.path().join("hub.json")) else {
+                            continue;
+                        };
+                        let Ok(meta) = serde_json::from_slice::<RepoMeta>(&bytes) else {
+                            continue;
+                        };
+                        out.push(Repo {
+                            ty,
+                            ns: nsname.clone(),
+                            name: name.to_string(),
+                            meta,
+                            git: GitRepo::open(r.path()),
+                        });
                     }
                 }
                 out.sort_by_key(|a| a.id());
@@ -964,15 +1126,21 @@ impl RepoStore {
 /// Removes `*.lock` files under each repo's `refs/` (and `packed-refs.lock`) below `type_dir`,
 /// plus temp files of interrupted object writes.
 fn sweep_locks(type_dir: &Path) {
-    let Ok(namespaces) = std::fs::read_dir(type_dir) else { return };
+    let Ok(namespaces) = std::fs::read_dir(type_dir) else {
+        return;
+    };
     for ns in namespaces.flatten() {
-        let Ok(repos) = std::fs::read_dir(ns.path()) else { continue };
+        let Ok(repos) = std::fs::read_dir(ns.path()) else {
+            continue;
+        };
         for r in repos.flatten() {
             let _ = std::fs::remove_file(r.path().join("packed-refs.lock"));
             // Half-written loose objects of a killed writer (never visible under an object name).
             if let Ok(fanout) = std::fs::read_dir(r.path().join("objects")) {
                 for d in fanout.flatten() {
-                    let Ok(files) = std::fs::read_dir(d.path()) else { continue };
+                    let Ok(files) = std::fs::read_dir(d.path()) else {
+                        continue;
+                    };
                     for f in files.flatten() {
                         if f.file_name().to_string_lossy().starts_with(".tmp") {
                             let _ = std::fs::remove_file(f.path());
@@ -982,7 +1150,9 @@ fn sweep_locks(type_dir: &Path) {
             }
             let mut stack = vec![r.path().join("refs")];
             while let Some(dir) = stack.pop() {
-                let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
                 for e in rd.flatten() {
                     let path = e.path();
                     if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
@@ -1041,7 +1211,16 @@ mod tests {
     use super::*;
 
     fn meta() -> RepoMeta {
-        RepoMeta { id: "x".into(), private: false, gated: gated_false(), sdk: None, created_at: util::now_date(), access: BTreeMap::new(), likers: vec![], space: None }
+        RepoMeta {
+            id: "x".into(),
+            private: false,
+            gated: gated_false(),
+            sdk: None,
+            created_at: util::now_date(),
+            access: BTreeMap::new(),
+            likers: vec![],
+            space: None,
+        }
     }
 
     #[tokio::test]
@@ -1049,37 +1228,78 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(tmp.path().join("tmp")).unwrap();
         let store = RepoStore::new(tmp.path()).unwrap();
-        let repo = store.create(RepoType::Model, "alice", "r", meta(), "alice").await.unwrap();
-        assert!(matches!(store.create(RepoType::Model, "Alice", "R", meta(), "alice").await, Err(StoreError::Exists)));
-        let found = store.find(RepoType::Model, "ALICE", "r").await.unwrap().unwrap();
+        let repo = store
+            .create(RepoType::Model, "alice", "r", meta(), "alice")
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .create(RepoType::Model, "Alice", "R", meta(), "alice")
+                .await,
+            Err(StoreError::Exists)
+        ));
+        let found = store
+            .find(RepoType::Model, "ALICE", "r")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.id(), "alice/r");
         let reader = store.reader(&repo);
         let head = reader.resolve("main").unwrap().unwrap().commit;
         let blob = repo.git.write(Kind::Blob, b"hello").unwrap();
         let changes = vec![
-            Change::Put { path: "dir/a.txt".into(), oid: blob.clone() },
-            Change::PutLfs { path: "big.dat".into(), sha256: "b".repeat(64), size: 10 },
+            Change::Put {
+                path: "dir/a.txt".into(),
+                oid: blob.clone(),
+            },
+            Change::PutLfs {
+                path: "big.dat".into(),
+                sha256: "b".repeat(64),
+                size: 10,
+            },
         ];
-        let meta = CommitMeta { author: "alice".into(), message: "add\n\nbody".into() };
+        let meta = CommitMeta {
+            author: "alice".into(),
+            message: "add\n\nbody".into(),
+        };
         let c = reader.build_commit(Some(&head), &changes, &meta).unwrap();
-        repo.git.update_ref("refs/heads/main", Some(&head), Some(&c)).unwrap();
+        repo.git
+            .update_ref("refs/heads/main", Some(&head), Some(&c))
+            .unwrap();
         let commit = reader.commit(&c).unwrap();
         let attrs = reader.file_text(&commit.tree, ".gitattributes").unwrap();
         assert!(attrs.ends_with("big.dat filter=lfs diff=lfs merge=lfs -text\n"));
         let e = reader.entry(&commit.tree, "dir/a.txt").unwrap().unwrap();
         assert_eq!(e.oid, blob);
-        let info = reader.blob_info(&reader.entry(&commit.tree, "big.dat").unwrap().unwrap().oid).unwrap();
+        let info = reader
+            .blob_info(&reader.entry(&commit.tree, "big.dat").unwrap().unwrap().oid)
+            .unwrap();
         assert_eq!(info.lfs.unwrap().size, 10);
         let (log, more) = reader.log(&c, 0, 10).unwrap();
         assert_eq!(log.len(), 2);
         assert!(!more);
         assert_eq!(log[0].0, c);
-        let lc = reader.last_commits(&c, &[".gitattributes".into(), "dir".into()]).unwrap();
+        let lc = reader
+            .last_commits(&c, &[".gitattributes".into(), "dir".into()])
+            .unwrap();
         assert_eq!(lc["dir"].0, c);
         // Deleting a missing file fails and changes nothing.
-        let err = reader.build_commit(Some(&c), &[Change::Delete { path: "nope".into() }], &meta);
+        let err = reader.build_commit(
+            Some(&c),
+            &[Change::Delete {
+                path: "nope".into(),
+            }],
+            &meta,
+        );
         assert!(matches!(err, Err(ApplyError::Missing(_))));
-        let err = reader.build_commit(Some(&c), &[Change::Put { path: "dir/a.txt/x".into(), oid: blob }], &meta);
+        let err = reader.build_commit(
+            Some(&c),
+            &[Change::Put {
+                path: "dir/a.txt/x".into(),
+                oid: blob,
+            }],
+            &meta,
+        );
         assert!(matches!(err, Err(ApplyError::Conflict(_))));
         let out = std::process::Command::new("git")
             .arg("--git-dir")
@@ -1087,6 +1307,10 @@ mod tests {
             .args(["fsck", "--strict"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 ///
 /// A crash at any point leaves either the old file or the new one, never a torn file.
 pub fn atomic_write(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().ok_or_else(|| std::io::Error::other("path without parent"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("path without parent"))?;
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(data)?;
@@ -41,7 +43,9 @@ pub fn format_date(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// Formats unix seconds as a Hub date.
 pub fn format_unix(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0).map(format_date).unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(format_date)
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
 }
 
 /// Current time as a Hub date.
@@ -52,12 +56,24 @@ pub fn now_date() -> String {
 /// HMAC-SHA256 (RFC 2104) of `msg` under `key`, hex encoded.
 pub fn hmac_hex(key: &[u8], msg: &[u8]) -> String {
     const B: usize = 64;
-    let mut k = if key.len() > B { Sha256::digest(key).to_vec() } else { key.to_vec() };
+    let mut k = if key.len() > B {
+        Sha256::digest(key).to_vec()
+    } else {
+        key.to_vec()
+    };
     k.resize(B, 0);
     let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
     let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new().chain_update(&ipad).chain_update(msg).finalize();
-    hex::encode(Sha256::new().chain_update(&opad).chain_update(inner).finalize())
+    let inner = Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(msg)
+        .finalize();
+    hex::encode(
+        Sha256::new()
+            .chain_update(&opad)
+            .chain_update(inner)
+            .finalize(),
+    )
 }
 
 /// Constant-time string comparison (for signatures and token hashes).
@@ -65,7 +81,10 @@ pub fn ct_eq(a: &str, b: &str) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.bytes()
+        .zip(b.bytes())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// sha256 hex of a byte string.
@@ -88,7 +107,10 @@ impl Query {
         let raw = raw.unwrap_or("");
         let pairs = url::form_urlencoded::parse(raw.as_bytes())
             .map(|(k, v)| {
-                let k = k.strip_suffix("[]").map(str::to_string).unwrap_or_else(|| k.into_owned());
+                let k = k
+                    .strip_suffix("[]")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| k.into_owned());
                 (k, v.into_owned())
             })
             .collect();
@@ -96,11 +118,18 @@ impl Query {
     }
     /// First value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     /// All values of `key`.
     pub fn all(&self, key: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
     /// Boolean value of `key` (absent → false).
     pub fn flag(&self, key: &str) -> bool {
@@ -125,7 +154,10 @@ pub fn pattern_matches(pattern: &str, path: &str) -> bool {
         return glob(pattern.as_bytes(), path.as_bytes());
     }
     // Basename match at any depth (directories are handled by the gitignore caller).
-    glob(pattern.as_bytes(), path.rsplit('/').next().unwrap_or(path).as_bytes())
+    glob(
+        pattern.as_bytes(),
+        path.rsplit('/').next().unwrap_or(path).as_bytes(),
+    )
 }
 
 fn glob(p: &[u8], s: &[u8]) -> bool {
@@ -227,7 +259,10 @@ pub fn gitattributes_lfs(attrs: &str, path: &str) -> bool {
         for a in attrs {
             if a == "filter=lfs" {
                 result = true;
-            } else if a == "-filter" || a == "!filter" || (a.starts_with("filter=") && a != "filter=lfs") {
+            } else if a == "-filter"
+                || a == "!filter"
+                || (a.starts_with("filter=") && a != "filter=lfs")
+            {
                 result = false;
             }
         }
@@ -249,7 +284,9 @@ pub fn gitignore_matches(ignore: &str, path: &str) -> bool {
         };
         // A pattern also matches every path below a matching directory.
         let hit = pattern_matches(pat, path)
-            || path.match_indices('/').any(|(i, _)| pattern_matches(pat, &path[..i]));
+            || path
+                .match_indices('/')
+                .any(|(i, _)| pattern_matches(pat, &path[..i]));
         if hit {
             ignored = !neg;
         }
@@ -289,7 +326,10 @@ mod tests {
         assert!(!pattern_matches("dir/*.txt", "x/dir/a.txt"));
         assert!(pattern_matches("*.[Pp][Nn][Gg]", "img.PNG"));
         assert!(pattern_matches("my[[:space:]]file.bin", "my file.bin"));
-        assert!(pattern_matches(&gitattributes_escape("a b*.bin"), "a b*.bin"));
+        assert!(pattern_matches(
+            &gitattributes_escape("a b*.bin"),
+            "a b*.bin"
+        ));
     }
 
     #[test]

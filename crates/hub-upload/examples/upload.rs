@@ -105,7 +105,9 @@ async fn hash(files: &[String]) -> hub_core::Result<()> {
 }
 
 fn hash_mem(mib: usize) {
-    let data: Vec<u8> = (0..mib * 1024 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    let data: Vec<u8> = (0..mib * 1024 * 1024)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
     let (c0, start) = (cpu_time(), Instant::now());
     let info = hub_upload::hash::hash_bytes(&data, false);
     let wall = start.elapsed().as_secs_f64();

@@ -892,13 +892,19 @@ mod tests {
     async fn gitignore_content_is_taken_from_the_root_only() {
         let mut nested = CommitOperationAdd::from_bytes("sub/.gitignore", &b"*.txt\n"[..]).unwrap();
         let mut other = CommitOperationAdd::from_bytes("a.txt", &b"a"[..]).unwrap();
-        assert_eq!(gitignore_content(&[&mut nested, &mut other]).await.unwrap(), None);
+        assert_eq!(
+            gitignore_content(&[&mut nested, &mut other]).await.unwrap(),
+            None
+        );
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(".gitignore");
         std::fs::write(&p, "*.log\nbuild/\n").unwrap();
         let mut root = CommitOperationAdd::from_path("/.gitignore", &p).unwrap();
         assert_eq!(
-            gitignore_content(&[&mut nested, &mut root]).await.unwrap().as_deref(),
+            gitignore_content(&[&mut nested, &mut root])
+                .await
+                .unwrap()
+                .as_deref(),
             Some("*.log\nbuild/\n")
         );
     }

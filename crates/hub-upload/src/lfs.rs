@@ -23,7 +23,7 @@ pub const LFS_BATCH: usize = 256;
 /// Files uploaded at the same time by default (Python's `num_threads`).
 pub const DEFAULT_LFS_CONCURRENCY: usize = 5;
 /// Parts of one multipart file uploaded at the same time.
-pub const PART_CONCURRENCY: usize = 8;
+pub const PART_CONCURRENCY: usize = 4;
 
 const LFS_JSON: &str = "application/vnd.git-lfs+json";
 

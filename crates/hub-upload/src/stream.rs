@@ -52,7 +52,7 @@ fn file_stream(
     len: u64,
     base64: bool,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
-    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(3);
+    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(2);
     let chunk = if base64 { B64_CHUNK } else { RAW_CHUNK };
     // The reader is started lazily on the first poll, so a body that is built but never sent
     // costs nothing.

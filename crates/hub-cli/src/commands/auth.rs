@@ -57,8 +57,14 @@ fn switch(args: SwitchArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let switched = auth::auth_switch(&ctx.config, &name, args.add_to_git_credential)?;
     report_git_credential(ctx, switched.git_credential)?;
-    info(&format!("Your token has been saved to {}", ctx.config.token_path.display()));
-    info(&format!("The current active token is: {}", switched.token_name));
+    info(&format!(
+        "Your token has been saved to {}",
+        ctx.config.token_path.display()
+    ));
+    info(&format!(
+        "The current active token is: {}",
+        switched.token_name
+    ));
     if switched.env_token_overrides {
         info(
             "The environment variable `HF_TOKEN` is set and will override the access token you've \
@@ -80,7 +86,9 @@ fn select_token_name(ctx: &Context) -> anyhow::Result<Option<String>> {
         say(&format!("{}. {n}", i + 1))?;
     }
     loop {
-        let Some(choice) = prompt::input("Enter the number of the token to switch to (or 'q' to quit): ")? else {
+        let Some(choice) =
+            prompt::input("Enter the number of the token to switch to (or 'q' to quit): ")?
+        else {
             return Ok(None);
         };
         if choice.eq_ignore_ascii_case("q") {
@@ -102,7 +110,14 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     // The masked secrets shown in the second column come from the stored tokens file.
     let tokens = token::read_stored_tokens(&ctx.config.stored_tokens_path)?;
-    let width = list.names.iter().map(|k| k.chars().count()).max().unwrap_or(0).max("token".len()) + 2;
+    let width = list
+        .names
+        .iter()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("token".len())
+        + 2;
     let mut lines = vec![
         format!("  {:<width$}| {:<15}", "name", "token"),
         format!("{}|{}", "-".repeat(width + 2), "-".repeat(15)),
@@ -113,7 +128,11 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
         let n = secret.chars().count();
         let head: String = secret.chars().take(3).collect();
         let tail: String = secret.chars().skip(n.saturating_sub(4)).collect();
-        let masked = if tokens.contains_key(name) { format!("{head}****{tail}") } else { secret.to_owned() };
+        let masked = if tokens.contains_key(name) {
+            format!("{head}****{tail}")
+        } else {
+            secret.to_owned()
+        };
         let mark = if is_current { "*" } else { " " };
         lines.push(format!("{mark} {name:<width$}| {masked:<15}"));
     }

@@ -37,5 +37,9 @@ pub(crate) fn capitalized(repo_type: RepoType) -> &'static str {
 /// Python's `str(float)` for the timeouts of `env`: `10` stays `10`, `1.5` stays `1.5`.
 pub(crate) fn seconds(d: std::time::Duration) -> String {
     let s = d.as_secs_f64();
-    if s.fract() == 0.0 { format!("{}", s as u64) } else { format!("{s}") }
+    if s.fract() == 0.0 {
+        format!("{}", s as u64)
+    } else {
+        format!("{s}")
+    }
 }

@@ -58,7 +58,10 @@ pub(crate) struct DeleteCacheArgs {
 
 /// Scans, lets the user choose, confirms, deletes.
 pub(crate) fn execute(args: DeleteCacheArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let dir = args.dir.map(std::path::PathBuf::from).unwrap_or_else(|| ctx.config.hub_cache.clone());
+    let dir = args
+        .dir
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| ctx.config.hub_cache.clone());
     let info = match hub_cache::scan::scan_cache_dir_blocking(&dir) {
         Ok(info) => info,
         Err(hub_cache::Error::CacheNotFound(dir)) => anyhow::bail!(
@@ -75,7 +78,11 @@ pub(crate) fn execute(args: DeleteCacheArgs, ctx: &Context) -> anyhow::Result<Ex
     };
     if !selected.is_empty() && !selected.iter().any(|h| h == CANCEL_DELETION) {
         let message = format!("{} Confirm deletion ?", expectations(&info, &selected));
-        let message = if args.disable_tui { message } else { format!("? {message}") };
+        let message = if args.disable_tui {
+            message
+        } else {
+            format!("? {message}")
+        };
         if prompt::confirm(&message, true)? {
             let strategy = info.delete_revisions(&selected);
             say("Start deletion.")?;
@@ -89,7 +96,11 @@ pub(crate) fn execute(args: DeleteCacheArgs, ctx: &Context) -> anyhow::Result<Ex
                 strategy.snapshots.len(),
                 strategy.expected_freed_size_str()
             ))?;
-            return Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            return Ok(if report.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
     }
     say("Deletion is cancelled. Do nothing.")?;
@@ -102,7 +113,11 @@ fn expectations(info: &HFCacheInfo, selected: &[String]) -> String {
         return "Nothing will be deleted.".to_owned();
     }
     let strategy = info.delete_revisions(selected);
-    format!("{} revisions selected counting for {}.", selected.len(), strategy.expected_freed_size_str())
+    format!(
+        "{} revisions selected counting for {}.",
+        selected.len(),
+        strategy.expected_freed_size_str()
+    )
 }
 
 /// Repos by type then least recently used; revisions by oldest modification (Python's order).
@@ -155,7 +170,9 @@ fn manual_review_tui(info: &HFCacheInfo) -> anyhow::Result<Vec<String>> {
             });
         }
     }
-    multiselect("Select revisions to delete:", &items, &|selected| expectations(info, selected))
+    multiselect("Select revisions to delete:", &items, &|selected| {
+        expectations(info, selected)
+    })
 }
 
 /// The text of the `--disable-tui` file: instructions, then one commented line per revision.
@@ -206,8 +223,8 @@ fn manual_review_no_tui(info: &HFCacheInfo, style: Style) -> anyhow::Result<Vec<
         style.bold(&path.display().to_string())
     ))?;
     loop {
-        let content =
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let content = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         let selected = parse_review_file(&content);
         let message = format!("{} Continue ?", expectations(info, &selected));
         if prompt::confirm(&message, false)? {

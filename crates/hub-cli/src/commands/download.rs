@@ -78,7 +78,10 @@ pub(crate) fn execute(args: DownloadArgs, ctx: &Context) -> anyhow::Result<ExitC
     let client = ctx.client(args.token.as_deref())?;
     let progress = ctx.progress(args.quiet);
     let path = if let [filename] = args.filenames.as_slice() {
-        let mut b = client.download(&repo_id, filename).repo_type(repo_type).force_download(args.force_download);
+        let mut b = client
+            .download(&repo_id, filename)
+            .repo_type(repo_type)
+            .force_download(args.force_download);
         if let Some(rev) = &args.revision {
             b = b.revision(rev);
         }
@@ -117,6 +120,9 @@ pub(crate) fn execute(args: DownloadArgs, ctx: &Context) -> anyhow::Result<ExitC
         }
         ctx.block_on(b.progress(progress).send())??
     };
-    emit(&Lines::one(path.display().to_string()), Style::new(ctx.ansi))?;
+    emit(
+        &Lines::one(path.display().to_string()),
+        Style::new(ctx.ansi),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

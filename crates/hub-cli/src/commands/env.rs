@@ -54,7 +54,10 @@ fn collect(ctx: &Context) -> Vec<(&'static str, String)> {
     let c = &ctx.config;
     let mut info: Vec<(&'static str, String)> = vec![
         ("huggingface_hub version", format!("{VERSION} (hub-rs)")),
-        ("Platform", format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH)),
+        (
+            "Platform",
+            format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        ),
         ("Python version", "N/A".to_owned()),
         ("Running in iPython ?", "No".to_owned()),
         ("Running in notebook ?", "No".to_owned()),
@@ -63,14 +66,20 @@ fn collect(ctx: &Context) -> Vec<(&'static str, String)> {
         ("Token path ?", c.token_path.display().to_string()),
     ];
     let has_token = c.env_token.is_some()
-        || hub_core::token::read_token_file(&c.token_path).ok().flatten().is_some();
+        || hub_core::token::read_token_file(&c.token_path)
+            .ok()
+            .flatten()
+            .is_some();
     info.push(("Has saved token ?", py_bool(has_token)));
     if has_token {
         // As in Python, a failing whoami just leaves the line out.
         let who = ctx
             .client(None)
             .ok()
-            .and_then(|client| ctx.block_on(async move { client.api().whoami().await }).ok())
+            .and_then(|client| {
+                ctx.block_on(async move { client.api().whoami().await })
+                    .ok()
+            })
             .and_then(Result::ok);
         if let Some(me) = who {
             info.push(("Who am I ?", me.name));
@@ -90,13 +99,25 @@ fn collect(ctx: &Context) -> Vec<(&'static str, String)> {
         ("HF_HUB_CACHE", c.hub_cache.display().to_string()),
         ("HF_ASSETS_CACHE", c.assets_cache.display().to_string()),
         ("HF_TOKEN_PATH", c.token_path.display().to_string()),
-        ("HF_STORED_TOKENS_PATH", c.stored_tokens_path.display().to_string()),
+        (
+            "HF_STORED_TOKENS_PATH",
+            c.stored_tokens_path.display().to_string(),
+        ),
         ("HF_HUB_OFFLINE", py_bool(c.offline)),
         ("HF_HUB_DISABLE_TELEMETRY", py_bool(c.disable_telemetry)),
         ("HF_HUB_DISABLE_PROGRESS_BARS", progress_bars),
-        ("HF_HUB_DISABLE_SYMLINKS_WARNING", py_bool(c.disable_symlinks_warning)),
-        ("HF_HUB_DISABLE_EXPERIMENTAL_WARNING", py_bool(c.disable_experimental_warning)),
-        ("HF_HUB_DISABLE_IMPLICIT_TOKEN", py_bool(c.disable_implicit_token)),
+        (
+            "HF_HUB_DISABLE_SYMLINKS_WARNING",
+            py_bool(c.disable_symlinks_warning),
+        ),
+        (
+            "HF_HUB_DISABLE_EXPERIMENTAL_WARNING",
+            py_bool(c.disable_experimental_warning),
+        ),
+        (
+            "HF_HUB_DISABLE_IMPLICIT_TOKEN",
+            py_bool(c.disable_implicit_token),
+        ),
         ("HF_HUB_ENABLE_HF_TRANSFER", py_bool(c.enable_hf_transfer)),
         ("HF_HUB_ETAG_TIMEOUT", seconds(c.etag_timeout)),
         ("HF_HUB_DOWNLOAD_TIMEOUT", seconds(c.download_timeout)),

@@ -60,7 +60,11 @@ fn git_config(repo: &Path, key: &str, value: &str) -> anyhow::Result<()> {
         .current_dir(repo)
         .status()
         .context("cannot run git (is it installed?)")?;
-    anyhow::ensure!(status.success(), "`git config {key}` failed in {}: is it a git repository?", repo.display());
+    anyhow::ensure!(
+        status.success(),
+        "`git config {key}` failed in {}: is it a git repository?",
+        repo.display()
+    );
     Ok(())
 }
 
@@ -93,7 +97,10 @@ pub(crate) fn upload_agent(_args: LfsUploadArgs, ctx: &Context) -> anyhow::Resul
     }
     let init: Value = serde_json::from_str(line.trim()).unwrap_or(Value::Null);
     if init["event"] != "init" || init["operation"] != "upload" {
-        write_msg(&mut out, &json!({"error": {"code": 32, "message": "Wrong lfs init operation"}}))?;
+        write_msg(
+            &mut out,
+            &json!({"error": {"code": 32, "message": "Wrong lfs init operation"}}),
+        )?;
         return Ok(ExitCode::FAILURE);
     }
     write_msg(&mut out, &json!({}))?;
@@ -117,7 +124,10 @@ pub(crate) fn upload_agent(_args: LfsUploadArgs, ctx: &Context) -> anyhow::Resul
         let oid = msg["oid"].as_str().unwrap_or_default().to_owned();
         if msg["event"] != "upload" {
             let error = json!({"code": 32, "message": "this agent only uploads"});
-            write_msg(&mut out, &json!({"event": "complete", "oid": oid, "error": error}))?;
+            write_msg(
+                &mut out,
+                &json!({"event": "complete", "oid": oid, "error": error}),
+            )?;
             continue;
         }
         let result = match serde_json::from_value::<UploadRequest>(msg) {
@@ -135,7 +145,10 @@ pub(crate) fn upload_agent(_args: LfsUploadArgs, ctx: &Context) -> anyhow::Resul
             Ok(()) => write_msg(&mut out, &json!({"event": "complete", "oid": oid}))?,
             Err(e) => {
                 let error = json!({"code": 2, "message": crate::errors::one_line(&e)});
-                write_msg(&mut out, &json!({"event": "complete", "oid": oid, "error": error}))?;
+                write_msg(
+                    &mut out,
+                    &json!({"event": "complete", "oid": oid, "error": error}),
+                )?;
             }
         }
     }
@@ -188,7 +201,10 @@ async fn transfer(
     let path = Path::new(&req.path);
     let size = match req.size {
         Some(s) => s,
-        None => tokio::fs::metadata(path).await.with_context(|| format!("reading {}", path.display()))?.len(),
+        None => tokio::fs::metadata(path)
+            .await
+            .with_context(|| format!("reading {}", path.display()))?
+            .len(),
     };
     let expected = size.div_ceil(chunk);
     anyhow::ensure!(
@@ -228,7 +244,10 @@ async fn transfer(
     let resp = http
         .post(&req.action.href)
         .header(reqwest::header::ACCEPT, "application/vnd.git-lfs+json")
-        .header(reqwest::header::CONTENT_TYPE, "application/vnd.git-lfs+json")
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/vnd.git-lfs+json",
+        )
         .body(json!({"oid": req.oid, "parts": parts}).to_string())
         .send()
         .await
@@ -255,7 +274,8 @@ mod tests {
         .unwrap();
         assert_eq!(part_urls(&header), vec!["u1", "u2", "u10"]);
         assert_eq!(chunk_size(&header), Some(5));
-        let header: BTreeMap<String, Value> = serde_json::from_value(json!({"chunk_size": 7})).unwrap();
+        let header: BTreeMap<String, Value> =
+            serde_json::from_value(json!({"chunk_size": 7})).unwrap();
         assert_eq!(chunk_size(&header), Some(7));
     }
 }

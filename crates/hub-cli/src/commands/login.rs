@@ -89,7 +89,10 @@ fn login_with(ctx: &Context, token: Token, add_to_git: bool) -> anyhow::Result<(
         ctx.config.stored_tokens_path.display()
     ));
     report_git_credential(ctx, login.git_credential)?;
-    info(&format!("Your token has been saved to {}", ctx.config.token_path.display()));
+    info(&format!(
+        "Your token has been saved to {}",
+        ctx.config.token_path.display()
+    ));
     info("Login successful.");
     if login.env_token_overrides {
         info(
@@ -97,13 +100,19 @@ fn login_with(ctx: &Context, token: Token, add_to_git: bool) -> anyhow::Result<(
              independently from the token you've just configured.",
         );
     } else {
-        info(&format!("The current active token is: `{}`", login.token_name));
+        info(&format!(
+            "The current active token is: `{}`",
+            login.token_name
+        ));
     }
     Ok(())
 }
 
 /// The messages about the git credential store, shared with `auth switch`.
-pub(crate) fn report_git_credential(ctx: &Context, outcome: GitCredentialOutcome) -> anyhow::Result<()> {
+pub(crate) fn report_git_credential(
+    ctx: &Context,
+    outcome: GitCredentialOutcome,
+) -> anyhow::Result<()> {
     match outcome {
         GitCredentialOutcome::NotRequested => {}
         GitCredentialOutcome::Saved => {

@@ -99,7 +99,9 @@ fn create(args: CreateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         Some(other) => anyhow::bail!("Invalid repo --type '{other}': use model, dataset or space."),
     };
     if repo_type == RepoType::Space && args.space_sdk.is_none() {
-        anyhow::bail!("--space_sdk is required when --type is space (gradio, streamlit, docker or static).");
+        anyhow::bail!(
+            "--space_sdk is required when --type is space (gradio, streamlit, docker or static)."
+        );
     }
     // The Python CLI shows which git and git-lfs it found, since the next step is `git clone`.
     match tool_version("git") {
@@ -128,7 +130,10 @@ fn create(args: CreateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         say("Abort")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut builder = api.create_repo(&repo_id).repo_type(repo_type).private(args.private);
+    let mut builder = api
+        .create_repo(&repo_id)
+        .repo_type(repo_type)
+        .private(args.private);
     if let Some(sdk) = args.space_sdk {
         builder = builder.space_sdk(sdk.into());
     }
@@ -138,7 +143,8 @@ fn create(args: CreateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         &Lines(vec![
             "\nYour repo now lives at:".to_owned(),
             format!("  {}", style.bold(url)),
-            "\nYou can clone it locally with the command below, and commit/push as usual.".to_owned(),
+            "\nYou can clone it locally with the command below, and commit/push as usual."
+                .to_owned(),
             format!("\n  git clone {url}"),
             String::new(),
         ]),

@@ -75,7 +75,10 @@ pub(crate) fn execute(args: RepoFilesArgs, ctx: &Context) -> anyhow::Result<Exit
     }
     let commit = ctx.block_on(b.send())??;
     emit(
-        &Lines::one(format!("Files correctly deleted from repo. Commit: {}.", commit.commit_url)),
+        &Lines::one(format!(
+            "Files correctly deleted from repo. Commit: {}.",
+            commit.commit_url
+        )),
         Style::new(ctx.ansi),
     )?;
     Ok(ExitCode::SUCCESS)

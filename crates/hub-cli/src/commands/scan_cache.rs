@@ -33,7 +33,10 @@ pub(crate) struct ScanReport {
 
 /// Scans the cache (no runtime needed: the scan is plain file-system work) and prints the table.
 pub(crate) fn execute(args: ScanCacheArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let dir = args.dir.map(PathBuf::from).unwrap_or_else(|| ctx.config.hub_cache.clone());
+    let dir = args
+        .dir
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ctx.config.hub_cache.clone());
     let t0 = Instant::now();
     let info = match hub_cache::scan::scan_cache_dir_blocking(&dir) {
         Ok(info) => info,
@@ -43,7 +46,11 @@ pub(crate) fn execute(args: ScanCacheArgs, ctx: &Context) -> anyhow::Result<Exit
         ),
         Err(e) => return Err(e.into()),
     };
-    let report = ScanReport { info, seconds: t0.elapsed().as_secs_f64(), verbosity: args.verbose };
+    let report = ScanReport {
+        info,
+        seconds: t0.elapsed().as_secs_f64(),
+        verbosity: args.verbose,
+    };
     emit(&report, Style::new(ctx.ansi))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -69,7 +76,16 @@ pub(crate) fn table(info: &HFCacheInfo, verbosity: u8) -> Vec<String> {
             })
             .collect();
         tabulate(
-            &["REPO ID", "REPO TYPE", "SIZE ON DISK", "NB FILES", "LAST_ACCESSED", "LAST_MODIFIED", "REFS", "LOCAL PATH"],
+            &[
+                "REPO ID",
+                "REPO TYPE",
+                "SIZE ON DISK",
+                "NB FILES",
+                "LAST_ACCESSED",
+                "LAST_MODIFIED",
+                "REFS",
+                "LOCAL PATH",
+            ],
             &rows,
         )
     } else {
@@ -91,7 +107,16 @@ pub(crate) fn table(info: &HFCacheInfo, verbosity: u8) -> Vec<String> {
             }
         }
         tabulate(
-            &["REPO ID", "REPO TYPE", "REVISION", "SIZE ON DISK", "NB FILES", "LAST_MODIFIED", "REFS", "LOCAL PATH"],
+            &[
+                "REPO ID",
+                "REPO TYPE",
+                "REVISION",
+                "SIZE ON DISK",
+                "NB FILES",
+                "LAST_MODIFIED",
+                "REFS",
+                "LOCAL PATH",
+            ],
             &rows,
         )
     }
@@ -118,7 +143,11 @@ impl Render for ScanReport {
                     writeln!(out, "{}", style.gray(&w.to_string()))?;
                 }
             } else {
-                writeln!(out, "{}", style.gray(&format!("{message} Use -vvv to print details.")))?;
+                writeln!(
+                    out,
+                    "{}",
+                    style.gray(&format!("{message} Use -vvv to print details."))
+                )?;
             }
         }
         Ok(())

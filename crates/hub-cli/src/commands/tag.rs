@@ -49,7 +49,9 @@ pub(crate) fn execute(args: TagArgs, ctx: &Context) -> anyhow::Result<ExitCode> 
     let api = ctx.client(args.token.as_deref())?.api();
     // Failures are errors on stderr (non-zero exit), worded as the Python CLI's messages.
     let not_found = |kind: &str| -> anyhow::Result<ExitCode> {
-        anyhow::bail!("{kind} {repo_id} not found. Check the repo id and --repo-type, and log in for private repos.")
+        anyhow::bail!(
+            "{kind} {repo_id} not found. Check the repo id and --repo-type, and log in for private repos."
+        )
     };
 
     if args.list {
@@ -62,13 +64,19 @@ pub(crate) fn execute(args: TagArgs, ctx: &Context) -> anyhow::Result<ExitCode> 
             say("No tags found")?;
             return Ok(ExitCode::SUCCESS);
         }
-        let mut lines = vec![format!("Tags for {repo_type} {}:", style.bold(repo_id.as_str()))];
+        let mut lines = vec![format!(
+            "Tags for {repo_type} {}:",
+            style.bold(repo_id.as_str())
+        )];
         lines.extend(refs.tags.iter().map(|t| t.name.clone()));
         emit(&Lines(lines), style)?;
         return Ok(ExitCode::SUCCESS);
     }
 
-    let tag = args.tag.clone().context("a tag name is required to create or delete a tag (or use -l to list)")?;
+    let tag = args
+        .tag
+        .clone()
+        .context("a tag name is required to create or delete a tag (or use -l to list)")?;
     if args.delete {
         say(&format!(
             "You are about to delete tag {} on {repo_type} {}",
@@ -83,11 +91,17 @@ pub(crate) fn execute(args: TagArgs, ctx: &Context) -> anyhow::Result<ExitCode> 
             Ok(()) => {}
             Err(HubError::RepositoryNotFound(_)) => return not_found(capitalized(repo_type)),
             Err(HubError::RevisionNotFound(_)) => {
-                anyhow::bail!("Tag {tag} not found on {repo_id}. List tags with `huggingface-cli tag {repo_id} -l`.");
+                anyhow::bail!(
+                    "Tag {tag} not found on {repo_id}. List tags with `huggingface-cli tag {repo_id} -l`."
+                );
             }
             Err(e) => return Err(e.into()),
         }
-        say(&format!("Tag {} deleted on {}", style.bold(&tag), style.bold(repo_id.as_str())))?;
+        say(&format!(
+            "Tag {} deleted on {}",
+            style.bold(&tag),
+            style.bold(repo_id.as_str())
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -108,13 +122,21 @@ pub(crate) fn execute(args: TagArgs, ctx: &Context) -> anyhow::Result<ExitCode> 
         Err(HubError::RepositoryNotFound(_)) => return not_found(capitalized(repo_type)),
         Err(HubError::RevisionNotFound(_)) => {
             let rev = args.revision.as_deref().unwrap_or("main");
-            anyhow::bail!("Revision {rev} not found. Pass an existing branch, tag or commit to --revision.");
+            anyhow::bail!(
+                "Revision {rev} not found. Pass an existing branch, tag or commit to --revision."
+            );
         }
         Err(e) if e.status() == Some(409) => {
-            anyhow::bail!("Tag {tag} already exists on {repo_id}. Delete it first with `-d` or pick another name.");
+            anyhow::bail!(
+                "Tag {tag} already exists on {repo_id}. Delete it first with `-d` or pick another name."
+            );
         }
         Err(e) => return Err(e.into()),
     }
-    say(&format!("Tag {} created on {}", style.bold(&tag), style.bold(repo_id.as_str())))?;
+    say(&format!(
+        "Tag {} created on {}",
+        style.bold(&tag),
+        style.bold(repo_id.as_str())
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -83,12 +83,14 @@ pub(crate) fn resolve_paths(
     let repo_name = repo_id.rsplit('/').next().unwrap_or(repo_id);
     let at = |p: &str| cwd.join(p);
     Ok(match (local_path, path_in_repo) {
-        (None, _) if at(repo_name).is_file() => {
-            Paths { local_path: repo_name.into(), path_in_repo: repo_name.to_owned() }
-        }
-        (None, _) if at(repo_name).is_dir() => {
-            Paths { local_path: repo_name.into(), path_in_repo: ".".to_owned() }
-        }
+        (None, _) if at(repo_name).is_file() => Paths {
+            local_path: repo_name.into(),
+            path_in_repo: repo_name.to_owned(),
+        },
+        (None, _) if at(repo_name).is_dir() => Paths {
+            local_path: repo_name.into(),
+            path_in_repo: ".".to_owned(),
+        },
         (None, _) => anyhow::bail!(
             "'{repo_name}' is not a local file or folder. Please set `local_path` explicitly."
         ),
@@ -97,10 +99,19 @@ pub(crate) fn resolve_paths(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| local.to_owned());
-            Paths { local_path: local.into(), path_in_repo: base }
+            Paths {
+                local_path: local.into(),
+                path_in_repo: base,
+            }
         }
-        (Some(local), None) => Paths { local_path: local.into(), path_in_repo: ".".to_owned() },
-        (Some(local), Some(dest)) => Paths { local_path: local.into(), path_in_repo: dest.to_owned() },
+        (Some(local), None) => Paths {
+            local_path: local.into(),
+            path_in_repo: ".".to_owned(),
+        },
+        (Some(local), Some(dest)) => Paths {
+            local_path: local.into(),
+            path_in_repo: dest.to_owned(),
+        },
     })
 }
 
@@ -128,19 +139,29 @@ pub(crate) fn result_url(
         path = "";
     }
     let kind = if is_file { "blob" } else { "tree" };
-    format!("{endpoint}/{}{repo_id}/{kind}/{revision}/{path}", repo_type.url_prefix())
+    format!(
+        "{endpoint}/{}{repo_id}/{kind}/{revision}/{path}",
+        repo_type.url_prefix()
+    )
 }
 
 /// Python's `str(float)` for the `--every` message: `10` → `10.0`, `0.5` → `0.5`.
 fn py_float(x: f64) -> String {
-    if x.fract() == 0.0 { format!("{x:.1}") } else { format!("{x}") }
+    if x.fract() == 0.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// Runs `upload`: creates the repo if needed, uploads the file or folder (creating a missing
 /// branch from main unless `--create-pr`), prints the URL last.
 pub(crate) fn execute(args: UploadArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let Some(every) = args.every {
-        anyhow::ensure!(every > 0.0 && every.is_finite(), "`every` must be a positive value (got '{every}')");
+        anyhow::ensure!(
+            every > 0.0 && every.is_finite(),
+            "`every` must be a positive value (got '{every}')"
+        );
     }
     let cwd = std::env::current_dir()?;
     let paths = resolve_paths(
@@ -153,7 +174,11 @@ pub(crate) fn execute(args: UploadArgs, ctx: &Context) -> anyhow::Result<ExitCod
     let requested = RepoId::new(&args.repo_id)?;
     let is_file = paths.local_path.is_file();
     if is_file && !args.quiet {
-        for (flag, v) in [("include", &args.include), ("exclude", &args.exclude), ("delete", &args.delete)] {
+        for (flag, v) in [
+            ("include", &args.include),
+            ("exclude", &args.exclude),
+            ("delete", &args.delete),
+        ] {
             if v.as_ref().is_some_and(|v| !v.is_empty()) {
                 tracing::warn!("Ignoring `--{flag}` since a single file is uploaded.");
             }
@@ -164,14 +189,23 @@ pub(crate) fn execute(args: UploadArgs, ctx: &Context) -> anyhow::Result<ExitCod
     let style = Style::new(ctx.ansi);
 
     if let Some(every) = args.every {
-        return schedule(&args, ctx, &client, &requested, repo_type, &paths, is_file, every);
+        return schedule(
+            &args, ctx, &client, &requested, repo_type, &paths, is_file, every,
+        );
     }
 
     if !paths.local_path.exists() {
-        anyhow::bail!("No such file or directory: '{}'.", paths.local_path.display());
+        anyhow::bail!(
+            "No such file or directory: '{}'.",
+            paths.local_path.display()
+        );
     }
     let api = client.api();
-    let mut create = api.create_repo(&requested).repo_type(repo_type).exist_ok(true).private(args.private);
+    let mut create = api
+        .create_repo(&requested)
+        .repo_type(repo_type)
+        .exist_ok(true)
+        .private(args.private);
     if repo_type == RepoType::Space {
         // Uploading to a new Space should not fail for want of an SDK: Gradio, as in Python.
         create = create.space_sdk(hub_core::types::SpaceSdk::Gradio);
@@ -182,7 +216,11 @@ pub(crate) fn execute(args: UploadArgs, ctx: &Context) -> anyhow::Result<ExitCod
     let progress = ctx.progress(args.quiet);
     let commit = if is_file {
         let mut b = client
-            .upload_file(&repo_id, paths.local_path.clone(), paths.path_in_repo.trim_start_matches('/'))
+            .upload_file(
+                &repo_id,
+                paths.local_path.clone(),
+                paths.path_in_repo.trim_start_matches('/'),
+            )
             .repo_type(repo_type)
             .create_pr(args.create_pr)
             .create_missing_branch(!args.create_pr)
@@ -251,10 +289,22 @@ fn schedule(
     every: f64,
 ) -> anyhow::Result<ExitCode> {
     let (folder, path_in_repo, allow, ignore) = if is_file {
-        let folder = paths.local_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let folder = paths
+            .local_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let local = paths.local_path.to_string_lossy().into_owned();
-        let prefix = paths.path_in_repo.strip_suffix(&local).unwrap_or(&paths.path_in_repo).to_owned();
-        let name = paths.local_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(local);
+        let prefix = paths
+            .path_in_repo
+            .strip_suffix(&local)
+            .unwrap_or(&paths.path_in_repo)
+            .to_owned();
+        let name = paths
+            .local_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(local);
         (folder, prefix, vec![name], Vec::new())
     } else {
         if args.delete.as_ref().is_some_and(|d| !d.is_empty()) && !args.quiet {
@@ -267,7 +317,11 @@ fn schedule(
             args.exclude.clone().unwrap_or_default(),
         )
     };
-    let folder = if folder.as_os_str().is_empty() { PathBuf::from(".") } else { folder };
+    let folder = if folder.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        folder
+    };
     let mut builder = client
         .commit_scheduler(repo_id, folder)
         .every(Duration::from_secs_f64(every * 60.0))
@@ -283,7 +337,11 @@ fn schedule(
     }
     ctx.block_on(async move {
         let scheduler = builder.start().await?;
-        say(&format!("Scheduling commits every {} minutes to {}.", py_float(every), scheduler.repo_id()))?;
+        say(&format!(
+            "Scheduling commits every {} minutes to {}.",
+            py_float(every),
+            scheduler.repo_id()
+        ))?;
         // Block until Ctrl-C, then make a last commit of what changed, as Python's stop().
         tokio::signal::ctrl_c().await?;
         if let Some(err) = scheduler.last_error() {
@@ -301,7 +359,13 @@ mod tests {
     use super::*;
 
     fn commit(pr: Option<&str>) -> CommitInfo {
-        CommitInfo::new("http://h/u/r/commit/abc", "m", "", "abc", pr.map(str::to_owned))
+        CommitInfo::new(
+            "http://h/u/r/commit/abc",
+            "m",
+            "",
+            "abc",
+            pr.map(str::to_owned),
+        )
     }
 
     #[test]
@@ -313,15 +377,41 @@ mod tests {
             "https://huggingface.co/Wauplin/my-cool-model/tree/main/"
         );
         assert_eq!(
-            result_url(ep, RepoType::Model, &id, None, &commit(None), true, "/vae/model.safetensors"),
+            result_url(
+                ep,
+                RepoType::Model,
+                &id,
+                None,
+                &commit(None),
+                true,
+                "/vae/model.safetensors"
+            ),
             "https://huggingface.co/Wauplin/my-cool-model/blob/main/vae/model.safetensors"
         );
         assert_eq!(
-            result_url(ep, RepoType::Dataset, &id, Some("refs/pr/104"), &commit(Some("https://huggingface.co/datasets/Wauplin/my-cool-model/discussions/104")), false, "."),
+            result_url(
+                ep,
+                RepoType::Dataset,
+                &id,
+                Some("refs/pr/104"),
+                &commit(Some(
+                    "https://huggingface.co/datasets/Wauplin/my-cool-model/discussions/104"
+                )),
+                false,
+                "."
+            ),
             "https://huggingface.co/datasets/Wauplin/my-cool-model/tree/refs%2Fpr%2F104/"
         );
         assert_eq!(
-            result_url(ep, RepoType::Model, &id, None, &commit(None), false, "/data/train"),
+            result_url(
+                ep,
+                RepoType::Model,
+                &id,
+                None,
+                &commit(None),
+                false,
+                "/data/train"
+            ),
             "https://huggingface.co/Wauplin/my-cool-model/tree/main/data/train"
         );
     }
@@ -333,7 +423,13 @@ mod tests {
         std::fs::write(dir.path().join("models/model.safetensors"), b"x").unwrap();
         std::fs::create_dir(dir.path().join("my-model")).unwrap();
         let p = resolve_paths("u/my-model", None, None, dir.path()).unwrap();
-        assert_eq!(p, Paths { local_path: "my-model".into(), path_in_repo: ".".into() });
+        assert_eq!(
+            p,
+            Paths {
+                local_path: "my-model".into(),
+                path_in_repo: ".".into()
+            }
+        );
         let p = resolve_paths("u/r", Some("models/model.safetensors"), None, dir.path()).unwrap();
         assert_eq!(p.path_in_repo, "model.safetensors");
         let p = resolve_paths("u/r", Some("models"), None, dir.path()).unwrap();

@@ -53,7 +53,10 @@ pub(crate) struct UploadLargeFolderArgs {
 /// reports on stdout (unless `--no-report`) and progress bars on stderr (unless `--no-bars`).
 pub(crate) fn execute(args: UploadLargeFolderArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let folder = std::path::PathBuf::from(&args.local_path);
-    anyhow::ensure!(folder.is_dir(), "Large upload is only supported for folders.");
+    anyhow::ensure!(
+        folder.is_dir(),
+        "Large upload is only supported for folders."
+    );
     let Some(repo_type) = args.repo_type.map(RepoType::from) else {
         anyhow::bail!(
             "For large uploads, `repo_type` is explicitly required. Please set it to `model`, \

@@ -13,6 +13,9 @@ pub(crate) struct VersionArgs {}
 
 /// Prints `huggingface_hub version: X` as the Python CLI does, naming this implementation.
 pub(crate) fn execute(_args: VersionArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    emit(&Lines::one(format!("huggingface_hub version: {VERSION} (hub-rs)")), Style::new(ctx.ansi))?;
+    emit(
+        &Lines::one(format!("huggingface_hub version: {VERSION} (hub-rs)")),
+        Style::new(ctx.ansi),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

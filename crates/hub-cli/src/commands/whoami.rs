@@ -32,7 +32,10 @@ pub(crate) fn execute(args: WhoamiArgs, ctx: &Context) -> anyhow::Result<ExitCod
         lines.push(format!("{} {}", style.bold("orgs: "), orgs.join(",")));
     }
     if client.endpoint() != DEFAULT_ENDPOINT {
-        lines.push(format!("Authenticated through private endpoint: {}", client.endpoint()));
+        lines.push(format!(
+            "Authenticated through private endpoint: {}",
+            client.endpoint()
+        ));
     }
     emit(&Lines(lines), style)?;
     Ok(ExitCode::SUCCESS)

@@ -7,14 +7,21 @@ use super::{Ctx, internal};
 use crate::error::{HubError, HubResult};
 
 pub(super) fn avatar(name: &str) -> String {
-    format!("https://www.gravatar.com/avatar/{}?d=retro", crate::util::sha256_hex(name.as_bytes()).get(..32).unwrap_or(""))
+    format!(
+        "https://www.gravatar.com/avatar/{}?d=retro",
+        crate::util::sha256_hex(name.as_bytes())
+            .get(..32)
+            .unwrap_or("")
+    )
 }
 
 /// `GET /api/whoami-v2`.
 pub(super) async fn whoami(ctx: &mut Ctx) -> HubResult<Response> {
     let caller = ctx.need_caller()?.clone();
     let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
-    let user = auth.users.get(&caller.name).ok_or_else(|| HubError::Unauthorized("Invalid credentials in Authorization header".into()))?;
+    let user = auth.users.get(&caller.name).ok_or_else(|| {
+        HubError::Unauthorized("Invalid credentials in Authorization header".into())
+    })?;
     let orgs: Vec<Value> = auth
         .orgs_of(&caller.name)
         .into_iter()
@@ -49,13 +56,21 @@ pub(super) async fn validate_yaml(ctx: &mut Ctx) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let content = body.get("content").and_then(Value::as_str).unwrap_or("");
     let mut errors: Vec<Value> = vec![];
-    if let Some(rest) = content.strip_prefix("---\n").or_else(|| content.strip_prefix("---\r\n")) {
+    if let Some(rest) = content
+        .strip_prefix("---\n")
+        .or_else(|| content.strip_prefix("---\r\n"))
+    {
         match rest.find("\n---") {
             None => errors.push(json!({"message": "README metadata block is not closed with ---"})),
             Some(end) => {
                 for line in rest[..end].lines() {
                     let t = line.trim_end();
-                    if t.is_empty() || t.starts_with('#') || t.starts_with(' ') || t.starts_with('-') || t.starts_with('\t') {
+                    if t.is_empty()
+                        || t.starts_with('#')
+                        || t.starts_with(' ')
+                        || t.starts_with('-')
+                        || t.starts_with('\t')
+                    {
                         continue;
                     }
                     if !t.contains(':') {

@@ -45,8 +45,15 @@ pub(super) async fn list(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> H
     filtered.sort_by_key(|d| std::cmp::Reverse(d.num));
     let p: usize = ctx.query.get("p").and_then(|p| p.parse().ok()).unwrap_or(0);
     let start = p * PAGE;
-    let items: Vec<Value> = filtered.iter().skip(start).take(PAGE).map(|d| discussion_json(&repo, d)).collect();
-    Ok(super::json(json!({"discussions": items, "count": filtered.len(), "start": start, "numClosedDiscussions": 0})))
+    let items: Vec<Value> = filtered
+        .iter()
+        .skip(start)
+        .take(PAGE)
+        .map(|d| discussion_json(&repo, d))
+        .collect();
+    Ok(super::json(
+        json!({"discussions": items, "count": filtered.len(), "start": start, "numClosedDiscussions": 0}),
+    ))
 }
 
 async fn details_json(ctx: &Ctx, repo: &Repo, d: &Discussion) -> HubResult<Value> {
@@ -56,7 +63,10 @@ async fn details_json(ctx: &Ctx, repo: &Repo, d: &Discussion) -> HubResult<Value
         let reader = ctx.st.inner.repos.reader(repo);
         let num = d.num;
         let (head, base) = repo::blocking(&reader, move |r| {
-            Ok((r.git.read_ref(&format!("refs/pr/{num}"))?, r.git.read_ref("refs/heads/main")?))
+            Ok((
+                r.git.read_ref(&format!("refs/pr/{num}"))?,
+                r.git.read_ref("refs/heads/main")?,
+            ))
         })
         .await
         .map_err(internal)?;
@@ -68,11 +78,22 @@ async fn details_json(ctx: &Ctx, repo: &Repo, d: &Discussion) -> HubResult<Value
 }
 
 /// `GET /api/{T}/{id}/discussions/{num}`.
-pub(super) async fn details(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, num: &str) -> HubResult<Response> {
+pub(super) async fn details(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    num: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
-    let num: u64 = num.parse().map_err(|_| HubError::NotFound("Discussion not found".into()))?;
+    let num: u64 = num
+        .parse()
+        .map_err(|_| HubError::NotFound("Discussion not found".into()))?;
     let all = ctx.st.inner.repos.discussions(&repo).await?;
-    let d = all.iter().find(|d| d.num == num).ok_or_else(|| HubError::NotFound("Discussion not found".into()))?;
+    let d = all
+        .iter()
+        .find(|d| d.num == num)
+        .ok_or_else(|| HubError::NotFound("Discussion not found".into()))?;
     Ok(super::json(details_json(ctx, &repo, d).await?))
 }
 
@@ -82,21 +103,44 @@ fn event(kind: &str, author: &str, data: Value) -> Value {
 }
 
 fn comment_event(author: &str, text: &str) -> Value {
-    event("comment", author, json!({"edited": false, "hidden": false, "latest": {"raw": text, "html": text,
-        "updatedAt": util::now_date(), "author": {"name": author}}, "history": []}))
+    event(
+        "comment",
+        author,
+        json!({"edited": false, "hidden": false, "latest": {"raw": text, "html": text,
+        "updatedAt": util::now_date(), "author": {"name": author}}, "history": []}),
+    )
 }
 
 /// `POST /api/{T}/{id}/discussions` `{"title", "description", "pullRequest"}`.
-pub(super) async fn create(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn create(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
     let caller = ctx.need_caller()?.name.clone();
-    let title = body.get("title").and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let title = body
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
     if title.len() < 3 {
-        return Err(HubError::BadRequest("Title must be at least 3 characters".into()));
+        return Err(HubError::BadRequest(
+            "Title must be at least 3 characters".into(),
+        ));
     }
-    let description = body.get("description").and_then(Value::as_str).unwrap_or("").to_string();
-    let is_pr = body.get("pullRequest").and_then(Value::as_bool).unwrap_or(false);
+    let description = body
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let is_pr = body
+        .get("pullRequest")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if is_pr {
         ctx.check_write(&repo).await?;
     }
@@ -110,14 +154,22 @@ pub(super) async fn create(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) ->
             .git
             .list_refs()?
             .iter()
-            .filter_map(|(n, _)| n.strip_prefix("refs/pr/").and_then(|x| x.parse::<u64>().ok()))
+            .filter_map(|(n, _)| {
+                n.strip_prefix("refs/pr/")
+                    .and_then(|x| x.parse::<u64>().ok())
+            })
             .max()
             .unwrap_or(0);
         let num = max_ref.max(max_discussion) + 1;
         if is_pr {
             // A new PR starts at the head of main.
-            let head = r.git.read_ref("refs/heads/main")?.ok_or_else(|| std::io::Error::other("no main branch"))?;
-            r.git.update_ref(&format!("refs/pr/{num}"), None, Some(&head)).map_err(std::io::Error::other)?;
+            let head = r
+                .git
+                .read_ref("refs/heads/main")?
+                .ok_or_else(|| std::io::Error::other("no main branch"))?;
+            r.git
+                .update_ref(&format!("refs/pr/{num}"), None, Some(&head))
+                .map_err(std::io::Error::other)?;
         }
         Ok(num)
     })
@@ -138,19 +190,36 @@ pub(super) async fn create(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) ->
 }
 
 /// `POST /api/{T}/{id}/discussions/{num}/{comment|status|title|merge}`.
-pub(super) async fn action(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, num: &str, action: &str) -> HubResult<Response> {
+pub(super) async fn action(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    num: &str,
+    action: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
     let caller = ctx.need_caller()?.name.clone();
-    let num: u64 = num.parse().map_err(|_| HubError::NotFound("Discussion not found".into()))?;
+    let num: u64 = num
+        .parse()
+        .map_err(|_| HubError::NotFound("Discussion not found".into()))?;
     if action != "comment" {
         ctx.check_write(&repo).await?;
     }
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     let mut all = ctx.st.inner.repos.discussions(&repo).await?;
-    let d = all.iter_mut().find(|d| d.num == num).ok_or_else(|| HubError::NotFound("Discussion not found".into()))?;
-    let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let d = all
+        .iter_mut()
+        .find(|d| d.num == num)
+        .ok_or_else(|| HubError::NotFound("Discussion not found".into()))?;
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let result = match action {
         "comment" => {
             let e = comment_event(&caller, &text("comment"));
@@ -158,7 +227,11 @@ pub(super) async fn action(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, nu
             json!({"newMessage": e})
         }
         "title" => {
-            let e = event("title-change", &caller, json!({"from": d.title, "to": text("title")}));
+            let e = event(
+                "title-change",
+                &caller,
+                json!({"from": d.title, "to": text("title")}),
+            );
             d.title = text("title");
             d.events.push(e.clone());
             json!({"newTitle": e})
@@ -181,8 +254,14 @@ pub(super) async fn action(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, nu
             let pr_num = d.num;
             let author = caller.clone();
             repo::blocking(&reader, move |r| {
-                let pr = r.git.read_ref(&format!("refs/pr/{pr_num}"))?.ok_or_else(|| std::io::Error::other("PR ref missing"))?;
-                let main = r.git.read_ref("refs/heads/main")?.ok_or_else(|| std::io::Error::other("main missing"))?;
+                let pr = r
+                    .git
+                    .read_ref(&format!("refs/pr/{pr_num}"))?
+                    .ok_or_else(|| std::io::Error::other("PR ref missing"))?;
+                let main = r
+                    .git
+                    .read_ref("refs/heads/main")?
+                    .ok_or_else(|| std::io::Error::other("main missing"))?;
                 // Merge = main takes the PR's tree (a merge commit with both parents).
                 let tree = r.commit(&pr)?.tree;
                 let c = crate::git::Commit {
@@ -194,12 +273,15 @@ pub(super) async fn action(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, nu
                     message: format!("Merge pull request #{pr_num}\n"),
                 };
                 let oid = r.git.write(crate::git::Kind::Commit, &c.serialize())?;
-                r.git.update_ref("refs/heads/main", Some(&main), Some(&oid)).map_err(std::io::Error::other)
+                r.git
+                    .update_ref("refs/heads/main", Some(&main), Some(&oid))
+                    .map_err(std::io::Error::other)
             })
             .await
             .map_err(internal)?;
             d.status = "merged".into();
-            d.events.push(event("status-change", &caller, json!({"status": "merged"})));
+            d.events
+                .push(event("status-change", &caller, json!({"status": "merged"})));
             json!({})
         }
         _ => return Err(HubError::NotFound("Not Found".into())),

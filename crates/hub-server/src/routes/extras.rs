@@ -15,14 +15,23 @@ pub(super) fn runtime_json(repo: &Repo) -> Value {
     let st = repo.meta.space.clone().unwrap_or_default();
     let hw = st.hardware.unwrap_or_else(|| "cpu-basic".into());
     let stage = st.stage.unwrap_or_else(|| "RUNNING".into());
-    let current = if stage == "PAUSED" || stage == "STOPPED" { Value::Null } else { json!(hw) };
+    let current = if stage == "PAUSED" || stage == "STOPPED" {
+        Value::Null
+    } else {
+        json!(hw)
+    };
     json!({"stage": stage, "hardware": {"current": current, "requested": hw},
            "storage": st.storage, "gcTimeout": st.sleep_time.unwrap_or(172800),
            "replicas": {"current": 1, "requested": 1}})
 }
 
 /// `GET /api/spaces/{id}/runtime`.
-pub(super) async fn runtime(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn runtime(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     Ok(super::json(runtime_json(&repo)))
 }
@@ -37,34 +46,55 @@ fn key_of(body: &Value) -> HubResult<String> {
 
 /// `POST|DELETE /api/spaces/{id}/{hardware|sleeptime|pause|restart|storage|secrets|variables}`,
 /// and `GET .../variables`.
-pub(super) async fn space_action(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, action: &str) -> HubResult<Response> {
+pub(super) async fn space_action(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    action: &str,
+) -> HubResult<Response> {
     let method = ctx.method().clone();
     if method == axum::http::Method::GET {
         if action != "variables" {
             return Err(HubError::NotFound("Not Found".into()));
         }
         let repo = ctx.repo_write(ty, ns, name).await?;
-        return Ok(super::json(json!(repo.meta.space.unwrap_or_default().variables)));
+        return Ok(super::json(json!(
+            repo.meta.space.unwrap_or_default().variables
+        )));
     }
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_write(ty, ns, name).await?;
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
-    let mut repo = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await?.ok_or_else(|| internal("repo vanished"))?;
+    let mut repo = ctx
+        .st
+        .inner
+        .repos
+        .find(ty, &repo.ns, &repo.name)
+        .await?
+        .ok_or_else(|| internal("repo vanished"))?;
     let mut st: SpaceState = repo.meta.space.clone().unwrap_or_default();
     let delete = method == axum::http::Method::DELETE;
     let now = util::now_date();
     let mut answer = None;
     match action {
         "hardware" => {
-            let flavor = body.get("flavor").and_then(Value::as_str).ok_or_else(|| HubError::BadRequest("Missing flavor".into()))?;
+            let flavor = body
+                .get("flavor")
+                .and_then(Value::as_str)
+                .ok_or_else(|| HubError::BadRequest("Missing flavor".into()))?;
             st.hardware = Some(flavor.to_string());
             if let Some(s) = body.get("sleepTimeSeconds").and_then(Value::as_i64) {
                 st.sleep_time = Some(s);
             }
         }
         "sleeptime" => {
-            st.sleep_time = Some(body.get("seconds").and_then(Value::as_i64).ok_or_else(|| HubError::BadRequest("Missing seconds".into()))?);
+            st.sleep_time = Some(
+                body.get("seconds")
+                    .and_then(Value::as_i64)
+                    .ok_or_else(|| HubError::BadRequest("Missing seconds".into()))?,
+            );
         }
         "pause" => st.stage = Some("PAUSED".into()),
         "restart" => st.stage = Some("RUNNING".into()),
@@ -72,7 +102,9 @@ pub(super) async fn space_action(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &s
         "storage" => {
             let tier = body.get("tier").and_then(Value::as_str).unwrap_or("");
             if !matches!(tier, "small" | "medium" | "large") {
-                return Err(HubError::BadRequest(format!("Invalid storage tier {tier:?}")));
+                return Err(HubError::BadRequest(format!(
+                    "Invalid storage tier {tier:?}"
+                )));
             }
             st.storage = Some(tier.to_string());
         }
@@ -118,7 +150,13 @@ pub(super) async fn like(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> H
     let repo = ctx.repo_read(ty, ns, name).await?;
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
-    let mut repo = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await?.ok_or_else(|| internal("repo vanished"))?;
+    let mut repo = ctx
+        .st
+        .inner
+        .repos
+        .find(ty, &repo.ns, &repo.name)
+        .await?
+        .ok_or_else(|| internal("repo vanished"))?;
     repo.meta.likers.retain(|u| u != &user);
     if ctx.method() == axum::http::Method::POST {
         repo.meta.likers.push(user);
@@ -128,7 +166,12 @@ pub(super) async fn like(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> H
 }
 
 /// `GET /api/{T}/{id}/likers`.
-pub(super) async fn likers(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn likers(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
     let items: Vec<Value> = repo
@@ -145,7 +188,13 @@ pub(super) async fn user_likes(ctx: &mut Ctx, user: &str) -> HubResult<Response>
     let mut items = vec![];
     for ty in [RepoType::Model, RepoType::Dataset, RepoType::Space] {
         for repo in ctx.st.inner.repos.list(ty).await? {
-            if repo.meta.likers.iter().any(|u| u.eq_ignore_ascii_case(user)) && ctx.can_read(&repo).await? {
+            if repo
+                .meta
+                .likers
+                .iter()
+                .any(|u| u.eq_ignore_ascii_case(user))
+                && ctx.can_read(&repo).await?
+            {
                 items.push(json!({"createdAt": repo.meta.created_at, "repo": {"name": repo.id(), "type": ty.singular()}}));
             }
         }

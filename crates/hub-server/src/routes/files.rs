@@ -18,23 +18,35 @@ const GIT_CHUNK: usize = 256 * 1024;
 /// Parses a single `Range: bytes=...` header against `size`; returns `[start, end)`.
 /// Malformed headers are ignored (full response), unsatisfiable ones are 416.
 pub(crate) fn parse_range(headers: &HeaderMap, size: u64) -> HubResult<Option<(u64, u64)>> {
-    let Some(raw) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
-    let Some(spec) = raw.trim().strip_prefix("bytes=") else { return Ok(None) };
+    let Some(raw) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Some(spec) = raw.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
     let first = spec.split(',').next().unwrap_or("").trim();
-    let Some((a, b)) = first.split_once('-') else { return Ok(None) };
+    let Some((a, b)) = first.split_once('-') else {
+        return Ok(None);
+    };
     let (a, b) = (a.trim(), b.trim());
     let range = if a.is_empty() {
-        let Ok(n) = b.parse::<u64>() else { return Ok(None) };
+        let Ok(n) = b.parse::<u64>() else {
+            return Ok(None);
+        };
         if n == 0 {
             return Err(HubError::RangeNotSatisfiable { size });
         }
         (size.saturating_sub(n), size)
     } else {
-        let Ok(start) = a.parse::<u64>() else { return Ok(None) };
+        let Ok(start) = a.parse::<u64>() else {
+            return Ok(None);
+        };
         let end = if b.is_empty() {
             size
         } else {
-            let Ok(e) = b.parse::<u64>() else { return Ok(None) };
+            let Ok(e) = b.parse::<u64>() else {
+                return Ok(None);
+            };
             if e < start {
                 return Ok(None);
             }
@@ -54,22 +66,47 @@ fn hv(s: &str) -> HeaderValue {
 
 fn content_disposition(path: &str) -> HeaderValue {
     let fname = path.rsplit('/').next().unwrap_or(path);
-    let ascii: String = fname.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    hv(&format!("inline; filename*=UTF-8''{}; filename=\"{ascii}\";", enc(fname)))
+    let ascii: String = fname
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    hv(&format!(
+        "inline; filename*=UTF-8''{}; filename=\"{ascii}\";",
+        enc(fname)
+    ))
 }
 
 /// Builds a 200/206 response (headers + body) for content of `size` bytes.
-fn content_response(method: &Method, range: Option<(u64, u64)>, size: u64, mut headers: HeaderMap, body: Option<Body>) -> Response {
+fn content_response(
+    method: &Method,
+    range: Option<(u64, u64)>,
+    size: u64,
+    mut headers: HeaderMap,
+    body: Option<Body>,
+) -> Response {
     let (status, len) = match range {
         Some((s, e)) => {
-            headers.insert(header::CONTENT_RANGE, hv(&format!("bytes {s}-{}/{size}", e - 1)));
+            headers.insert(
+                header::CONTENT_RANGE,
+                hv(&format!("bytes {s}-{}/{size}", e - 1)),
+            );
             (StatusCode::PARTIAL_CONTENT, e - s)
         }
         None => (StatusCode::OK, size),
     };
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(header::CONTENT_LENGTH, hv(&len.to_string()));
-    let body = if method == Method::HEAD { Body::empty() } else { body.unwrap_or_else(Body::empty) };
+    let body = if method == Method::HEAD {
+        Body::empty()
+    } else {
+        body.unwrap_or_else(Body::empty)
+    };
     let mut resp = (status, body).into_response();
     resp.headers_mut().extend(headers);
     resp
@@ -92,10 +129,11 @@ fn git_blob_body(reader: repo::Reader, oid: String, start: u64, len: u64) -> Bod
             }
         };
         if start > 0
-            && let Err(e) = std::io::copy(&mut (&mut src).take(start), &mut std::io::sink()) {
-                let _ = tx.blocking_send(Err(e));
-                return;
-            }
+            && let Err(e) = std::io::copy(&mut (&mut src).take(start), &mut std::io::sink())
+        {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
         let mut src = src.take(len);
         loop {
             let mut buf = vec![0u8; GIT_CHUNK];
@@ -114,24 +152,39 @@ fn git_blob_body(reader: repo::Reader, oid: String, start: u64, len: u64) -> Bod
             }
         }
     });
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     Body::from_stream(stream)
 }
 
 /// Signs the parameters of a blob download URL.
 fn blob_sig(secret: &[u8], oid: &str, commit: &str, exp: i64, name: &str) -> String {
-    util::hmac_hex(secret, format!("get\n{oid}\n{commit}\n{exp}\n{name}").as_bytes())
+    util::hmac_hex(
+        secret,
+        format!("get\n{oid}\n{commit}\n{exp}\n{name}").as_bytes(),
+    )
 }
 
 /// Absolute signed URL of an LFS object on the blob base URL.
 pub(crate) fn signed_blob_url(ctx: &Ctx, oid: &str, commit: &str, name: &str) -> String {
     let exp = chrono::Utc::now().timestamp() + SIGNED_URL_TTL_SECS;
     let sig = blob_sig(&ctx.st.inner.secret, oid, commit, exp, name);
-    format!("{}/_lfs/{oid}?commit={commit}&name={}&exp={exp}&sig={sig}", ctx.st.inner.blob_url, enc(name))
+    format!(
+        "{}/_lfs/{oid}?commit={commit}&name={}&exp={exp}&sig={sig}",
+        ctx.st.inner.blob_url,
+        enc(name)
+    )
 }
 
 /// `HEAD|GET /{prefix}{id}/resolve/{rev}/{path}`.
-pub(super) async fn resolve(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rest: &[&str]) -> HubResult<Response> {
+pub(super) async fn resolve(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rest: &[&str],
+) -> HubResult<Response> {
     let m = ctx.method().clone();
     if m != Method::GET && m != Method::HEAD {
         return Err(HubError::NotFound("Not Found".into()));
@@ -160,10 +213,16 @@ pub(super) async fn resolve(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, r
     .await
     .map_err(internal)?;
     let Some((commit, path, entry, info)) = found else {
-        return Err(HubError::RevisionNotFound(format!("Invalid rev id: {}", rest[0])));
+        return Err(HubError::RevisionNotFound(format!(
+            "Invalid rev id: {}",
+            rest[0]
+        )));
     };
     let (Some(entry), Some(info)) = (entry, info) else {
-        return Err(HubError::entry(format!("Entry not found: {path} does not exist in {}", repo.id()), Some(commit)));
+        return Err(HubError::entry(
+            format!("Entry not found: {path} does not exist in {}", repo.id()),
+            Some(commit),
+        ));
     };
     let mut headers = HeaderMap::new();
     headers.insert("x-repo-commit", hv(&commit));
@@ -180,7 +239,10 @@ pub(super) async fn resolve(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, r
         return Ok(resp);
     }
     headers.insert(header::ETAG, hv(&format!("\"{}\"", entry.oid)));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     let range = parse_range(ctx.headers(), info.size)?;
     let body = (m == Method::GET).then(|| {
         let (s, e) = range.unwrap_or((0, info.size));
@@ -197,9 +259,16 @@ pub(super) async fn signed_blob(ctx: &mut Ctx, oid: &str) -> HubResult<Response>
     }
     let commit = ctx.query.get("commit").unwrap_or("").to_string();
     let name = ctx.query.get("name").unwrap_or("").to_string();
-    let exp: i64 = ctx.query.get("exp").and_then(|e| e.parse().ok()).unwrap_or(0);
+    let exp: i64 = ctx
+        .query
+        .get("exp")
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
     let sig = ctx.query.get("sig").unwrap_or("");
-    if !util::ct_eq(sig, &blob_sig(&ctx.st.inner.secret, oid, &commit, exp, &name)) {
+    if !util::ct_eq(
+        sig,
+        &blob_sig(&ctx.st.inner.secret, oid, &commit, exp, &name),
+    ) {
         return Err(HubError::Forbidden("Invalid signature".into()));
     }
     if exp < chrono::Utc::now().timestamp() {
@@ -207,7 +276,10 @@ pub(super) async fn signed_blob(ctx: &mut Ctx, oid: &str) -> HubResult<Response>
     }
     let blobs = ctx.st.inner.blobs.clone();
     let Some(size) = blobs.len(oid).await? else {
-        return Err(HubError::entry("LFS object not found", (!commit.is_empty()).then(|| commit.clone())));
+        return Err(HubError::entry(
+            "LFS object not found",
+            (!commit.is_empty()).then(|| commit.clone()),
+        ));
     };
     let mut headers = HeaderMap::new();
     if !commit.is_empty() {
@@ -216,13 +288,19 @@ pub(super) async fn signed_blob(ctx: &mut Ctx, oid: &str) -> HubResult<Response>
     headers.insert(header::ETAG, hv(&format!("\"{oid}\"")));
     headers.insert("x-linked-etag", hv(&format!("\"{oid}\"")));
     headers.insert("x-linked-size", hv(&size.to_string()));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     if !name.is_empty() {
         headers.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
     }
     let range = parse_range(ctx.headers(), size)?;
     let body = if m == Method::GET {
-        let stream = blobs.get(oid, range).await?.ok_or_else(|| HubError::entry("LFS object not found", None))?;
+        let stream = blobs
+            .get(oid, range)
+            .await?
+            .ok_or_else(|| HubError::entry("LFS object not found", None))?;
         Some(Body::from_stream(stream))
     } else {
         None
@@ -247,7 +325,10 @@ mod tests {
         assert_eq!(parse_range(&h("bytes=2-"), 10).unwrap(), Some((2, 10)));
         assert_eq!(parse_range(&h("bytes=-3"), 10).unwrap(), Some((7, 10)));
         assert_eq!(parse_range(&h("bytes=5-100"), 10).unwrap(), Some((5, 10)));
-        assert!(matches!(parse_range(&h("bytes=10-"), 10), Err(HubError::RangeNotSatisfiable { size: 10 })));
+        assert!(matches!(
+            parse_range(&h("bytes=10-"), 10),
+            Err(HubError::RangeNotSatisfiable { size: 10 })
+        ));
         assert_eq!(parse_range(&h("items=1-2"), 10).unwrap(), None);
     }
 }

@@ -33,7 +33,12 @@ pub(super) async fn refs(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> H
         }
         // The default branch first, like the Hub.
         branches.sort_by_key(|b| b["name"] != "main");
-        prs.sort_by_key(|p| p["name"].as_str().and_then(|n| n.parse::<u64>().ok()).unwrap_or(u64::MAX));
+        prs.sort_by_key(|p| {
+            p["name"]
+                .as_str()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(u64::MAX)
+        });
         let mut v = json!({"branches": branches, "converts": converts, "tags": tags});
         if include_prs {
             v["pullRequests"] = Value::Array(prs);
@@ -47,7 +52,11 @@ pub(super) async fn refs(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> H
 
 fn commit_item(oid: &str, c: &Commit, formatted: bool) -> Value {
     let title = c.title().to_string();
-    let body = c.message.split_once('\n').map(|(_, b)| b.trim().to_string()).unwrap_or_default();
+    let body = c
+        .message
+        .split_once('\n')
+        .map(|(_, b)| b.trim().to_string())
+        .unwrap_or_default();
     let mut v = json!({
         "id": oid,
         "authors": [{"user": c.author, "avatar": format!("https://www.gravatar.com/avatar/{}?d=retro", &util::sha256_hex(c.author.as_bytes())[..32])}],
@@ -56,14 +65,24 @@ fn commit_item(oid: &str, c: &Commit, formatted: bool) -> Value {
         "message": body,
     });
     if formatted {
-        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
         v["formatted"] = json!({"title": esc(&title), "message": esc(&body)});
     }
     v
 }
 
 /// `GET /api/{T}/{id}/commits/{rev}` — newest first, paginated.
-pub(super) async fn commits(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: &str) -> HubResult<Response> {
+pub(super) async fn commits(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rev: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     let formatted = ctx.query.all("expand").contains(&"formatted");
     let offset = decode_cursor(ctx.query.get("cursor"))?;
@@ -74,9 +93,16 @@ pub(super) async fn commits(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, r
     let reader = ctx.st.inner.repos.reader(&repo);
     let rev = rev.to_string();
     let res = repo::blocking(&reader, move |r| {
-        let Some(res) = r.resolve(&rev)? else { return Ok(None) };
+        let Some(res) = r.resolve(&rev)? else {
+            return Ok(None);
+        };
         let (list, more) = r.log(&res.commit, offset, page)?;
-        Ok(Some((list.iter().map(|(o, c)| commit_item(o, c, formatted)).collect::<Vec<_>>(), more)))
+        Ok(Some((
+            list.iter()
+                .map(|(o, c)| commit_item(o, c, formatted))
+                .collect::<Vec<_>>(),
+            more,
+        )))
     })
     .await
     .map_err(internal)?;
@@ -89,24 +115,39 @@ pub(super) async fn commits(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, r
 
 fn check_ref_name(kind: &str, name: &str) -> HubResult<()> {
     if !git::valid_ref_suffix(name) || name.starts_with("refs/") || git::is_oid(name) {
-        return Err(HubError::BadRequest(format!("Invalid {kind} name: {name:?}")));
+        return Err(HubError::BadRequest(format!(
+            "Invalid {kind} name: {name:?}"
+        )));
     }
     Ok(())
 }
 
 fn ref_err(e: RefError, what: &str) -> HubError {
     match e {
-        RefError::Stale(_) => HubError::conflict(format!("{what} was modified concurrently, please retry")),
+        RefError::Stale(_) => {
+            HubError::conflict(format!("{what} was modified concurrently, please retry"))
+        }
         RefError::Io(e) => internal(e),
     }
 }
 
 /// `POST /api/{T}/{id}/branch/{name}` `{"startingPoint"?}`.
-pub(super) async fn create_branch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, branch: &str) -> HubResult<Response> {
+pub(super) async fn create_branch(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    branch: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_write(ty, ns, name).await?;
     check_ref_name("branch", branch)?;
-    let start = body.get("startingPoint").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("main").to_string();
+    let start = body
+        .get("startingPoint")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("main")
+        .to_string();
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     let reader = ctx.st.inner.repos.reader(&repo);
@@ -117,13 +158,21 @@ pub(super) async fn create_branch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &
         }
         // A branch `a/b` cannot coexist with a branch `a` (git ref files).
         let all = r.git.list_refs()?;
-        if all.iter().any(|(n, _)| n.starts_with(&format!("{refname}/")) || refname.starts_with(&format!("{n}/"))) {
-            return Ok(Err(HubError::conflict("A conflicting reference already exists")));
+        if all.iter().any(|(n, _)| {
+            n.starts_with(&format!("{refname}/")) || refname.starts_with(&format!("{n}/"))
+        }) {
+            return Ok(Err(HubError::conflict(
+                "A conflicting reference already exists",
+            )));
         }
         let Some(res) = r.resolve(&start)? else {
-            return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {start}"))));
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {start}"
+            ))));
         };
-        Ok(r.git.update_ref(&refname, None, Some(&res.commit)).map_err(|e| ref_err(e, "Branch")))
+        Ok(r.git
+            .update_ref(&refname, None, Some(&res.commit))
+            .map_err(|e| ref_err(e, "Branch")))
     })
     .await
     .map_err(internal)?;
@@ -132,10 +181,18 @@ pub(super) async fn create_branch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &
 }
 
 /// `DELETE /api/{T}/{id}/branch/{name}`.
-pub(super) async fn delete_branch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, branch: &str) -> HubResult<Response> {
+pub(super) async fn delete_branch(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    branch: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_write(ty, ns, name).await?;
     if branch == "main" {
-        return Err(HubError::Forbidden("Cannot delete the default branch".into()));
+        return Err(HubError::Forbidden(
+            "Cannot delete the default branch".into(),
+        ));
     }
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
@@ -144,9 +201,13 @@ pub(super) async fn delete_branch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &
     let branch = branch.to_string();
     repo::blocking(&reader, move |r| {
         let Some(cur) = r.git.read_ref(&refname)? else {
-            return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {branch}"))));
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {branch}"
+            ))));
         };
-        Ok(r.git.update_ref(&refname, Some(&cur), None).map_err(|e| ref_err(e, "Branch")))
+        Ok(r.git
+            .update_ref(&refname, Some(&cur), None)
+            .map_err(|e| ref_err(e, "Branch")))
     })
     .await
     .map_err(internal)??;
@@ -154,13 +215,27 @@ pub(super) async fn delete_branch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &
 }
 
 /// `POST /api/{T}/{id}/tag/{rev}` `{"tag", "message"?}`.
-pub(super) async fn create_tag(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: &str) -> HubResult<Response> {
+pub(super) async fn create_tag(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rev: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_write(ty, ns, name).await?;
     let caller = ctx.need_caller()?.name.clone();
-    let tag = body.get("tag").and_then(Value::as_str).ok_or_else(|| HubError::BadRequest("Missing tag".into()))?.to_string();
+    let tag = body
+        .get("tag")
+        .and_then(Value::as_str)
+        .ok_or_else(|| HubError::BadRequest("Missing tag".into()))?
+        .to_string();
     check_ref_name("tag", &tag)?;
-    let message = body.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     let reader = ctx.st.inner.repos.reader(&repo);
@@ -171,15 +246,25 @@ pub(super) async fn create_tag(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str
             return Ok(Err(HubError::conflict(format!("Tag {tag} already exists"))));
         }
         let Some(res) = r.resolve(&rev)? else {
-            return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev}"))));
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {rev}"
+            ))));
         };
         let target = if message.is_empty() {
             res.commit
         } else {
-            let obj = git::tag_object(&res.commit, &tag, &caller, chrono::Utc::now().timestamp(), &message);
+            let obj = git::tag_object(
+                &res.commit,
+                &tag,
+                &caller,
+                chrono::Utc::now().timestamp(),
+                &message,
+            );
             r.git.write(Kind::Tag, &obj)?
         };
-        Ok(r.git.update_ref(&refname, None, Some(&target)).map_err(|e| ref_err(e, "Tag")))
+        Ok(r.git
+            .update_ref(&refname, None, Some(&target))
+            .map_err(|e| ref_err(e, "Tag")))
     })
     .await
     .map_err(internal)??;
@@ -187,7 +272,13 @@ pub(super) async fn create_tag(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str
 }
 
 /// `DELETE /api/{T}/{id}/tag/{tag}`.
-pub(super) async fn delete_tag(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, tag: &str) -> HubResult<Response> {
+pub(super) async fn delete_tag(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    tag: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_write(ty, ns, name).await?;
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
@@ -196,9 +287,13 @@ pub(super) async fn delete_tag(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str
     repo::blocking(&reader, move |r| {
         let refname = format!("refs/tags/{tag}");
         let Some(cur) = r.git.read_ref(&refname)? else {
-            return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {tag}"))));
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {tag}"
+            ))));
         };
-        Ok(r.git.update_ref(&refname, Some(&cur), None).map_err(|e| ref_err(e, "Tag")))
+        Ok(r.git
+            .update_ref(&refname, Some(&cur), None)
+            .map_err(|e| ref_err(e, "Tag")))
     })
     .await
     .map_err(internal)??;
@@ -206,7 +301,13 @@ pub(super) async fn delete_tag(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str
 }
 
 /// `POST /api/{T}/{id}/super-squash/{branch}` `{"message"?}`.
-pub(super) async fn super_squash(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, branch: &str) -> HubResult<Response> {
+pub(super) async fn super_squash(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    branch: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_write(ty, ns, name).await?;
     let author = ctx.need_caller()?.name.clone();
@@ -219,11 +320,17 @@ pub(super) async fn super_squash(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &s
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     let reader = ctx.st.inner.repos.reader(&repo);
-    let refname = if branch.starts_with("refs/") { branch.to_string() } else { format!("refs/heads/{branch}") };
+    let refname = if branch.starts_with("refs/") {
+        branch.to_string()
+    } else {
+        format!("refs/heads/{branch}")
+    };
     let branch = branch.to_string();
     let oid = repo::blocking(&reader, move |r| {
         let Some(head) = r.git.read_ref(&refname)? else {
-            return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {branch}"))));
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {branch}"
+            ))));
         };
         let c = r.commit(&head)?;
         let squashed = Commit {
@@ -235,7 +342,10 @@ pub(super) async fn super_squash(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &s
             message,
         };
         let oid = r.git.write(Kind::Commit, &squashed.serialize())?;
-        Ok(r.git.update_ref(&refname, Some(&head), Some(&oid)).map(|_| oid).map_err(|e| ref_err(e, "Branch")))
+        Ok(r.git
+            .update_ref(&refname, Some(&head), Some(&oid))
+            .map(|_| oid)
+            .map_err(|e| ref_err(e, "Branch")))
     })
     .await
     .map_err(internal)??;

@@ -96,21 +96,30 @@ impl Ctx {
     /// Reads the whole body, refusing more than `limit` bytes.
     pub(crate) async fn body_bytes(&mut self, limit: usize) -> HubResult<bytes::Bytes> {
         let body = self.take_body();
-        axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|e| HubError::PayloadTooLarge(format!("Request body too large or unreadable (limit {limit} bytes): {e}")))
+        axum::body::to_bytes(body, limit).await.map_err(|e| {
+            HubError::PayloadTooLarge(format!(
+                "Request body too large or unreadable (limit {limit} bytes): {e}"
+            ))
+        })
     }
 
     /// Parses a JSON body (an empty body parses as `{}`).
     pub(crate) async fn json<T: DeserializeOwned>(&mut self) -> HubResult<T> {
         let bytes = self.body_bytes(JSON_LIMIT).await?;
-        let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) { b"{}" } else { &bytes };
-        serde_json::from_slice(bytes).map_err(|e| HubError::BadRequest(format!("Invalid JSON body: {e}")))
+        let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(bytes)
+            .map_err(|e| HubError::BadRequest(format!("Invalid JSON body: {e}")))
     }
 
     /// Requires an authenticated caller.
     pub(crate) fn need_caller(&self) -> HubResult<&Caller> {
-        self.caller.as_ref().ok_or_else(|| HubError::Unauthorized("You must be authenticated to perform this action".into()))
+        self.caller.as_ref().ok_or_else(|| {
+            HubError::Unauthorized("You must be authenticated to perform this action".into())
+        })
     }
 
     /// Whether the caller may read `repo`.
@@ -118,18 +127,34 @@ impl Ctx {
         if !repo.meta.private {
             return Ok(true);
         }
-        let Some(c) = &self.caller else { return Ok(false) };
-        let auth = self.st.inner.auth.get().await.map_err(|e| HubError::Internal(e.to_string()))?;
+        let Some(c) = &self.caller else {
+            return Ok(false);
+        };
+        let auth = self
+            .st
+            .inner
+            .auth
+            .get()
+            .await
+            .map_err(|e| HubError::Internal(e.to_string()))?;
         Ok(auth.can_write_namespace(&c.name, &repo.ns))
     }
 
     /// Whether the caller may write `repo` (write token of the owner or an org member).
     pub(crate) async fn can_write(&self, repo: &Repo) -> HubResult<bool> {
-        let Some(c) = &self.caller else { return Ok(false) };
+        let Some(c) = &self.caller else {
+            return Ok(false);
+        };
         if !c.write {
             return Ok(false);
         }
-        let auth = self.st.inner.auth.get().await.map_err(|e| HubError::Internal(e.to_string()))?;
+        let auth = self
+            .st
+            .inner
+            .auth
+            .get()
+            .await
+            .map_err(|e| HubError::Internal(e.to_string()))?;
         Ok(auth.can_write_namespace(&c.name, &repo.ns))
     }
 
@@ -142,7 +167,13 @@ impl Ctx {
                 ty.plural()
             ))
         };
-        let repo = self.st.inner.repos.find(ty, ns, name).await?.ok_or_else(missing)?;
+        let repo = self
+            .st
+            .inner
+            .repos
+            .find(ty, ns, name)
+            .await?
+            .ok_or_else(missing)?;
         if !self.can_read(&repo).await? {
             return Err(missing());
         }
@@ -177,16 +208,36 @@ impl Ctx {
         if repo.meta.gated == serde_json::Value::Bool(false) || repo.meta.gated.is_null() {
             return Ok(());
         }
-        let msg = format!("Access to {} {} is restricted. You must have access to it and be authenticated to access it.", repo.ty.singular(), repo.id());
+        let msg = format!(
+            "Access to {} {} is restricted. You must have access to it and be authenticated to access it.",
+            repo.ty.singular(),
+            repo.id()
+        );
         match &self.caller {
-            None => Err(HubError::GatedRepo { message: msg, status: StatusCode::UNAUTHORIZED }),
+            None => Err(HubError::GatedRepo {
+                message: msg,
+                status: StatusCode::UNAUTHORIZED,
+            }),
             Some(c) => {
-                let auth = self.st.inner.auth.get().await.map_err(|e| HubError::Internal(e.to_string()))?;
-                let granted = repo.meta.access.get(&c.name).is_some_and(|a| a.status == "accepted");
+                let auth = self
+                    .st
+                    .inner
+                    .auth
+                    .get()
+                    .await
+                    .map_err(|e| HubError::Internal(e.to_string()))?;
+                let granted = repo
+                    .meta
+                    .access
+                    .get(&c.name)
+                    .is_some_and(|a| a.status == "accepted");
                 if granted || auth.can_write_namespace(&c.name, &repo.ns) {
                     Ok(())
                 } else {
-                    Err(HubError::GatedRepo { message: msg, status: StatusCode::FORBIDDEN })
+                    Err(HubError::GatedRepo {
+                        message: msg,
+                        status: StatusCode::FORBIDDEN,
+                    })
                 }
             }
         }
@@ -215,9 +266,10 @@ impl Ctx {
 /// Adds a `Link: <next>; rel="next"` header when there is a next page.
 pub(crate) fn with_next(mut resp: Response, next: Option<String>) -> Response {
     if let Some(n) = next
-        && let Ok(v) = HeaderValue::from_str(&format!("<{n}>; rel=\"next\"")) {
-            resp.headers_mut().insert(header::LINK, v);
-        }
+        && let Ok(v) = HeaderValue::from_str(&format!("<{n}>; rel=\"next\""))
+    {
+        resp.headers_mut().insert(header::LINK, v);
+    }
     resp
 }
 
@@ -232,8 +284,12 @@ pub(crate) fn decode_cursor(c: Option<&str>) -> HubResult<usize> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c.trim_end_matches('='))
         .map_err(|_| HubError::BadRequest("Invalid cursor".into()))?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| HubError::BadRequest("Invalid cursor".into()))?;
-    v.get("o").and_then(|o| o.as_u64()).map(|o| o as usize).ok_or_else(|| HubError::BadRequest("Invalid cursor".into()))
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|_| HubError::BadRequest("Invalid cursor".into()))?;
+    v.get("o")
+        .and_then(|o| o.as_u64())
+        .map(|o| o as usize)
+        .ok_or_else(|| HubError::BadRequest("Invalid cursor".into()))
 }
 
 /// JSON 200 response.
@@ -249,27 +305,47 @@ fn decode_segment(s: &str) -> HubResult<String> {
 }
 
 async fn resolve_caller(st: &AppState, headers: &HeaderMap) -> HubResult<Option<Caller>> {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return Ok(None) };
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
     let value = value.trim();
-    let token = if let Some(t) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+    let token = if let Some(t) = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+    {
         t.trim().to_string()
-    } else if let Some(b) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
+    } else if let Some(b) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    {
         // git sends `user:token`; the token is the password.
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(b.trim())
-            .map_err(|_| HubError::Unauthorized("Invalid credentials in Authorization header".into()))?;
+            .map_err(|_| {
+                HubError::Unauthorized("Invalid credentials in Authorization header".into())
+            })?;
         let s = String::from_utf8_lossy(&decoded).to_string();
         match s.split_once(':') {
             Some((_, pw)) => pw.to_string(),
             None => s,
         }
     } else {
-        return Err(HubError::Unauthorized("Invalid credentials in Authorization header".into()));
+        return Err(HubError::Unauthorized(
+            "Invalid credentials in Authorization header".into(),
+        ));
     };
     if token.is_empty() {
         return Ok(None);
     }
-    let auth = st.inner.auth.get().await.map_err(|e| HubError::Internal(e.to_string()))?;
+    let auth = st
+        .inner
+        .auth
+        .get()
+        .await
+        .map_err(|e| HubError::Internal(e.to_string()))?;
     match auth.token(&token) {
         Some(t) => Ok(Some(Caller {
             name: t.user.clone(),
@@ -277,7 +353,9 @@ async fn resolve_caller(st: &AppState, headers: &HeaderMap) -> HubResult<Option<
             token_name: t.display_name.clone(),
             token_created: t.created_at.clone(),
         })),
-        None => Err(HubError::Unauthorized("Invalid credentials in Authorization header".into())),
+        None => Err(HubError::Unauthorized(
+            "Invalid credentials in Authorization header".into(),
+        )),
     }
 }
 
@@ -286,12 +364,19 @@ async fn dispatch(State(st): State<AppState>, req: Request) -> Response {
     let query = Query::parse(parts.uri.query());
     let path = parts.uri.path().to_string();
     let raw: Vec<&str> = path.split('/').skip(1).collect();
-    let segs: Vec<String> = match raw.iter().map(|s| decode_segment(s)).collect::<HubResult<Vec<_>>>() {
+    let segs: Vec<String> = match raw
+        .iter()
+        .map(|s| decode_segment(s))
+        .collect::<HubResult<Vec<_>>>()
+    {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
     // Signed blob/upload routes carry their authorisation in the URL; never in a header.
-    let caller = if matches!(segs.first().map(String::as_str), Some("_lfs") | Some("_upload")) {
+    let caller = if matches!(
+        segs.first().map(String::as_str),
+        Some("_lfs") | Some("_upload")
+    ) {
         None
     } else {
         match resolve_caller(&st, &parts.headers).await {
@@ -299,7 +384,13 @@ async fn dispatch(State(st): State<AppState>, req: Request) -> Response {
             Err(e) => return e.into_response(),
         }
     };
-    let mut ctx = Ctx { st, parts, body: std::sync::Mutex::new(Some(body)), query, caller };
+    let mut ctx = Ctx {
+        st,
+        parts,
+        body: std::sync::Mutex::new(Some(body)),
+        query,
+        caller,
+    };
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     match route(&mut ctx, &segs).await {
         Ok(r) => r,
@@ -344,52 +435,89 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
             None => Err(not_found()),
         },
         // Legacy namespace-less ids (`gpt2`) do not exist here; say so in Hub terms.
-        [t, id] if RepoType::from_plural(t).is_some() => Err(HubError::RepoNotFound(format!("Repository {id} not found"))),
+        [t, id] if RepoType::from_plural(t).is_some() => {
+            Err(HubError::RepoNotFound(format!("Repository {id} not found")))
+        }
         _ => Err(not_found()),
     }
 }
 
-async fn repo_api(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rest: &[&str]) -> HubResult<Response> {
+async fn repo_api(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rest: &[&str],
+) -> HubResult<Response> {
     let m = ctx.method().clone();
     let join = |s: &[&str]| s.join("/");
     let get = m == Method::GET || m == Method::HEAD;
-    if get && (rest.is_empty() || rest.first() == Some(&"revision"))
-        && let Some(resp) = redirect_renamed(ctx, ty, ns, name).await {
-            return Ok(resp);
-        }
+    if get
+        && (rest.is_empty() || rest.first() == Some(&"revision"))
+        && let Some(resp) = redirect_renamed(ctx, ty, ns, name).await
+    {
+        return Ok(resp);
+    }
     match rest {
         [] if get => repos::info(ctx, ty, ns, name, None).await,
-        ["revision", rev @ ..] if get && !rev.is_empty() => repos::info(ctx, ty, ns, name, Some(join(rev))).await,
-        ["tree", rest @ ..] if get && !rest.is_empty() => tree::tree(ctx, ty, ns, name, rest).await,
-        ["paths-info", rev @ ..] if m == Method::POST && !rev.is_empty() => tree::paths_info(ctx, ty, ns, name, &join(rev)).await,
-        ["refs"] if get => history::refs(ctx, ty, ns, name).await,
-        ["commits", rev @ ..] if get && !rev.is_empty() => history::commits(ctx, ty, ns, name, &join(rev)).await,
-        ["branch", b @ ..] if !b.is_empty() && m == Method::POST => history::create_branch(ctx, ty, ns, name, &join(b)).await,
-        ["branch", b @ ..] if !b.is_empty() && m == Method::DELETE => history::delete_branch(ctx, ty, ns, name, &join(b)).await,
-        ["tag", r @ ..] if !r.is_empty() && m == Method::POST => history::create_tag(ctx, ty, ns, name, &join(r)).await,
-        ["tag", t @ ..] if !t.is_empty() && m == Method::DELETE => history::delete_tag(ctx, ty, ns, name, &join(t)).await,
-        ["super-squash", b @ ..] if !b.is_empty() && m == Method::POST => history::super_squash(ctx, ty, ns, name, &join(b)).await,
-        ["preupload", rev @ ..] if !rev.is_empty() && m == Method::POST => upload::preupload(ctx, ty, ns, name, &join(rev)).await,
-        ["commit", rev @ ..] if !rev.is_empty() && m == Method::POST => upload::commit(ctx, ty, ns, name, &join(rev)).await,
-        ["settings"] if m == Method::PUT => repos::settings(ctx, ty, ns, name).await,
-        ["duplicate"] if m == Method::POST && ty == RepoType::Space => repos::duplicate(ctx, ty, ns, name).await,
-        ["runtime"] if get && ty == RepoType::Space => extras::runtime(ctx, ty, ns, name).await,
-        [action @ ("hardware" | "sleeptime" | "pause" | "restart" | "storage" | "secrets" | "variables")]
-            if ty == RepoType::Space =>
-        {
-            extras::space_action(ctx, ty, ns, name, action).await
+        ["revision", rev @ ..] if get && !rev.is_empty() => {
+            repos::info(ctx, ty, ns, name, Some(join(rev))).await
         }
-        ["like"] if m == Method::POST || m == Method::DELETE => extras::like(ctx, ty, ns, name).await,
+        ["tree", rest @ ..] if get && !rest.is_empty() => tree::tree(ctx, ty, ns, name, rest).await,
+        ["paths-info", rev @ ..] if m == Method::POST && !rev.is_empty() => {
+            tree::paths_info(ctx, ty, ns, name, &join(rev)).await
+        }
+        ["refs"] if get => history::refs(ctx, ty, ns, name).await,
+        ["commits", rev @ ..] if get && !rev.is_empty() => {
+            history::commits(ctx, ty, ns, name, &join(rev)).await
+        }
+        ["branch", b @ ..] if !b.is_empty() && m == Method::POST => {
+            history::create_branch(ctx, ty, ns, name, &join(b)).await
+        }
+        ["branch", b @ ..] if !b.is_empty() && m == Method::DELETE => {
+            history::delete_branch(ctx, ty, ns, name, &join(b)).await
+        }
+        ["tag", r @ ..] if !r.is_empty() && m == Method::POST => {
+            history::create_tag(ctx, ty, ns, name, &join(r)).await
+        }
+        ["tag", t @ ..] if !t.is_empty() && m == Method::DELETE => {
+            history::delete_tag(ctx, ty, ns, name, &join(t)).await
+        }
+        ["super-squash", b @ ..] if !b.is_empty() && m == Method::POST => {
+            history::super_squash(ctx, ty, ns, name, &join(b)).await
+        }
+        ["preupload", rev @ ..] if !rev.is_empty() && m == Method::POST => {
+            upload::preupload(ctx, ty, ns, name, &join(rev)).await
+        }
+        ["commit", rev @ ..] if !rev.is_empty() && m == Method::POST => {
+            upload::commit(ctx, ty, ns, name, &join(rev)).await
+        }
+        ["settings"] if m == Method::PUT => repos::settings(ctx, ty, ns, name).await,
+        ["duplicate"] if m == Method::POST && ty == RepoType::Space => {
+            repos::duplicate(ctx, ty, ns, name).await
+        }
+        ["runtime"] if get && ty == RepoType::Space => extras::runtime(ctx, ty, ns, name).await,
+        [
+            action @ ("hardware" | "sleeptime" | "pause" | "restart" | "storage" | "secrets"
+            | "variables"),
+        ] if ty == RepoType::Space => extras::space_action(ctx, ty, ns, name, action).await,
+        ["like"] if m == Method::POST || m == Method::DELETE => {
+            extras::like(ctx, ty, ns, name).await
+        }
         ["likers"] if get => extras::likers(ctx, ty, ns, name).await,
         ["auth-check"] if get => repos::auth_check(ctx, ty, ns, name).await,
-        ["user-access-request", status] if get => repos::access_list(ctx, ty, ns, name, status).await,
+        ["user-access-request", status] if get => {
+            repos::access_list(ctx, ty, ns, name, status).await
+        }
         ["user-access-request", action @ ("handle" | "grant")] if m == Method::POST => {
             repos::access_change(ctx, ty, ns, name, action).await
         }
         ["discussions"] if get => discussions::list(ctx, ty, ns, name).await,
         ["discussions"] if m == Method::POST => discussions::create(ctx, ty, ns, name).await,
         ["discussions", num] if get => discussions::details(ctx, ty, ns, name, num).await,
-        ["discussions", num, action] if m == Method::POST => discussions::action(ctx, ty, ns, name, num, action).await,
+        ["discussions", num, action] if m == Method::POST => {
+            discussions::action(ctx, ty, ns, name, num, action).await
+        }
         _ => Err(not_found()),
     }
 }
@@ -413,7 +541,8 @@ async fn redirect_renamed(ctx: &Ctx, ty: RepoType, ns: &str, name: &str) -> Opti
         None => new_path,
     };
     let mut resp = StatusCode::TEMPORARY_REDIRECT.into_response();
-    resp.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&loc).ok()?);
+    resp.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(&loc).ok()?);
     Some(resp)
 }
 
@@ -423,7 +552,9 @@ async fn repo_scoped(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         Some(&"spaces") => (RepoType::Space, &segs[1..]),
         _ => (RepoType::Model, segs),
     };
-    let [ns, name, rest @ ..] = rest else { return Err(not_found()) };
+    let [ns, name, rest @ ..] = rest else {
+        return Err(not_found());
+    };
     if *name == "resolve" {
         return Err(HubError::RepoNotFound(format!("Repository {ns} not found")));
     }
@@ -442,7 +573,9 @@ async fn repo_scoped(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
             }
             files::resolve(ctx, ty, ns, name, rest).await
         }
-        ["info", ..] | ["git-upload-pack"] | ["git-receive-pack"] | ["HEAD"] | ["objects", ..] => git(ctx, ty, ns, name).await,
+        ["info", ..] | ["git-upload-pack"] | ["git-receive-pack"] | ["HEAD"] | ["objects", ..] => {
+            git(ctx, ty, ns, name).await
+        }
         _ => Err(not_found()),
     }
 }
@@ -453,7 +586,10 @@ async fn git(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Res
         // Anonymous git clients only send credentials after a 401 challenge.
         Err(HubError::RepoNotFound(_)) if ctx.caller.is_none() => {
             let mut resp = (StatusCode::UNAUTHORIZED, "Authentication required").into_response();
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"hub\""));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"hub\""),
+            );
             return Ok(resp);
         }
         Err(e) => return Err(e),
@@ -462,7 +598,10 @@ async fn git(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Res
     if let Err(e) = ctx.check_gated(&repo).await {
         if ctx.caller.is_none() {
             let mut resp = (StatusCode::UNAUTHORIZED, "Authentication required").into_response();
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"hub\""));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"hub\""),
+            );
             return Ok(resp);
         }
         return Err(e);
@@ -491,7 +630,6 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> HubError {
 pub(crate) fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
-
 
 #[cfg(test)]
 mod tests;

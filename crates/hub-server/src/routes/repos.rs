@@ -32,7 +32,8 @@ fn type_field(v: &Value) -> HubResult<RepoType> {
 
 /// Splits `name` / `organization` from create/delete bodies into (namespace, name).
 fn ns_name(ctx: &Ctx, body: &Value) -> HubResult<(String, String)> {
-    let name = str_field(body, "name").ok_or_else(|| HubError::BadRequest("Missing repo name".into()))?;
+    let name =
+        str_field(body, "name").ok_or_else(|| HubError::BadRequest("Missing repo name".into()))?;
     let (ns, name) = match (str_field(body, "organization"), name.split_once('/')) {
         (_, Some((ns, n))) => (ns.to_string(), n.to_string()),
         (Some(org), None) => (org.to_string(), name.to_string()),
@@ -53,7 +54,9 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
     let ty = type_field(&body)?;
     let (ns, name) = ns_name(ctx, &body)?;
     if !caller.write {
-        return Err(HubError::Forbidden("You cannot create a repository with a read-only token".into()));
+        return Err(HubError::Forbidden(
+            "You cannot create a repository with a read-only token".into(),
+        ));
     }
     let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
     if !auth.can_write_namespace(&caller.name, &ns) {
@@ -70,9 +73,10 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
     let sdk = str_field(&body, "sdk").map(str::to_string);
     if ty == RepoType::Space
         && let Some(s) = &sdk
-            && !matches!(s.as_str(), "gradio" | "streamlit" | "docker" | "static") {
-                return Err(HubError::BadRequest(format!("Invalid space sdk {s:?}")));
-            }
+        && !matches!(s.as_str(), "gradio" | "streamlit" | "docker" | "static")
+    {
+        return Err(HubError::BadRequest(format!("Invalid space sdk {s:?}")));
+    }
     let meta = RepoMeta {
         id: hex::encode(rand::random::<[u8; 12]>()),
         private,
@@ -83,10 +87,18 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         likers: vec![],
         space: None,
     };
-    match ctx.st.inner.repos.create(ty, &ns, &name, meta, &caller.name).await {
+    match ctx
+        .st
+        .inner
+        .repos
+        .create(ty, &ns, &name, meta, &caller.name)
+        .await
+    {
         Ok(repo) => {
             let url = ctx.repo_url(&repo);
-            Ok(super::json(json!({"url": url, "name": repo.id(), "id": repo.id()})))
+            Ok(super::json(
+                json!({"url": url, "name": repo.id(), "id": repo.id()}),
+            ))
         }
         Err(StoreError::Exists) => {
             let existing = ctx.st.inner.repos.find(ty, &ns, &name).await?;
@@ -96,7 +108,10 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
             };
             let mut extra = Map::new();
             extra.insert("url".into(), Value::String(url));
-            Err(HubError::Conflict { message: format!("You already created this {} repo", ty.singular()), extra: Some(extra) })
+            Err(HubError::Conflict {
+                message: format!("You already created this {} repo", ty.singular()),
+                extra: Some(extra),
+            })
         }
         Err(e) => Err(internal(e)),
     }
@@ -120,23 +135,33 @@ pub(super) async fn move_repo(ctx: &mut Ctx) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let caller = ctx.need_caller()?.clone();
     let ty = type_field(&body)?;
-    let from = str_field(&body, "fromRepo").ok_or_else(|| HubError::BadRequest("Missing fromRepo".into()))?;
-    let to = str_field(&body, "toRepo").ok_or_else(|| HubError::BadRequest("Missing toRepo".into()))?;
-    let (fns, fname) = from.split_once('/').ok_or_else(|| HubError::BadRequest("fromRepo must be namespace/name".into()))?;
-    let (tns, tname) = to.split_once('/').ok_or_else(|| HubError::BadRequest("toRepo must be namespace/name".into()))?;
+    let from = str_field(&body, "fromRepo")
+        .ok_or_else(|| HubError::BadRequest("Missing fromRepo".into()))?;
+    let to =
+        str_field(&body, "toRepo").ok_or_else(|| HubError::BadRequest("Missing toRepo".into()))?;
+    let (fns, fname) = from
+        .split_once('/')
+        .ok_or_else(|| HubError::BadRequest("fromRepo must be namespace/name".into()))?;
+    let (tns, tname) = to
+        .split_once('/')
+        .ok_or_else(|| HubError::BadRequest("toRepo must be namespace/name".into()))?;
     if !valid_name(tns) || !valid_name(tname) {
         return Err(HubError::BadRequest(format!("Invalid repo name {to}")));
     }
     let repo = ctx.repo_write(ty, fns, fname).await?;
     let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
     if !auth.can_write_namespace(&caller.name, tns) {
-        return Err(HubError::Forbidden(format!("You don't have the rights to move a repo to the namespace \"{tns}\"")));
+        return Err(HubError::Forbidden(format!(
+            "You don't have the rights to move a repo to the namespace \"{tns}\""
+        )));
     }
     let tns = auth.namespace(tns).unwrap_or_else(|| tns.to_string());
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     match ctx.st.inner.repos.rename(&repo, &tns, tname).await {
-        Ok(()) => Ok(super::json(json!({"url": format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix())}))),
+        Ok(()) => Ok(super::json(
+            json!({"url": format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix())}),
+        )),
         Err(StoreError::Exists) => Err(HubError::conflict(format!(
             "A {} repository called {tns}/{tname} already exists",
             ty.singular()
@@ -146,21 +171,31 @@ pub(super) async fn move_repo(ctx: &mut Ctx) -> HubResult<Response> {
 }
 
 /// `POST /api/spaces/{id}/duplicate` `{"repository": "ns/name", "private"?}`.
-pub(super) async fn duplicate(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn duplicate(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let caller = ctx.need_caller()?.clone();
     let src = ctx.repo_read(ty, ns, name).await?;
-    let target = str_field(&body, "repository").ok_or_else(|| HubError::BadRequest("Missing repository".into()))?;
+    let target = str_field(&body, "repository")
+        .ok_or_else(|| HubError::BadRequest("Missing repository".into()))?;
     let (tns, tname) = match target.split_once('/') {
         Some((a, b)) => (a.to_string(), b.to_string()),
         None => (caller.name.clone(), target.to_string()),
     };
     if !valid_name(&tns) || !valid_name(&tname) {
-        return Err(HubError::BadRequest(format!("Invalid repo name {tns}/{tname}")));
+        return Err(HubError::BadRequest(format!(
+            "Invalid repo name {tns}/{tname}"
+        )));
     }
     let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
     if !caller.write || !auth.can_write_namespace(&caller.name, &tns) {
-        return Err(HubError::Forbidden(format!("You don't have the rights to create a space under the namespace \"{tns}\"")));
+        return Err(HubError::Forbidden(format!(
+            "You don't have the rights to create a space under the namespace \"{tns}\""
+        )));
     }
     let tns = auth.namespace(&tns).unwrap_or(tns);
     let meta = RepoMeta {
@@ -179,14 +214,22 @@ pub(super) async fn duplicate(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
         Err(StoreError::Exists) => {
             let mut extra = Map::new();
             extra.insert("url".into(), Value::String(url));
-            Err(HubError::Conflict { message: format!("You already created a space called {tns}/{tname}"), extra: Some(extra) })
+            Err(HubError::Conflict {
+                message: format!("You already created a space called {tns}/{tname}"),
+                extra: Some(extra),
+            })
         }
         Err(e) => Err(internal(e)),
     }
 }
 
 /// `PUT /api/{T}/{id}/settings`.
-pub(super) async fn settings(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn settings(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let mut repo = ctx.repo_write(ty, ns, name).await?;
     let lock = ctx.st.inner.repos.lock(&repo);
@@ -210,14 +253,25 @@ pub(super) async fn settings(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) 
         };
     }
     ctx.st.inner.repos.save_meta(&repo).await?;
-    Ok(super::json(json!({"private": repo.meta.private, "gated": repo.meta.gated})))
+    Ok(super::json(
+        json!({"private": repo.meta.private, "gated": repo.meta.gated}),
+    ))
 }
 
 /// `GET /api/{T}/{id}/user-access-request/{pending|accepted|rejected}`.
-pub(super) async fn access_list(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, status: &str) -> HubResult<Response> {
+pub(super) async fn access_list(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    status: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_write(ty, ns, name).await?;
     if repo.meta.gated == Value::Bool(false) {
-        return Err(HubError::BadRequest(format!("Repo {} is not gated", repo.id())));
+        return Err(HubError::BadRequest(format!(
+            "Repo {} is not gated",
+            repo.id()
+        )));
     }
     let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
     let items: Vec<Value> = repo
@@ -235,21 +289,39 @@ pub(super) async fn access_list(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &st
 }
 
 /// `POST /api/{T}/{id}/user-access-request/{handle|grant}` `{"user", "status"?}`.
-pub(super) async fn access_change(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, action: &str) -> HubResult<Response> {
+pub(super) async fn access_change(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    action: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let mut repo = ctx.repo_write(ty, ns, name).await?;
     if repo.meta.gated == Value::Bool(false) {
-        return Err(HubError::BadRequest(format!("Repo {} is not gated", repo.id())));
+        return Err(HubError::BadRequest(format!(
+            "Repo {} is not gated",
+            repo.id()
+        )));
     }
-    let user = str_field(&body, "user").ok_or_else(|| HubError::BadRequest("Missing user".into()))?.to_string();
+    let user = str_field(&body, "user")
+        .ok_or_else(|| HubError::BadRequest("Missing user".into()))?
+        .to_string();
     let auth = ctx.st.inner.auth.get().await.map_err(internal)?;
     if !auth.users.contains_key(&user) {
         return Err(HubError::NotFound(format!("User {user} not found")));
     }
     let status = match action {
         "grant" => {
-            if repo.meta.access.get(&user).is_some_and(|a| a.status == "accepted") {
-                return Err(HubError::conflict(format!("User {user} already has access")));
+            if repo
+                .meta
+                .access
+                .get(&user)
+                .is_some_and(|a| a.status == "accepted")
+            {
+                return Err(HubError::conflict(format!(
+                    "User {user} already has access"
+                )));
             }
             "accepted".to_string()
         }
@@ -269,13 +341,24 @@ pub(super) async fn access_change(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &
     if let Some(fresh) = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await? {
         repo = fresh;
     }
-    repo.meta.access.insert(user, repo::AccessRequest { status, timestamp: util::now_date() });
+    repo.meta.access.insert(
+        user,
+        repo::AccessRequest {
+            status,
+            timestamp: util::now_date(),
+        },
+    );
     ctx.st.inner.repos.save_meta(&repo).await?;
     Ok(super::json(json!({})))
 }
 
 /// `GET /api/{T}/{id}/auth-check`.
-pub(super) async fn auth_check(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn auth_check(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     ctx.check_gated(&repo).await?;
     Ok(super::json(json!({"ok": true})))
@@ -290,11 +373,19 @@ struct Snapshot {
     card: Option<Map<String, Value>>,
 }
 
-async fn snapshot(ctx: &Ctx, repo: &Repo, rev: &str, want_files: bool, files_metadata: bool) -> HubResult<Option<Snapshot>> {
+async fn snapshot(
+    ctx: &Ctx,
+    repo: &Repo,
+    rev: &str,
+    want_files: bool,
+    files_metadata: bool,
+) -> HubResult<Option<Snapshot>> {
     let reader = ctx.st.inner.repos.reader(repo);
     let rev = rev.to_string();
     repo::blocking(&reader, move |r| {
-        let Some(res) = r.resolve(&rev)? else { return Ok(None) };
+        let Some(res) = r.resolve(&rev)? else {
+            return Ok(None);
+        };
         let commit = r.commit(&res.commit)?;
         let mut files = None;
         let mut used = 0u64;
@@ -312,7 +403,8 @@ async fn snapshot(ctx: &Ctx, repo: &Repo, rev: &str, want_files: bool, files_met
                     item["size"] = json!(size);
                     item["blobId"] = json!(e.oid);
                     if let Some(l) = info.lfs {
-                        item["lfs"] = json!({"sha256": l.oid, "size": l.size, "pointerSize": info.size});
+                        item["lfs"] =
+                            json!({"sha256": l.oid, "size": l.size, "pointerSize": info.size});
                     }
                 }
                 out.push(item);
@@ -320,7 +412,9 @@ async fn snapshot(ctx: &Ctx, repo: &Repo, rev: &str, want_files: bool, files_met
             files = Some(out);
         }
         let readme = r.file_text(&commit.tree, "README.md")?;
-        let card = (!readme.is_empty()).then(|| crate::card::parse(&readme)).filter(|c| !c.is_empty());
+        let card = (!readme.is_empty())
+            .then(|| crate::card::parse(&readme))
+            .filter(|c| !c.is_empty());
         Ok(Some(Snapshot {
             card,
             sha: Some(res.commit),
@@ -374,7 +468,9 @@ fn base_json(repo: &Repo, snap: Option<&Snapshot>) -> Map<String, Value> {
         }
         RepoType::Dataset => {}
         RepoType::Space => {
-            let sub = format!("{}-{}", repo.ns, repo.name).to_ascii_lowercase().replace(['_', '.'], "-");
+            let sub = format!("{}-{}", repo.ns, repo.name)
+                .to_ascii_lowercase()
+                .replace(['_', '.'], "-");
             m.insert("sdk".into(), json!(repo.meta.sdk));
             m.insert("subdomain".into(), json!(sub));
             m.insert("host".into(), json!(format!("https://{sub}.hf.space")));
@@ -384,10 +480,11 @@ fn base_json(repo: &Repo, snap: Option<&Snapshot>) -> Map<String, Value> {
         }
     }
     if let Some(s) = snap
-        && let Some(files) = &s.files {
-            m.insert("siblings".into(), Value::Array(files.clone()));
-            m.insert("usedStorage".into(), json!(s.used_storage));
-        }
+        && let Some(files) = &s.files
+    {
+        m.insert("siblings".into(), Value::Array(files.clone()));
+        m.insert("usedStorage".into(), json!(s.used_storage));
+    }
     m
 }
 
@@ -414,12 +511,30 @@ fn apply_expand(mut m: Map<String, Value>, expand: &[&str]) -> Map<String, Value
 }
 
 /// `GET /api/{T}/{id}[/revision/{rev}]`.
-pub(super) async fn info(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: Option<String>) -> HubResult<Response> {
+pub(super) async fn info(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rev: Option<String>,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     let rev = rev.unwrap_or_else(|| "main".into());
-    let expand: Vec<String> = ctx.query.all("expand").into_iter().map(str::to_string).collect();
+    let expand: Vec<String> = ctx
+        .query
+        .all("expand")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let files_metadata = ctx.query.flag("blobs");
-    let snap = snapshot(ctx, &repo, &rev, true, files_metadata || expand.iter().any(|e| e == "usedStorage")).await?;
+    let snap = snapshot(
+        ctx,
+        &repo,
+        &rev,
+        true,
+        files_metadata || expand.iter().any(|e| e == "usedStorage"),
+    )
+    .await?;
     let Some(snap) = snap else {
         return Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev}")));
     };
@@ -437,11 +552,26 @@ pub(super) async fn info(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev:
 /// `GET /api/{models|datasets|spaces}` with search/author/filter/sort/direction/limit/full/expand.
 pub(super) async fn list(ctx: &mut Ctx, ty: RepoType) -> HubResult<Response> {
     let all = ctx.st.inner.repos.list(ty).await?;
-    let searches: Vec<String> = ctx.query.all("search").into_iter().map(str::to_ascii_lowercase).collect();
+    let searches: Vec<String> = ctx
+        .query
+        .all("search")
+        .into_iter()
+        .map(str::to_ascii_lowercase)
+        .collect();
     let author = ctx.query.get("author").map(str::to_ascii_lowercase);
-    let filters: Vec<String> = ctx.query.all("filter").into_iter().map(str::to_string).collect();
+    let filters: Vec<String> = ctx
+        .query
+        .all("filter")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let full = ctx.query.flag("full");
-    let expand: Vec<String> = ctx.query.all("expand").into_iter().map(str::to_string).collect();
+    let expand: Vec<String> = ctx
+        .query
+        .all("expand")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let want_files = full || expand.iter().any(|e| e == "siblings");
     let mut visible = Vec::new();
     for r in all {
@@ -453,9 +583,10 @@ pub(super) async fn list(ctx: &mut Ctx, ty: RepoType) -> HubResult<Response> {
             continue;
         }
         if let Some(a) = &author
-            && r.ns.to_ascii_lowercase() != *a {
-                continue;
-            }
+            && r.ns.to_ascii_lowercase() != *a
+        {
+            continue;
+        }
         if let Some(g) = ctx.query.get("gated") {
             let gated = r.meta.gated != Value::Bool(false);
             if gated != util::parse_bool(g) {
@@ -466,7 +597,9 @@ pub(super) async fn list(ctx: &mut Ctx, ty: RepoType) -> HubResult<Response> {
     }
     let mut items: Vec<(Repo, Option<Snapshot>)> = Vec::with_capacity(visible.len());
     for r in visible {
-        let snap = snapshot(ctx, &r, "main", want_files, false).await.unwrap_or(None);
+        let snap = snapshot(ctx, &r, "main", want_files, false)
+            .await
+            .unwrap_or(None);
         items.push((r, snap));
     }
     // Every filter must be one of the repo's tags (derived from its README card).
@@ -478,16 +611,29 @@ pub(super) async fn list(ctx: &mut Ctx, ty: RepoType) -> HubResult<Response> {
         });
     }
     let sort = ctx.query.get("sort").unwrap_or("id");
-    let desc = ctx.query.get("direction").map(|d| d == "-1").unwrap_or(sort != "id");
+    let desc = ctx
+        .query
+        .get("direction")
+        .map(|d| d == "-1")
+        .unwrap_or(sort != "id");
     match sort {
         "lastModified" | "last_modified" => items.sort_by(|a, b| {
-            let ka = a.1.as_ref().and_then(|s| s.last_modified.clone()).unwrap_or_default();
-            let kb = b.1.as_ref().and_then(|s| s.last_modified.clone()).unwrap_or_default();
+            let ka =
+                a.1.as_ref()
+                    .and_then(|s| s.last_modified.clone())
+                    .unwrap_or_default();
+            let kb =
+                b.1.as_ref()
+                    .and_then(|s| s.last_modified.clone())
+                    .unwrap_or_default();
             ka.cmp(&kb).then_with(|| a.0.id().cmp(&b.0.id()))
         }),
-        "createdAt" | "created_at" => {
-            items.sort_by(|a, b| a.0.meta.created_at.cmp(&b.0.meta.created_at).then_with(|| a.0.id().cmp(&b.0.id())))
-        }
+        "createdAt" | "created_at" => items.sort_by(|a, b| {
+            a.0.meta
+                .created_at
+                .cmp(&b.0.meta.created_at)
+                .then_with(|| a.0.id().cmp(&b.0.id()))
+        }),
         _ => items.sort_by_key(|a| a.0.id()),
     }
     if desc {

@@ -27,10 +27,14 @@ struct Resp {
 
 impl Resp {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not json ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not json ({e}): {:?}", String::from_utf8_lossy(&self.body)))
     }
     fn header(&self, k: &str) -> &str {
-        self.headers.get(k).map(|v| v.to_str().unwrap()).unwrap_or("")
+        self.headers
+            .get(k)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
     }
     fn code(&self) -> &str {
         self.header("x-error-code")
@@ -60,7 +64,15 @@ impl H {
 
     fn with(f: impl FnOnce(&mut ServerConfig)) -> H {
         let dir = tempfile::tempdir().unwrap();
-        crate::admin::add_user(dir.path(), "alice", W, false, Some("Alice"), Some("a@x.org")).unwrap();
+        crate::admin::add_user(
+            dir.path(),
+            "alice",
+            W,
+            false,
+            Some("Alice"),
+            Some("a@x.org"),
+        )
+        .unwrap();
         crate::admin::add_user(dir.path(), "alice", R, true, None, None).unwrap();
         crate::admin::add_user(dir.path(), "bob", BOB, false, None, None).unwrap();
         crate::admin::add_org(dir.path(), "acme", &["alice".to_string()], Some("Acme")).unwrap();
@@ -76,7 +88,14 @@ impl H {
         self.state = AppState::open_with(&cfg, URL).unwrap();
     }
 
-    async fn req(&self, method: &str, uri: &str, token: Option<&str>, headers: &[(&str, &str)], body: Body) -> Resp {
+    async fn req(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
             b = b.header("authorization", format!("Bearer {t}"));
@@ -84,11 +103,20 @@ impl H {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
-        let resp = crate::app(self.state.clone()).oneshot(b.body(body).unwrap()).await.unwrap();
+        let resp = crate::app(self.state.clone())
+            .oneshot(b.body(body).unwrap())
+            .await
+            .unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-        Resp { status, headers, body }
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     async fn get(&self, uri: &str, token: Option<&str>) -> Resp {
@@ -96,7 +124,14 @@ impl H {
     }
 
     async fn post_json(&self, uri: &str, token: Option<&str>, v: Value) -> Resp {
-        self.req("POST", uri, token, &[("content-type", "application/json")], Body::from(v.to_string())).await
+        self.req(
+            "POST",
+            uri,
+            token,
+            &[("content-type", "application/json")],
+            Body::from(v.to_string()),
+        )
+        .await
     }
 
     async fn create(&self, id: &str, extra: Value) -> Resp {
@@ -110,14 +145,30 @@ impl H {
         self.post_json("/api/repos/create", Some(W), body).await
     }
 
-    async fn commit_raw(&self, id: &str, rev: &str, token: &str, lines: &[Value], query: &str) -> Resp {
+    async fn commit_raw(
+        &self,
+        id: &str,
+        rev: &str,
+        token: &str,
+        lines: &[Value],
+        query: &str,
+    ) -> Resp {
         let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
         let uri = format!("/api/models/{id}/commit/{rev}{query}");
-        self.req("POST", &uri, Some(token), &[("content-type", "application/x-ndjson")], Body::from(body)).await
+        self.req(
+            "POST",
+            &uri,
+            Some(token),
+            &[("content-type", "application/x-ndjson")],
+            Body::from(body),
+        )
+        .await
     }
 
     async fn commit_files(&self, id: &str, rev: &str, files: &[(&str, &[u8])]) -> Resp {
-        let mut lines = vec![json!({"key": "header", "value": {"summary": "add files", "description": "desc"}})];
+        let mut lines = vec![
+            json!({"key": "header", "value": {"summary": "add files", "description": "desc"}}),
+        ];
         for (p, c) in files {
             lines.push(json!({"key": "file", "value": {"path": p, "content": b64(c), "encoding": "base64"}}));
         }
@@ -125,7 +176,9 @@ impl H {
     }
 
     async fn head_sha(&self, id: &str, rev: &str) -> String {
-        let r = self.get(&format!("/api/models/{id}/revision/{rev}"), Some(W)).await;
+        let r = self
+            .get(&format!("/api/models/{id}/revision/{rev}"), Some(W))
+            .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         r.json()["sha"].as_str().unwrap().to_string()
     }
@@ -144,7 +197,9 @@ impl H {
         let obj = &r.json()["objects"][0];
         if let Some(href) = obj["actions"]["upload"]["href"].as_str() {
             let path = href.strip_prefix(URL).unwrap();
-            let put = self.req("PUT", path, None, &[], Body::from(data.to_vec())).await;
+            let put = self
+                .req("PUT", path, None, &[], Body::from(data.to_vec()))
+                .await;
             assert_eq!(put.status, 200, "{:?}", put.body);
         }
         oid
@@ -173,17 +228,35 @@ async fn whoami_and_auth() {
     assert_eq!(v["auth"]["accessToken"]["role"], "write");
     assert_eq!(v["orgs"][0]["name"], "acme");
     assert_eq!(v["orgs"][0]["fullname"], "Acme");
-    assert!(date_ok(v["auth"]["accessToken"]["createdAt"].as_str().unwrap()));
+    assert!(date_ok(
+        v["auth"]["accessToken"]["createdAt"].as_str().unwrap()
+    ));
     let v = h.get("/api/whoami-v2", Some(R)).await.json();
     assert_eq!(v["auth"]["accessToken"]["role"], "read");
     let v = h.get("/api/whoami-v2", Some(BOB)).await.json();
     assert_eq!(v["orgs"], json!([]));
     // Request ids are echoed.
-    let r = h.req("GET", "/api/whoami-v2", Some(W), &[("x-request-id", "abc-123")], Body::empty()).await;
+    let r = h
+        .req(
+            "GET",
+            "/api/whoami-v2",
+            Some(W),
+            &[("x-request-id", "abc-123")],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.header("x-request-id"), "abc-123");
     // Basic auth as sent by git.
     let basic = format!("Basic {}", b64(format!("alice:{W}").as_bytes()));
-    let r = h.req("GET", "/api/whoami-v2", None, &[("authorization", &basic)], Body::empty()).await;
+    let r = h
+        .req(
+            "GET",
+            "/api/whoami-v2",
+            None,
+            &[("authorization", &basic)],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.json()["name"], "alice");
 }
 
@@ -199,33 +272,75 @@ async fn create_repo_semantics() {
     // Same name, different type is a different repo.
     let r = h.create("alice/r", json!({"type": "dataset"})).await;
     assert_eq!(r.json()["url"], format!("{URL}/datasets/alice/r"));
-    let r = h.create("acme/s", json!({"type": "space", "sdk": "gradio", "private": true})).await;
+    let r = h
+        .create(
+            "acme/s",
+            json!({"type": "space", "sdk": "gradio", "private": true}),
+        )
+        .await;
     assert_eq!(r.json()["url"], format!("{URL}/spaces/acme/s"));
     // Namespace from the token when organization is null.
-    let r = h.post_json("/api/repos/create", Some(BOB), json!({"name": "mine", "organization": null})).await;
+    let r = h
+        .post_json(
+            "/api/repos/create",
+            Some(BOB),
+            json!({"name": "mine", "organization": null}),
+        )
+        .await;
     assert_eq!(r.json()["name"], "bob/mine");
     // Forbidden: read token, foreign namespace; no token → 401.
-    let r = h.post_json("/api/repos/create", Some(R), json!({"name": "x"})).await;
+    let r = h
+        .post_json("/api/repos/create", Some(R), json!({"name": "x"}))
+        .await;
     assert_eq!(r.status, 403);
-    let r = h.post_json("/api/repos/create", Some(BOB), json!({"name": "x", "organization": "acme"})).await;
+    let r = h
+        .post_json(
+            "/api/repos/create",
+            Some(BOB),
+            json!({"name": "x", "organization": "acme"}),
+        )
+        .await;
     assert_eq!(r.status, 403);
-    let r = h.post_json("/api/repos/create", None, json!({"name": "x"})).await;
+    let r = h
+        .post_json("/api/repos/create", None, json!({"name": "x"}))
+        .await;
     assert_eq!(r.status, 401);
     for bad in ["a b", "../x", "x.git", "-x", "a..b"] {
-        let r = h.post_json("/api/repos/create", Some(W), json!({"name": bad})).await;
+        let r = h
+            .post_json("/api/repos/create", Some(W), json!({"name": bad}))
+            .await;
         assert_eq!(r.status, 400, "{bad}");
         assert!(r.json()["error"].as_str().unwrap().contains("Invalid"));
         assert!(!r.header("x-error-message").is_empty());
     }
     // [main]-style visibility.
-    let r = h.post_json("/api/repos/create", Some(W), json!({"name": "vis", "organization": "alice", "visibility": "private"})).await;
+    let r = h
+        .post_json(
+            "/api/repos/create",
+            Some(W),
+            json!({"name": "vis", "organization": "alice", "visibility": "private"}),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(h.get("/api/models/alice/vis", Some(W)).await.json()["private"], true);
+    assert_eq!(
+        h.get("/api/models/alice/vis", Some(W)).await.json()["private"],
+        true
+    );
     // Oversized JSON is refused.
     let huge = format!("{{\"name\": \"{}\"}}", "a".repeat(11 * 1024 * 1024));
-    let r = h.req("POST", "/api/repos/create", Some(W), &[], Body::from(huge)).await;
+    let r = h
+        .req("POST", "/api/repos/create", Some(W), &[], Body::from(huge))
+        .await;
     assert_eq!(r.status, 413);
-    let r = h.req("POST", "/api/repos/create", Some(W), &[], Body::from("{not json")).await;
+    let r = h
+        .req(
+            "POST",
+            "/api/repos/create",
+            Some(W),
+            &[],
+            Body::from("{not json"),
+        )
+        .await;
     assert_eq!(r.status, 400);
 }
 
@@ -248,27 +363,54 @@ async fn info_privacy_and_initial_commit() {
         let r = h.get("/api/models/alice/priv", tok).await;
         assert_eq!(r.status, 404);
         assert_eq!(r.code(), "RepoNotFound");
-        let r = h.req("HEAD", "/alice/priv/resolve/main/.gitattributes", tok, &[], Body::empty()).await;
+        let r = h
+            .req(
+                "HEAD",
+                "/alice/priv/resolve/main/.gitattributes",
+                tok,
+                &[],
+                Body::empty(),
+            )
+            .await;
         assert_eq!(r.code(), "RepoNotFound");
     }
     assert_eq!(h.get("/api/models/alice/priv", Some(R)).await.status, 200);
-    assert_eq!(h.get("/api/models/alice/missing", Some(W)).await.code(), "RepoNotFound");
+    assert_eq!(
+        h.get("/api/models/alice/missing", Some(W)).await.code(),
+        "RepoNotFound"
+    );
     let r = h.get("/api/models/alice/pub/revision/nope", None).await;
     assert_eq!((r.status.as_u16(), r.code()), (404, "RevisionNotFound"));
     // Fresh repos: one "initial commit" with the default .gitattributes.
-    let commits = h.get("/api/models/alice/pub/commits/main", None).await.json();
+    let commits = h
+        .get("/api/models/alice/pub/commits/main", None)
+        .await
+        .json();
     assert_eq!(commits.as_array().unwrap().len(), 1);
     assert_eq!(commits[0]["title"], "initial commit");
     let attrs = h.get("/alice/pub/resolve/main/.gitattributes", None).await;
     let text = String::from_utf8_lossy(&attrs.body);
-    assert!(text.contains("*.bin filter=lfs") && text.contains("*.safetensors filter=lfs") && text.contains("*tfevents*"));
+    assert!(
+        text.contains("*.bin filter=lfs")
+            && text.contains("*.safetensors filter=lfs")
+            && text.contains("*tfevents*")
+    );
     // Writes by others are forbidden, but bob can see the public repo.
     let r = h
-        .req("POST", "/api/models/alice/pub/commit/main", Some(BOB), &[], Body::from("{\"key\":\"header\",\"value\":{\"summary\":\"x\"}}\n"))
+        .req(
+            "POST",
+            "/api/models/alice/pub/commit/main",
+            Some(BOB),
+            &[],
+            Body::from("{\"key\":\"header\",\"value\":{\"summary\":\"x\"}}\n"),
+        )
         .await;
     assert_eq!(r.status, 403);
     // expand keeps only requested fields.
-    let v = h.get("/api/models/alice/pub?expand=sha&expand[]=private", None).await.json();
+    let v = h
+        .get("/api/models/alice/pub?expand=sha&expand[]=private", None)
+        .await
+        .json();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 4, "{v}");
     assert!(v.get("sha").is_some() && v.get("siblings").is_none());
@@ -279,7 +421,9 @@ async fn regular_file_resolve_headers_and_ranges() {
     let h = H::new();
     h.create("alice/r", json!({})).await;
     let data = b"0123456789abcdef".repeat(100);
-    let r = h.commit_files("alice/r", "main", &[("dir/my file+x#.txt", &data)]).await;
+    let r = h
+        .commit_files("alice/r", "main", &[("dir/my file+x#.txt", &data)])
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let v = r.json();
     let commit = v["commitOid"].as_str().unwrap().to_string();
@@ -294,75 +438,206 @@ async fn regular_file_resolve_headers_and_ranges() {
     assert!(r.body.is_empty());
     let r = h.get(url, None).await;
     assert_eq!(&r.body[..], &data[..]);
-    let r = h.req("GET", url, None, &[("range", "bytes=10-19")], Body::empty()).await;
+    let r = h
+        .req("GET", url, None, &[("range", "bytes=10-19")], Body::empty())
+        .await;
     assert_eq!(r.status, 206);
     assert_eq!(&r.body[..], &data[10..20]);
-    assert_eq!(r.header("content-range"), format!("bytes 10-19/{}", data.len()));
-    let r = h.req("GET", url, None, &[("range", "bytes=1500-")], Body::empty()).await;
+    assert_eq!(
+        r.header("content-range"),
+        format!("bytes 10-19/{}", data.len())
+    );
+    let r = h
+        .req("GET", url, None, &[("range", "bytes=1500-")], Body::empty())
+        .await;
     assert_eq!(&r.body[..], &data[1500..]);
-    let r = h.req("GET", url, None, &[("range", "bytes=5000-")], Body::empty()).await;
+    let r = h
+        .req("GET", url, None, &[("range", "bytes=5000-")], Body::empty())
+        .await;
     assert_eq!(r.status, 416);
     assert_eq!(r.header("content-range"), format!("bytes */{}", data.len()));
     // Every revision form.
-    for rev in [commit.as_str(), "main", "refs%2Fheads%2Fmain", "refs/heads/main"] {
-        let r = h.req("HEAD", &format!("/alice/r/resolve/{rev}/dir/my%20file%2Bx%23.txt"), None, &[], Body::empty()).await;
+    for rev in [
+        commit.as_str(),
+        "main",
+        "refs%2Fheads%2Fmain",
+        "refs/heads/main",
+    ] {
+        let r = h
+            .req(
+                "HEAD",
+                &format!("/alice/r/resolve/{rev}/dir/my%20file%2Bx%23.txt"),
+                None,
+                &[],
+                Body::empty(),
+            )
+            .await;
         assert_eq!(r.status, 200, "{rev}");
         assert_eq!(r.header("x-repo-commit"), commit);
     }
     // Missing file: EntryNotFound + X-Repo-Commit, on HEAD and GET.
     for m in ["HEAD", "GET"] {
-        let r = h.req(m, "/alice/r/resolve/main/nope.txt", None, &[], Body::empty()).await;
+        let r = h
+            .req(
+                m,
+                "/alice/r/resolve/main/nope.txt",
+                None,
+                &[],
+                Body::empty(),
+            )
+            .await;
         assert_eq!((r.status.as_u16(), r.code()), (404, "EntryNotFound"));
         assert_eq!(r.header("x-repo-commit"), commit);
     }
-    let r = h.req("HEAD", "/alice/r/resolve/nope/x.txt", None, &[], Body::empty()).await;
+    let r = h
+        .req(
+            "HEAD",
+            "/alice/r/resolve/nope/x.txt",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.code(), "RevisionNotFound");
     // A folder is not a file.
-    assert_eq!(h.get("/alice/r/resolve/main/dir", None).await.code(), "EntryNotFound");
+    assert_eq!(
+        h.get("/alice/r/resolve/main/dir", None).await.code(),
+        "EntryNotFound"
+    );
 }
 
 #[tokio::test]
 async fn branches_with_slashes_tags_and_longest_ref() {
     let h = H::new();
     h.create("alice/r", json!({})).await;
-    h.commit_files("alice/r", "main", &[("a.txt", b"main")]).await;
-    let r = h.post_json("/api/models/alice/r/branch/feature%2Fx", Some(W), json!({})).await;
+    h.commit_files("alice/r", "main", &[("a.txt", b"main")])
+        .await;
+    let r = h
+        .post_json("/api/models/alice/r/branch/feature%2Fx", Some(W), json!({}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let r = h.post_json("/api/models/alice/r/branch/feature%2Fx", Some(W), json!({})).await;
+    let r = h
+        .post_json("/api/models/alice/r/branch/feature%2Fx", Some(W), json!({}))
+        .await;
     assert_eq!(r.status, 409);
-    let r = h.post_json("/api/models/alice/r/branch/b2", Some(W), json!({"startingPoint": "nope"})).await;
+    let r = h
+        .post_json(
+            "/api/models/alice/r/branch/b2",
+            Some(W),
+            json!({"startingPoint": "nope"}),
+        )
+        .await;
     assert_eq!(r.code(), "RevisionNotFound");
-    let r = h.commit_files("alice/r", "feature%2Fx", &[("a.txt", b"feature")]).await;
+    let r = h
+        .commit_files("alice/r", "feature%2Fx", &[("a.txt", b"feature")])
+        .await;
     assert_eq!(r.status, 200);
     // Raw and encoded slashes both resolve to the branch.
-    assert_eq!(&h.get("/alice/r/resolve/feature/x/a.txt", None).await.body[..], b"feature");
-    assert_eq!(&h.get("/alice/r/resolve/feature%2Fx/a.txt", None).await.body[..], b"feature");
-    assert_eq!(&h.get("/alice/r/resolve/main/a.txt", None).await.body[..], b"main");
-    let r = h.post_json("/api/models/alice/r/tag/main", Some(W), json!({"tag": "v1", "message": "release"})).await;
+    assert_eq!(
+        &h.get("/alice/r/resolve/feature/x/a.txt", None).await.body[..],
+        b"feature"
+    );
+    assert_eq!(
+        &h.get("/alice/r/resolve/feature%2Fx/a.txt", None).await.body[..],
+        b"feature"
+    );
+    assert_eq!(
+        &h.get("/alice/r/resolve/main/a.txt", None).await.body[..],
+        b"main"
+    );
+    let r = h
+        .post_json(
+            "/api/models/alice/r/tag/main",
+            Some(W),
+            json!({"tag": "v1", "message": "release"}),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    let r = h.post_json("/api/models/alice/r/tag/main", Some(W), json!({"tag": "v1"})).await;
+    let r = h
+        .post_json(
+            "/api/models/alice/r/tag/main",
+            Some(W),
+            json!({"tag": "v1"}),
+        )
+        .await;
     assert_eq!(r.status, 409);
-    let r = h.post_json("/api/models/alice/r/tag/main", Some(W), json!({"tag": "bad name"})).await;
+    let r = h
+        .post_json(
+            "/api/models/alice/r/tag/main",
+            Some(W),
+            json!({"tag": "bad name"}),
+        )
+        .await;
     assert_eq!(r.status, 400);
     let main = h.head_sha("alice/r", "main").await;
     assert_eq!(h.head_sha("alice/r", "v1").await, main);
     let refs = h.get("/api/models/alice/r/refs", None).await.json();
     assert_eq!(refs["branches"][0]["name"], "main");
-    assert_eq!(refs["tags"][0], json!({"name": "v1", "ref": "refs/tags/v1", "targetCommit": main}));
+    assert_eq!(
+        refs["tags"][0],
+        json!({"name": "v1", "ref": "refs/tags/v1", "targetCommit": main})
+    );
     assert_eq!(refs["converts"], json!([]));
     assert!(refs.get("pullRequests").is_none());
-    assert_eq!(h.get("/api/models/alice/r/refs?include_prs=1", None).await.json()["pullRequests"], json!([]));
-    let r = h.req("DELETE", "/api/models/alice/r/tag/v1", Some(W), &[], Body::empty()).await;
+    assert_eq!(
+        h.get("/api/models/alice/r/refs?include_prs=1", None)
+            .await
+            .json()["pullRequests"],
+        json!([])
+    );
+    let r = h
+        .req(
+            "DELETE",
+            "/api/models/alice/r/tag/v1",
+            Some(W),
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    let r = h.req("DELETE", "/api/models/alice/r/tag/v1", Some(W), &[], Body::empty()).await;
+    let r = h
+        .req(
+            "DELETE",
+            "/api/models/alice/r/tag/v1",
+            Some(W),
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.code(), "RevisionNotFound");
-    let r = h.req("DELETE", "/api/models/alice/r/branch/feature%2Fx", Some(W), &[], Body::empty()).await;
+    let r = h
+        .req(
+            "DELETE",
+            "/api/models/alice/r/branch/feature%2Fx",
+            Some(W),
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(h.get("/alice/r/resolve/feature%2Fx/a.txt", None).await.code(), "RevisionNotFound");
-    let r = h.req("DELETE", "/api/models/alice/r/branch/feature%2Fx", Some(W), &[], Body::empty()).await;
+    assert_eq!(
+        h.get("/alice/r/resolve/feature%2Fx/a.txt", None)
+            .await
+            .code(),
+        "RevisionNotFound"
+    );
+    let r = h
+        .req(
+            "DELETE",
+            "/api/models/alice/r/branch/feature%2Fx",
+            Some(W),
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.code(), "RevisionNotFound");
     // Read-only token cannot create branches.
-    assert_eq!(h.post_json("/api/models/alice/r/branch/ro", Some(R), json!({})).await.status, 403);
+    assert_eq!(
+        h.post_json("/api/models/alice/r/branch/ro", Some(R), json!({}))
+            .await
+            .status,
+        403
+    );
 }
 
 #[tokio::test]
@@ -372,17 +647,77 @@ async fn bad_commits_change_nothing() {
     let before = h.head_sha("alice/r", "main").await;
     let header = json!({"key": "header", "value": {"summary": "x"}});
     let cases: Vec<(Vec<Value>, u16)> = vec![
-        (vec![header.clone(), json!({"key": "file", "value": {"path": "a", "content": "%%%", "encoding": "base64"}})], 400),
-        (vec![header.clone(), json!({"key": "teleport", "value": {"path": "a"}})], 400),
-        (vec![header.clone(), json!({"key": "file", "value": {"path": "../x", "content": ""}})], 422),
-        (vec![header.clone(), json!({"key": "file", "value": {"path": "/abs", "content": ""}})], 422),
-        (vec![header.clone(), json!({"key": "file", "value": {"path": "a/.git/config", "content": ""}})], 422),
-        (vec![header.clone(), json!({"key": "file", "value": {"path": "..\\ddd", "content": ""}})], 422),
-        (vec![header.clone(), json!({"key": "lfsFile", "value": {"path": "w.bin", "algo": "sha256", "oid": "a".repeat(64), "size": 3}})], 400),
-        (vec![json!({"key": "file", "value": {"path": "a", "content": ""}})], 400),
-        (vec![json!({"key": "header", "value": {"summary": ""}})], 400),
-        (vec![header.clone(), json!({"key": "deletedFile", "value": {"path": "missing.txt"}})], 404),
-        (vec![header.clone(), json!({"key": "deletedFolder", "value": {"path": "nodir/"}})], 404),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "file", "value": {"path": "a", "content": "%%%", "encoding": "base64"}}),
+            ],
+            400,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "teleport", "value": {"path": "a"}}),
+            ],
+            400,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "file", "value": {"path": "../x", "content": ""}}),
+            ],
+            422,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "file", "value": {"path": "/abs", "content": ""}}),
+            ],
+            422,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "file", "value": {"path": "a/.git/config", "content": ""}}),
+            ],
+            422,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "file", "value": {"path": "..\\ddd", "content": ""}}),
+            ],
+            422,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "lfsFile", "value": {"path": "w.bin", "algo": "sha256", "oid": "a".repeat(64), "size": 3}}),
+            ],
+            400,
+        ),
+        (
+            vec![json!({"key": "file", "value": {"path": "a", "content": ""}})],
+            400,
+        ),
+        (
+            vec![json!({"key": "header", "value": {"summary": ""}})],
+            400,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "deletedFile", "value": {"path": "missing.txt"}}),
+            ],
+            404,
+        ),
+        (
+            vec![
+                header.clone(),
+                json!({"key": "deletedFolder", "value": {"path": "nodir/"}}),
+            ],
+            404,
+        ),
     ];
     for (lines, status) in cases {
         let r = h.commit_raw("alice/r", "main", W, &lines, "").await;
@@ -390,19 +725,53 @@ async fn bad_commits_change_nothing() {
         assert!(r.json()["error"].is_string());
         assert!(!r.header("x-error-message").is_empty());
     }
-    let r = h.req("POST", "/api/models/alice/r/commit/main", Some(W), &[], Body::from("not json at all\n")).await;
+    let r = h
+        .req(
+            "POST",
+            "/api/models/alice/r/commit/main",
+            Some(W),
+            &[],
+            Body::from("not json at all\n"),
+        )
+        .await;
     assert_eq!(r.status, 400);
-    let r = h.commit_raw("alice/r", "main", W, &[header.clone(), json!({"key": "deletedFile", "value": {"path": "missing.txt"}})], "").await;
-    assert!(r.json()["error"].as_str().unwrap().contains("A file with this name doesn't exist"));
+    let r = h
+        .commit_raw(
+            "alice/r",
+            "main",
+            W,
+            &[
+                header.clone(),
+                json!({"key": "deletedFile", "value": {"path": "missing.txt"}}),
+            ],
+            "",
+        )
+        .await;
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("A file with this name doesn't exist")
+    );
     assert_eq!(h.head_sha("alice/r", "main").await, before);
     // Missing branch.
-    let r = h.commit_raw("alice/r", "nobranch", W, std::slice::from_ref(&header), "").await;
+    let r = h
+        .commit_raw("alice/r", "nobranch", W, std::slice::from_ref(&header), "")
+        .await;
     assert_eq!(r.code(), "RevisionNotFound");
     // Stale parent → 412; matching parent (also abbreviated) → 200.
     let stale = json!({"key": "header", "value": {"summary": "x", "parentCommit": "0".repeat(40)}});
-    assert_eq!(h.commit_raw("alice/r", "main", W, &[stale], "").await.status, 412);
+    assert_eq!(
+        h.commit_raw("alice/r", "main", W, &[stale], "")
+            .await
+            .status,
+        412
+    );
     let ok = json!({"key": "header", "value": {"summary": "x", "parentCommit": &before[..7]}});
-    assert_eq!(h.commit_raw("alice/r", "main", W, &[ok], "").await.status, 200);
+    assert_eq!(
+        h.commit_raw("alice/r", "main", W, &[ok], "").await.status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -425,9 +794,26 @@ async fn lfs_basic_flow_and_signed_urls() {
         .await;
     assert_eq!(r.status, 200);
     let files = r.json()["files"].clone();
-    let modes: Vec<(&str, bool)> =
-        files.as_array().unwrap().iter().map(|f| (f["uploadMode"].as_str().unwrap(), f["shouldIgnore"].as_bool().unwrap())).collect();
-    assert_eq!(modes, vec![("lfs", false), ("regular", false), ("lfs", false), ("regular", true)]);
+    let modes: Vec<(&str, bool)> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["uploadMode"].as_str().unwrap(),
+                f["shouldIgnore"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        modes,
+        vec![
+            ("lfs", false),
+            ("regular", false),
+            ("lfs", false),
+            ("regular", true)
+        ]
+    );
     // Upload with the wrong content is refused and leaves nothing behind.
     let oid = sha256(&data);
     let batch = h
@@ -439,21 +825,55 @@ async fn lfs_basic_flow_and_signed_urls() {
         .await;
     assert_eq!(batch.header("content-type"), "application/vnd.git-lfs+json");
     let obj = batch.json()["objects"][0].clone();
-    let href = obj["actions"]["upload"]["href"].as_str().unwrap().to_string();
+    let href = obj["actions"]["upload"]["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(href.starts_with(URL));
     let path = href.strip_prefix(URL).unwrap();
-    let r = h.req("PUT", path, None, &[], Body::from(vec![0u8; data.len()])).await;
+    let r = h
+        .req("PUT", path, None, &[], Body::from(vec![0u8; data.len()]))
+        .await;
     assert_eq!(r.status, 400);
     let tampered = path.replace("sig=", "sig=0");
-    assert_eq!(h.req("PUT", &tampered, None, &[], Body::from(data.clone())).await.status, 403);
+    assert_eq!(
+        h.req("PUT", &tampered, None, &[], Body::from(data.clone()))
+            .await
+            .status,
+        403
+    );
     // Verify before upload fails, after succeeds.
-    let verify = obj["actions"]["verify"]["href"].as_str().unwrap().strip_prefix(URL).unwrap().to_string();
-    assert_eq!(h.post_json(&verify, Some(W), json!({"oid": oid, "size": data.len()})).await.status, 404);
-    assert_eq!(h.req("PUT", path, None, &[], Body::from(data.clone())).await.status, 200);
-    assert_eq!(h.post_json(&verify, Some(W), json!({"oid": oid, "size": data.len()})).await.status, 200);
+    let verify = obj["actions"]["verify"]["href"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(URL)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        h.post_json(&verify, Some(W), json!({"oid": oid, "size": data.len()}))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        h.req("PUT", path, None, &[], Body::from(data.clone()))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        h.post_json(&verify, Some(W), json!({"oid": oid, "size": data.len()}))
+            .await
+            .status,
+        200
+    );
     // Batch again: already stored → no actions.
     let batch = h
-        .post_json("/alice/r.git/info/lfs/objects/batch", Some(W), json!({"operation": "upload", "objects": [{"oid": oid, "size": data.len()}]}))
+        .post_json(
+            "/alice/r.git/info/lfs/objects/batch",
+            Some(W),
+            json!({"operation": "upload", "objects": [{"oid": oid, "size": data.len()}]}),
+        )
         .await;
     assert!(batch.json()["objects"][0].get("actions").is_none());
     // Commit it (and a copy without size, as LFS copies arrive).
@@ -468,7 +888,15 @@ async fn lfs_basic_flow_and_signed_urls() {
     // .gitattributes got a rule for the uncovered LFS path.
     let attrs = h.get("/alice/r/resolve/main/.gitattributes", None).await;
     assert!(String::from_utf8_lossy(&attrs.body).contains("copy/w2.dat filter=lfs"));
-    let r = h.req("HEAD", "/alice/r/resolve/main/w.bin", None, &[], Body::empty()).await;
+    let r = h
+        .req(
+            "HEAD",
+            "/alice/r/resolve/main/w.bin",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, 302);
     assert_eq!(r.header("x-linked-etag"), format!("\"{oid}\""));
     assert_eq!(r.header("x-linked-size"), data.len().to_string());
@@ -482,24 +910,62 @@ async fn lfs_basic_flow_and_signed_urls() {
     assert_eq!(r.header("x-repo-commit"), commit);
     assert_eq!(r.header("x-linked-size"), data.len().to_string());
     assert_eq!(r.header("etag"), format!("\"{oid}\""));
-    let r = h.req("GET", blob_path, None, &[("range", "bytes=99990-")], Body::empty()).await;
+    let r = h
+        .req(
+            "GET",
+            blob_path,
+            None,
+            &[("range", "bytes=99990-")],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, 206);
     assert_eq!(&r.body[..], &data[99_990..]);
     let r = h.req("HEAD", blob_path, None, &[], Body::empty()).await;
     assert_eq!(r.header("content-length"), data.len().to_string());
-    assert_eq!(h.get(&blob_path.replace("sig=", "sig=f"), None).await.status, 403);
+    assert_eq!(
+        h.get(&blob_path.replace("sig=", "sig=f"), None)
+            .await
+            .status,
+        403
+    );
     // Tree / paths-info / info with blobs show LFS metadata; preupload now returns the sha256 oid.
-    let tree = h.get("/api/models/alice/r/tree/main?recursive=True&expand=False", None).await.json();
-    let w = tree.as_array().unwrap().iter().find(|e| e["path"] == "w.bin").unwrap().clone();
+    let tree = h
+        .get(
+            "/api/models/alice/r/tree/main?recursive=True&expand=False",
+            None,
+        )
+        .await
+        .json();
+    let w = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "w.bin")
+        .unwrap()
+        .clone();
     assert_eq!(w["size"], data.len());
     assert_eq!(w["lfs"]["oid"], oid);
-    assert_eq!(w["lfs"]["pointerSize"], crate::git::lfs_pointer(&oid, data.len() as u64).len());
+    assert_eq!(
+        w["lfs"]["pointerSize"],
+        crate::git::lfs_pointer(&oid, data.len() as u64).len()
+    );
     let info = h.get("/api/models/alice/r?blobs=True", None).await.json();
-    let s = info["siblings"].as_array().unwrap().iter().find(|s| s["rfilename"] == "copy/w2.dat").unwrap().clone();
+    let s = info["siblings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rfilename"] == "copy/w2.dat")
+        .unwrap()
+        .clone();
     assert_eq!(s["lfs"]["sha256"], oid);
     assert_eq!(s["size"], data.len());
     let r = h
-        .post_json("/api/models/alice/r/preupload/main", Some(W), json!({"files": [{"path": "w.bin", "sample": "", "size": 1}]}))
+        .post_json(
+            "/api/models/alice/r/preupload/main",
+            Some(W),
+            json!({"files": [{"path": "w.bin", "sample": "", "size": 1}]}),
+        )
         .await;
     assert_eq!(r.json()["files"][0]["oid"], oid);
 }
@@ -514,36 +980,85 @@ async fn lfs_multipart_flow() {
     let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 256) as u8).collect();
     let oid = sha256(&data);
     let batch = h
-        .post_json("/alice/r.git/info/lfs/objects/batch", Some(W), json!({"operation": "upload", "objects": [{"oid": oid, "size": 1000}]}))
+        .post_json(
+            "/alice/r.git/info/lfs/objects/batch",
+            Some(W),
+            json!({"operation": "upload", "objects": [{"oid": oid, "size": 1000}]}),
+        )
         .await;
     let up = batch.json()["objects"][0]["actions"]["upload"].clone();
     assert_eq!(up["header"]["chunk_size"], "400");
-    let parts: Vec<String> = (1..=3).map(|i| up["header"][i.to_string()].as_str().unwrap().to_string()).collect();
+    let parts: Vec<String> = (1..=3)
+        .map(|i| up["header"][i.to_string()].as_str().unwrap().to_string())
+        .collect();
     assert!(up["header"].get("4").is_none());
     // Completing before all parts are there fails.
-    let complete = up["href"].as_str().unwrap().strip_prefix(URL).unwrap().to_string();
+    let complete = up["href"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(URL)
+        .unwrap()
+        .to_string();
     let mut etags = vec![];
     for (i, p) in parts.iter().enumerate() {
         let chunk = data[i * 400..((i + 1) * 400).min(1000)].to_vec();
-        let r = h.req("PUT", p.strip_prefix(URL).unwrap(), None, &[], Body::from(chunk)).await;
+        let r = h
+            .req(
+                "PUT",
+                p.strip_prefix(URL).unwrap(),
+                None,
+                &[],
+                Body::from(chunk),
+            )
+            .await;
         assert_eq!(r.status, 200);
         assert!(!r.header("etag").is_empty());
         etags.push(r.header("etag").to_string());
         if i == 0 {
-            assert_eq!(h.post_json(&complete, None, json!({"oid": oid, "parts": []})).await.status, 400);
+            assert_eq!(
+                h.post_json(&complete, None, json!({"oid": oid, "parts": []}))
+                    .await
+                    .status,
+                400
+            );
         }
     }
     // A wrong-sized part is refused.
-    assert_eq!(h.req("PUT", parts[0].strip_prefix(URL).unwrap(), None, &[], Body::from(vec![1u8; 10])).await.status, 400);
-    let parts_json: Vec<Value> = etags.iter().enumerate().map(|(i, e)| json!({"partNumber": i + 1, "etag": e})).collect();
-    let r = h.post_json(&complete, None, json!({"oid": oid, "parts": parts_json})).await;
+    assert_eq!(
+        h.req(
+            "PUT",
+            parts[0].strip_prefix(URL).unwrap(),
+            None,
+            &[],
+            Body::from(vec![1u8; 10])
+        )
+        .await
+        .status,
+        400
+    );
+    let parts_json: Vec<Value> = etags
+        .iter()
+        .enumerate()
+        .map(|(i, e)| json!({"partNumber": i + 1, "etag": e}))
+        .collect();
+    let r = h
+        .post_json(&complete, None, json!({"oid": oid, "parts": parts_json}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let batch = h
-        .post_json("/alice/r.git/info/lfs/objects/batch", Some(W), json!({"operation": "upload", "objects": [{"oid": oid, "size": 1000}]}))
+        .post_json(
+            "/alice/r.git/info/lfs/objects/batch",
+            Some(W),
+            json!({"operation": "upload", "objects": [{"oid": oid, "size": 1000}]}),
+        )
         .await;
     assert!(batch.json()["objects"][0].get("actions").is_none());
     let bad = h
-        .post_json("/alice/r.git/info/lfs/objects/batch", Some(W), json!({"operation": "upload", "objects": [{"oid": "xyz", "size": 1}]}))
+        .post_json(
+            "/alice/r.git/info/lfs/objects/batch",
+            Some(W),
+            json!({"operation": "upload", "objects": [{"oid": "xyz", "size": 1}]}),
+        )
         .await;
     assert_eq!(bad.json()["objects"][0]["error"]["code"], 422);
 }
@@ -552,7 +1067,16 @@ async fn lfs_multipart_flow() {
 async fn tree_paths_info_and_pagination() {
     let h = H::with(|c| c.page_size = Some(2));
     h.create("alice/r", json!({})).await;
-    h.commit_files("alice/r", "main", &[("file.md", b"x"), ("1/file_1.md", b"y"), ("1/2/3/deep.md", b"z")]).await;
+    h.commit_files(
+        "alice/r",
+        "main",
+        &[
+            ("file.md", b"x"),
+            ("1/file_1.md", b"y"),
+            ("1/2/3/deep.md", b"z"),
+        ],
+    )
+    .await;
     // Pagination with absolute Link headers.
     let mut url = "/api/models/alice/r/tree/main?recursive=True&expand=False".to_string();
     let mut all = vec![];
@@ -561,25 +1085,63 @@ async fn tree_paths_info_and_pagination() {
         let r = h.get(&url, None).await;
         assert_eq!(r.status, 200);
         pages += 1;
-        all.extend(r.json().as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap().to_string()));
+        all.extend(
+            r.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["path"].as_str().unwrap().to_string()),
+        );
         let link = r.header("link").to_string();
         if link.is_empty() {
             break;
         }
-        assert!(link.starts_with(&format!("<{URL}/api/models/alice/r/tree/main?")) && link.ends_with("rel=\"next\""), "{link}");
-        url = link[1..link.find('>').unwrap()].strip_prefix(URL).unwrap().to_string();
+        assert!(
+            link.starts_with(&format!("<{URL}/api/models/alice/r/tree/main?"))
+                && link.ends_with("rel=\"next\""),
+            "{link}"
+        );
+        url = link[1..link.find('>').unwrap()]
+            .strip_prefix(URL)
+            .unwrap()
+            .to_string();
     }
     all.sort();
-    assert_eq!(all, vec![".gitattributes", "1", "1/2", "1/2/3", "1/2/3/deep.md", "1/file_1.md", "file.md"]);
+    assert_eq!(
+        all,
+        vec![
+            ".gitattributes",
+            "1",
+            "1/2",
+            "1/2/3",
+            "1/2/3/deep.md",
+            "1/file_1.md",
+            "file.md"
+        ]
+    );
     assert_eq!(pages, 4);
     // Sub-folder with %2F, non-recursive, expand adds lastCommit.
-    let r = h.get("/api/models/alice/r/tree/main/1%2F2?recursive=false&expand=true", None).await.json();
+    let r = h
+        .get(
+            "/api/models/alice/r/tree/main/1%2F2?recursive=false&expand=true",
+            None,
+        )
+        .await
+        .json();
     assert_eq!(r[0]["path"], "1/2/3");
     assert_eq!(r[0]["type"], "directory");
     assert_eq!(r[0]["lastCommit"]["title"], "add files");
     assert!(date_ok(r[0]["lastCommit"]["date"].as_str().unwrap()));
-    assert_eq!(h.get("/api/models/alice/r/tree/main/nope", None).await.code(), "EntryNotFound");
-    assert_eq!(h.get("/api/models/alice/r/tree/nope", None).await.code(), "RevisionNotFound");
+    assert_eq!(
+        h.get("/api/models/alice/r/tree/main/nope", None)
+            .await
+            .code(),
+        "EntryNotFound"
+    );
+    assert_eq!(
+        h.get("/api/models/alice/r/tree/nope", None).await.code(),
+        "RevisionNotFound"
+    );
     // paths-info: form-encoded, missing omitted, order kept.
     let r = h
         .req(
@@ -601,7 +1163,9 @@ async fn tree_paths_info_and_pagination() {
     assert_eq!(r.json().as_array().unwrap().len(), 2);
     assert!(r.header("link").is_empty());
     h.commit_files("alice/r", "main", &[("x", b"1")]).await;
-    let r = h.get("/api/models/alice/r/commits/main?expand[]=formatted", None).await;
+    let r = h
+        .get("/api/models/alice/r/commits/main?expand[]=formatted", None)
+        .await;
     let v = r.json();
     assert_eq!(v[0]["title"], "add files");
     assert_eq!(v[0]["message"], "desc");
@@ -621,7 +1185,10 @@ async fn listing_filters_and_pages() {
     let r = h.get("/api/models?author=alice", None).await;
     assert_eq!(r.json().as_array().unwrap().len(), 2);
     let link = r.header("link").to_string();
-    let next = link[1..link.find('>').unwrap()].strip_prefix(URL).unwrap().to_string();
+    let next = link[1..link.find('>').unwrap()]
+        .strip_prefix(URL)
+        .unwrap()
+        .to_string();
     let r2 = h.get(&next, None).await.json();
     assert_eq!(r2.as_array().unwrap().len(), 1);
     assert_eq!(r2[0]["id"], "alice/a3");
@@ -631,28 +1198,59 @@ async fn listing_filters_and_pages() {
         let mut url = "/api/models?author=alice".to_string();
         loop {
             let r = h.get(&url, Some(W)).await;
-            ids.extend(r.json().as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()));
+            ids.extend(
+                r.json()
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["id"].as_str().unwrap().to_string()),
+            );
             let l = r.header("link").to_string();
             if l.is_empty() {
                 break;
             }
-            url = l[1..l.find('>').unwrap()].strip_prefix(URL).unwrap().to_string();
+            url = l[1..l.find('>').unwrap()]
+                .strip_prefix(URL)
+                .unwrap()
+                .to_string();
         }
         ids
     };
-    assert_eq!(ids, vec!["alice/a1", "alice/a2", "alice/a3", "alice/hidden"]);
+    assert_eq!(
+        ids,
+        vec!["alice/a1", "alice/a2", "alice/a3", "alice/hidden"]
+    );
     let v = h.get("/api/models?search=o1&full=True", None).await.json();
     assert_eq!(v[0]["id"], "acme/o1");
     assert_eq!(v[0]["siblings"][0]["rfilename"], ".gitattributes");
-    let v = h.get("/api/models?sort=id&direction=-1&limit=1", None).await.json();
+    let v = h
+        .get("/api/models?sort=id&direction=-1&limit=1", None)
+        .await
+        .json();
     assert_eq!(v[0]["id"], "alice/a3");
     assert_eq!(h.get("/api/datasets", None).await.json(), json!([]));
     // Filters match tags derived from the README card.
-    h.commit_files("alice/a2", "main", &[("README.md", b"---\nlicense: mit\ntags:\n- vision\nlibrary_name: timm\n---\n# a2\n")]).await;
-    let v = h.get("/api/models?filter=vision&filter=license:mit", None).await.json();
+    h.commit_files(
+        "alice/a2",
+        "main",
+        &[(
+            "README.md",
+            b"---\nlicense: mit\ntags:\n- vision\nlibrary_name: timm\n---\n# a2\n",
+        )],
+    )
+    .await;
+    let v = h
+        .get("/api/models?filter=vision&filter=license:mit", None)
+        .await
+        .json();
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["id"], "alice/a2");
-    assert_eq!(h.get("/api/models?filter=vision&filter=license:apache-2.0", None).await.json(), json!([]));
+    assert_eq!(
+        h.get("/api/models?filter=vision&filter=license:apache-2.0", None)
+            .await
+            .json(),
+        json!([])
+    );
     let info = h.get("/api/models/alice/a2", None).await.json();
     assert_eq!(info["cardData"]["license"], "mit");
     assert_eq!(info["library_name"], "timm");
@@ -663,37 +1261,102 @@ async fn pull_requests_and_discussions() {
     let h = H::new();
     h.create("alice/r", json!({})).await;
     let main_before = h.head_sha("alice/r", "main").await;
-    let lines = vec![json!({"key": "header", "value": {"summary": "my pr", "description": "please"}}),
-        json!({"key": "file", "value": {"path": "pr.txt", "content": b64(b"pr"), "encoding": "base64"}})];
-    let r = h.commit_raw("alice/r", "main", W, &lines, "?create_pr=1").await;
+    let lines = vec![
+        json!({"key": "header", "value": {"summary": "my pr", "description": "please"}}),
+        json!({"key": "file", "value": {"path": "pr.txt", "content": b64(b"pr"), "encoding": "base64"}}),
+    ];
+    let r = h
+        .commit_raw("alice/r", "main", W, &lines, "?create_pr=1")
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(r.json()["pullRequestUrl"], format!("{URL}/alice/r/discussions/1"));
+    assert_eq!(
+        r.json()["pullRequestUrl"],
+        format!("{URL}/alice/r/discussions/1")
+    );
     assert_eq!(h.head_sha("alice/r", "main").await, main_before);
-    assert_eq!(&h.get("/alice/r/resolve/refs%2Fpr%2F1/pr.txt", None).await.body[..], b"pr");
-    assert_eq!(&h.get("/alice/r/resolve/refs/pr/1/pr.txt", None).await.body[..], b"pr");
-    assert_eq!(h.get("/alice/r/resolve/main/pr.txt", None).await.code(), "EntryNotFound");
+    assert_eq!(
+        &h.get("/alice/r/resolve/refs%2Fpr%2F1/pr.txt", None)
+            .await
+            .body[..],
+        b"pr"
+    );
+    assert_eq!(
+        &h.get("/alice/r/resolve/refs/pr/1/pr.txt", None).await.body[..],
+        b"pr"
+    );
+    assert_eq!(
+        h.get("/alice/r/resolve/main/pr.txt", None).await.code(),
+        "EntryNotFound"
+    );
     // Appending to the PR; history shows base + PR commits.
-    let r = h.commit_raw("alice/r", "refs%2Fpr%2F1", W, &[json!({"key": "header", "value": {"summary": "more"}})], "").await;
+    let r = h
+        .commit_raw(
+            "alice/r",
+            "refs%2Fpr%2F1",
+            W,
+            &[json!({"key": "header", "value": {"summary": "more"}})],
+            "",
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(h.get("/api/models/alice/r/commits/refs%2Fpr%2F1", None).await.json().as_array().unwrap().len(), 3);
-    let r = h.commit_raw("alice/r", "main", W, &lines, "?create_pr=1").await;
-    assert_eq!(r.json()["pullRequestUrl"], format!("{URL}/alice/r/discussions/2"));
-    let refs = h.get("/api/models/alice/r/refs?include_prs=1", None).await.json();
+    assert_eq!(
+        h.get("/api/models/alice/r/commits/refs%2Fpr%2F1", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let r = h
+        .commit_raw("alice/r", "main", W, &lines, "?create_pr=1")
+        .await;
+    assert_eq!(
+        r.json()["pullRequestUrl"],
+        format!("{URL}/alice/r/discussions/2")
+    );
+    let refs = h
+        .get("/api/models/alice/r/refs?include_prs=1", None)
+        .await
+        .json();
     assert_eq!(refs["pullRequests"].as_array().unwrap().len(), 2);
-    let list = h.get("/api/models/alice/r/discussions?p=0", None).await.json();
+    let list = h
+        .get("/api/models/alice/r/discussions?p=0", None)
+        .await
+        .json();
     assert_eq!(list["count"], 2);
     assert_eq!(list["discussions"][0]["num"], 2);
     assert_eq!(list["discussions"][0]["isPullRequest"], true);
-    let d = h.get("/api/models/alice/r/discussions/1", None).await.json();
+    let d = h
+        .get("/api/models/alice/r/discussions/1", None)
+        .await
+        .json();
     assert_eq!(d["title"], "my pr");
-    assert!(d["events"].as_array().unwrap().iter().any(|e| e["type"] == "commit"));
+    assert!(
+        d["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "commit")
+    );
     // PRs only start from branches.
-    let r = h.commit_raw("alice/r", &main_before, W, &lines, "?create_pr=1").await;
+    let r = h
+        .commit_raw("alice/r", &main_before, W, &lines, "?create_pr=1")
+        .await;
     assert_eq!(r.code(), "RevisionNotFound");
     // Merge into main.
-    let r = h.post_json("/api/models/alice/r/discussions/1/merge", Some(W), json!({})).await;
+    let r = h
+        .post_json(
+            "/api/models/alice/r/discussions/1/merge",
+            Some(W),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(&h.get("/alice/r/resolve/main/pr.txt", None).await.body[..], b"pr");
+    assert_eq!(
+        &h.get("/alice/r/resolve/main/pr.txt", None).await.body[..],
+        b"pr"
+    );
 }
 
 #[tokio::test]
@@ -701,47 +1364,201 @@ async fn settings_gated_move_delete() {
     let h = H::new();
     h.create("alice/r", json!({})).await;
     h.commit_files("alice/r", "main", &[("a.txt", b"a")]).await;
-    let r = h.req("PUT", "/api/models/alice/r/settings", Some(W), &[], Body::from(r#"{"gated": "manual"}"#)).await;
+    let r = h
+        .req(
+            "PUT",
+            "/api/models/alice/r/settings",
+            Some(W),
+            &[],
+            Body::from(r#"{"gated": "manual"}"#),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(h.get("/api/models/alice/r", None).await.json()["gated"], "manual");
-    let r = h.req("HEAD", "/alice/r/resolve/main/a.txt", None, &[], Body::empty()).await;
+    assert_eq!(
+        h.get("/api/models/alice/r", None).await.json()["gated"],
+        "manual"
+    );
+    let r = h
+        .req(
+            "HEAD",
+            "/alice/r/resolve/main/a.txt",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (401, "GatedRepo"));
-    let r = h.req("HEAD", "/alice/r/resolve/main/a.txt", Some(BOB), &[], Body::empty()).await;
+    let r = h
+        .req(
+            "HEAD",
+            "/alice/r/resolve/main/a.txt",
+            Some(BOB),
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!((r.status.as_u16(), r.code()), (403, "GatedRepo"));
-    assert_eq!(h.get("/api/models/alice/r/auth-check", Some(BOB)).await.code(), "GatedRepo");
-    assert_eq!(h.get("/alice/r/resolve/main/a.txt", Some(W)).await.status, 200);
+    assert_eq!(
+        h.get("/api/models/alice/r/auth-check", Some(BOB))
+            .await
+            .code(),
+        "GatedRepo"
+    );
+    assert_eq!(
+        h.get("/alice/r/resolve/main/a.txt", Some(W)).await.status,
+        200
+    );
     // Granting access lets bob in.
-    assert_eq!(h.post_json("/api/models/alice/r/user-access-request/grant", Some(BOB), json!({"user": "bob"})).await.status, 403);
-    assert_eq!(h.post_json("/api/models/alice/r/user-access-request/grant", Some(W), json!({"user": "bob"})).await.status, 200);
-    assert_eq!(h.post_json("/api/models/alice/r/user-access-request/grant", Some(W), json!({"user": "bob"})).await.status, 409);
-    let acc = h.get("/api/models/alice/r/user-access-request/accepted", Some(W)).await.json();
+    assert_eq!(
+        h.post_json(
+            "/api/models/alice/r/user-access-request/grant",
+            Some(BOB),
+            json!({"user": "bob"})
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        h.post_json(
+            "/api/models/alice/r/user-access-request/grant",
+            Some(W),
+            json!({"user": "bob"})
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        h.post_json(
+            "/api/models/alice/r/user-access-request/grant",
+            Some(W),
+            json!({"user": "bob"})
+        )
+        .await
+        .status,
+        409
+    );
+    let acc = h
+        .get("/api/models/alice/r/user-access-request/accepted", Some(W))
+        .await
+        .json();
     assert_eq!(acc[0]["user"]["user"], "bob");
     assert!(date_ok(acc[0]["timestamp"].as_str().unwrap()));
-    assert_eq!(h.get("/alice/r/resolve/main/a.txt", Some(BOB)).await.status, 200);
-    let r = h.post_json("/api/models/alice/r/user-access-request/handle", Some(W), json!({"user": "bob", "status": "rejected"})).await;
+    assert_eq!(
+        h.get("/alice/r/resolve/main/a.txt", Some(BOB)).await.status,
+        200
+    );
+    let r = h
+        .post_json(
+            "/api/models/alice/r/user-access-request/handle",
+            Some(W),
+            json!({"user": "bob", "status": "rejected"}),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(h.get("/alice/r/resolve/main/a.txt", Some(BOB)).await.code(), "GatedRepo");
-    let r = h.req("PUT", "/api/models/alice/r/settings", Some(BOB), &[], Body::from(r#"{"private": true}"#)).await;
+    assert_eq!(
+        h.get("/alice/r/resolve/main/a.txt", Some(BOB)).await.code(),
+        "GatedRepo"
+    );
+    let r = h
+        .req(
+            "PUT",
+            "/api/models/alice/r/settings",
+            Some(BOB),
+            &[],
+            Body::from(r#"{"private": true}"#),
+        )
+        .await;
     assert_eq!(r.status, 403);
-    let r = h.req("PUT", "/api/models/alice/r/settings", Some(W), &[], Body::from(r#"{"private": true, "gated": false}"#)).await;
+    let r = h
+        .req(
+            "PUT",
+            "/api/models/alice/r/settings",
+            Some(W),
+            &[],
+            Body::from(r#"{"private": true, "gated": false}"#),
+        )
+        .await;
     assert_eq!(r.json(), json!({"private": true, "gated": false}));
-    assert_eq!(h.get("/api/models/alice/r", Some(BOB)).await.code(), "RepoNotFound");
+    assert_eq!(
+        h.get("/api/models/alice/r", Some(BOB)).await.code(),
+        "RepoNotFound"
+    );
     // Move into the org; old URLs redirect relatively.
-    let r = h.post_json("/api/repos/move", Some(W), json!({"fromRepo": "alice/r", "toRepo": "acme/r2", "type": "model"})).await;
+    let r = h
+        .post_json(
+            "/api/repos/move",
+            Some(W),
+            json!({"fromRepo": "alice/r", "toRepo": "acme/r2", "type": "model"}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let r = h.req("HEAD", "/alice/r/resolve/main/a.txt", Some(W), &[], Body::empty()).await;
+    let r = h
+        .req(
+            "HEAD",
+            "/alice/r/resolve/main/a.txt",
+            Some(W),
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, 307);
     assert_eq!(r.header("location"), "/acme/r2/resolve/main/a.txt");
-    assert_eq!(h.get("/acme/r2/resolve/main/a.txt", Some(W)).await.status, 200);
+    assert_eq!(
+        h.get("/acme/r2/resolve/main/a.txt", Some(W)).await.status,
+        200
+    );
     h.create("alice/other", json!({})).await;
-    let r = h.post_json("/api/repos/move", Some(W), json!({"fromRepo": "alice/other", "toRepo": "acme/r2", "type": "model"})).await;
+    let r = h
+        .post_json(
+            "/api/repos/move",
+            Some(W),
+            json!({"fromRepo": "alice/other", "toRepo": "acme/r2", "type": "model"}),
+        )
+        .await;
     assert_eq!(r.status, 409);
-    assert!(r.json()["error"].as_str().unwrap().contains("already exists"));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("already exists")
+    );
     // Delete with a JSON body.
     let del = |org: &str| json!({"name": "r2", "organization": org}).to_string();
-    assert_eq!(h.req("DELETE", "/api/repos/delete", Some(BOB), &[], Body::from(del("acme"))).await.status, 404);
-    assert_eq!(h.req("DELETE", "/api/repos/delete", Some(W), &[], Body::from(del("acme"))).await.status, 200);
-    let r = h.req("DELETE", "/api/repos/delete", Some(W), &[], Body::from(del("acme"))).await;
+    assert_eq!(
+        h.req(
+            "DELETE",
+            "/api/repos/delete",
+            Some(BOB),
+            &[],
+            Body::from(del("acme"))
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        h.req(
+            "DELETE",
+            "/api/repos/delete",
+            Some(W),
+            &[],
+            Body::from(del("acme"))
+        )
+        .await
+        .status,
+        200
+    );
+    let r = h
+        .req(
+            "DELETE",
+            "/api/repos/delete",
+            Some(W),
+            &[],
+            Body::from(del("acme")),
+        )
+        .await;
     assert_eq!(r.code(), "RepoNotFound");
 }
 
@@ -750,22 +1567,44 @@ async fn restart_keeps_state_and_super_squash() {
     let mut h = H::new();
     h.create("alice/r", json!({})).await;
     let oid = h.upload_lfs("alice/r", b"lfs payload").await;
-    let lines = vec![json!({"key": "header", "value": {"summary": "lfs"}}),
-        json!({"key": "lfsFile", "value": {"path": "x.bin", "algo": "sha256", "oid": oid, "size": 11}})];
-    assert_eq!(h.commit_raw("alice/r", "main", W, &lines, "").await.status, 200);
+    let lines = vec![
+        json!({"key": "header", "value": {"summary": "lfs"}}),
+        json!({"key": "lfsFile", "value": {"path": "x.bin", "algo": "sha256", "oid": oid, "size": 11}}),
+    ];
+    assert_eq!(
+        h.commit_raw("alice/r", "main", W, &lines, "").await.status,
+        200
+    );
     h.commit_files("alice/r", "main", &[("a.txt", b"a")]).await;
     let head = h.head_sha("alice/r", "main").await;
     h.restart();
     assert_eq!(h.head_sha("alice/r", "main").await, head);
-    let r = h.req("HEAD", "/alice/r/resolve/main/x.bin", None, &[], Body::empty()).await;
+    let r = h
+        .req(
+            "HEAD",
+            "/alice/r/resolve/main/x.bin",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
     let loc = r.header("location").strip_prefix(URL).unwrap().to_string();
     assert_eq!(&h.get(&loc, None).await.body[..], b"lfs payload");
-    let r = h.post_json("/api/models/alice/r/super-squash/main", Some(W), json!({"message": "squashed"})).await;
+    let r = h
+        .post_json(
+            "/api/models/alice/r/super-squash/main",
+            Some(W),
+            json!({"message": "squashed"}),
+        )
+        .await;
     assert_eq!(r.status, 200);
     let commits = h.get("/api/models/alice/r/commits/main", None).await.json();
     assert_eq!(commits.as_array().unwrap().len(), 1);
     assert_eq!(commits[0]["title"], "squashed");
-    assert_eq!(&h.get("/alice/r/resolve/main/a.txt", None).await.body[..], b"a");
+    assert_eq!(
+        &h.get("/alice/r/resolve/main/a.txt", None).await.body[..],
+        b"a"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -779,7 +1618,9 @@ async fn concurrent_commits_serialize() {
         let h = h.clone();
         tasks.push(tokio::spawn(async move {
             let name = format!("f{i}.txt");
-            h.commit_files("alice/r", "main", &[(&name, format!("{i}").as_bytes())]).await.status
+            h.commit_files("alice/r", "main", &[(&name, format!("{i}").as_bytes())])
+                .await
+                .status
         }));
     }
     for t in tasks {
@@ -787,7 +1628,15 @@ async fn concurrent_commits_serialize() {
     }
     let tree = h.get("/api/models/alice/r/tree/main", None).await.json();
     assert_eq!(tree.as_array().unwrap().len(), 9);
-    assert_eq!(h.get("/api/models/alice/r/commits/main", None).await.json().as_array().unwrap().len(), 9);
+    assert_eq!(
+        h.get("/api/models/alice/r/commits/main", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        9
+    );
     // With the same parentCommit: exactly one wins, the rest get 412.
     let head = h.head_sha("alice/r", "main").await;
     assert_ne!(head, base);
@@ -800,7 +1649,10 @@ async fn concurrent_commits_serialize() {
                 json!({"key": "header", "value": {"summary": "race", "parentCommit": head}}),
                 json!({"key": "file", "value": {"path": format!("race{i}"), "content": b64(b"r")}}),
             ];
-            h.commit_raw("alice/r", "main", W, &lines, "").await.status.as_u16()
+            h.commit_raw("alice/r", "main", W, &lines, "")
+                .await
+                .status
+                .as_u16()
         }));
     }
     let mut statuses = vec![];
@@ -814,67 +1666,279 @@ async fn concurrent_commits_serialize() {
 #[tokio::test]
 async fn misc_endpoints() {
     let h = H::new();
-    let r = h.post_json("/api/validate-yaml", None, json!({"content": "---\nlicense: mit\n---\n# x", "repoType": "model"})).await;
+    let r = h
+        .post_json(
+            "/api/validate-yaml",
+            None,
+            json!({"content": "---\nlicense: mit\n---\n# x", "repoType": "model"}),
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["errors"], json!([]));
-    let r = h.post_json("/api/validate-yaml", None, json!({"content": "---\nnot yaml at all\n---\n", "repoType": "model"})).await;
+    let r = h
+        .post_json(
+            "/api/validate-yaml",
+            None,
+            json!({"content": "---\nnot yaml at all\n---\n", "repoType": "model"}),
+        )
+        .await;
     assert_eq!(r.status, 400);
     assert!(r.json()["errors"].is_array());
-    assert_eq!(h.req("HEAD", "/api/telemetry/x/y", None, &[], Body::empty()).await.status, 200);
+    assert_eq!(
+        h.req("HEAD", "/api/telemetry/x/y", None, &[], Body::empty())
+            .await
+            .status,
+        200
+    );
     assert_eq!(h.get("/nothing/here/at/all", None).await.status, 404);
-    assert_eq!(h.get("/api/users/alice/overview", None).await.json()["user"], "alice");
-    assert_eq!(h.get("/api/organizations/acme/members", None).await.json()[0]["user"], "alice");
+    assert_eq!(
+        h.get("/api/users/alice/overview", None).await.json()["user"],
+        "alice"
+    );
+    assert_eq!(
+        h.get("/api/organizations/acme/members", None).await.json()[0]["user"],
+        "alice"
+    );
 }
 
 #[tokio::test]
 async fn duplicate_space_and_runtime() {
     let h = H::new();
-    h.create("alice/src", json!({"type": "space", "sdk": "static"})).await;
-    let lines = [json!({"key": "header", "value": {"summary": "index"}}),
-        json!({"key": "file", "value": {"path": "index.html", "content": b64(b"<html/>")}})];
+    h.create("alice/src", json!({"type": "space", "sdk": "static"}))
+        .await;
+    let lines = [
+        json!({"key": "header", "value": {"summary": "index"}}),
+        json!({"key": "file", "value": {"path": "index.html", "content": b64(b"<html/>")}}),
+    ];
     let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    assert_eq!(h.req("POST", "/api/spaces/alice/src/commit/main", Some(W), &[], Body::from(body)).await.status, 200);
-    let r = h.post_json("/api/spaces/alice/src/duplicate", Some(BOB), json!({"repository": "bob/copy", "private": true})).await;
+    assert_eq!(
+        h.req(
+            "POST",
+            "/api/spaces/alice/src/commit/main",
+            Some(W),
+            &[],
+            Body::from(body)
+        )
+        .await
+        .status,
+        200
+    );
+    let r = h
+        .post_json(
+            "/api/spaces/alice/src/duplicate",
+            Some(BOB),
+            json!({"repository": "bob/copy", "private": true}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.json()["url"], format!("{URL}/spaces/bob/copy"));
     let info = h.get("/api/spaces/bob/copy", Some(BOB)).await.json();
     assert_eq!(info["private"], true);
     assert_eq!(info["sdk"], "static");
-    assert_eq!(h.get("/api/spaces/bob/copy", Some(W)).await.code(), "RepoNotFound");
-    assert_eq!(&h.get("/spaces/bob/copy/resolve/main/index.html", Some(BOB)).await.body[..], b"<html/>");
-    let r = h.post_json("/api/spaces/alice/src/duplicate", Some(BOB), json!({"repository": "bob/copy"})).await;
+    assert_eq!(
+        h.get("/api/spaces/bob/copy", Some(W)).await.code(),
+        "RepoNotFound"
+    );
+    assert_eq!(
+        &h.get("/spaces/bob/copy/resolve/main/index.html", Some(BOB))
+            .await
+            .body[..],
+        b"<html/>"
+    );
+    let r = h
+        .post_json(
+            "/api/spaces/alice/src/duplicate",
+            Some(BOB),
+            json!({"repository": "bob/copy"}),
+        )
+        .await;
     assert_eq!(r.status, 409);
     assert_eq!(r.json()["url"], format!("{URL}/spaces/bob/copy"));
-    assert_eq!(h.post_json("/api/spaces/alice/src/duplicate", Some(BOB), json!({"repository": "acme/x"})).await.status, 403);
-    assert_eq!(h.get("/api/spaces/alice/src/runtime", None).await.json()["stage"], "RUNNING");
+    assert_eq!(
+        h.post_json(
+            "/api/spaces/alice/src/duplicate",
+            Some(BOB),
+            json!({"repository": "acme/x"})
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        h.get("/api/spaces/alice/src/runtime", None).await.json()["stage"],
+        "RUNNING"
+    );
 }
 
 #[tokio::test]
 async fn likes_and_space_settings() {
     let h = H::new();
-    h.create("alice/sp", json!({"type": "space", "sdk": "docker"})).await;
-    assert_eq!(h.req("POST", "/api/spaces/alice/sp/like", None, &[], Body::empty()).await.status, 401);
-    assert_eq!(h.req("POST", "/api/spaces/alice/sp/like", Some(BOB), &[], Body::empty()).await.status, 200);
+    h.create("alice/sp", json!({"type": "space", "sdk": "docker"}))
+        .await;
+    assert_eq!(
+        h.req(
+            "POST",
+            "/api/spaces/alice/sp/like",
+            None,
+            &[],
+            Body::empty()
+        )
+        .await
+        .status,
+        401
+    );
+    assert_eq!(
+        h.req(
+            "POST",
+            "/api/spaces/alice/sp/like",
+            Some(BOB),
+            &[],
+            Body::empty()
+        )
+        .await
+        .status,
+        200
+    );
     assert_eq!(h.get("/api/spaces/alice/sp", None).await.json()["likes"], 1);
-    assert_eq!(h.get("/api/spaces/alice/sp/likers", None).await.json()[0]["user"], "bob");
-    assert_eq!(h.get("/api/users/bob/likes", None).await.json()[0]["repo"], json!({"name": "alice/sp", "type": "space"}));
-    assert_eq!(h.req("DELETE", "/api/spaces/alice/sp/like", Some(BOB), &[], Body::empty()).await.status, 200);
+    assert_eq!(
+        h.get("/api/spaces/alice/sp/likers", None).await.json()[0]["user"],
+        "bob"
+    );
+    assert_eq!(
+        h.get("/api/users/bob/likes", None).await.json()[0]["repo"],
+        json!({"name": "alice/sp", "type": "space"})
+    );
+    assert_eq!(
+        h.req(
+            "DELETE",
+            "/api/spaces/alice/sp/like",
+            Some(BOB),
+            &[],
+            Body::empty()
+        )
+        .await
+        .status,
+        200
+    );
     assert_eq!(h.get("/api/spaces/alice/sp", None).await.json()["likes"], 0);
     // Space settings need write access and are reflected in the runtime.
-    assert_eq!(h.post_json("/api/spaces/alice/sp/hardware", Some(BOB), json!({"flavor": "t4-small"})).await.status, 403);
-    let r = h.post_json("/api/spaces/alice/sp/hardware", Some(W), json!({"flavor": "t4-small", "sleepTimeSeconds": 600})).await;
+    assert_eq!(
+        h.post_json(
+            "/api/spaces/alice/sp/hardware",
+            Some(BOB),
+            json!({"flavor": "t4-small"})
+        )
+        .await
+        .status,
+        403
+    );
+    let r = h
+        .post_json(
+            "/api/spaces/alice/sp/hardware",
+            Some(W),
+            json!({"flavor": "t4-small", "sleepTimeSeconds": 600}),
+        )
+        .await;
     assert_eq!(r.json()["hardware"]["requested"], "t4-small");
     assert_eq!(r.json()["gcTimeout"], 600);
-    assert_eq!(h.req("POST", "/api/spaces/alice/sp/pause", Some(W), &[], Body::empty()).await.json()["stage"], "PAUSED");
-    assert_eq!(h.get("/api/spaces/alice/sp/runtime", None).await.json()["stage"], "PAUSED");
-    let r = h.post_json("/api/spaces/alice/sp/variables", Some(W), json!({"key": "A", "value": "1", "description": "d"})).await;
+    assert_eq!(
+        h.req(
+            "POST",
+            "/api/spaces/alice/sp/pause",
+            Some(W),
+            &[],
+            Body::empty()
+        )
+        .await
+        .json()["stage"],
+        "PAUSED"
+    );
+    assert_eq!(
+        h.get("/api/spaces/alice/sp/runtime", None).await.json()["stage"],
+        "PAUSED"
+    );
+    let r = h
+        .post_json(
+            "/api/spaces/alice/sp/variables",
+            Some(W),
+            json!({"key": "A", "value": "1", "description": "d"}),
+        )
+        .await;
     assert_eq!(r.json()["A"]["value"], "1");
     assert!(date_ok(r.json()["A"]["updatedAt"].as_str().unwrap()));
-    let del = h.req("DELETE", "/api/spaces/alice/sp/variables", Some(W), &[], Body::from(r#"{"key": "A"}"#)).await;
+    let del = h
+        .req(
+            "DELETE",
+            "/api/spaces/alice/sp/variables",
+            Some(W),
+            &[],
+            Body::from(r#"{"key": "A"}"#),
+        )
+        .await;
     assert_eq!(del.json(), json!({}));
-    assert_eq!(h.post_json("/api/spaces/alice/sp/secrets", Some(W), json!({"key": "S", "value": "v"})).await.status, 200);
-    assert_eq!(h.post_json("/api/spaces/alice/sp/storage", Some(W), json!({"tier": "huge"})).await.status, 400);
+    assert_eq!(
+        h.post_json(
+            "/api/spaces/alice/sp/secrets",
+            Some(W),
+            json!({"key": "S", "value": "v"})
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        h.post_json(
+            "/api/spaces/alice/sp/storage",
+            Some(W),
+            json!({"tier": "huge"})
+        )
+        .await
+        .status,
+        400
+    );
     // Secrets are write-only: the value is never stored.
-    let meta = std::fs::read_to_string(h._dir.path().join("repos/spaces/alice/sp.git/hub.json")).unwrap();
+    let meta =
+        std::fs::read_to_string(h._dir.path().join("repos/spaces/alice/sp.git/hub.json")).unwrap();
     assert!(meta.contains("\"S\"") && !meta.contains("\"v\""));
+}
+
+#[tokio::test]
+async fn git_routes_respect_privacy_and_gating() {
+    let h = H::new();
+    h.create("alice/g", json!({})).await;
+    h.create("alice/p", json!({"private": true})).await;
+    let refs = "/alice/g.git/info/refs?service=git-upload-pack";
+    let r = h.get(refs, None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(String::from_utf8_lossy(&r.body).contains("refs/heads/main"));
+    // Private: anonymous gets a Basic challenge (git then retries with credentials).
+    let r = h
+        .get("/alice/p/info/refs?service=git-upload-pack", None)
+        .await;
+    assert_eq!(r.status, 401);
+    assert!(r.header("www-authenticate").starts_with("Basic"));
+    assert_eq!(
+        h.get("/alice/p/info/refs?service=git-upload-pack", Some(BOB))
+            .await
+            .code(),
+        "RepoNotFound"
+    );
+    assert_eq!(
+        h.get("/alice/p/info/refs?service=git-upload-pack", Some(W))
+            .await
+            .status,
+        200
+    );
+    // Gated: same challenge for anonymous, GatedRepo for others, fine for the owner.
+    h.req(
+        "PUT",
+        "/api/models/alice/g/settings",
+        Some(W),
+        &[],
+        Body::from(r#"{"gated": "auto"}"#),
+    )
+    .await;
+    assert_eq!(h.get(refs, None).await.status, 401);
+    assert_eq!(h.get(refs, Some(BOB)).await.code(), "GatedRepo");
+    assert_eq!(h.get(refs, Some(W)).await.status, 200);
 }

@@ -23,25 +23,38 @@ fn item(r: &Reader, e: &PathEntry) -> std::io::Result<Value> {
 
 /// Adds `lastCommit` and security info to items (expand=true).
 fn expand_items(r: &Reader, head: &str, items: &mut [Value]) -> std::io::Result<()> {
-    let paths: Vec<String> = items.iter().filter_map(|i| i["path"].as_str().map(str::to_string)).collect();
+    let paths: Vec<String> = items
+        .iter()
+        .filter_map(|i| i["path"].as_str().map(str::to_string))
+        .collect();
     let last = r.last_commits(head, &paths)?;
     for it in items.iter_mut() {
-        let Some(p) = it["path"].as_str().map(str::to_string) else { continue };
+        let Some(p) = it["path"].as_str().map(str::to_string) else {
+            continue;
+        };
         if let Some((oid, c)) = last.get(&p) {
-            it["lastCommit"] = json!({"id": oid, "title": c.title(), "date": util::format_unix(c.time)});
+            it["lastCommit"] =
+                json!({"id": oid, "title": c.title(), "date": util::format_unix(c.time)});
         }
         if it["type"] == "file" {
             let scan = json!({"virusFound": false, "virusNames": null});
             let pickle = json!({"highestSafetyLevel": "innocuous", "imports": []});
             it["security"] = json!({"safe": true, "avScan": scan, "pickleImportScan": pickle});
-            it["securityFileStatus"] = json!({"status": "safe", "avScan": scan, "pickleImportScan": pickle});
+            it["securityFileStatus"] =
+                json!({"status": "safe", "avScan": scan, "pickleImportScan": pickle});
         }
     }
     Ok(())
 }
 
 /// `GET /api/{T}/{id}/tree/{rev}[/{path}]?recursive=&expand=&cursor=`.
-pub(super) async fn tree(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rest: &[&str]) -> HubResult<Response> {
+pub(super) async fn tree(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rest: &[&str],
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     let reader = ctx.st.inner.repos.reader(&repo);
     let recursive = ctx.query.flag("recursive");
@@ -56,24 +69,40 @@ pub(super) async fn tree(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rest
     let result = repo::blocking(&reader, move |r| {
         for k in (1..=parts.len()).rev() {
             let rev = parts[..k].join("/");
-            let Some(res) = r.resolve(&rev)? else { continue };
+            let Some(res) = r.resolve(&rev)? else {
+                continue;
+            };
             let path = parts[k..].join("/").trim_matches('/').to_string();
             let commit = r.commit(&res.commit)?;
             let Some(entry) = r.entry(&commit.tree, &path)? else {
-                return Ok(Err(HubError::entry(format!("Entry not found: {path} does not exist in {repo_id}"), Some(res.commit))));
+                return Ok(Err(HubError::entry(
+                    format!("Entry not found: {path} does not exist in {repo_id}"),
+                    Some(res.commit),
+                )));
             };
             if !entry.is_tree {
-                return Ok(Err(HubError::entry(format!("{path} is not a folder"), Some(res.commit))));
+                return Ok(Err(HubError::entry(
+                    format!("{path} is not a folder"),
+                    Some(res.commit),
+                )));
             }
             let all = r.list(&entry.oid, &path, recursive)?;
             let total = all.len();
-            let mut items = all.iter().skip(offset).take(page).map(|e| item(r, e)).collect::<std::io::Result<Vec<_>>>()?;
+            let mut items = all
+                .iter()
+                .skip(offset)
+                .take(page)
+                .map(|e| item(r, e))
+                .collect::<std::io::Result<Vec<_>>>()?;
             if expand {
                 expand_items(r, &res.commit, &mut items)?;
             }
             return Ok(Ok((items, offset + page < total)));
         }
-        Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {}", parts.first().cloned().unwrap_or_default()))))
+        Ok(Err(HubError::RevisionNotFound(format!(
+            "Invalid rev id: {}",
+            parts.first().cloned().unwrap_or_default()
+        ))))
     })
     .await
     .map_err(internal)??;
@@ -83,7 +112,13 @@ pub(super) async fn tree(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rest
 }
 
 /// `POST /api/{T}/{id}/paths-info/{rev}` (form: `paths=..&paths=..&expand=..`, or JSON).
-pub(super) async fn paths_info(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: &str) -> HubResult<Response> {
+pub(super) async fn paths_info(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rev: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     let is_json = ctx
         .headers()
@@ -93,9 +128,13 @@ pub(super) async fn paths_info(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str
         .unwrap_or(false);
     let body = ctx.body_bytes(super::JSON_LIMIT).await?;
     let (paths, expand) = if is_json {
-        let v: Value = serde_json::from_slice(&body).map_err(|e| HubError::BadRequest(format!("Invalid JSON body: {e}")))?;
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| HubError::BadRequest(format!("Invalid JSON body: {e}")))?;
         let paths = match &v["paths"] {
-            Value::Array(a) => a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect(),
             Value::String(s) => vec![s.clone()],
             _ => vec![],
         };
@@ -120,7 +159,11 @@ pub(super) async fn paths_info(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str
     let reader = ctx.st.inner.repos.reader(&repo);
     let rev = rev.to_string();
     let items = repo::blocking(&reader, move |r| {
-        let Some(res) = r.resolve(&rev)? else { return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev}")))) };
+        let Some(res) = r.resolve(&rev)? else {
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {rev}"
+            ))));
+        };
         let commit = r.commit(&res.commit)?;
         let mut items = vec![];
         let mut seen = std::collections::HashSet::new();

@@ -60,28 +60,56 @@ fn bad(msg: impl Into<String>) -> HubError {
 
 /// Resolves the ref a write goes to: `refs/...` as is, else a branch.
 fn write_ref(rev: &str) -> String {
-    if rev.starts_with("refs/") { rev.to_string() } else { format!("refs/heads/{rev}") }
+    if rev.starts_with("refs/") {
+        rev.to_string()
+    } else {
+        format!("refs/heads/{rev}")
+    }
 }
 
 /// `POST /api/{T}/{id}/preupload/{rev}`.
-pub(super) async fn preupload(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: &str) -> HubResult<Response> {
+pub(super) async fn preupload(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rev: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
     ctx.check_write(&repo).await?;
     let create_pr = ctx.query.flag("create_pr");
-    let files = body.get("files").and_then(Value::as_array).ok_or_else(|| bad("Missing `files` array"))?;
+    let files = body
+        .get("files")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("Missing `files` array"))?;
     let mut reqs = Vec::with_capacity(files.len());
     for f in files {
-        let path = f.get("path").and_then(Value::as_str).ok_or_else(|| bad("Each file needs a `path`"))?;
+        let path = f
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("Each file needs a `path`"))?;
         let path = validate_path(path)?;
         let size = f.get("size").and_then(Value::as_u64).unwrap_or(0);
         let sample = f.get("sample").and_then(Value::as_str).unwrap_or("");
         let sample = base64::engine::general_purpose::STANDARD
             .decode(sample)
             .map_err(|_| bad(format!("Invalid base64 sample for {path}")))?;
-        reqs.push((f.get("path").and_then(Value::as_str).unwrap_or_default().to_string(), path, size, sample));
+        reqs.push((
+            f.get("path")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            path,
+            size,
+            sample,
+        ));
     }
-    let extra_ignore = body.get("gitIgnore").and_then(Value::as_str).unwrap_or("").to_string();
+    let extra_ignore = body
+        .get("gitIgnore")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let reader = ctx.st.inner.repos.reader(&repo);
     let rev = rev.to_string();
     let out = repo::blocking(&reader, move |r| {
@@ -94,23 +122,30 @@ pub(super) async fn preupload(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str,
         } else {
             r.resolve(&rev)?.map(|x| x.commit)
         };
-        let Some(commit) = res else { return Ok(Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev}")))) };
+        let Some(commit) = res else {
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {rev}"
+            ))));
+        };
         let tree = r.commit(&commit)?.tree;
         let attrs = r.file_text(&tree, ".gitattributes")?;
         let ignore = format!("{}\n{extra_ignore}", r.file_text(&tree, ".gitignore")?);
         let mut out = vec![];
         for (orig, path, size, sample) in reqs {
-            let lfs = util::gitattributes_lfs(&attrs, &path) || size >= LFS_SIZE_THRESHOLD || sample.contains(&0);
+            let lfs = util::gitattributes_lfs(&attrs, &path)
+                || size >= LFS_SIZE_THRESHOLD
+                || sample.contains(&0);
             let mut v = json!({
                 "path": orig,
                 "uploadMode": if lfs { "lfs" } else { "regular" },
                 "shouldIgnore": util::gitignore_matches(&ignore, &path),
             });
             if let Some(e) = r.entry(&tree, &path)?
-                && !e.is_tree {
-                    let info = r.blob_info(&e.oid)?;
-                    v["oid"] = json!(info.lfs.map(|l| l.oid).unwrap_or(e.oid));
-                }
+                && !e.is_tree
+            {
+                let info = r.blob_info(&e.oid)?;
+                v["oid"] = json!(info.lfs.map(|l| l.oid).unwrap_or(e.oid));
+            }
             out.push(v);
         }
         Ok(Ok(out))
@@ -122,22 +157,37 @@ pub(super) async fn preupload(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str,
 
 fn lfs_json(v: Value, status: StatusCode) -> Response {
     let mut resp = (status, axum::Json(v)).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.git-lfs+json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.git-lfs+json"),
+    );
     resp
 }
 
 fn upload_sig(secret: &[u8], kind: &str, oid: &str, size: u64, chunk: u64, exp: i64) -> String {
-    util::hmac_hex(secret, format!("{kind}\n{oid}\n{size}\n{chunk}\n{exp}").as_bytes())
+    util::hmac_hex(
+        secret,
+        format!("{kind}\n{oid}\n{size}\n{chunk}\n{exp}").as_bytes(),
+    )
 }
 
 /// `POST /{prefix}{id}.git/info/lfs/objects/batch`.
-pub(super) async fn lfs_batch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn lfs_batch(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     if ctx.method() != axum::http::Method::POST {
         return Err(HubError::NotFound("Not Found".into()));
     }
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
-    let op = body.get("operation").and_then(Value::as_str).unwrap_or("download").to_string();
+    let op = body
+        .get("operation")
+        .and_then(Value::as_str)
+        .unwrap_or("download")
+        .to_string();
     if op == "upload" {
         ctx.check_write(&repo).await?;
     } else if op == "download" {
@@ -145,18 +195,34 @@ pub(super) async fn lfs_batch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
     } else {
         return Err(bad(format!("Unknown LFS operation {op:?}")));
     }
-    let objects = body.get("objects").and_then(Value::as_array).ok_or_else(|| bad("Missing `objects` array"))?;
+    let objects = body
+        .get("objects")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("Missing `objects` array"))?;
     let st = ctx.st.inner.clone();
     let exp = chrono::Utc::now().timestamp() + UPLOAD_TTL_SECS;
-    let verify_href = format!("{}/{}{}.git/info/lfs/objects/verify", ctx.public(), ty.url_prefix(), repo.id());
+    let verify_href = format!(
+        "{}/{}{}.git/info/lfs/objects/verify",
+        ctx.public(),
+        ty.url_prefix(),
+        repo.id()
+    );
     let mut out = Vec::with_capacity(objects.len());
     let mut any_multipart = false;
     let mut auth_header = serde_json::Map::new();
-    if let Some(a) = ctx.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(a) = ctx
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         auth_header.insert("Authorization".into(), json!(a));
     }
     for o in objects {
-        let oid = o.get("oid").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+        let oid = o
+            .get("oid")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let size = o.get("size").and_then(Value::as_u64);
         let (true, Some(size)) = (is_sha256(&oid), size) else {
             out.push(json!({"oid": oid, "size": size.unwrap_or(0), "error": {"code": 422, "message": "Invalid oid or size"}}));
@@ -190,7 +256,10 @@ pub(super) async fn lfs_batch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
             let mut header = serde_json::Map::new();
             header.insert("chunk_size".into(), json!(chunk.to_string()));
             for i in 1..=n {
-                header.insert(i.to_string(), json!(format!("{}/_upload/{oid}/{i}?{q}", st.public_url)));
+                header.insert(
+                    i.to_string(),
+                    json!(format!("{}/_upload/{oid}/{i}?{q}", st.public_url)),
+                );
             }
             out.push(json!({"oid": oid, "size": size, "authenticated": true, "actions": {
                 "upload": {"href": format!("{}/_upload/{oid}/complete?{q}", st.public_url), "header": header},
@@ -198,32 +267,57 @@ pub(super) async fn lfs_batch(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str)
             }}));
         } else {
             let sig = upload_sig(&st.secret, "put", &oid, size, 0, exp);
-            let href = format!("{}/_upload/{oid}?size={size}&exp={exp}&sig={sig}", st.public_url);
-            out.push(json!({"oid": oid, "size": size, "authenticated": true, "actions": {
-                "upload": {"href": href, "expires_in": UPLOAD_TTL_SECS}, "verify": verify,
-            }}));
+            let href = format!(
+                "{}/_upload/{oid}?size={size}&exp={exp}&sig={sig}",
+                st.public_url
+            );
+            out.push(
+                json!({"oid": oid, "size": size, "authenticated": true, "actions": {
+                    "upload": {"href": href, "expires_in": UPLOAD_TTL_SECS}, "verify": verify,
+                }}),
+            );
         }
     }
     let transfer = if any_multipart { "multipart" } else { "basic" };
-    Ok(lfs_json(json!({"transfer": transfer, "objects": out, "hash_algo": "sha256"}), StatusCode::OK))
+    Ok(lfs_json(
+        json!({"transfer": transfer, "objects": out, "hash_algo": "sha256"}),
+        StatusCode::OK,
+    ))
 }
 
 /// `POST /{prefix}{id}.git/info/lfs/objects/verify` `{"oid", "size"}`.
-pub(super) async fn lfs_verify(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
+pub(super) async fn lfs_verify(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
     ctx.check_write(&repo).await?;
-    let oid = body.get("oid").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+    let oid = body
+        .get("oid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let size = body.get("size").and_then(Value::as_u64);
     match ctx.st.inner.blobs.len(&oid).await? {
-        Some(len) if size.is_none() || size == Some(len) => Ok(lfs_json(json!({"oid": oid, "size": len}), StatusCode::OK)),
-        Some(len) => Err(HubError::Unprocessable(format!("Size mismatch for {oid}: stored {len}, declared {}", size.unwrap_or(0)))),
+        Some(len) if size.is_none() || size == Some(len) => {
+            Ok(lfs_json(json!({"oid": oid, "size": len}), StatusCode::OK))
+        }
+        Some(len) => Err(HubError::Unprocessable(format!(
+            "Size mismatch for {oid}: stored {len}, declared {}",
+            size.unwrap_or(0)
+        ))),
         None => Err(HubError::NotFound(format!("Object {oid} was not uploaded"))),
     }
 }
 
 fn body_stream(body: Body) -> ByteStream {
-    Box::pin(body.into_data_stream().map(|r| r.map_err(std::io::Error::other)))
+    Box::pin(
+        body.into_data_stream()
+            .map(|r| r.map_err(std::io::Error::other)),
+    )
 }
 
 fn put_err(e: PutError) -> HubError {
@@ -236,9 +330,21 @@ fn put_err(e: PutError) -> HubError {
 /// Signed upload routes: `PUT /_upload/{oid}`, `PUT /_upload/{oid}/{part}`, `POST /_upload/{oid}/complete`.
 pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Response> {
     let st = ctx.st.inner.clone();
-    let size: u64 = ctx.query.get("size").and_then(|s| s.parse().ok()).ok_or_else(|| bad("missing size"))?;
-    let chunk: u64 = ctx.query.get("chunk").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let exp: i64 = ctx.query.get("exp").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let size: u64 = ctx
+        .query
+        .get("size")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("missing size"))?;
+    let chunk: u64 = ctx
+        .query
+        .get("chunk")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let exp: i64 = ctx
+        .query
+        .get("exp")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let sig = ctx.query.get("sig").unwrap_or("").to_string();
     let (oid, kind) = match rest {
         [oid] => (*oid, "put"),
@@ -255,14 +361,23 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
     let m = ctx.method().clone();
     match rest {
         [_] if m == axum::http::Method::PUT => {
-            st.blobs.put(oid, size, body_stream(body)).await.map_err(put_err)?;
+            st.blobs
+                .put(oid, size, body_stream(body))
+                .await
+                .map_err(put_err)?;
             let mut resp = super::json(json!({}));
-            resp.headers_mut().insert(header::ETAG, HeaderValue::from_str(&format!("\"{oid}\"")).map_err(internal)?);
+            resp.headers_mut().insert(
+                header::ETAG,
+                HeaderValue::from_str(&format!("\"{oid}\"")).map_err(internal)?,
+            );
             Ok(resp)
         }
         [_, "complete"] if m == axum::http::Method::POST => {
             let n = size.div_ceil(chunk.max(1)).max(1);
-            let dir = st.data_dir.join("tmp").join(format!("mp-{oid}-{size}-{chunk}"));
+            let dir = st
+                .data_dir
+                .join("tmp")
+                .join(format!("mp-{oid}-{size}-{chunk}"));
             // A concurrent uploader of the same content may have completed first.
             if st.blobs.len(oid).await? == Some(size) {
                 let _ = tokio::fs::remove_dir_all(&dir).await;
@@ -278,10 +393,15 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
             }
             let stream = futures::stream::iter(paths)
                 .then(|p| async move {
-                    tokio::fs::File::open(p).await.map(|f| tokio_util::io::ReaderStream::with_capacity(f, 1024 * 1024))
+                    tokio::fs::File::open(p)
+                        .await
+                        .map(|f| tokio_util::io::ReaderStream::with_capacity(f, 1024 * 1024))
                 })
                 .try_flatten();
-            st.blobs.put(oid, size, Box::pin(stream)).await.map_err(put_err)?;
+            st.blobs
+                .put(oid, size, Box::pin(stream))
+                .await
+                .map_err(put_err)?;
             let _ = tokio::fs::remove_dir_all(&dir).await;
             Ok(super::json(json!({})))
         }
@@ -292,10 +412,16 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
                 return Err(bad(format!("part number {i} out of range 1..={n}")));
             }
             let expected = if i < n { chunk } else { size - chunk * (n - 1) };
-            let dir = st.data_dir.join("tmp").join(format!("mp-{oid}-{size}-{chunk}"));
+            let dir = st
+                .data_dir
+                .join("tmp")
+                .join(format!("mp-{oid}-{size}-{chunk}"));
             tokio::fs::create_dir_all(&dir).await?;
             let tmp = dir.join(format!("{i}.{}.partial", uuid::Uuid::new_v4()));
-            let mut file = tokio::io::BufWriter::with_capacity(1024 * 1024, tokio::fs::File::create(&tmp).await?);
+            let mut file = tokio::io::BufWriter::with_capacity(
+                1024 * 1024,
+                tokio::fs::File::create(&tmp).await?,
+            );
             let mut hasher = Sha256::new();
             let mut got = 0u64;
             let mut stream = body.into_data_stream();
@@ -310,7 +436,9 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
                     file.write_all(&c).await?;
                 }
                 if got != expected {
-                    return Err(bad(format!("part {i} has {got} bytes, expected {expected}")));
+                    return Err(bad(format!(
+                        "part {i} has {got} bytes, expected {expected}"
+                    )));
                 }
                 file.flush().await?;
                 Ok(())
@@ -324,7 +452,10 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
             tokio::fs::rename(&tmp, dir.join(i.to_string())).await?;
             let etag = format!("\"{}\"", hex::encode(hasher.finalize()));
             let mut resp = StatusCode::OK.into_response();
-            resp.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).map_err(internal)?);
+            resp.headers_mut().insert(
+                header::ETAG,
+                HeaderValue::from_str(&etag).map_err(internal)?,
+            );
             Ok(resp)
         }
         _ => Err(HubError::NotFound("Not Found".into())),
@@ -333,10 +464,21 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
 
 /// One parsed NDJSON operation before its content is stored.
 enum Op {
-    File { path: String, content: Vec<u8> },
-    Lfs { path: String, oid: String, size: Option<u64> },
-    Delete { path: String },
-    DeleteFolder { path: String },
+    File {
+        path: String,
+        content: Vec<u8>,
+    },
+    Lfs {
+        path: String,
+        oid: String,
+        size: Option<u64>,
+    },
+    Delete {
+        path: String,
+    },
+    DeleteFolder {
+        path: String,
+    },
 }
 
 struct Header {
@@ -353,33 +495,64 @@ fn parse_ndjson(body: &[u8]) -> HubResult<(Header, Vec<Op>)> {
         if line.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_json::from_str(line).map_err(|e| bad(format!("Invalid JSON on line {}: {e}", i + 1)))?;
-        let key = v.get("key").and_then(Value::as_str).ok_or_else(|| bad(format!("Missing `key` on line {}", i + 1)))?;
-        let val = v.get("value").ok_or_else(|| bad(format!("Missing `value` on line {}", i + 1)))?;
+        let v: Value = serde_json::from_str(line)
+            .map_err(|e| bad(format!("Invalid JSON on line {}: {e}", i + 1)))?;
+        let key = v
+            .get("key")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("Missing `key` on line {}", i + 1)))?;
+        let val = v
+            .get("value")
+            .ok_or_else(|| bad(format!("Missing `value` on line {}", i + 1)))?;
         let path = || -> HubResult<String> {
-            validate_path(val.get("path").and_then(Value::as_str).ok_or_else(|| bad(format!("Missing `path` on line {}", i + 1)))?)
+            validate_path(
+                val.get("path")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad(format!("Missing `path` on line {}", i + 1)))?,
+            )
         };
         match key {
             "header" => {
                 if header.is_some() {
                     return Err(bad("Duplicate header line"));
                 }
-                let summary = val.get("summary").and_then(Value::as_str).unwrap_or("").trim().to_string();
-                let parent = val.get("parentCommit").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+                let summary = val
+                    .get("summary")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                let parent = val
+                    .get("parentCommit")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string);
                 if let Some(p) = &parent
-                    && (p.len() < 4 || p.len() > 40 || !p.bytes().all(|b| b.is_ascii_hexdigit())) {
-                        return Err(bad(format!("Invalid parentCommit {p:?}")));
-                    }
+                    && (p.len() < 4 || p.len() > 40 || !p.bytes().all(|b| b.is_ascii_hexdigit()))
+                {
+                    return Err(bad(format!("Invalid parentCommit {p:?}")));
+                }
                 header = Some(Header {
                     summary,
-                    description: val.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+                    description: val
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
                     parent,
                 });
             }
             "file" => {
                 let path = path()?;
-                let content = val.get("content").and_then(Value::as_str).ok_or_else(|| bad(format!("Missing `content` for {path}")))?;
-                let content = match val.get("encoding").and_then(Value::as_str).unwrap_or("base64") {
+                let content = val
+                    .get("content")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad(format!("Missing `content` for {path}")))?;
+                let content = match val
+                    .get("encoding")
+                    .and_then(Value::as_str)
+                    .unwrap_or("base64")
+                {
                     "base64" => base64::engine::general_purpose::STANDARD
                         .decode(content.trim())
                         .map_err(|e| bad(format!("Invalid base64 content for {path}: {e}")))?,
@@ -394,7 +567,11 @@ fn parse_ndjson(body: &[u8]) -> HubResult<(Header, Vec<Op>)> {
                 if algo != "sha256" {
                     return Err(bad(format!("Unsupported LFS algo {algo:?}")));
                 }
-                let oid = val.get("oid").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+                let oid = val
+                    .get("oid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
                 if !is_sha256(&oid) {
                     return Err(bad(format!("Invalid LFS oid for {path}")));
                 }
@@ -405,9 +582,16 @@ fn parse_ndjson(body: &[u8]) -> HubResult<(Header, Vec<Op>)> {
             "deletedFolder" => {
                 let raw = val.get("path").and_then(Value::as_str).unwrap_or("");
                 let trimmed = raw.trim_end_matches('/');
-                ops.push(Op::DeleteFolder { path: validate_path(trimmed)? });
+                ops.push(Op::DeleteFolder {
+                    path: validate_path(trimmed)?,
+                });
             }
-            other => return Err(bad(format!("Unknown operation key {other:?} on line {}", i + 1))),
+            other => {
+                return Err(bad(format!(
+                    "Unknown operation key {other:?} on line {}",
+                    i + 1
+                )));
+            }
         }
     }
     let header = header.ok_or_else(|| bad("Missing commit header line"))?;
@@ -418,7 +602,13 @@ fn parse_ndjson(body: &[u8]) -> HubResult<(Header, Vec<Op>)> {
 }
 
 /// `POST /api/{T}/{id}/commit/{rev}[?create_pr=1]` (NDJSON).
-pub(super) async fn commit(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, rev: &str) -> HubResult<Response> {
+pub(super) async fn commit(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    rev: &str,
+) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     ctx.check_write(&repo).await?;
     let author = ctx.need_caller()?.name.clone();
@@ -435,7 +625,10 @@ pub(super) async fn commit(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, re
                 return Err(bad(format!("LFS object {oid} for {path} was not uploaded")));
             };
             if size.is_some_and(|s| s != len) {
-                return Err(bad(format!("LFS object {oid} for {path} has size {len}, not {}", size.unwrap_or(0))));
+                return Err(bad(format!(
+                    "LFS object {oid} for {path} has size {len}, not {}",
+                    size.unwrap_or(0)
+                )));
             }
             lfs.push(len);
         }
@@ -447,8 +640,15 @@ pub(super) async fn commit(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, re
         let mut changes = Vec::with_capacity(ops.len());
         for op in ops {
             changes.push(match op {
-                Op::File { path, content } => Change::Put { path, oid: r.git.write(Kind::Blob, &content)? },
-                Op::Lfs { path, oid, .. } => Change::PutLfs { path, sha256: oid, size: lfs.next().unwrap_or(0) },
+                Op::File { path, content } => Change::Put {
+                    path,
+                    oid: r.git.write(Kind::Blob, &content)?,
+                },
+                Op::Lfs { path, oid, .. } => Change::PutLfs {
+                    path,
+                    sha256: oid,
+                    size: lfs.next().unwrap_or(0),
+                },
                 Op::Delete { path } => Change::Delete { path },
                 Op::DeleteFolder { path } => Change::DeleteFolder { path },
             });
@@ -462,14 +662,23 @@ pub(super) async fn commit(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, re
     } else {
         format!("{}\n\n{}\n", header.summary, header.description.trim_end())
     };
-    let meta = CommitMeta { author: author.clone(), message };
+    let meta = CommitMeta {
+        author: author.clone(),
+        message,
+    };
     let target = write_ref(rev);
     if create_pr && !target.starts_with("refs/heads/") {
-        return Err(HubError::RevisionNotFound(format!("Invalid rev id: {rev} (pull requests start from a branch)")));
+        return Err(HubError::RevisionNotFound(format!(
+            "Invalid rev id: {rev} (pull requests start from a branch)"
+        )));
     }
     let lock = st.repos.lock(&repo);
     let _g = lock.lock().await;
-    let mut discussions = if create_pr || target.starts_with("refs/pr/") { st.repos.discussions(&repo).await? } else { vec![] };
+    let mut discussions = if create_pr || target.starts_with("refs/pr/") {
+        st.repos.discussions(&repo).await?
+    } else {
+        vec![]
+    };
     let max_discussion = discussions.iter().map(|d| d.num).max().unwrap_or(0);
     let parent = header.parent.clone();
     let rev_s = rev.to_string();
@@ -539,11 +748,14 @@ pub(super) async fn commit(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str, re
         st.repos.save_discussions(&repo, &discussions).await?;
         resp["pullRequestUrl"] = json!(format!("{repo_url}/discussions/{n}"));
         resp["pullRequestNum"] = json!(n);
-    } else if let Some(n) = target.strip_prefix("refs/pr/").and_then(|n| n.parse::<u64>().ok())
-        && let Some(d) = discussions.iter_mut().find(|d| d.num == n) {
-            d.events.push(commit_event);
-            st.repos.save_discussions(&repo, &discussions).await?;
-        }
+    } else if let Some(n) = target
+        .strip_prefix("refs/pr/")
+        .and_then(|n| n.parse::<u64>().ok())
+        && let Some(d) = discussions.iter_mut().find(|d| d.num == n)
+    {
+        d.events.push(commit_event);
+        st.repos.save_discussions(&repo, &discussions).await?;
+    }
     Ok(super::json(resp))
 }
 
@@ -555,7 +767,17 @@ mod tests {
     fn paths() {
         assert_eq!(validate_path("a/b.txt").unwrap(), "a/b.txt");
         assert_eq!(validate_path("./a").unwrap(), "a");
-        for p in ["", "/abs", "../x", "a/../b", "a//b", ".git/config", "x/.git/y", "..\\ddd", "a/./b"] {
+        for p in [
+            "",
+            "/abs",
+            "../x",
+            "a/../b",
+            "a//b",
+            ".git/config",
+            "x/.git/y",
+            "..\\ddd",
+            "a/./b",
+        ] {
             assert!(validate_path(p).is_err(), "{p}");
         }
     }
@@ -566,7 +788,10 @@ mod tests {
         let (h, ops) = parse_ndjson(body).unwrap();
         assert_eq!(h.summary, "s");
         assert!(matches!(&ops[0], Op::File { content, .. } if content == b"hi"));
-        assert!(parse_ndjson(b"{\"key\":\"file\",\"value\":{\"path\":\"a\",\"content\":\"!!\"}}\n").is_err());
+        assert!(
+            parse_ndjson(b"{\"key\":\"file\",\"value\":{\"path\":\"a\",\"content\":\"!!\"}}\n")
+                .is_err()
+        );
         assert!(parse_ndjson(b"not json\n").is_err());
         assert!(parse_ndjson(b"{\"key\":\"header\",\"value\":{\"summary\":\"s\"}}\n{\"key\":\"bogus\",\"value\":{}}\n").is_err());
     }
