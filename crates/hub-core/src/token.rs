@@ -91,13 +91,11 @@ impl EnvOrFileTokenSource {
 
 impl TokenSource for EnvOrFileTokenSource {
     fn token(&self) -> Option<Token> {
-        self.env_token
-            .clone()
-            .or_else(|| {
-                self.file_token
-                    .get_or_init(|| read_token_file(&self.token_path).ok().flatten())
-                    .clone()
-            })
+        self.env_token.clone().or_else(|| {
+            self.file_token
+                .get_or_init(|| read_token_file(&self.token_path).ok().flatten())
+                .clone()
+        })
     }
 }
 
