@@ -73,13 +73,7 @@ impl PatternFilter {
         S: AsRef<str>,
         T: AsRef<str>,
     {
-        let compile = |p: &str| {
-            if p.ends_with('/') {
-                Pattern::new(&format!("{p}*"))
-            } else {
-                Pattern::new(p)
-            }
-        };
+        let compile = |p: &str| Pattern::new(&add_wildcard_to_directories(p));
         PatternFilter {
             allow: allow.map(|a| a.into_iter().map(|p| compile(p.as_ref())).collect()),
             ignore: ignore.into_iter().map(|p| compile(p.as_ref())).collect(),
@@ -95,6 +89,36 @@ impl PatternFilter {
         }
         !self.ignore.iter().any(|p| p.matches(path))
     }
+}
+
+/// Python's `_add_wildcard_to_directories`: a pattern ending with `/` matches everything below.
+pub fn add_wildcard_to_directories(pattern: &str) -> String {
+    if pattern.ends_with('/') {
+        format!("{pattern}*")
+    } else {
+        pattern.to_owned()
+    }
+}
+
+/// Python's `filter_repo_objects` over a list of paths: keeps those matching any allow pattern
+/// (all when `None`) and no ignore pattern, in input order.
+pub fn filter_paths<'a, I, S>(
+    paths: I,
+    allow_patterns: Option<&[S]>,
+    ignore_patterns: Option<&[S]>,
+) -> Vec<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+    S: AsRef<str>,
+{
+    let filter = PatternFilter::new(
+        allow_patterns.map(|a| a.iter().map(|p| p.as_ref().to_owned()).collect::<Vec<_>>()),
+        ignore_patterns
+            .unwrap_or_default()
+            .iter()
+            .map(|p| p.as_ref().to_owned()),
+    );
+    paths.into_iter().filter(|p| filter.is_match(p)).collect()
 }
 
 /// One element of a bracket set.
@@ -207,10 +231,12 @@ mod tests {
 
     /// (pattern, name, Python 3.11 `fnmatch.fnmatchcase(name, pattern)`), generated with CPython.
     const CASES: &[(&str, &str, bool)] = include!("fnmatch_cases.in");
+    /// A second, independently generated CPython table (other names and patterns).
+    const MORE_CASES: &[(&str, &str, bool)] = include!("fnmatch_cases_more.in");
 
     #[test]
     fn agrees_with_cpython() {
-        for (pat, name, expected) in CASES {
+        for (pat, name, expected) in CASES.iter().chain(MORE_CASES) {
             assert_eq!(
                 fnmatch(name, pat),
                 *expected,
@@ -229,5 +255,12 @@ mod tests {
         assert!(!f.is_match("sub/secret.json"));
         let all = PatternFilter::new(None::<Vec<&str>>, Vec::<&str>::new());
         assert!(all.is_match("anything/at/all"));
+        let kept = filter_paths(
+            ["a/x.bin", "a/y.txt", "b.txt"],
+            Some(&["a/"]),
+            Some(&["*.bin"]),
+        );
+        assert_eq!(kept, vec!["a/y.txt"]);
+        assert_eq!(filter_paths(["x"], None::<&[&str]>, None).len(), 1);
     }
 }
