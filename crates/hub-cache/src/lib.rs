@@ -73,13 +73,13 @@
 //!   copy of the revision is used, else a typed `LocalEntryNotFound` explains why.
 //! * **Quiet.** Libraries never print: progress goes to a [`hub_core::ProgressSink`].
 //!
-//! Pattern filtering uses [`fnmatch`], an exact port of Python's `fnmatch` (a `*` crosses `/`).
+//! Pattern filtering uses [`fnmatch`] (re-exported from hub-core, shared with hub-upload), an exact port of Python's `fnmatch` (a `*` crosses `/`).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod commit;
 pub mod download;
 pub mod error;
-pub mod fnmatch;
+pub use hub_core::fnmatch;
 pub mod layout;
 pub mod local_dir;
 pub mod lock;
