@@ -75,9 +75,19 @@ impl TestServerBuilder {
     /// starve it).
     pub fn start(self) -> TestServer {
         let (data, tokens) = prepare_data_dir();
-        let addr = free_addr();
-        let config = self.config(data.path(), addr);
-        let backend = Backend::InProcess(InProcess::start(config));
+        // The reserved port can be taken by another process before the server binds it; a
+        // fresh port is then tried.
+        let mut attempt = 0;
+        let (addr, server) = loop {
+            attempt += 1;
+            let addr = free_addr();
+            match InProcess::try_start(self.config(data.path(), addr)) {
+                Ok(server) => break (addr, server),
+                Err(e) if attempt < 3 => eprintln!("test server start failed ({e}); retrying"),
+                Err(e) => panic!("test server failed to start: {e}"),
+            }
+        };
+        let backend = Backend::InProcess(server);
         TestServer {
             url: format!("http://{addr}"),
             addr,

@@ -949,15 +949,25 @@ async fn chunk_worker(
                             if b.len() as u64 > room {
                                 b.truncate(room as usize);
                             }
-                            pos += b.len() as u64;
-                            if pending.is_empty() {
-                                pending.reserve(BATCH.min((end - pos) as usize + b.len()));
-                            }
-                            pending.extend_from_slice(&b);
-                            if pending.len() >= BATCH || pos == end {
-                                let batch = pending.split().freeze();
-                                if tx.send(ChunkMsg::Data(vec![batch])).is_err() {
-                                    return;
+                            // Fill batches of exactly `BATCH` bytes (less for the tail): a
+                            // buffer that outgrows its reservation is reallocated at double
+                            // size, and every batch waiting in the reorder buffer would then
+                            // pin twice the bytes it holds. Equal sizes also let the allocator
+                            // reuse freed batches instead of fragmenting.
+                            let mut rest = &b[..];
+                            while !rest.is_empty() {
+                                if pending.capacity() == 0 {
+                                    pending.reserve(BATCH.min((end - pos) as usize));
+                                }
+                                let take = rest.len().min(pending.capacity() - pending.len());
+                                pending.extend_from_slice(&rest[..take]);
+                                rest = &rest[take..];
+                                pos += take as u64;
+                                if pending.len() == pending.capacity() || pos == end {
+                                    let batch = pending.split().freeze();
+                                    if tx.send(ChunkMsg::Data(vec![batch])).is_err() {
+                                        return;
+                                    }
                                 }
                             }
                             if pos == end {

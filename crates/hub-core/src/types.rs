@@ -889,6 +889,13 @@ impl CommitInfo {
             resp.pull_request_url,
         )
     }
+
+    /// The page to show a user for this commit: the pull request's URL when one was opened,
+    /// else the commit URL. (`Display` stays the commit URL, as Python's `str(CommitInfo)`;
+    /// hub-upload's former own `CommitInfo` displayed this value instead.)
+    pub fn url(&self) -> &str {
+        self.pr_url.as_deref().unwrap_or(&self.commit_url)
+    }
 }
 
 impl std::fmt::Display for CommitInfo {
@@ -1197,9 +1204,11 @@ mod tests {
         assert_eq!(ci.pr_num, Some(12));
         assert_eq!(ci.pr_revision.as_deref(), Some("refs/pr/12"));
         assert_eq!(ci.to_string(), "http://h/ns/r/commit/abc");
+        assert_eq!(ci.url(), "http://h/ns/r/discussions/12");
         let ci = CommitInfo::new("http://h/datasets/ns/r/commit/x", "x", "m", "d", None);
         assert_eq!(ci.repo_url, "http://h/datasets/ns/r");
         assert!(ci.pr_num.is_none() && ci.pr_revision.is_none());
+        assert_eq!(ci.url(), "http://h/datasets/ns/r/commit/x");
     }
 
     #[test]

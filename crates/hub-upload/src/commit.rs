@@ -27,88 +27,23 @@ use hub_core::client::json_body;
 use hub_core::urls::quote_segment;
 use hub_core::{Error, HttpContext, HubClient, NoProgress, ProgressSink, RepoId, RepoType, Result};
 use reqwest::{Method, header};
-use serde::{Deserialize, Serialize};
 
 use crate::hash::{hash_bytes, hash_file, spool_reader};
 use crate::lfs::{DEFAULT_LFS_CONCURRENCY, LfsJob, upload_lfs};
 use crate::ndjson::CommitBody;
 use crate::ops::{CommitOperation, CommitOperationAdd, Content, Source, UploadMode};
 use crate::preupload::fetch_upload_modes;
-use crate::remote::{self, RepoCtx, TreeEntry};
+use crate::remote::{self, RepoCtx};
+use hub_core::types::RepoEntry;
 
 /// Files up to this size get their git sha1 computed while hashing (regular files on the Hub
 /// are smaller than 10 MB; bigger ones are hashed again only if the server calls them regular).
 pub const GIT_SHA1_INLINE_LIMIT: u64 = 10 * 1024 * 1024;
 
-/// What a commit produced (Python's `CommitInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommitInfo {
-    /// URL of the commit on the Hub.
-    pub commit_url: String,
-    /// The commit title.
-    pub commit_message: String,
-    /// The commit description (may be empty).
-    pub commit_description: String,
-    /// The commit id (40 hex).
-    pub oid: String,
-    /// URL of the pull request, when `create_pr` was set.
-    pub pr_url: Option<String>,
-    /// URL of the repository (the commit URL up to `/commit/`).
-    pub repo_url: String,
-    /// `refs/pr/N` of the pull request, when one was created.
-    pub pr_revision: Option<String>,
-    /// Number of the pull request, when one was created.
-    pub pr_num: Option<u64>,
-}
-
-impl CommitInfo {
-    /// Builds the info from the server's answer, deriving `repo_url` and the PR fields as Python
-    /// does (`.../discussions/N` → `refs/pr/N`).
-    pub fn new(
-        commit_url: impl Into<String>,
-        commit_message: impl Into<String>,
-        commit_description: impl Into<String>,
-        oid: impl Into<String>,
-        pr_url: Option<String>,
-    ) -> Self {
-        let commit_url = commit_url.into();
-        let repo_url = commit_url
-            .split("/commit/")
-            .next()
-            .unwrap_or(&commit_url)
-            .to_owned();
-        let pr_num = pr_url.as_deref().and_then(|u| {
-            let (_, n) = u.trim_end_matches('/').rsplit_once("/discussions/")?;
-            n.parse::<u64>().ok()
-        });
-        CommitInfo {
-            commit_url,
-            commit_message: commit_message.into(),
-            commit_description: commit_description.into(),
-            oid: oid.into(),
-            pr_url,
-            repo_url,
-            pr_revision: pr_num.map(|n| format!("refs/pr/{n}")),
-            pr_num,
-        }
-    }
-}
-
-impl std::fmt::Display for CommitInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.pr_url.as_deref().unwrap_or(&self.commit_url))
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct CommitAnswer {
-    #[serde(rename = "commitUrl")]
-    commit_url: String,
-    #[serde(rename = "commitOid")]
-    commit_oid: String,
-    #[serde(rename = "pullRequestUrl", default)]
-    pull_request_url: Option<String>,
-}
+/// What a commit produced: hub-core's [`hub_core::types::CommitInfo`], re-exported so
+/// `hub_upload::CommitInfo` keeps working.
+pub use hub_core::types::CommitInfo;
+use hub_core::types::CommitResponse;
 
 /// Settings shared by every commit-making call.
 #[derive(Debug, Clone)]
@@ -510,7 +445,7 @@ pub(crate) async fn finish_commit(
             .await
             .map_err(with_no_repo_hint)?;
         let url = format!("{}/commit/{sha}", commit_url_prefix(ctx));
-        return Ok(CommitInfo::new(url, message, description, sha, None));
+        return Ok(CommitInfo::new(url, sha, message, description, None));
     }
 
     let copies = resolve_copies(ctx, &revision, &operations).await?;
@@ -571,13 +506,7 @@ pub(crate) async fn finish_commit(
     }
     tracing::debug!(lines = body.lines(), bytes = body.len(), "committing");
     let answer = post_commit(ctx, &revision, settings, &body, &expect).await?;
-    Ok(CommitInfo::new(
-        answer.commit_url,
-        message,
-        description,
-        answer.commit_oid,
-        answer.pull_request_url,
-    ))
+    Ok(CommitInfo::from_response(answer, message, description))
 }
 
 fn commit_url_prefix(ctx: &RepoCtx) -> String {
@@ -623,26 +552,29 @@ async fn resolve_copies(
     }
     let mut out = HashMap::new();
     for (rev, paths) in by_rev {
-        let entries: HashMap<String, TreeEntry> = remote::paths_info(ctx, &rev, &paths)
+        let entries: HashMap<String, RepoEntry> = remote::paths_info(ctx, &rev, &paths)
             .await?
             .into_iter()
-            .map(|e| (e.path.clone(), e))
+            .map(|e| (e.path().to_owned(), e))
             .collect();
         for path in paths {
-            let entry = entries.get(&path).filter(|e| e.is_file()).ok_or_else(|| {
-                Error::EntryNotFound(Box::new(HttpContext {
-                    status: 404,
-                    url: format!("{}/paths-info/{}", ctx.api_url(), quote_segment(&rev)),
-                    request_id: None,
-                    error_code: Some("EntryNotFound".into()),
-                    server_message: Some(format!(
-                        "Cannot copy {path} at revision {rev}: file is missing on repo."
-                    )),
-                    retry_after: None,
-                }))
-            })?;
+            let entry = entries
+                .get(&path)
+                .and_then(RepoEntry::as_file)
+                .ok_or_else(|| {
+                    Error::EntryNotFound(Box::new(HttpContext {
+                        status: 404,
+                        url: format!("{}/paths-info/{}", ctx.api_url(), quote_segment(&rev)),
+                        request_id: None,
+                        error_code: Some("EntryNotFound".into()),
+                        server_message: Some(format!(
+                            "Cannot copy {path} at revision {rev}: file is missing on repo."
+                        )),
+                        retry_after: None,
+                    }))
+                })?;
             let src = match &entry.lfs {
-                Some(lfs) => CopySource::Lfs(lfs.oid.clone()),
+                Some(lfs) => CopySource::Lfs(lfs.sha256.clone()),
                 None => CopySource::Inline(remote::download(ctx, &rev, &path).await?),
             };
             out.insert((rev.clone(), path), src);
@@ -658,7 +590,7 @@ async fn post_commit(
     settings: &CommitSettings,
     body: &CommitBody,
     expect: &[(String, Expect)],
-) -> Result<CommitAnswer> {
+) -> Result<CommitResponse> {
     let url = format!("{}/commit/{}", ctx.api_url(), quote_segment(revision));
     let create_pr = settings.create_pr;
     // The head before committing tells an ambiguous failure apart from a landed commit.
@@ -680,7 +612,7 @@ async fn post_commit(
             rb = rb.query(&[("create_pr", "1")]);
         }
         let result = match ctx.client.send_once(rb).await {
-            Ok(resp) => json_body::<CommitAnswer>(resp).await,
+            Ok(resp) => json_body::<CommitResponse>(resp).await,
             Err(e) => Err(e),
         };
         let err = match result {
@@ -702,7 +634,7 @@ async fn post_commit(
             let now = remote::repo_head(ctx, revision).await?;
             if &now != before && landed(ctx, &now, expect).await? {
                 tracing::debug!("commit answer was lost but the commit landed as {now}");
-                return Ok(CommitAnswer {
+                return Ok(CommitResponse {
                     commit_url: format!("{}/commit/{now}", commit_url_prefix(ctx)),
                     commit_oid: now,
                     pull_request_url: None,
@@ -738,10 +670,10 @@ fn delete_hint(mut e: Error) -> Error {
 /// Whether the tree at `head` shows every effect of our commit.
 async fn landed(ctx: &RepoCtx, head: &str, expect: &[(String, Expect)]) -> Result<bool> {
     let paths: Vec<String> = expect.iter().map(|(p, _)| p.clone()).collect();
-    let entries: HashMap<String, TreeEntry> = remote::paths_info(ctx, head, &paths)
+    let entries: HashMap<String, RepoEntry> = remote::paths_info(ctx, head, &paths)
         .await?
         .into_iter()
-        .map(|e| (e.path.clone(), e))
+        .map(|e| (e.path().to_owned(), e))
         .collect();
     Ok(expect.iter().all(|(path, exp)| {
         let entry = entries.get(path);
@@ -754,9 +686,12 @@ async fn landed(ctx: &RepoCtx, head: &str, expect: &[(String, Expect)]) -> Resul
                 size,
             } => match (entry, lfs_sha256, git_sha1) {
                 (None, ..) => false,
-                (Some(e), Some(sha), _) => e.lfs.as_ref().is_some_and(|l| &l.oid == sha),
-                (Some(e), None, Some(sha1)) => e.oid.as_deref() == Some(sha1.as_str()),
-                (Some(e), None, None) => e.size == Some(*size),
+                (Some(e), Some(sha), _) => e
+                    .as_file()
+                    .and_then(|f| f.lfs.as_ref())
+                    .is_some_and(|l| &l.sha256 == sha),
+                (Some(e), None, Some(sha1)) => e.as_file().is_some_and(|f| &f.blob_id == sha1),
+                (Some(e), None, None) => e.as_file().is_some_and(|f| f.size == *size),
             },
         }
     }))
@@ -815,7 +750,11 @@ mod tests {
             for _ in 0..2 {
                 let (head, body) = read_request(&mut sock).await;
                 if head.starts_with("get ") {
-                    respond(&mut sock, &format!("{{\"sha\":\"{}\"}}", "a".repeat(40))).await;
+                    respond(
+                        &mut sock,
+                        &format!("{{\"id\":\"a/b\",\"sha\":\"{}\"}}", "a".repeat(40)),
+                    )
+                    .await;
                 } else {
                     respond(
                         &mut sock,
@@ -911,18 +850,20 @@ mod tests {
 
     #[test]
     fn commit_info_derives_pr_fields() {
+        // hub-core's argument order: url, oid, message, description, PR URL.
         let c = CommitInfo::new(
             "http://h/datasets/a/b/commit/abc",
+            "abc",
             "m",
             "",
-            "abc",
             Some("http://h/datasets/a/b/discussions/7".into()),
         );
         assert_eq!(c.repo_url, "http://h/datasets/a/b");
         assert_eq!(c.pr_num, Some(7));
         assert_eq!(c.pr_revision.as_deref(), Some("refs/pr/7"));
-        assert_eq!(c.to_string(), "http://h/datasets/a/b/discussions/7");
-        let c = CommitInfo::new("http://h/a/b/commit/abc", "m", "", "abc", None);
+        // What this crate's own type used to display; `Display` is now the commit URL.
+        assert_eq!(c.url(), "http://h/datasets/a/b/discussions/7");
+        let c = CommitInfo::new("http://h/a/b/commit/abc", "abc", "m", "", None);
         assert_eq!(c.pr_num, None);
         assert_eq!(c.to_string(), "http://h/a/b/commit/abc");
     }

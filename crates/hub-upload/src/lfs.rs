@@ -5,6 +5,7 @@
 //! plain request on the shared connection pool); the batch and verify calls carry it.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -260,8 +261,22 @@ async fn upload_one(
     progress: Arc<dyn ProgressSink>,
 ) -> Result<()> {
     let fp = FileProgress::new(progress, &job.path_in_repo);
-    fp.started(job.size);
-    let r = transfer_and_verify(client, job, actions, &fp).await;
+    tracked(
+        &fp,
+        job.size,
+        transfer_and_verify(client, job, actions, &fp),
+    )
+    .await
+}
+
+/// Reports `Started`, runs the transfer, then reports `Finished` or `Failed` for one file.
+async fn tracked(
+    fp: &FileProgress,
+    size: u64,
+    transfer: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
+    fp.started(size);
+    let r = transfer.await;
     match &r {
         Ok(()) => fp.finished(),
         Err(e) => fp.failed(&e.to_string()),
@@ -402,6 +417,64 @@ async fn upload_multipart(
         let _ = resp.bytes().await;
         Ok(())
     })
+    .await
+}
+
+/// Uploads the file at `path` (`size` bytes, sha256 `oid`) by the Hub's LFS `multipart`
+/// transfer, as the `upload` action of a git-lfs batch answer describes it: `href` is the
+/// completion URL, and `header` holds `chunk_size` and one pre-signed part URL per numeric key
+/// (`"1"`, `"2"`, ...). Parts are PUT [`PART_CONCURRENCY`] at a time without the Hub token, each
+/// retried with the client's retry policy; then their ETags are POSTed to `href`. URLs on the
+/// canonical Hub host are rewritten to the client's endpoint, as for commits.
+///
+/// Progress goes to `progress` for the file name `path.display()`: `Started`, `Advanced` byte
+/// deltas as parts are sent (a retried part is not counted twice), then `Finished` or `Failed`.
+///
+/// This is the transfer [`crate::UploadExt::create_commit`] makes for a multipart object, without
+/// the batch request before it and the verify call after it; a git-lfs custom transfer agent,
+/// which gets the batch answer from git-lfs, needs only this.
+///
+/// # Errors
+///
+/// [`Error::Validation`] when the action is not a multipart one (no `chunk_size` in `header`),
+/// [`Error::Decode`] when `chunk_size` is invalid or the part URLs do not match `size`,
+/// [`Error::FileMetadata`] when a part is accepted without an ETag, and the HTTP errors of the
+/// PUTs and the completion POST.
+pub async fn upload_multipart_file(
+    client: &HubClient,
+    oid: &str,
+    path: &Path,
+    size: u64,
+    href: &str,
+    header: HashMap<String, serde_json::Value>,
+    progress: Arc<dyn ProgressSink>,
+) -> Result<()> {
+    let action = Action {
+        href: href.to_owned(),
+        header: Some(header),
+    };
+    let Transfer::Multipart {
+        completion,
+        chunk_size,
+        parts,
+    } = transfer_for(&action, size, client.endpoint())?
+    else {
+        return Err(Error::validation(
+            "the upload action has no chunk_size header: not a multipart upload",
+        ));
+    };
+    let job = LfsJob {
+        path_in_repo: path.display().to_string(),
+        sha256: oid.to_owned(),
+        size,
+        source: Source::File(path.to_owned()),
+    };
+    let fp = FileProgress::new(progress, &job.path_in_repo);
+    tracked(
+        &fp,
+        size,
+        upload_multipart(client, &job, &completion, chunk_size, parts, &fp),
+    )
     .await
 }
 

@@ -1,19 +1,27 @@
-//! The few repository API calls uploads need (repo head, create repo/branch, tree listing,
-//! paths-info, raw download, README validation), each retried as a whole (request *and* body),
-//! since a connection cut while reading a JSON answer is as transient as a 503.
+//! What uploads need from the repository API, and the retry helper the upload calls share.
 //!
-//! These are small local versions of calls that `hub_core::HfApi` will also offer; they live
-//! here so this crate does not wait for them.
+//! Repo head, branch creation, tree listing and paths-info are hub-core's [`hub_core::HfApi`]
+//! calls; this module only adapts them to an upload's [`RepoCtx`] (and, for listings, restarts
+//! the whole call on a transient failure, request *and* body, since a connection cut while
+//! reading a JSON answer is as transient as a 503).
+//!
+//! Three calls stay local because hub-core has no equivalent with the same semantics:
+//! * [`create_repo`]: `HfApi::create_repo` always sends `"private": false` when privacy is not
+//!   set (uploads must omit it, as Python does, so the account's default applies), and with
+//!   `exist_ok` it needs the 409 answer to carry the repository `url`.
+//! * [`download`]: hub-core has no in-memory download of a file's bytes (downloads live in
+//!   hub-cache, which this crate does not depend on).
+//! * [`validate_readme`]: hub-core has no `validate-yaml` call.
 
 use std::future::Future;
 use std::time::Instant;
 
 use bytes::Bytes;
 use hub_core::client::{decode_json, json_body};
+use hub_core::types::RepoEntry;
 use hub_core::urls::{api_repo_url, hf_hub_url, quote_segment};
 use hub_core::{Error, HubClient, RepoId, RepoType, RepoUrl, Result};
 use reqwest::Method;
-use serde::Deserialize;
 
 /// What every call of one upload needs to know about its target.
 #[derive(Debug, Clone)]
@@ -80,21 +88,21 @@ where
     .await
 }
 
-#[derive(Deserialize)]
-struct RepoInfoSha {
-    #[serde(default)]
-    sha: Option<String>,
-}
-
-/// The commit a revision points to (`GET /api/{T}/{id}/revision/{rev}` → `sha`).
+/// The commit a revision points to (`GET /api/{T}/{id}/revision/{rev}` → `sha`), through
+/// `HfApi::repo_info` (which retries the whole GET, body included).
 pub(crate) async fn repo_head(ctx: &RepoCtx, revision: &str) -> Result<String> {
-    let url = format!("{}/revision/{}", ctx.api_url(), quote_segment(revision));
-    let info: RepoInfoSha = json_retrying(&ctx.client, "repo info", || {
-        Ok(ctx.client.request(Method::GET, &url))
+    let info = ctx
+        .client
+        .api()
+        .repo_info(&ctx.repo_id)
+        .repo_type(ctx.repo_type)
+        .revision(revision)
+        .send()
+        .await?;
+    info.sha().map(str::to_owned).ok_or_else(|| {
+        let url = format!("{}/revision/{}", ctx.api_url(), quote_segment(revision));
+        Error::decode(&url, "repo info has no `sha` for the revision")
     })
-    .await?;
-    info.sha
-        .ok_or_else(|| Error::decode(&url, "repo info has no `sha` for the revision"))
 }
 
 /// `POST /api/repos/create`, tolerating "already exists" (409). Returns the repo URL.
@@ -128,93 +136,55 @@ pub(crate) async fn create_repo(ctx: &RepoCtx, private: Option<bool>) -> Result<
     ))
 }
 
-/// The CLI's missing-branch rule: when `revision` does not exist, create it from `main`.
+/// The CLI's missing-branch rule: when `revision` does not exist, create it from `main`
+/// (`HfApi::create_branch` with `exist_ok`, so a concurrent creation is not an error).
 pub(crate) async fn ensure_branch(ctx: &RepoCtx, revision: &str) -> Result<()> {
     match repo_head(ctx, revision).await {
         Ok(_) => Ok(()),
         Err(Error::RevisionNotFound(_)) => {
-            let url = format!("{}/branch/{}", ctx.api_url(), quote_segment(revision));
-            let r = retrying(&ctx.client, "create branch", || async {
-                let rb = ctx
-                    .client
-                    .authed_request(Method::POST, &url)?
-                    .json(&serde_json::json!({}));
-                ctx.client.send_once(rb).await.map(|_| ())
-            })
-            .await;
-            match r {
-                Err(e) if e.status() == Some(409) => Ok(()),
-                other => other,
-            }
+            ctx.client
+                .api()
+                .create_branch(&ctx.repo_id, revision)
+                .repo_type(ctx.repo_type)
+                .exist_ok(true)
+                .send()
+                .await
         }
         Err(e) => Err(e),
     }
 }
 
-/// An LFS pointer description in tree / paths-info entries.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub(crate) struct LfsEntry {
-    pub(crate) oid: String,
-    pub(crate) size: u64,
-}
-
-/// A tree / paths-info entry.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub(crate) struct TreeEntry {
-    #[serde(rename = "type")]
-    pub(crate) kind: String,
-    pub(crate) path: String,
-    #[serde(default)]
-    pub(crate) oid: Option<String>,
-    #[serde(default)]
-    pub(crate) size: Option<u64>,
-    #[serde(default)]
-    pub(crate) lfs: Option<LfsEntry>,
-}
-
-impl TreeEntry {
-    pub(crate) fn is_file(&self) -> bool {
-        self.kind == "file"
-    }
-}
-
-/// Every file path of the repository at `revision` (recursive tree listing, all pages).
+/// Every file path of the repository at `revision` (`HfApi::list_repo_files`, all pages).
 pub(crate) async fn list_files(ctx: &RepoCtx, revision: &str) -> Result<Vec<String>> {
-    use futures::TryStreamExt as _;
-    let url = format!("{}/tree/{}", ctx.api_url(), quote_segment(revision));
-    let query = vec![
-        ("recursive".to_owned(), "True".to_owned()),
-        ("expand".to_owned(), "False".to_owned()),
-    ];
     // Pagination is retried page by page inside hub-core's client; a failure restarts the listing.
-    retrying(&ctx.client, "tree listing", || async {
-        let entries: Vec<TreeEntry> = ctx
-            .client
-            .paginate::<TreeEntry>(&url, query.clone())
-            .try_collect()
-            .await?;
-        Ok(entries
-            .into_iter()
-            .filter(TreeEntry::is_file)
-            .map(|e| e.path)
-            .collect())
+    retrying(&ctx.client, "tree listing", || {
+        ctx.client
+            .api()
+            .list_repo_files(&ctx.repo_id)
+            .repo_type(ctx.repo_type)
+            .revision(revision)
+            .files()
     })
     .await
 }
 
-/// `POST paths-info` (form-encoded) for `paths` at `revision`, in batches of 500.
+/// `HfApi::get_paths_info` for `paths` at `revision`, in batches of 500 (one request for 10 000
+/// paths would be too large), each retried as a whole: hub-core does not retry a POST whose
+/// answer was cut, but paths-info changes nothing on the server.
 pub(crate) async fn paths_info(
     ctx: &RepoCtx,
     revision: &str,
     paths: &[String],
-) -> Result<Vec<TreeEntry>> {
-    let url = format!("{}/paths-info/{}", ctx.api_url(), quote_segment(revision));
+) -> Result<Vec<RepoEntry>> {
     let mut out = Vec::with_capacity(paths.len());
     for chunk in paths.chunks(500) {
-        let mut form: Vec<(&str, &str)> = chunk.iter().map(|p| ("paths", p.as_str())).collect();
-        form.push(("expand", "False"));
-        let entries: Vec<TreeEntry> = json_retrying(&ctx.client, "paths-info", || {
-            Ok(ctx.client.request(Method::POST, &url).form(&form))
+        let entries = retrying(&ctx.client, "paths-info", || {
+            ctx.client
+                .api()
+                .get_paths_info(&ctx.repo_id, chunk.iter().cloned())
+                .repo_type(ctx.repo_type)
+                .revision(revision)
+                .send()
         })
         .await?;
         out.extend(entries);

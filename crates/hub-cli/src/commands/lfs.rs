@@ -4,18 +4,22 @@
 //! The agent speaks git-lfs's custom transfer protocol: line-delimited JSON on stdin/stdout.
 //! git-lfs sends `init`, then one `upload` request per object, then `terminate`. For each object
 //! the Hub's batch answer (passed through as `action`) holds `header.chunk_size` and one pre-signed
-//! URL per part under the numeric keys `"1"`, `"2"`, ...; the agent PUTs each slice of the file,
-//! reports `progress` events, POSTs the parts' ETags to `action.href` to complete the upload, and
-//! answers `complete` (with an `error` object if anything failed, so git-lfs can report it and the
-//! other objects still go through).
+//! URL per part under the numeric keys `"1"`, `"2"`, ...; the agent hands it to hub-upload's
+//! multipart uploader ([`hub_upload::lfs::upload_multipart_file`]: parts PUT concurrently, then
+//! the ETags POSTed to `action.href`), turns its progress into `progress` events, and answers
+//! `complete` (with an `error` object if anything failed, so git-lfs can report it and the other
+//! objects still go through).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context as _;
 use clap::Args;
+use hub_core::{HubClient, ProgressEvent, ProgressSink};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -83,14 +87,15 @@ struct UploadRequest {
 struct Action {
     href: String,
     #[serde(default)]
-    header: BTreeMap<String, Value>,
+    header: HashMap<String, Value>,
 }
 
 /// Runs the transfer agent until git-lfs sends `terminate` or closes stdin.
 pub(crate) fn upload_agent(_args: LfsUploadArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let mut out = std::io::stdout().lock();
+    // Not locked for the whole run: progress messages are written from the transfer's threads.
+    let mut out = std::io::stdout();
     let mut line = String::new();
     if input.read_line(&mut line)? == 0 {
         anyhow::bail!("git-lfs sent no init message; this command is run by git-lfs, not by hand");
@@ -136,8 +141,7 @@ pub(crate) fn upload_agent(_args: LfsUploadArgs, ctx: &Context) -> anyhow::Resul
                     Some(c) => c,
                     None => client.insert(ctx.client(None)?),
                 };
-                let http = client.http().clone();
-                ctx.block_on(upload_object(&http, &req, &mut out))??
+                ctx.block_on(upload_object(client, req, &mut out))??
             }
             Err(e) => Err(anyhow::anyhow!("malformed upload request: {e}")),
         };
@@ -154,128 +158,80 @@ pub(crate) fn upload_agent(_args: LfsUploadArgs, ctx: &Context) -> anyhow::Resul
     }
 }
 
-/// Part URLs in part-number order (keys `"1"`, `"2"`, ... or zero-padded).
-fn part_urls(header: &BTreeMap<String, Value>) -> Vec<String> {
-    let mut parts: Vec<(u64, String)> = header
-        .iter()
-        .filter_map(|(k, v)| Some((k.parse::<u64>().ok()?, v.as_str()?.to_owned())))
-        .collect();
-    parts.sort_by_key(|(n, _)| *n);
-    parts.into_iter().map(|(_, u)| u).collect()
-}
-
-fn chunk_size(header: &BTreeMap<String, Value>) -> Option<u64> {
-    match header.get("chunk_size")? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|n| *n > 0)
-}
-
-/// Uploads one object part by part, then completes it.
+/// Uploads one object with hub-upload's multipart uploader. The outer error (stdout is gone) ends
+/// the agent; the inner one is the object's failure, reported to git-lfs.
 async fn upload_object(
-    http: &reqwest::Client,
-    req: &UploadRequest,
+    client: &HubClient,
+    req: UploadRequest,
     out: &mut dyn Write,
 ) -> anyhow::Result<anyhow::Result<()>> {
-    let progress = |out: &mut dyn Write, so_far: u64, since: u64| {
-        let msg = json!({"event": "progress", "oid": req.oid, "bytesSoFar": so_far, "bytesSinceLast": since});
-        write_msg(out, &msg)
-    };
     // Report a first event right away so git-lfs starts its other workers (Python does the same).
-    progress(out, 1, 0)?;
-    Ok(transfer(http, req, out, &progress).await)
+    write_msg(out, &progress_msg(&req.oid, 1, 0))?;
+    let sink = Arc::new(LfsProgress {
+        oid: req.oid.clone(),
+        so_far: Mutex::new(0),
+        broken: AtomicBool::new(false),
+    });
+    let path = Path::new(&req.path);
+    let result = async {
+        let size = match req.size {
+            Some(s) => s,
+            None => tokio::fs::metadata(path)
+                .await
+                .with_context(|| format!("reading {}", path.display()))?
+                .len(),
+        };
+        hub_upload::lfs::upload_multipart_file(
+            client,
+            &req.oid,
+            path,
+            size,
+            &req.action.href,
+            req.action.header,
+            sink.clone(),
+        )
+        .await?;
+        Ok(())
+    }
+    .await;
+    anyhow::ensure!(
+        !sink.broken.load(Ordering::Relaxed),
+        "cannot write progress to git-lfs"
+    );
+    Ok(result)
 }
 
-async fn transfer(
-    http: &reqwest::Client,
-    req: &UploadRequest,
-    out: &mut dyn Write,
-    progress: &dyn Fn(&mut dyn Write, u64, u64) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    use tokio::io::{AsyncReadExt, AsyncSeekExt};
-    let chunk = chunk_size(&req.action.header)
-        .context("the upload action has no chunk_size header: not a multipart upload")?;
-    let urls = part_urls(&req.action.header);
-    let path = Path::new(&req.path);
-    let size = match req.size {
-        Some(s) => s,
-        None => tokio::fs::metadata(path)
-            .await
-            .with_context(|| format!("reading {}", path.display()))?
-            .len(),
-    };
-    let expected = size.div_ceil(chunk);
-    anyhow::ensure!(
-        urls.len() as u64 == expected,
-        "the server gave {} part URLs for {size} bytes in parts of {chunk} (expected {expected})",
-        urls.len()
-    );
-    let mut parts = Vec::with_capacity(urls.len());
-    let mut done = 0u64;
-    for (i, url) in urls.iter().enumerate() {
-        let offset = i as u64 * chunk;
-        let len = chunk.min(size - offset);
-        let mut file = tokio::fs::File::open(path)
-            .await
-            .with_context(|| format!("opening {}", path.display()))?;
-        file.seek(std::io::SeekFrom::Start(offset)).await?;
-        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file.take(len)));
-        let resp = http
-            .put(url)
-            .header(reqwest::header::CONTENT_LENGTH, len)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| hub_core::Error::transport(url, e))?;
-        let resp = hub_core::client::check_response(resp).await?;
-        let etag = resp
-            .headers()
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .with_context(|| format!("part {} was accepted without an ETag", i + 1))?
-            .to_owned();
-        parts.push(json!({"partNumber": i + 1, "etag": etag}));
-        done += len;
-        progress(out, done, len)?;
+fn progress_msg(oid: &str, so_far: u64, since: u64) -> Value {
+    json!({"event": "progress", "oid": oid, "bytesSoFar": so_far, "bytesSinceLast": since})
+}
+
+/// Turns hub-upload's byte deltas for one object into git-lfs `progress` messages.
+#[derive(Debug)]
+struct LfsProgress {
+    oid: String,
+    /// Bytes sent so far; the message is written under this lock so `bytesSoFar` only grows,
+    /// whichever part's bytes arrive first.
+    so_far: Mutex<u64>,
+    /// A write to stdout failed (git-lfs went away).
+    broken: AtomicBool,
+}
+
+impl ProgressSink for LfsProgress {
+    fn event(&self, event: ProgressEvent<'_>) {
+        let ProgressEvent::Advanced { bytes, .. } = event else {
+            return;
+        };
+        let mut so_far = self.so_far.lock().unwrap_or_else(PoisonError::into_inner);
+        *so_far += bytes;
+        let msg = progress_msg(&self.oid, *so_far, bytes);
+        if write_msg(&mut std::io::stdout().lock(), &msg).is_err() {
+            self.broken.store(true, Ordering::Relaxed);
+        }
     }
-    let resp = http
-        .post(&req.action.href)
-        .header(reqwest::header::ACCEPT, "application/vnd.git-lfs+json")
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/vnd.git-lfs+json",
-        )
-        .body(json!({"oid": req.oid, "parts": parts}).to_string())
-        .send()
-        .await
-        .map_err(|e| hub_core::Error::transport(&req.action.href, e))?;
-    hub_core::client::check_response(resp).await?;
-    Ok(())
 }
 
 /// Writes one JSON message and a newline, flushed: git-lfs reads line by line.
 fn write_msg(out: &mut dyn Write, msg: &Value) -> std::io::Result<()> {
     writeln!(out, "{msg}")?;
     out.flush()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parts_are_ordered_numerically_and_chunk_size_parsed() {
-        let header: BTreeMap<String, Value> = serde_json::from_value(json!({
-            "chunk_size": "5", "10": "u10", "2": "u2", "1": "u1", "x-amz": "ignored"
-        }))
-        .unwrap();
-        assert_eq!(part_urls(&header), vec!["u1", "u2", "u10"]);
-        assert_eq!(chunk_size(&header), Some(5));
-        let header: BTreeMap<String, Value> =
-            serde_json::from_value(json!({"chunk_size": 7})).unwrap();
-        assert_eq!(chunk_size(&header), Some(7));
-    }
 }

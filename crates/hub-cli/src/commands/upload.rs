@@ -361,9 +361,9 @@ mod tests {
     fn commit(pr: Option<&str>) -> CommitInfo {
         CommitInfo::new(
             "http://h/u/r/commit/abc",
+            "abc",
             "m",
             "",
-            "abc",
             pr.map(str::to_owned),
         )
     }
