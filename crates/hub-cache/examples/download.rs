@@ -6,7 +6,8 @@
 //! ```
 //!
 //! `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_CACHE`, ... are read from the environment as in Python.
-//! Prints the resulting path.
+//! Prints the resulting path. For tuning experiments, `HUB_RS_CHUNK_MIB` and
+//! `HUB_RS_CONNECTIONS` override the parallel-download knobs (defaults: [`hub_cache::Tuning`]).
 
 use hub_cache::CacheExt;
 use hub_core::{HubClient, RepoId};
@@ -33,9 +34,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let client = HubClient::from_env()?;
+    let mut tuning = hub_cache::Tuning::default();
+    if let Some(mib) = env_number("HUB_RS_CHUNK_MIB") {
+        tuning.chunk_size = mib * 1024 * 1024;
+    }
+    if let Some(n) = env_number("HUB_RS_CONNECTIONS") {
+        tuning.connections = n as usize;
+    }
     let path = match positional.as_slice() {
         [cmd, repo, file] if cmd == "file" => {
-            let mut b = client.download(&RepoId::new(repo.as_str())?, file);
+            let mut b = client
+                .download(&RepoId::new(repo.as_str())?, file)
+                .tuning(tuning.clone());
             if let Some(d) = cache_dir {
                 b = b.cache_dir(d);
             }
@@ -48,7 +58,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             b.send().await?
         }
         [cmd, repo] if cmd == "snapshot" => {
-            let mut b = client.snapshot_download(&RepoId::new(repo.as_str())?);
+            let mut b = client
+                .snapshot_download(&RepoId::new(repo.as_str())?)
+                .tuning(tuning.clone());
             if let Some(d) = cache_dir {
                 b = b.cache_dir(d);
             }
@@ -64,4 +76,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!("{}", path.display());
     Ok(())
+}
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok()?.parse().ok()
 }

@@ -46,8 +46,15 @@ pub(crate) fn finish_blocking(incomplete: &Path, finish: &Finish) -> std::io::Re
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("file");
-        let tmp = parent.join(format!(".{name}.{:016x}.tmplink", rand::random::<u64>()));
         let target = blob_link_target(repo_path, etag);
+        // Usually nothing is there yet: create the link in place. Creating a symlink is atomic,
+        // and it saves a rename per file, which in a snapshot of many small files contends for
+        // the directory's lock with every other worker. Only an existing entry (or a filesystem
+        // without symlinks) takes the temporary-name-and-rename path below.
+        if symlink_blocking(&target, pointer).is_ok() {
+            return Ok(());
+        }
+        let tmp = parent.join(format!(".{name}.{:016x}.tmplink", rand::random::<u64>()));
         match symlink_blocking(&target, &tmp) {
             Ok(()) => {}
             Err(e)

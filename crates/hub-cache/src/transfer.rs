@@ -7,12 +7,15 @@
 //!   appended to, in order (or truncated to zero when the server restarts the body);
 //! * the content is hashed in order as it is appended, by the same blocking writer thread, so it
 //!   is never read twice (a resumed prefix is read and hashed once, while the network starts);
-//! * memory is bounded: at most `connections × chunk_size` bytes wait in the reorder buffer.
+//! * memory is bounded: chunks ahead of the head queue at most [`CHUNK_QUEUE`] batches each, then
+//!   stop reading (backpressure through TCP), so the reorder buffer never exceeds
+//!   `connections × (CHUNK_QUEUE + 1) × CHUNK_BATCH` bytes whatever the arrival order.
 //!
 //! Small files, and servers that do not honour ranges, use one stream with `Range: bytes=N-`.
 //! Large files use parallel ranged GETs: chunk `i` is fetched by its own request, its bytes
 //! queue in its own channel, and the coordinator drains the channels in order into the writer,
-//! so the head chunk streams straight through while later chunks wait in memory. A 200 answer
+//! so the head chunk streams straight through while later chunks wait, a few MiB in memory
+//! and the rest unread in their sockets. A 200 answer
 //! ignoring `Range`, a 403/416, or a 206 without a matching `Content-Range` switches to one
 //! stream from the current offset.
 
@@ -42,8 +45,8 @@ pub struct Tuning {
     pub parallel_threshold: u64,
     /// Parallel connections per file (default 8).
     pub connections: usize,
-    /// Bytes per ranged request (default 4 MiB). Chunks wait in memory for their turn, so the
-    /// reorder buffer holds at most `connections × chunk_size` bytes per file.
+    /// Bytes per ranged request (default 4 MiB). Memory does not grow with it: a chunk that is
+    /// not yet being written holds at most a few MiB in memory and leaves the rest unread.
     pub chunk_size: u64,
     /// Consecutive failed attempts without progress before giving up (default 5, as Python).
     pub max_stalls: u32,
@@ -113,6 +116,12 @@ struct Writer {
     handle: JoinHandle<std::io::Result<(StreamHasher, u64)>>,
 }
 
+/// The writer coalesces queued buffers into one `writev` of up to this many bytes. Every byte
+/// queued between the network and the disk is resident memory (and network buffers pin
+/// allocations larger than their bytes), so the queues stay short: 2 MiB writes already cost
+/// little more per byte than larger ones.
+const WRITE_BATCH: usize = 2 << 20;
+
 /// Files with at least this many bytes to transfer hash on a thread of their own.
 const HASH_THREAD_MIN: u64 = 8 * 1024 * 1024;
 
@@ -130,7 +139,8 @@ impl HashSink {
         if !threaded {
             return Ok(HashSink::Inline(hasher));
         }
-        let (tx, rx) = std::sync::mpsc::sync_channel::<WMsg>(4);
+        // Two batches queued are enough to keep the hasher busy while the writer writes.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<WMsg>(2);
         let handle = std::thread::Builder::new()
             .name("hub-cache-hash".into())
             .spawn(move || {
@@ -176,10 +186,10 @@ impl HashSink {
 /// Spawns the blocking writer: hashes the existing prefix of `path` (its first `start` bytes),
 /// then appends every message in order. For large files hashing runs on a second thread fed the
 /// same reference-counted buffers, so hashing and writing overlap; writes are batched into
-/// `writev` calls of up to 4 MiB without copying.
+/// `writev` calls of up to [`WRITE_BATCH`] bytes without copying.
 fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher, size: u64) -> Writer {
     // Small queues: a network buffer can be hundreds of KiB, and memory must stay bounded.
-    let (tx, mut rx) = mpsc::channel::<WMsg>(4);
+    let (tx, mut rx) = mpsc::channel::<WMsg>(2);
     let handle = tokio::task::spawn_blocking(move || -> std::io::Result<(StreamHasher, u64)> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -221,7 +231,7 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher, size: u64) 
                         batched += len;
                         sink.send(WMsg::Data(v.clone()))?;
                         batch.extend(v);
-                        if batched < (4 << 20) && batch.len() < 1024 {
+                        if batched < WRITE_BATCH && batch.len() < 1024 {
                             next = rx.try_recv().ok();
                         }
                     }
@@ -774,6 +784,18 @@ async fn single(ctx: &Ctx, writer: &Writer, mut offset: u64, received: &mut u64)
     Ok(offset)
 }
 
+/// Batches a chunk worker may queue ahead of the coordinator. A chunk that is not yet the head
+/// stops reading its response once this many batches (plus the one being filled) wait: TCP flow
+/// control then holds the rest in the kernel's socket buffers, outside our memory, until the
+/// head catches up. The reorder buffer is thus bounded by `connections × (CHUNK_QUEUE + 1) ×
+/// CHUNK_BATCH` bytes (12 MiB by default), whatever the chunk size and the order in which chunks
+/// arrive, while the head chunk streams straight through to the writer.
+const CHUNK_QUEUE: usize = 2;
+
+/// Size of the batches chunk workers copy their bytes into. Smaller than [`BATCH`]: a chunk
+/// worker's queue is resident memory, and it exists once per connection.
+const CHUNK_BATCH: usize = 512 * 1024;
+
 enum ChunkMsg {
     Data(Vec<Bytes>),
     Done,
@@ -826,7 +848,7 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
     }
     let sem = Arc::new(Semaphore::new(ctx.tuning.connections));
     let (order_tx, mut order_rx) = mpsc::channel::<(
-        mpsc::UnboundedReceiver<ChunkMsg>,
+        mpsc::Receiver<ChunkMsg>,
         tokio::sync::OwnedSemaphorePermit,
     )>(ctx.tuning.connections);
     let dispatch_ctx = ctx.clone();
@@ -837,7 +859,7 @@ async fn parallel(ctx: &Arc<Ctx>, writer: &Writer, start: u64, received: &mut u6
             let Ok(permit) = sem.clone().acquire_owned().await else {
                 return;
             };
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = mpsc::channel(CHUNK_QUEUE);
             if order_tx.send((rx, permit)).await.is_err() {
                 return;
             }
@@ -911,7 +933,7 @@ async fn chunk_worker(
     ctx: Arc<Ctx>,
     start: u64,
     end: u64,
-    tx: mpsc::UnboundedSender<ChunkMsg>,
+    tx: mpsc::Sender<ChunkMsg>,
     mut first: Option<reqwest::Response>,
 ) {
     let mut pos = start;
@@ -928,7 +950,7 @@ async fn chunk_worker(
                     || content_range(&resp) != Some((pos, end - 1))
                     || etag_changed(&ctx, &resp)
                 {
-                    let _ = tx.send(ChunkMsg::Fallback);
+                    let _ = tx.send(ChunkMsg::Fallback).await;
                     return;
                 }
                 let mut stream = resp.bytes_stream();
@@ -949,7 +971,7 @@ async fn chunk_worker(
                             if b.len() as u64 > room {
                                 b.truncate(room as usize);
                             }
-                            // Fill batches of exactly `BATCH` bytes (less for the tail): a
+                            // Fill batches of exactly `CHUNK_BATCH` bytes (less for the tail): a
                             // buffer that outgrows its reservation is reallocated at double
                             // size, and every batch waiting in the reorder buffer would then
                             // pin twice the bytes it holds. Equal sizes also let the allocator
@@ -957,7 +979,7 @@ async fn chunk_worker(
                             let mut rest = &b[..];
                             while !rest.is_empty() {
                                 if pending.capacity() == 0 {
-                                    pending.reserve(BATCH.min((end - pos) as usize));
+                                    pending.reserve(CHUNK_BATCH.min((end - pos) as usize));
                                 }
                                 let take = rest.len().min(pending.capacity() - pending.len());
                                 pending.extend_from_slice(&rest[..take]);
@@ -965,7 +987,7 @@ async fn chunk_worker(
                                 pos += take as u64;
                                 if pending.len() == pending.capacity() || pos == end {
                                     let batch = pending.split().freeze();
-                                    if tx.send(ChunkMsg::Data(vec![batch])).is_err() {
+                                    if tx.send(ChunkMsg::Data(vec![batch])).await.is_err() {
                                         return;
                                     }
                                 }
@@ -977,11 +999,13 @@ async fn chunk_worker(
                     }
                 };
                 // Bytes received before a failure are still a valid part of the chunk.
-                if !pending.is_empty() && tx.send(ChunkMsg::Data(vec![pending.freeze()])).is_err() {
+                if !pending.is_empty()
+                    && tx.send(ChunkMsg::Data(vec![pending.freeze()])).await.is_err()
+                {
                     return;
                 }
                 if pos == end {
-                    let _ = tx.send(ChunkMsg::Done);
+                    let _ = tx.send(ChunkMsg::Done).await;
                     return;
                 }
                 err.unwrap_or_else(|| {
@@ -994,11 +1018,11 @@ async fn chunk_worker(
             Err(e) => e,
         };
         if e_is_fallback(&err) {
-            let _ = tx.send(ChunkMsg::Fallback);
+            let _ = tx.send(ChunkMsg::Fallback).await;
             return;
         }
         if !is_transient(&err) {
-            let _ = tx.send(ChunkMsg::Failed(err));
+            let _ = tx.send(ChunkMsg::Failed(err)).await;
             return;
         }
         if pos > before {
@@ -1006,7 +1030,7 @@ async fn chunk_worker(
         } else {
             stalls += 1;
             if stalls > ctx.tuning.max_stalls {
-                let _ = tx.send(ChunkMsg::Failed(err));
+                let _ = tx.send(ChunkMsg::Failed(err)).await;
                 return;
             }
         }
@@ -1025,7 +1049,8 @@ mod tests {
     #[test]
     fn defaults_bound_memory() {
         let t = Tuning::default();
-        assert!(t.connections as u64 * t.chunk_size <= 64 * 1024 * 1024);
+        // The reorder buffer bound does not depend on the chunk size.
+        assert!(t.connections * (CHUNK_QUEUE + 1) * CHUNK_BATCH <= 16 * 1024 * 1024);
         assert!(t.parallel_threshold >= t.chunk_size);
     }
 }

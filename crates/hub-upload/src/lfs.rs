@@ -593,4 +593,157 @@ mod tests {
         assert_eq!(a.objects[2].error.as_ref().unwrap().code, 404);
         assert!(serde_json::from_str::<BatchAnswer>(r#"{"objects":[{"oid":"a"}]}"#).is_err());
     }
+
+    /// Records the byte deltas reported for a file.
+    #[derive(Debug, Default)]
+    struct Deltas(std::sync::Mutex<Vec<u64>>);
+
+    impl ProgressSink for Deltas {
+        fn event(&self, event: hub_core::ProgressEvent<'_>) {
+            if let hub_core::ProgressEvent::Advanced { bytes, .. } = event {
+                self.0.lock().unwrap().push(bytes);
+            }
+        }
+    }
+
+    /// The (lower-cased head, body) of every request the fake server saw.
+    type Seen = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+    /// Serves one HTTP/1.1 connection: each request's (head, body) goes to `seen`; PUTs of part
+    /// N answer `ETag: "eN"`, the completion POST answers `{}`.
+    async fn serve(mut sock: tokio::net::TcpStream, seen: Seen) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut buf = Vec::new();
+        let mut tmp = [0u8; 8192];
+        loop {
+            let head_end = loop {
+                if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break p + 4;
+                }
+                let n = sock.read(&mut tmp).await.unwrap();
+                if n == 0 {
+                    return;
+                }
+                buf.extend_from_slice(&tmp[..n]);
+            };
+            let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            while buf.len() < head_end + len {
+                let n = sock.read(&mut tmp).await.unwrap();
+                assert!(n > 0, "body cut");
+                buf.extend_from_slice(&tmp[..n]);
+            }
+            let body = buf[head_end..head_end + len].to_vec();
+            buf.drain(..head_end + len);
+            let extra = match head
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.strip_prefix("/part"))
+            {
+                Some(n) => format!("etag: \"e{n}\"\r\n"),
+                None => String::new(),
+            };
+            seen.lock().unwrap().push((head, body));
+            let resp = format!("HTTP/1.1 200 OK\r\n{extra}content-length: 2\r\n\r\n{{}}");
+            sock.write_all(resp.as_bytes()).await.unwrap();
+        }
+    }
+
+    /// The public multipart uploader PUTs each slice to its part URL without the Hub token,
+    /// then POSTs the ETags in part order to the completion URL, and reports every byte once.
+    #[tokio::test]
+    async fn multipart_file_upload_puts_parts_then_completes() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ep = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Seen = Arc::default();
+        let seen2 = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let (sock, _) = listener.accept().await.unwrap();
+                tokio::spawn(serve(sock, seen2.clone()));
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..25u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let client = HubClient::builder()
+            .config(hub_core::Config::builder().endpoint(ep.clone()).build())
+            .token("hf_secret")
+            .build()
+            .unwrap();
+        let header: HashMap<String, serde_json::Value> =
+            serde_json::from_value(serde_json::json!({
+                "chunk_size": "10", "1": format!("{ep}/part1"), "2": format!("{ep}/part2"),
+                "3": format!("{ep}/part3"),
+            }))
+            .unwrap();
+        let deltas = Arc::new(Deltas::default());
+        upload_multipart_file(
+            &client,
+            "abc",
+            &path,
+            25,
+            &format!("{ep}/complete"),
+            header,
+            deltas.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(deltas.0.lock().unwrap().iter().sum::<u64>(), 25);
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 4);
+        let mut parts: Vec<(String, Vec<u8>)> = seen[..3].to_vec();
+        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        for (i, (head, body)) in parts.iter().enumerate() {
+            assert!(head.starts_with(&format!("put /part{} ", i + 1)), "{head}");
+            assert!(
+                !head.contains("hf_secret"),
+                "token sent to a part URL: {head}"
+            );
+            assert_eq!(body.as_slice(), &data[i * 10..(i * 10 + 10).min(25)]);
+        }
+        let (head, body) = &seen[3];
+        assert!(head.starts_with("post /complete "), "{head}");
+        assert!(!head.contains("hf_secret"), "{head}");
+        let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"oid": "abc", "parts": [
+                {"partNumber": 1, "etag": "\"e1\""},
+                {"partNumber": 2, "etag": "\"e2\""},
+                {"partNumber": 3, "etag": "\"e3\""},
+            ]})
+        );
+    }
+
+    /// An action without `chunk_size` is a basic transfer: refused before anything is sent.
+    #[tokio::test]
+    async fn multipart_file_upload_refuses_a_basic_action() {
+        let client = HubClient::builder()
+            .config(
+                hub_core::Config::builder()
+                    .endpoint("http://127.0.0.1:9")
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        let deltas = Arc::new(Deltas::default());
+        let err = upload_multipart_file(
+            &client,
+            "abc",
+            Path::new("/nonexistent"),
+            5,
+            "http://127.0.0.1:9/complete",
+            HashMap::new(),
+            deltas.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Validation(_)), "{err:?}");
+        assert!(deltas.0.lock().unwrap().is_empty());
+    }
 }
