@@ -1000,7 +1000,10 @@ async fn chunk_worker(
                 };
                 // Bytes received before a failure are still a valid part of the chunk.
                 if !pending.is_empty()
-                    && tx.send(ChunkMsg::Data(vec![pending.freeze()])).await.is_err()
+                    && tx
+                        .send(ChunkMsg::Data(vec![pending.freeze()]))
+                        .await
+                        .is_err()
                 {
                     return;
                 }
