@@ -331,6 +331,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let router = app(state);
     let router = apply_chaos(router, config.chaos.as_deref())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    // Responses often go out as a header write followed by a body write; with Nagle's algorithm
+    // the second write waits for the client's delayed ACK (~40 ms per small file), so turn it off.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let task = tokio::spawn(async move {
         let serve =
             axum::serve(listener, router.into_make_service()).with_graceful_shutdown(async move {
