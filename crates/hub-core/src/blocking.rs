@@ -22,9 +22,7 @@
 //! ```
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -34,73 +32,7 @@ use crate::error::{Error, Result};
 use crate::repo::{RepoId, RepoType};
 use crate::types::{DatasetInfo, HfFileMetadata, ModelInfo, SpaceInfo, WhoAmI};
 
-type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// The runtime thread; stopping it closes the job channel, and the thread drops its runtime.
-struct RuntimeThread {
-    tx: Option<tokio::sync::mpsc::UnboundedSender<Job>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl RuntimeThread {
-    fn start() -> Result<Self> {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Job>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<std::io::Result<()>>(1);
-        let thread = std::thread::Builder::new()
-            .name("hub-core-blocking".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => {
-                        let _ = ready_tx.send(Ok(()));
-                        rt
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    while let Some(job) = rx.recv().await {
-                        // Spawned, so calls from several threads run concurrently.
-                        tokio::spawn(job);
-                    }
-                });
-            })
-            .map_err(|e| Error::io("starting the hub-core blocking thread", e))?;
-        match ready_rx.recv() {
-            Ok(Ok(())) => Ok(RuntimeThread {
-                tx: Some(tx),
-                thread: Some(thread),
-            }),
-            Ok(Err(e)) => Err(Error::io("building the hub-core blocking runtime", e)),
-            Err(_) => Err(stopped()),
-        }
-    }
-
-    fn submit(&self, job: Job) -> Result<()> {
-        match &self.tx {
-            Some(tx) => tx.send(job).map_err(|_| stopped()),
-            None => Err(stopped()),
-        }
-    }
-}
-
-impl Drop for RuntimeThread {
-    fn drop(&mut self) {
-        // Closing the channel ends the loop; the runtime is then dropped on its own thread.
-        self.tx.take();
-        if let Some(t) = self.thread.take() {
-            // Joining from async code would block an executor thread until in-flight calls end;
-            // detaching is enough there, since the thread exits on its own.
-            if tokio::runtime::Handle::try_current().is_err() {
-                let _ = t.join();
-            }
-        }
-    }
-}
+use crate::runtime_thread::RuntimeThread;
 
 fn stopped() -> Error {
     Error::io(
@@ -130,7 +62,10 @@ impl HfApi {
     pub fn new(client: HubClient) -> Result<Self> {
         Ok(HfApi {
             api: client.api(),
-            rt: Arc::new(RuntimeThread::start()?),
+            rt: Arc::new(
+                RuntimeThread::start("hub-core-blocking")
+                    .map_err(|e| Error::io("starting the hub-core blocking thread", e))?,
+            ),
         })
     }
 
@@ -150,12 +85,7 @@ impl HfApi {
         F: Future<Output = Result<T>> + Send + 'static,
         T: Send + 'static,
     {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T>>(1);
-        self.rt.submit(Box::pin(async move {
-            let _ = tx.send(fut.await);
-        }))?;
-        // A closed channel means the job was dropped (runtime stopped or the future panicked).
-        rx.recv().map_err(|_| stopped())?
+        self.rt.run(fut).map_err(|_| stopped())?
     }
 
     /// Turns a listing stream into a blocking iterator; each `next()` fetches as needed.

@@ -55,6 +55,7 @@ pub mod pagination;
 pub mod progress;
 pub mod repo;
 pub mod retry;
+pub mod runtime_thread;
 pub mod token;
 pub mod types;
 pub mod urls;

@@ -18,9 +18,7 @@
 //! ```
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use futures::StreamExt;
 use serde_json::Value;
@@ -31,84 +29,10 @@ use crate::stream::JsonEventStream;
 use crate::types::*;
 use crate::{PostRequest, RawResponse};
 
-type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+use hub_core::runtime_thread::RuntimeThread;
 
-/// The runtime thread: receives jobs, spawns them, exits when every sender is gone.
-struct RuntimeThread {
-    tx: Option<tokio::sync::mpsc::UnboundedSender<Job>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl RuntimeThread {
-    fn start() -> Result<Self> {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Job>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<std::io::Result<()>>(1);
-        let thread = std::thread::Builder::new()
-            .name("hub-inference-blocking".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => {
-                        let _ = ready_tx.send(Ok(()));
-                        rt
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    while let Some(job) = rx.recv().await {
-                        tokio::spawn(job);
-                    }
-                });
-                // The runtime is dropped here, on its own thread: never inside async code.
-            })
-            .map_err(|source| Error::Io { path: None, source })?;
-        match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Self {
-                tx: Some(tx),
-                thread: Some(thread),
-            }),
-            Ok(Err(source)) => Err(Error::Io { path: None, source }),
-            Err(_) => Err(Error::Unsupported(
-                "the blocking runtime thread exited at start".into(),
-            )),
-        }
-    }
-
-    fn run<T: Send + 'static>(&self, fut: impl Future<Output = T> + Send + 'static) -> Result<T> {
-        let (otx, orx) = std::sync::mpsc::sync_channel(1);
-        let job: Job = Box::pin(async move {
-            let _ = otx.send(fut.await);
-        });
-        let gone = || Error::Unsupported("the blocking runtime thread has stopped".into());
-        self.tx
-            .as_ref()
-            .ok_or_else(gone)?
-            .send(job)
-            .map_err(|_| gone())?;
-        orx.recv().map_err(|_| gone())
-    }
-
-    /// Runs `fut` without waiting for it (used to drop streams on the runtime thread).
-    fn detach(&self, fut: impl Future<Output = ()> + Send + 'static) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Box::pin(fut));
-        }
-    }
-}
-
-impl Drop for RuntimeThread {
-    fn drop(&mut self) {
-        // Closing the channel ends the thread's loop; then wait for it so no work outlives us.
-        self.tx = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+fn stopped() -> Error {
+    Error::Unsupported("the blocking runtime thread has stopped".into())
 }
 
 /// Blocking version of [`crate::InferenceClient`]; same methods, same errors.
@@ -155,7 +79,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> Iterator for StreamIter<T>
                 }
                 item
             }
-            Err(e) => Some(Err(e)),
+            Err(_) => Some(Err(stopped())),
         }
     }
 }
@@ -164,7 +88,7 @@ impl<T: 'static> Drop for StreamIter<T> {
     fn drop(&mut self) {
         if let Some(stream) = self.stream.take() {
             // Timers and the connection are dropped where they were created.
-            self.rt.detach(async move { drop(stream) });
+            let _ = self.rt.detach(async move { drop(stream) });
         }
     }
 }
@@ -174,7 +98,10 @@ impl InferenceClient {
     pub fn new(client: crate::InferenceClient) -> Result<Self> {
         Ok(Self {
             client,
-            rt: Arc::new(RuntimeThread::start()?),
+            rt: Arc::new(
+                RuntimeThread::start("hub-inference-blocking")
+                    .map_err(|source| Error::Io { path: None, source })?,
+            ),
         })
     }
 
@@ -189,7 +116,7 @@ impl InferenceClient {
         F: FnOnce(crate::InferenceClient) -> Fut,
         Fut: Future<Output = Result<T>> + Send + 'static,
     {
-        self.rt.run(f(self.client.clone()))?
+        self.rt.run(f(self.client.clone())).map_err(|_| stopped())?
     }
 
     fn iter<T: 'static>(&self, stream: JsonEventStream<T>) -> StreamIter<T> {
