@@ -194,20 +194,30 @@ pub(super) async fn delete_branch(
             "Cannot delete the default branch".into(),
         ));
     }
-    let lock = ctx.st.inner.repos.lock(&repo);
+    delete_ref(ctx, &repo, format!("refs/heads/{branch}"), branch, "Branch").await
+}
+
+/// Deletes `refname` (404 `RevisionNotFound` when it does not exist) under the repo lock.
+async fn delete_ref(
+    ctx: &Ctx,
+    repo: &repo::Repo,
+    refname: String,
+    shown: &str,
+    what: &'static str,
+) -> HubResult<Response> {
+    let lock = ctx.st.inner.repos.lock(repo);
     let _g = lock.lock().await;
-    let reader = ctx.st.inner.repos.reader(&repo);
-    let refname = format!("refs/heads/{branch}");
-    let branch = branch.to_string();
+    let reader = ctx.st.inner.repos.reader(repo);
+    let shown = shown.to_string();
     repo::blocking(&reader, move |r| {
         let Some(cur) = r.git.read_ref(&refname)? else {
             return Ok(Err(HubError::RevisionNotFound(format!(
-                "Invalid rev id: {branch}"
+                "Invalid rev id: {shown}"
             ))));
         };
         Ok(r.git
             .update_ref(&refname, Some(&cur), None)
-            .map_err(|e| ref_err(e, "Branch")))
+            .map_err(|e| ref_err(e, what)))
     })
     .await
     .map_err(internal)??;
@@ -280,24 +290,7 @@ pub(super) async fn delete_tag(
     tag: &str,
 ) -> HubResult<Response> {
     let repo = ctx.repo_write(ty, ns, name).await?;
-    let lock = ctx.st.inner.repos.lock(&repo);
-    let _g = lock.lock().await;
-    let reader = ctx.st.inner.repos.reader(&repo);
-    let tag = tag.to_string();
-    repo::blocking(&reader, move |r| {
-        let refname = format!("refs/tags/{tag}");
-        let Some(cur) = r.git.read_ref(&refname)? else {
-            return Ok(Err(HubError::RevisionNotFound(format!(
-                "Invalid rev id: {tag}"
-            ))));
-        };
-        Ok(r.git
-            .update_ref(&refname, Some(&cur), None)
-            .map_err(|e| ref_err(e, "Tag")))
-    })
-    .await
-    .map_err(internal)??;
-    Ok(super::json(json!({})))
+    delete_ref(ctx, &repo, format!("refs/tags/{tag}"), tag, "Tag").await
 }
 
 /// `POST /api/{T}/{id}/super-squash/{branch}` `{"message"?}`.
