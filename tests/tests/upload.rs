@@ -879,3 +879,321 @@ async fn root_gitignore_is_applied_by_the_server() {
     assert!(remote.contains_key("later.txt"));
     assert!(!remote.contains_key("later.log"));
 }
+
+// ------------------------------------------------------------------------------------------
+// upload_large_folder: the 20-hour rule, `.lock` files, and Python 0.26.5 on the same state.
+
+/// Where hub-server keeps the LFS object `oid` (`DATA/lfs/objects/{aa}/{bb}/{oid}`).
+fn server_blob(server: &TestServer, oid: &str) -> PathBuf {
+    server
+        .data_dir()
+        .join("lfs")
+        .join("objects")
+        .join(&oid[..2])
+        .join(&oid[2..4])
+        .join(oid)
+}
+
+/// Sets the mtime of `path` to `t`.
+fn set_mtime(path: &Path, t: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+fn unix_secs(t: std::time::SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_folder_reuploads_lfs_files_preuploaded_more_than_20_hours_ago() {
+    let server = TestServer::start();
+    let c = client(server.url(), &server.tokens().write);
+    let id = repo("expiry");
+    create_repo(&c, &id, RepoType::Model).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stale = random_bytes(200_000, 301);
+    let fresh = random_bytes(200_000, 302);
+    let (stale_oid, fresh_oid) = (sha256_hex(&stale), sha256_hex(&fresh));
+
+    // fresh.bin really was pre-uploaded (without a commit); stale.bin's upload is gone, as a
+    // pre-signed upload collected by the storage after 20 h would be.
+    let mut one = vec![
+        CommitOperationAdd::from_reader(
+            "fresh.bin",
+            std::io::Cursor::new(fresh.clone()),
+            fresh.len() as u64,
+        )
+        .unwrap(),
+    ];
+    c.preupload_lfs_files(&id, &mut one).send().await.unwrap();
+    assert!(server_blob(&server, &fresh_oid).is_file());
+    assert!(!server_blob(&server, &stale_oid).exists());
+
+    // The local fresh.bin now holds other bytes of the same size (and an old mtime, below): if
+    // the run read it again (to hash or to upload), these bytes would reach the server.
+    let decoy = random_bytes(200_000, 303);
+    write_file(&dir.path().join("stale.bin"), &stale);
+    write_file(&dir.path().join("fresh.bin"), &decoy);
+
+    // Python's 7-line metadata: hashed, mode lfs, uploaded, not committed; saved 21 h / 1 h ago,
+    // after the file's last modification (so only the age can make it stale).
+    let now = std::time::SystemTime::now();
+    let hour = Duration::from_secs(3600);
+    for (name, oid, age) in [("stale.bin", &stale_oid, 21), ("fresh.bin", &fresh_oid, 1)] {
+        let saved = now - hour * age;
+        set_mtime(&dir.path().join(name), saved - hour);
+        let meta = metadata_path(dir.path(), name);
+        std::fs::create_dir_all(meta.parent().unwrap()).unwrap();
+        std::fs::write(
+            &meta,
+            format!("{}\n200000\n0\n{oid}\nlfs\n1\n0\n", unix_secs(saved)),
+        )
+        .unwrap();
+    }
+
+    let status = c
+        .upload_large_folder(&id, RepoType::Model, dir.path())
+        .num_workers(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            status.hashed_this_run,
+            status.uploaded_this_run,
+            status.commits_this_run,
+            status.committed_files
+        ),
+        (0, 1, 1, 2),
+        "only the stale upload is redone, nothing is hashed again"
+    );
+
+    // Server side: the stale content was uploaded again and committed; the fresh file was
+    // committed from its earlier upload, its local (decoy) bytes never left the machine.
+    assert_eq!(
+        std::fs::read(server_blob(&server, &stale_oid)).unwrap(),
+        stale
+    );
+    assert!(!server_blob(&server, &sha256_hex(&decoy)).exists());
+    let remote = remote_files(&c, &id, RepoType::Model, "main").await;
+    assert_eq!(remote["stale.bin"]["lfs"]["oid"], stale_oid.as_str());
+    assert_eq!(remote["fresh.bin"]["lfs"]["oid"], fresh_oid.as_str());
+    assert_eq!(
+        download(&c, &id, RepoType::Model, "main", "stale.bin").await,
+        stale
+    );
+    assert_eq!(
+        download(&c, &id, RepoType::Model, "main", "fresh.bin").await,
+        fresh
+    );
+    let rels = ["stale.bin".to_owned(), "fresh.bin".to_owned()];
+    for m in read_all_metadata(dir.path(), &rels) {
+        let m = m.unwrap();
+        assert!(m.is_committed && m.is_uploaded);
+    }
+}
+
+/// Every file under `<root>/.cache/huggingface`, by relative path.
+fn hf_state_files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let base = root.join(".cache").join("huggingface");
+    walk(&base)
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(&base).unwrap().to_str().unwrap().to_owned();
+            (rel, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+fn file_mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+async fn python_upload_large_folder(server: &TestServer, id: &RepoId, folder: &Path) {
+    let script = format!(
+        "import json\nfrom huggingface_hub import HfApi\nHfApi().upload_large_folder({:?}, {:?}, repo_type='model', num_workers=2, print_report=False)\nprint(json.dumps({{'ok': True}}))",
+        id.as_str(),
+        folder.to_str().unwrap()
+    );
+    let out = python_script(server.url(), &server.tokens().write, script).await;
+    assert_eq!(out["ok"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_folder_state_files_match_python_and_each_resumes_the_other() {
+    let server = TestServer::start();
+    let c = client(server.url(), &server.tokens().write);
+    let mut layout = BTreeMap::new();
+    layout.insert("README.md", b"# large\n".to_vec());
+    layout.insert("noext", b"no extension".to_vec());
+    layout.insert("sub/dir/config.json", br#"{"a": 1}"#.to_vec());
+    layout.insert("weights.bin", random_bytes(150_000, 401));
+    layout.insert("sub/shard.safetensors", random_bytes(120_000, 402));
+    let py_dir = tempfile::tempdir().unwrap();
+    let rs_dir = tempfile::tempdir().unwrap();
+    for root in [py_dir.path(), rs_dir.path()] {
+        for (p, d) in &layout {
+            write_file(&root.join(p), d);
+        }
+        write_file(&root.join(".git/config"), b"[core]"); // never uploaded, no state
+    }
+    let (py_id, rs_id) = (repo("lf-py"), repo("lf-rs"));
+
+    python_upload_large_folder(&server, &py_id, py_dir.path()).await;
+    let status = c
+        .upload_large_folder(&rs_id, RepoType::Model, rs_dir.path())
+        .num_workers(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.committed_files, layout.len());
+
+    // The same state files, by name: `.gitignore`, and `upload/<path>.metadata` plus
+    // `upload/<path>.lock` for every uploaded file (no `.gitignore.lock`, no temp files).
+    let py_state = hf_state_files(py_dir.path());
+    let rs_state = hf_state_files(rs_dir.path());
+    let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&rs_state), names(&py_state));
+    let mut expected = vec![".gitignore".to_owned()];
+    for p in layout.keys() {
+        expected.push(format!("upload/{p}.lock"));
+        expected.push(format!("upload/{p}.metadata"));
+    }
+    expected.sort();
+    assert_eq!(names(&py_state), expected);
+    // Same contents: lock files empty (same permissions), metadata equal but for the timestamp.
+    for (name, py) in &py_state {
+        let rs = &rs_state[name];
+        if name.ends_with(".lock") {
+            assert!(py.is_empty() && rs.is_empty(), "{name}");
+            let rel = Path::new(".cache/huggingface").join(name);
+            assert_eq!(
+                file_mode(&rs_dir.path().join(&rel)),
+                file_mode(&py_dir.path().join(&rel)),
+                "{name}"
+            );
+        } else if name.ends_with(".metadata") {
+            let (py, rs) = (
+                String::from_utf8(py.clone()).unwrap(),
+                String::from_utf8(rs.clone()).unwrap(),
+            );
+            let (pl, rl): (Vec<&str>, Vec<&str>) = (py.lines().collect(), rs.lines().collect());
+            assert_eq!(pl.len(), 7, "{name}: {py:?}");
+            assert!(py.ends_with('\n') && rs.ends_with('\n'));
+            assert!(pl[0].parse::<f64>().is_ok() && rl[0].parse::<f64>().is_ok());
+            assert_eq!(rl[1..], pl[1..], "{name}");
+        } else {
+            assert_eq!(rs, py, "{name}");
+        }
+    }
+
+    // Python 0.26.5 resumes our folder: it trusts our state (committed files are not hashed or
+    // saved again) and uploads only what was added since.
+    let before = rs_state.clone();
+    let commits = commit_count(&c, &rs_id, RepoType::Model, "main").await;
+    let added = random_bytes(90_000, 403);
+    write_file(&rs_dir.path().join("later/added.bin"), &added);
+    python_upload_large_folder(&server, &rs_id, rs_dir.path()).await;
+    let after = hf_state_files(rs_dir.path());
+    for (name, content) in &before {
+        assert_eq!(&after[name], content, "Python rewrote {name}");
+    }
+    let m = UploadMetadata::parse(
+        std::str::from_utf8(&after["upload/later/added.bin.metadata"]).unwrap(),
+    )
+    .unwrap();
+    assert!(m.is_committed);
+    assert!(after.contains_key("upload/later/added.bin.lock"));
+    assert_eq!(
+        commit_count(&c, &rs_id, RepoType::Model, "main").await,
+        commits + 1
+    );
+    assert_eq!(
+        download(&c, &rs_id, RepoType::Model, "main", "later/added.bin").await,
+        added
+    );
+
+    // And we resume Python's: nothing to hash, upload or commit; its files are left as they are.
+    let status = c
+        .upload_large_folder(&py_id, RepoType::Model, py_dir.path())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            status.hashed_this_run,
+            status.uploaded_this_run,
+            status.commits_this_run,
+            status.committed_files
+        ),
+        (0, 0, 0, layout.len())
+    );
+    assert_eq!(hf_state_files(py_dir.path()), py_state);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_folder_waits_for_a_metadata_lock_held_by_python() {
+    use std::io::BufRead as _;
+    let server = TestServer::start();
+    let c = client(server.url(), &server.tokens().write);
+    let id = repo("lf-lock");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    write_file(&root.join("sub/a.txt"), b"a");
+
+    // Python takes the lock exactly as read_upload_metadata / save do, holds it 2 s, and prints
+    // the time just before releasing it.
+    let script = "import sys, time\nfrom pathlib import Path\nfrom huggingface_hub.utils import WeakFileLock\nfrom huggingface_hub._local_folder import get_local_upload_paths\np = get_local_upload_paths(Path(sys.argv[1]), 'sub/a.txt')\nprint(p.lock_path, flush=True)\nwith WeakFileLock(p.lock_path):\n    print('locked', flush=True)\n    time.sleep(2)\n    print(repr(time.time()), flush=True)\n";
+    let home = tempfile::tempdir().unwrap();
+    let mut child = python::command(Version::V026)
+        .env("HF_HOME", home.path())
+        .arg("-c")
+        .arg(script)
+        .arg(&root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (py_lock, mut lines) = tokio::task::spawn_blocking(move || {
+        let p = lines.next().unwrap().unwrap();
+        assert_eq!(lines.next().unwrap().unwrap(), "locked");
+        (p, lines)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        PathBuf::from(py_lock),
+        hub_upload::large_folder::lock_path(&root, "sub/a.txt")
+    );
+    let locked_at = std::time::Instant::now();
+    let status = c
+        .upload_large_folder(&id, RepoType::Model, &root)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.committed_files, 1);
+    assert!(locked_at.elapsed() >= Duration::from_millis(1500));
+    let released: f64 = tokio::task::spawn_blocking(move || {
+        let t = lines.next().unwrap().unwrap().parse().unwrap();
+        assert!(child.wait().unwrap().success());
+        t
+    })
+    .await
+    .unwrap();
+    // Every save happened after Python let go of the lock.
+    let m =
+        UploadMetadata::parse(&std::fs::read_to_string(metadata_path(&root, "sub/a.txt")).unwrap())
+            .unwrap();
+    assert!(m.is_committed);
+    assert!(
+        m.timestamp.unwrap() >= released,
+        "{m:?} saved before {released}"
+    );
+}

@@ -25,6 +25,22 @@ impl FileLock {
         &self.path
     }
 
+    /// Blocks the calling thread until the lock at `path` is held. Parent directories are created.
+    ///
+    /// For code that already runs off the executor (inside `spawn_blocking`, or without a
+    /// runtime), e.g. the per-file metadata of `upload_large_folder`, where Python holds the
+    /// same `flock` only around a small read or write. Async code uses [`Self::acquire`], which
+    /// never blocks an executor thread. Errors are plain I/O errors; the caller adds context.
+    pub fn acquire_blocking(path: impl Into<PathBuf>) -> std::io::Result<FileLock> {
+        let path = path.into();
+        let file = open_lock_file(&path)?;
+        file.lock()?;
+        Ok(FileLock {
+            _file: Arc::new(file),
+            path,
+        })
+    }
+
     /// Waits (asynchronously) until the lock at `path` is held. Parent directories are created.
     pub async fn acquire(path: impl Into<PathBuf>) -> Result<FileLock> {
         Self::acquire_and_check(path, Path::new(""))
@@ -44,24 +60,7 @@ impl FileLock {
         let first_check = check.clone();
         let (file, locked) =
             tokio::task::spawn_blocking(move || -> std::io::Result<(File, Option<bool>)> {
-                let open = || {
-                    OpenOptions::new()
-                        .read(true)
-                        .write(true)
-                        .create(true)
-                        .truncate(false)
-                        .open(&open_path)
-                };
-                let file = match open() {
-                    Ok(f) => f,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        if let Some(parent) = open_path.parent() {
-                            std::fs::create_dir_all(parent)?;
-                        }
-                        open()?
-                    }
-                    Err(e) => return Err(e),
-                };
+                let file = open_lock_file(&open_path)?;
                 match file.try_lock() {
                     Ok(()) => {
                         let exists = !first_check.as_os_str().is_empty() && first_check.exists();
@@ -102,6 +101,28 @@ impl FileLock {
     }
 }
 
+/// Opens (creating it and its parent directories if needed) the lock file at `path`, never
+/// truncating it.
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    let open = || {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            open()
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +149,37 @@ mod tests {
             p.exists(),
             "lock file stays behind, as with Python's filelock"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocking_and_async_exclude_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a/b/c.lock");
+        let held = FileLock::acquire_blocking(&p).unwrap();
+        assert_eq!(held.path(), p);
+        let p2 = p.clone();
+        let waiter = tokio::spawn(async move { FileLock::acquire(p2).await.map(|_| ()) });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !waiter.is_finished(),
+            "async lock must wait for the blocking one"
+        );
+        drop(held);
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let held = FileLock::acquire(&p).await.unwrap();
+        let p3 = p.clone();
+        let waiter = std::thread::spawn(move || FileLock::acquire_blocking(p3).map(|_| ()));
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            !waiter.is_finished(),
+            "blocking lock must wait for the async one"
+        );
+        drop(held);
+        waiter.join().unwrap().unwrap();
+        assert!(p.exists());
     }
 }

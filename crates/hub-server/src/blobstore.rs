@@ -9,7 +9,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 /// A stream of content chunks.
 pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
@@ -50,6 +50,16 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Stores `body`, verifying that it hashes to `oid` and is `size` bytes long. Nothing becomes
     /// visible unless both match. Storing an existing object is a successful no-op.
     async fn put(&self, oid: &str, size: u64, body: ByteStream) -> Result<(), PutError>;
+    /// Stores the file at `path`, whose content the caller has already checked to hash to `oid`
+    /// and to be `size` bytes long, consuming the file. The default streams it through
+    /// [`put`](Self::put), which checks it again; a local store moves it into place instead.
+    async fn put_verified_file(&self, oid: &str, size: u64, path: PathBuf) -> Result<(), PutError> {
+        let file = tokio::fs::File::open(&path).await?;
+        let body: ByteStream = Box::pin(tokio_util::io::ReaderStream::with_capacity(file, CHUNK));
+        let result = self.put(oid, size, body).await;
+        let _ = tokio::fs::remove_file(&path).await;
+        result
+    }
     /// Streams the object, or the byte range `[start, end)` of it. `None` when absent.
     async fn get(
         &self,
@@ -97,6 +107,65 @@ impl LocalBlobStore {
     }
 }
 
+/// Objects up to this size are received into memory and stored in one blocking call: for
+/// small objects the hand-offs between threads cost more than the bytes.
+const SMALL_PUT: u64 = 1024 * 1024;
+
+impl LocalBlobStore {
+    async fn put_small(
+        &self,
+        oid: &str,
+        size: u64,
+        mut body: ByteStream,
+        path: PathBuf,
+    ) -> Result<(), PutError> {
+        let mut data = Vec::with_capacity(size as usize);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            if (data.len() + chunk.len()) as u64 > size {
+                return Err(PutError::SizeMismatch {
+                    expected: size,
+                    actual: (data.len() + chunk.len()) as u64,
+                });
+            }
+            data.extend_from_slice(&chunk);
+        }
+        if data.len() as u64 != size {
+            return Err(PutError::SizeMismatch {
+                expected: size,
+                actual: data.len() as u64,
+            });
+        }
+        let actual = hex::encode(Sha256::digest(&data));
+        if !actual.eq_ignore_ascii_case(oid) {
+            return Err(PutError::HashMismatch {
+                expected: oid.to_string(),
+                actual,
+            });
+        }
+        let tmp_dir = self.tmp.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), PutError> {
+            if path.exists() {
+                return Ok(());
+            }
+            let mut tmp = tempfile::Builder::new()
+                .prefix("lfs-")
+                .tempfile_in(&tmp_dir)?;
+            std::io::Write::write_all(&mut tmp, &data)?;
+            tmp.as_file().sync_all()?;
+            let dir = path
+                .parent()
+                .ok_or_else(|| std::io::Error::other("bad path"))?;
+            std::fs::create_dir_all(dir)?;
+            tmp.persist(&path).map_err(|e| e.error)?;
+            crate::util::sync_dir(dir);
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+}
+
 #[async_trait::async_trait]
 impl BlobStore for LocalBlobStore {
     async fn len(&self, oid: &str) -> std::io::Result<Option<u64>> {
@@ -114,6 +183,9 @@ impl BlobStore for LocalBlobStore {
         let path = self
             .path(oid)
             .ok_or_else(|| std::io::Error::other("invalid oid"))?;
+        if size <= SMALL_PUT {
+            return self.put_small(oid, size, body, path).await;
+        }
         let tmp = tempfile::Builder::new()
             .prefix("lfs-")
             .tempfile_in(&self.tmp)?;
@@ -171,6 +243,39 @@ impl BlobStore for LocalBlobStore {
         Ok(())
     }
 
+    async fn put_verified_file(&self, oid: &str, size: u64, file: PathBuf) -> Result<(), PutError> {
+        let path = self
+            .path(oid)
+            .ok_or_else(|| std::io::Error::other("invalid oid"))?;
+        tokio::task::spawn_blocking(move || -> Result<(), PutError> {
+            let staged = std::fs::File::open(&file)?;
+            let actual = staged.metadata()?.len();
+            if actual != size {
+                let _ = std::fs::remove_file(&file);
+                return Err(PutError::SizeMismatch {
+                    expected: size,
+                    actual,
+                });
+            }
+            staged.sync_data()?;
+            drop(staged);
+            let dir = path
+                .parent()
+                .ok_or_else(|| std::io::Error::other("bad path"))?;
+            std::fs::create_dir_all(dir)?;
+            if path.exists() {
+                // Same content already stored.
+                std::fs::remove_file(&file)?;
+                return Ok(());
+            }
+            std::fs::rename(&file, &path)?;
+            crate::util::sync_dir(dir);
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
     async fn get(
         &self,
         oid: &str,
@@ -179,21 +284,49 @@ impl BlobStore for LocalBlobStore {
         let Some(path) = self.path(oid) else {
             return Ok(None);
         };
-        let mut file = match tokio::fs::File::open(&path).await {
+        let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let stream: ByteStream = match range {
-            Some((start, end)) => {
-                file.seek(std::io::SeekFrom::Start(start)).await?;
-                let reader = tokio::io::AsyncReadExt::take(file, end.saturating_sub(start));
-                Box::pin(tokio_util::io::ReaderStream::with_capacity(reader, CHUNK))
-            }
-            None => Box::pin(tokio_util::io::ReaderStream::with_capacity(file, CHUNK)),
+        let (start, end) = match range {
+            Some((start, end)) => (start, end),
+            None => (0, file.metadata()?.len()),
         };
+        let stream: ByteStream = Box::pin(read_range(file, start, end));
         Ok(Some(stream))
     }
+}
+
+/// Streams `[start, end)` of `file`, reading each chunk straight into the buffer that is sent
+/// (`tokio::fs::File` would copy every byte once more through its own buffer).
+fn read_range(
+    file: std::fs::File,
+    start: u64,
+    end: u64,
+) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    futures::stream::try_unfold((Some(file), start), move |(file, at)| async move {
+        let Some(file) = file.filter(|_| at < end) else {
+            return Ok(None);
+        };
+        let want = (end - at).min(CHUNK as u64);
+        let (file, buf) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            use std::io::{Read, Seek};
+            let mut file = file;
+            file.seek(std::io::SeekFrom::Start(at))?;
+            // `read_to_end` fills spare capacity without zeroing it first.
+            let mut buf = Vec::with_capacity(want as usize);
+            (&mut file).take(want).read_to_end(&mut buf)?;
+            if (buf.len() as u64) < want {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            Ok((file, buf))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        let next = at + buf.len() as u64;
+        Ok(Some((Bytes::from(buf), (Some(file), next))))
+    })
 }
 
 #[cfg(test)]

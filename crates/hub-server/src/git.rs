@@ -2,7 +2,8 @@
 //!
 //! All functions here are synchronous (std::fs); the async layer calls them inside
 //! `spawn_blocking`. Objects are written as loose objects (zlib, sha1 name) with temp + fsync +
-//! rename; refs are updated with git's own `.lock` protocol and a compare-and-swap.
+//! rename, or, when a commit creates many at once, through an [`ObjectBatch`] into one pack
+//! ([`crate::pack`]); refs are updated with git's own `.lock` protocol and a compare-and-swap.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -154,7 +155,28 @@ impl GitRepo {
         Ok(oid)
     }
 
-    /// Reads an object (loose, else via `git cat-file` for packed objects). `None` if absent.
+    /// Whether the object is stored (loose or in a pack this module can read).
+    pub fn contains(&self, oid: &str) -> std::io::Result<bool> {
+        if !is_oid(oid) {
+            return Ok(false);
+        }
+        if self.loose_path(oid).exists() {
+            return Ok(true);
+        }
+        crate::pack::contains(&self.dir.join("objects"), oid)
+    }
+
+    /// Starts a batch of new objects that become durable together.
+    pub fn batch(&self) -> ObjectBatch<'_> {
+        ObjectBatch {
+            repo: self,
+            objects: Vec::new(),
+            ids: std::collections::HashSet::new(),
+        }
+    }
+
+    /// Reads an object (loose, else from a pack; delta objects via `git cat-file`). `None` if
+    /// absent.
     pub fn read(&self, oid: &str) -> std::io::Result<Option<(Kind, Vec<u8>)>> {
         if !is_oid(oid) {
             return Ok(None);
@@ -254,6 +276,12 @@ impl GitRepo {
     }
 
     fn read_packed(&self, oid: &str) -> std::io::Result<Option<(Kind, Vec<u8>)>> {
+        match crate::pack::find(&self.dir.join("objects"), oid)? {
+            Some(crate::pack::Found::Object(kind, data)) => return Ok(Some((kind, data))),
+            Some(crate::pack::Found::Delta) => {}
+            // Not in any pack this module reads; git may still know it (another index version).
+            None => {}
+        }
         // Only packs can still hold it; skip the process spawn when there are none.
         let has_packs = std::fs::read_dir(self.dir.join("objects/pack"))
             .map(|mut d| {
@@ -502,6 +530,61 @@ impl GitRepo {
 
 struct LockFile {
     file: std::fs::File,
+}
+
+/// Objects at least this large are written loose right away: a pack batch keeps its objects in
+/// memory until it is written.
+const BATCH_LOOSE_SIZE: usize = 1024 * 1024;
+/// Batches with fewer objects are written as loose objects: a pack per small commit would
+/// multiply the packs to search.
+const BATCH_PACK_MIN: usize = 16;
+
+/// New objects collected by [`GitRepo::batch`]: ids are known at once, and [`ObjectBatch::finish`]
+/// makes them all durable with a single pack file (or as loose objects when there are few).
+/// Nothing written by an unfinished batch may be referenced by a ref.
+#[derive(Debug)]
+pub struct ObjectBatch<'a> {
+    repo: &'a GitRepo,
+    objects: Vec<(Oid, Kind, Vec<u8>)>,
+    ids: std::collections::HashSet<Oid>,
+}
+
+impl ObjectBatch<'_> {
+    /// Adds an object (skipped when already stored) and returns its id.
+    pub fn add(&mut self, kind: Kind, data: Vec<u8>) -> std::io::Result<Oid> {
+        let oid = hash_object(kind, &data);
+        if self.ids.contains(&oid) || self.repo.contains(&oid)? {
+            return Ok(oid);
+        }
+        if data.len() >= BATCH_LOOSE_SIZE {
+            return self.repo.write(kind, &data);
+        }
+        self.ids.insert(oid.clone());
+        self.objects.push((oid.clone(), kind, data));
+        Ok(oid)
+    }
+
+    /// Writes the collected objects; they are durable when this returns.
+    pub fn finish(self) -> std::io::Result<()> {
+        if self.objects.len() < BATCH_PACK_MIN {
+            for (_, kind, data) in &self.objects {
+                self.repo.write(*kind, data)?;
+            }
+            return Ok(());
+        }
+        let mut objects = Vec::with_capacity(self.objects.len());
+        for (oid, kind, data) in &self.objects {
+            let mut id = [0u8; 20];
+            hex::decode_to_slice(oid, &mut id).map_err(std::io::Error::other)?;
+            objects.push(crate::pack::PackObject {
+                id,
+                kind: *kind,
+                data,
+            });
+        }
+        crate::pack::write(&self.repo.dir.join("objects").join("pack"), &objects)?;
+        Ok(())
+    }
 }
 
 fn acquire_lock(path: &Path) -> std::io::Result<LockFile> {

@@ -65,7 +65,9 @@
 //!
 //! * Objects (git objects and LFS blobs) are written to a temp file, fsynced and renamed into their
 //!   content-addressed name; a name is therefore either absent or complete. Incoming LFS uploads
-//!   are hashed while streaming and only renamed into place when sha256 and size match.
+//!   are hashed while streaming and only renamed into place when sha256 and size match. Multipart
+//!   parts are written in place into one staging file that is hashed in part order as parts
+//!   arrive ([`multipart`]), then fsynced and renamed into the store on completion.
 //! * A ref is updated only after every object it (transitively) references is durable, using git's
 //!   own lock protocol (`refs/heads/x.lock` created with `O_EXCL`, fsync, rename) plus a per-repo
 //!   tokio mutex, and compare-and-swap against the expected old value; so a `kill -9` at any moment
@@ -88,10 +90,11 @@
 //!
 //! # The `BlobStore` seam
 //!
-//! [`blobstore::BlobStore`] is an async trait (put from a byte stream with verification, get as a
-//! stream with an optional range, exists, len). [`blobstore::LocalBlobStore`] implements it over a
-//! directory; an S3-compatible store would implement the same five methods (multipart parts are
-//! staged by the server and handed to `put` as one stream).
+//! [`blobstore::BlobStore`] is an async trait (put from a byte stream with verification, put of an
+//! already verified staged file, get as a stream with an optional range, exists, len).
+//! [`blobstore::LocalBlobStore`] implements it over a directory and moves staged files into place;
+//! an S3-compatible store would implement `put`, `get` and `len`, and inherit the default
+//! `put_verified_file`, which streams the staged multipart file through `put`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -102,6 +105,8 @@ pub mod chaos;
 pub mod error;
 pub mod git;
 pub mod git_http;
+pub mod multipart;
+pub mod pack;
 pub mod repo;
 mod routes;
 pub mod util;
@@ -188,6 +193,7 @@ struct StateInner {
     auth: auth::AuthCache,
     repos: repo::RepoStore,
     blobs: Arc<dyn blobstore::BlobStore>,
+    multipart: multipart::Multipart,
 }
 
 impl std::fmt::Debug for AppState {
@@ -252,6 +258,11 @@ impl AppState {
                 auth: auth::AuthCache::new(data_dir),
                 repos: repo::RepoStore::new(data_dir)?,
                 blobs,
+                // Signed upload URLs live a day; an upload never completed goes a little later.
+                multipart: multipart::Multipart::new(
+                    tmp.clone(),
+                    std::time::Duration::from_secs(25 * 3600),
+                ),
             }),
         })
     }

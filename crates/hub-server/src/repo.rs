@@ -617,6 +617,7 @@ impl Reader {
             None => BTreeMap::new(),
         };
         let mut lfs_paths: Vec<String> = Vec::new();
+        let mut batch = self.git.batch();
         for ch in changes {
             match ch {
                 Change::Put { path, oid } => {
@@ -624,7 +625,7 @@ impl Reader {
                 }
                 Change::PutLfs { path, sha256, size } => {
                     let pointer = git::lfs_pointer(sha256, *size);
-                    let oid = self.git.write(Kind::Blob, pointer.as_bytes())?;
+                    let oid = batch.add(Kind::Blob, pointer.into_bytes())?;
                     files.insert(path.clone(), ("100644".into(), oid));
                     lfs_paths.push(path.clone());
                 }
@@ -670,7 +671,7 @@ impl Reader {
                 }
             }
             if changed {
-                let oid = self.git.write(Kind::Blob, attrs.as_bytes())?;
+                let oid = batch.add(Kind::Blob, attrs.into_bytes())?;
                 files.insert(".gitattributes".into(), ("100644".into(), oid));
             }
         }
@@ -686,7 +687,7 @@ impl Reader {
                 idx += i + 1;
             }
         }
-        let tree = self.write_tree(&files)?;
+        let tree = self.write_tree_into(&mut batch, &files)?;
         let commit = Commit {
             tree,
             parents: base.map(|b| vec![b.to_string()]).unwrap_or_default(),
@@ -695,11 +696,25 @@ impl Reader {
             time: chrono::Utc::now().timestamp(),
             message: meta.message.clone(),
         };
-        Ok(self.git.write(Kind::Commit, &commit.serialize())?)
+        let oid = batch.add(Kind::Commit, commit.serialize())?;
+        batch.finish()?;
+        Ok(oid)
     }
 
     /// Writes the trees for a flat file map and returns the root tree id.
     pub fn write_tree(&self, files: &BTreeMap<String, (String, Oid)>) -> std::io::Result<Oid> {
+        let mut batch = self.git.batch();
+        let oid = self.write_tree_into(&mut batch, files)?;
+        batch.finish()?;
+        Ok(oid)
+    }
+
+    /// Adds the trees for a flat file map to `batch` and returns the root tree id.
+    fn write_tree_into(
+        &self,
+        batch: &mut git::ObjectBatch<'_>,
+        files: &BTreeMap<String, (String, Oid)>,
+    ) -> std::io::Result<Oid> {
         #[derive(Default)]
         struct Dir {
             files: Vec<TreeEntry>,
@@ -718,10 +733,10 @@ impl Reader {
                 oid: oid.clone(),
             });
         }
-        fn write(git: &GitRepo, d: Dir) -> std::io::Result<Oid> {
+        fn write(batch: &mut git::ObjectBatch<'_>, d: Dir) -> std::io::Result<Oid> {
             let mut entries = d.files;
             for (name, sub) in d.dirs {
-                let oid = write(git, sub)?;
+                let oid = write(batch, sub)?;
                 entries.push(TreeEntry {
                     mode: "40000".into(),
                     name,
@@ -730,9 +745,9 @@ impl Reader {
             }
             let data = git::serialize_tree(&mut entries)
                 .ok_or_else(|| std::io::Error::other("bad oid in tree"))?;
-            git.write(Kind::Tree, &data)
+            batch.add(Kind::Tree, data)
         }
-        write(&self.git, root)
+        write(batch, root)
     }
 }
 
@@ -1221,6 +1236,68 @@ mod tests {
             likers: vec![],
             space: None,
         }
+    }
+
+    #[tokio::test]
+    async fn large_commits_go_into_one_pack_that_git_accepts() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("tmp")).unwrap();
+        let store = RepoStore::new(tmp.path()).unwrap();
+        let repo = store
+            .create(RepoType::Model, "alice", "many", meta(), "alice")
+            .await
+            .unwrap();
+        let reader = store.reader(&repo);
+        let head = reader.resolve("main").unwrap().unwrap().commit;
+        let changes: Vec<Change> = (0..200)
+            .map(|i| Change::PutLfs {
+                path: format!("d{}/f{i}.bin", i % 7),
+                sha256: format!("{i:064x}"),
+                size: i,
+            })
+            .collect();
+        let meta = CommitMeta {
+            author: "alice".into(),
+            message: "many\n".into(),
+        };
+        let c = reader.build_commit(Some(&head), &changes, &meta).unwrap();
+        repo.git
+            .update_ref("refs/heads/main", Some(&head), Some(&c))
+            .unwrap();
+        let objects = repo.git.dir().join("objects");
+        let packs: Vec<String> = std::fs::read_dir(objects.join("pack"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(packs.len(), 2, "{packs:?}"); // one .pack, one .idx
+        // Everything reads back through the pack reader.
+        let commit = reader.commit(&c).unwrap();
+        let files = reader.flatten(&commit.tree).unwrap();
+        assert_eq!(files.len(), 201); // + .gitattributes
+        let e = reader.entry(&commit.tree, "d3/f10.bin").unwrap().unwrap();
+        assert_eq!(reader.blob_info(&e.oid).unwrap().lfs.unwrap().size, 10);
+        // A second commit reusing the trees writes nothing new for them.
+        let again = reader.build_commit(Some(&c), &changes, &meta).unwrap();
+        assert_ne!(again, c);
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(repo.git.dir())
+            .args(["fsck", "--strict", "--no-dangling"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ls = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(repo.git.dir())
+            .args(["ls-tree", "-r", "--name-only", &c])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&ls.stdout).lines().count(), 201);
     }
 
     #[tokio::test]

@@ -3,10 +3,12 @@
 //! Every file goes through four steps — hash, get upload mode (preupload), upload LFS content,
 //! commit — and the result of each step is saved next to the data, in
 //! `<folder>/.cache/huggingface/upload/<path>.metadata`, in the 7-line format Python uses
-//! ([`UploadMetadata`]). A run that is killed resumes where it stopped: hashed files are not
-//! hashed again, uploaded LFS files are not uploaded again (unless the upload is older than 20 h,
-//! when pre-signed uploads may have been collected), committed files are skipped. Python and
-//! hub-rs can resume each other's runs.
+//! ([`UploadMetadata`]), read and written while holding an exclusive `flock` on the empty
+//! `<path>.lock` next to it ([`lock_path`]; kept afterwards, as Python keeps it), so hub-rs and
+//! Python processes never see each other's half-written state. A run that is killed resumes
+//! where it stopped: hashed files are not hashed again, uploaded LFS files are not uploaded again
+//! (unless the upload is older than 20 h, when pre-signed uploads may have been collected),
+//! committed files are skipped. Python and hub-rs can resume each other's runs.
 //!
 //! Workers (default `max(cpus − 2, 2)`) pick the next job with Python's priority rules: commit
 //! when 150 files are ready (at most 75 regular or 150 LFS files per commit) or after 5 minutes,
@@ -42,6 +44,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
+use hub_cache::lock::FileLock;
 use hub_core::fnmatch::PatternFilter;
 use hub_core::{Error, HubClient, NoProgress, ProgressSink, RepoId, RepoType, Result};
 use tokio::sync::Notify;
@@ -159,15 +162,39 @@ impl UploadMetadata {
     }
 }
 
-/// `<folder>/.cache/huggingface/upload/<rel>.metadata`.
-pub fn metadata_path(folder: &Path, rel: &str) -> PathBuf {
+/// `<folder>/.cache/huggingface/upload/<rel><suffix>`.
+fn upload_state_path(folder: &Path, rel: &str, suffix: &str) -> PathBuf {
     let mut p = folder.join(".cache").join("huggingface").join("upload");
     for part in rel.split('/') {
         p.push(part);
     }
     let mut name = p.into_os_string();
-    name.push(".metadata");
+    name.push(suffix);
     PathBuf::from(name)
+}
+
+/// `<folder>/.cache/huggingface/upload/<rel>.metadata`.
+pub fn metadata_path(folder: &Path, rel: &str) -> PathBuf {
+    upload_state_path(folder, rel, ".metadata")
+}
+
+/// `<folder>/.cache/huggingface/upload/<rel>.lock`: the lock file held (`flock`, exclusive)
+/// while the metadata of `rel` is read or written.
+///
+/// Python's `get_local_upload_paths` derives it with `metadata_path.with_suffix(".lock")`, which
+/// replaces the final `.metadata`: `sub/a.bin` → `sub/a.bin.lock`. The file is empty and stays
+/// behind after the upload (filelock never deletes it on POSIX), as with Python.
+pub fn lock_path(folder: &Path, rel: &str) -> PathBuf {
+    upload_state_path(folder, rel, ".lock")
+}
+
+/// Holds the metadata lock of `rel` (blocking; called off the executor only). Within one run a
+/// file's metadata is only touched by the one worker that holds its item, and never with another
+/// lock held, so waiting here only ever waits for another process (Python or hub-rs).
+fn lock_metadata(folder: &Path, rel: &str) -> Result<FileLock> {
+    let path = lock_path(folder, rel);
+    FileLock::acquire_blocking(&path)
+        .map_err(|e| Error::io(format!("locking {}", path.display()), e))
 }
 
 fn unix_now() -> f64 {
@@ -177,9 +204,19 @@ fn unix_now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Reads the saved state of `rel`, as Python does: unreadable metadata is deleted; metadata
-/// older than the file's mtime is ignored; an upload older than 20 h is forgotten.
+/// Whether metadata saved at `timestamp` says "uploaded, not committed" for longer than
+/// [`UPLOAD_EXPIRY`] at `now` (unix seconds): the pre-signed upload may have been collected, so
+/// the content must be uploaded again (Python's 20-hour rule in `read_upload_metadata`).
+fn upload_expired(m: &UploadMetadata, now: f64) -> bool {
+    let ts = m.timestamp.unwrap_or(0.0);
+    m.is_uploaded && !m.is_committed && now - ts > UPLOAD_EXPIRY.as_secs_f64()
+}
+
+/// Reads the saved state of `rel`, as Python does: under the lock of `<rel>.lock` (created, with
+/// its directories, if missing), unreadable metadata is deleted; metadata older than the file's
+/// mtime is ignored; an upload older than 20 h is forgotten.
 fn read_metadata(folder: &Path, rel: &str, abs: &Path) -> Result<UploadMetadata> {
+    let _lock = lock_metadata(folder, rel)?;
     let file_md =
         std::fs::metadata(abs).map_err(|e| Error::io(format!("reading {}", abs.display()), e))?;
     let path = metadata_path(folder, rel);
@@ -187,8 +224,8 @@ fn read_metadata(folder: &Path, rel: &str, abs: &Path) -> Result<UploadMetadata>
         match UploadMetadata::parse(&text) {
             Ok(mut m) => {
                 let ts = m.timestamp.unwrap_or(0.0);
-                if m.is_uploaded && !m.is_committed && unix_now() - ts > UPLOAD_EXPIRY.as_secs_f64()
-                {
+                if upload_expired(&m, unix_now()) {
+                    tracing::info!("upload of '{rel}' is older than 20 h; will upload it again");
                     m.is_uploaded = false;
                 }
                 let mtime = file_md
@@ -211,13 +248,15 @@ fn read_metadata(folder: &Path, rel: &str, abs: &Path) -> Result<UploadMetadata>
     Ok(UploadMetadata::new(file_md.len()))
 }
 
-/// Saves `m` atomically (temp file + rename), so a kill never leaves a torn file.
+/// Saves `m` under the lock of `<rel>.lock`, as Python's `LocalUploadFileMetadata.save` does, and
+/// atomically (temp file + rename), so a kill never leaves a torn file.
 fn save_metadata(folder: &Path, rel: &str, m: &mut UploadMetadata) -> Result<()> {
     let path = metadata_path(folder, rel);
     let ctx = || format!("writing {}", path.display());
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(ctx(), e))?;
     }
+    let _lock = lock_metadata(folder, rel)?;
     let ts = unix_now();
     let tmp = {
         let mut n = path.clone().into_os_string();
@@ -230,14 +269,22 @@ fn save_metadata(folder: &Path, rel: &str, m: &mut UploadMetadata) -> Result<()>
     Ok(())
 }
 
-/// Creates `.cache/huggingface/.gitignore` (`*`), so git users never commit the state.
+/// Creates `.cache/huggingface/.gitignore` (`*`), so git users never commit the state. As in
+/// Python's `_huggingface_dir`, it is written under the lock of `.gitignore.lock`, which is then
+/// deleted (unlike the per-file `.lock` files, which stay).
 fn ensure_cache_gitignore(folder: &Path) -> Result<()> {
     let dir = folder.join(".cache").join("huggingface");
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let gi = dir.join(".gitignore");
     if !gi.exists() {
+        let lock_file = dir.join(".gitignore.lock");
+        let lock = FileLock::acquire_blocking(&lock_file)
+            .map_err(|e| Error::io(format!("locking {}", lock_file.display()), e))?;
         std::fs::write(&gi, "*").map_err(|e| Error::io(format!("writing {}", gi.display()), e))?;
+        drop(lock);
+        // Python ignores a failure here too (another process may have removed it already).
+        let _ = std::fs::remove_file(&lock_file);
     }
     Ok(())
 }
@@ -1160,6 +1207,96 @@ mod tests {
         std::fs::write(metadata_path(root, "sub/a.bin"), "garbage").unwrap();
         let _ = read_metadata(root, "sub/a.bin", &root.join("sub/a.bin")).unwrap();
         assert!(!metadata_path(root, "sub/a.bin").exists());
+    }
+
+    #[test]
+    fn lock_files_next_to_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert_eq!(
+            lock_path(root, "sub/a.bin"),
+            root.join(".cache/huggingface/upload/sub/a.bin.lock")
+        );
+        // Python's `Path("noext.metadata").with_suffix(".lock")`.
+        assert_eq!(
+            lock_path(root, "noext"),
+            root.join(".cache/huggingface/upload/noext.lock")
+        );
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/a.bin"), b"hello").unwrap();
+        // Reading creates the (empty) lock file, as Python's read does; it stays afterwards.
+        let mut m = read_metadata(root, "sub/a.bin", &root.join("sub/a.bin")).unwrap();
+        let lock = lock_path(root, "sub/a.bin");
+        assert_eq!(std::fs::read(&lock).unwrap(), b"");
+        save_metadata(root, "sub/a.bin", &mut m).unwrap();
+        assert!(lock.exists());
+        // Held by someone else: a save waits for it.
+        let held = FileLock::acquire_blocking(&lock).unwrap();
+        let r = root.to_path_buf();
+        let saver = std::thread::spawn(move || {
+            let mut m = UploadMetadata::new(5);
+            m.sha256 = Some("11".into());
+            save_metadata(&r, "sub/a.bin", &mut m)
+        });
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(!saver.is_finished(), "save must wait for the lock");
+        let saved = std::fs::read_to_string(metadata_path(root, "sub/a.bin")).unwrap();
+        assert_eq!(
+            saved.lines().nth(3),
+            Some(""),
+            "nothing written while locked"
+        );
+        drop(held);
+        saver.join().unwrap().unwrap();
+        let back = read_metadata(root, "sub/a.bin", &root.join("sub/a.bin")).unwrap();
+        assert_eq!(back.sha256.as_deref(), Some("11"));
+        // The `.gitignore.lock` is removed after use, as Python removes it.
+        ensure_cache_gitignore(root).unwrap();
+        let hf = root.join(".cache/huggingface");
+        assert_eq!(std::fs::read_to_string(hf.join(".gitignore")).unwrap(), "*");
+        assert!(!hf.join(".gitignore.lock").exists());
+    }
+
+    #[test]
+    fn uploads_expire_after_20_hours() {
+        let now = 1_800_000_000.0;
+        let mut m = UploadMetadata::new(1);
+        m.upload_mode = Some(UploadMode::Lfs);
+        m.is_uploaded = true;
+        m.timestamp = Some(now - 21.0 * 3600.0);
+        assert!(upload_expired(&m, now));
+        m.timestamp = Some(now - 19.0 * 3600.0);
+        assert!(!upload_expired(&m, now));
+        // Committed files, or files never uploaded, are not concerned.
+        m.timestamp = Some(now - 21.0 * 3600.0);
+        m.is_committed = true;
+        assert!(!upload_expired(&m, now));
+        m.is_committed = false;
+        m.is_uploaded = false;
+        assert!(!upload_expired(&m, now));
+
+        // Through the reader: metadata in Python's format, consistent with the file.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (name, age_h) in [("old.bin", 21.0), ("new.bin", 1.0)] {
+            std::fs::write(root.join(name), b"abc").unwrap();
+            let ts = unix_now() - age_h * 3600.0;
+            let f = std::fs::File::options()
+                .write(true)
+                .open(root.join(name))
+                .unwrap();
+            f.set_modified(UNIX_EPOCH + Duration::from_secs_f64(ts - 3600.0))
+                .unwrap();
+            let text = format!("{ts}\n3\n0\n{}\nlfs\n1\n0\n", "ab".repeat(32));
+            let p = metadata_path(root, name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let old = read_metadata(root, "old.bin", &root.join("old.bin")).unwrap();
+        assert!(!old.is_uploaded, "21 h old upload must be redone");
+        assert_eq!(old.sha256, Some("ab".repeat(32)), "but not re-hashed");
+        let new = read_metadata(root, "new.bin", &root.join("new.bin")).unwrap();
+        assert!(new.is_uploaded);
     }
 
     #[test]

@@ -5,15 +5,14 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 
 use super::{Ctx, internal};
 use crate::blobstore::{ByteStream, PutError, is_sha256};
 use crate::error::{HubError, HubResult};
 use crate::git::{Kind, RefError};
+use crate::multipart::MultipartError;
 use crate::repo::{self, Change, CommitMeta, Discussion, RepoType};
 use crate::util;
 
@@ -320,6 +319,13 @@ fn body_stream(body: Body) -> ByteStream {
     )
 }
 
+fn multipart_err(e: MultipartError) -> HubError {
+    match e {
+        MultipartError::Io(e) => internal(e),
+        other => HubError::BadRequest(other.to_string()),
+    }
+}
+
 fn put_err(e: PutError) -> HubError {
     match e {
         PutError::Io(e) => HubError::BadRequest(format!("Upload failed: {e}")),
@@ -374,83 +380,28 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
         }
         [_, "complete"] if m == axum::http::Method::POST => {
             let n = size.div_ceil(chunk.max(1)).max(1);
-            let dir = st
-                .data_dir
-                .join("tmp")
-                .join(format!("mp-{oid}-{size}-{chunk}"));
-            // A concurrent uploader of the same content may have completed first.
-            if st.blobs.len(oid).await? == Some(size) {
-                let _ = tokio::fs::remove_dir_all(&dir).await;
-                return Ok(super::json(json!({})));
+            match st.multipart.complete(oid, size, chunk).await {
+                Ok(Some(done)) => st
+                    .blobs
+                    .put_verified_file(oid, size, done.path)
+                    .await
+                    .map_err(put_err)?,
+                // No upload in progress: fine if a concurrent uploader of the same content
+                // completed it first.
+                Ok(None) if st.blobs.len(oid).await? == Some(size) => {}
+                Ok(None) => return Err(bad(format!("Part 1 of {n} was not uploaded"))),
+                Err(e) => return Err(multipart_err(e)),
             }
-            let mut paths = Vec::new();
-            for i in 1..=n {
-                let p = dir.join(i.to_string());
-                if tokio::fs::metadata(&p).await.is_err() {
-                    return Err(bad(format!("Part {i} of {n} was not uploaded")));
-                }
-                paths.push(p);
-            }
-            let stream = futures::stream::iter(paths)
-                .then(|p| async move {
-                    tokio::fs::File::open(p)
-                        .await
-                        .map(|f| tokio_util::io::ReaderStream::with_capacity(f, 1024 * 1024))
-                })
-                .try_flatten();
-            st.blobs
-                .put(oid, size, Box::pin(stream))
-                .await
-                .map_err(put_err)?;
-            let _ = tokio::fs::remove_dir_all(&dir).await;
             Ok(super::json(json!({})))
         }
         [_, part] if m == axum::http::Method::PUT => {
-            let n = size.div_ceil(chunk.max(1)).max(1);
             let i: u64 = part.parse().map_err(|_| bad("invalid part number"))?;
-            if i == 0 || i > n {
-                return Err(bad(format!("part number {i} out of range 1..={n}")));
-            }
-            let expected = if i < n { chunk } else { size - chunk * (n - 1) };
-            let dir = st
-                .data_dir
-                .join("tmp")
-                .join(format!("mp-{oid}-{size}-{chunk}"));
-            tokio::fs::create_dir_all(&dir).await?;
-            let tmp = dir.join(format!("{i}.{}.partial", uuid::Uuid::new_v4()));
-            let mut file = tokio::io::BufWriter::with_capacity(
-                1024 * 1024,
-                tokio::fs::File::create(&tmp).await?,
-            );
-            let mut hasher = Sha256::new();
-            let mut got = 0u64;
-            let mut stream = body.into_data_stream();
-            let res: HubResult<()> = async {
-                while let Some(c) = stream.next().await {
-                    let c = c.map_err(|e| bad(format!("upload interrupted: {e}")))?;
-                    got += c.len() as u64;
-                    if got > expected {
-                        return Err(bad(format!("part {i} larger than {expected} bytes")));
-                    }
-                    hasher.update(&c);
-                    file.write_all(&c).await?;
-                }
-                if got != expected {
-                    return Err(bad(format!(
-                        "part {i} has {got} bytes, expected {expected}"
-                    )));
-                }
-                file.flush().await?;
-                Ok(())
-            }
-            .await;
-            drop(file);
-            if let Err(e) = res {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
-            }
-            tokio::fs::rename(&tmp, dir.join(i.to_string())).await?;
-            let etag = format!("\"{}\"", hex::encode(hasher.finalize()));
+            st.multipart
+                .put_part(oid, size, chunk, i, body.into_data_stream())
+                .await
+                .map_err(multipart_err)?;
+            // Clients echo part ETags back on completion; the server does not need them.
+            let etag = format!("\"{}-{i}\"", &oid[..16]);
             let mut resp = StatusCode::OK.into_response();
             resp.headers_mut().insert(
                 header::ETAG,
@@ -638,11 +589,12 @@ pub(super) async fn commit(
     let changes = repo::blocking(&reader, move |r| {
         let mut lfs = lfs.into_iter();
         let mut changes = Vec::with_capacity(ops.len());
+        let mut batch = r.git.batch();
         for op in ops {
             changes.push(match op {
                 Op::File { path, content } => Change::Put {
                     path,
-                    oid: r.git.write(Kind::Blob, &content)?,
+                    oid: batch.add(Kind::Blob, content)?,
                 },
                 Op::Lfs { path, oid, .. } => Change::PutLfs {
                     path,
@@ -653,6 +605,7 @@ pub(super) async fn commit(
                 Op::DeleteFolder { path } => Change::DeleteFolder { path },
             });
         }
+        batch.finish()?;
         Ok(changes)
     })
     .await
