@@ -1,4 +1,5 @@
-//! `cargo xtask bench <download|upload|server|all>`: hub-rs against the Python client.
+//! `cargo xtask bench <download|upload|server|all>`: hub-rs against the Python client (and, for
+//! downloads, the Rust `hf-hub` crate).
 //!
 //! Shared infrastructure for the benchmark modules (`bench_download.rs`, `bench_upload.rs` and
 //! the server benchmark here):
@@ -24,7 +25,7 @@ use crate::util::{cargo, repo_root, run};
 /// Which benchmark to run.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Which {
-    /// Downloads: hub-cache vs Python hf_hub_download / snapshot_download.
+    /// Downloads: hub-cache vs Python hf_hub_download / snapshot_download and the hf-hub crate.
     Download,
     /// Uploads: hub-upload vs Python upload_file / upload_folder.
     Upload,
@@ -223,12 +224,31 @@ pub(crate) struct Row {
     pub(crate) theirs: Measurement,
 }
 
+/// A row of a [`Table`]: a comparison, or a case the reference could not do.
+enum Line {
+    Row(Row),
+    Failed {
+        label: String,
+        ours: Measurement,
+        reason: String,
+    },
+}
+
+impl Line {
+    fn label(&self) -> &str {
+        match self {
+            Line::Row(r) => &r.label,
+            Line::Failed { label, .. } => label,
+        }
+    }
+}
+
 /// A printed comparison table.
 pub(crate) struct Table {
     title: String,
     ours_name: String,
     theirs_name: String,
-    rows: Vec<Row>,
+    rows: Vec<Line>,
 }
 
 impl Table {
@@ -249,7 +269,17 @@ impl Table {
 
     /// Adds a row.
     pub(crate) fn push(&mut self, row: Row) {
-        self.rows.push(row);
+        self.rows.push(Line::Row(row));
+    }
+
+    /// Adds a row where the reference failed: hub-rs's numbers, then `failed: <reason>` in
+    /// place of the reference's (so one failing client does not abort a whole benchmark).
+    pub(crate) fn push_failed(&mut self, label: String, ours: Measurement, reason: &str) {
+        self.rows.push(Line::Failed {
+            label,
+            ours,
+            reason: reason.to_string(),
+        });
     }
 
     /// Renders the table (also used by tests of the formatting).
@@ -258,7 +288,7 @@ impl Table {
         let label_w = self
             .rows
             .iter()
-            .map(|r| r.label.len())
+            .map(|r| r.label().len())
             .max()
             .unwrap_or(5)
             .max(5);
@@ -272,7 +302,26 @@ impl Table {
             format!("rss {}", self.theirs_name),
             "mem x"
         ));
-        for r in &self.rows {
+        for line in &self.rows {
+            let r = match line {
+                Line::Row(r) => r,
+                Line::Failed {
+                    label,
+                    ours,
+                    reason,
+                } => {
+                    s.push_str(&format!(
+                        "{label:<label_w$}  {:>9.3}s  {:>10}  {:>7}  {:>12.1}MB  {:>14}  {:>7}  failed: {reason}\n",
+                        ours.wall.as_secs_f64(),
+                        "-",
+                        "-",
+                        ours.max_rss_kib as f64 / 1024.0,
+                        "-",
+                        "-",
+                    ));
+                    continue;
+                }
+            };
             let speedup = r.theirs.wall.as_secs_f64() / r.ours.wall.as_secs_f64().max(1e-9);
             let mem = r.theirs.max_rss_kib as f64 / (r.ours.max_rss_kib.max(1)) as f64;
             s.push_str(&format!(
@@ -449,5 +498,32 @@ mod tests {
         assert!(s.contains("case one"), "{s}");
         assert!(s.contains("4.00x"), "speedup 2 s / 0.5 s: {s}");
         assert!(s.contains("10.0MB") && s.contains("40.0MB"), "{s}");
+    }
+
+    #[test]
+    fn table_renders_failed_rows() {
+        let mut t = Table::new("t", "ref");
+        let ours = Measurement {
+            wall: Duration::from_millis(1500),
+            max_rss_kib: 8 * 1024,
+        };
+        t.push_failed("a much longer case".into(), ours, "no ETag");
+        t.push(Row {
+            label: "short".into(),
+            ours,
+            theirs: ours,
+        });
+        let s = t.render();
+        let failed = s
+            .lines()
+            .find(|l| l.starts_with("a much longer case"))
+            .unwrap_or_default();
+        assert!(failed.contains("1.500s") && failed.contains("8.0MB"), "{s}");
+        assert!(failed.ends_with("failed: no ETag"), "{s}");
+        assert!(
+            s.contains("short               "),
+            "label column fits every row: {s}"
+        );
+        assert!(s.contains("1.00x"), "{s}");
     }
 }

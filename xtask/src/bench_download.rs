@@ -1,23 +1,33 @@
-//! `cargo xtask bench download`: hub-cache against Python huggingface_hub 0.26.5.
+//! `cargo xtask bench download`: hub-cache against Python huggingface_hub 0.26.5 and against the
+//! Rust `hf-hub` crate (Hugging Face's own Rust client, from crates.io).
 //!
 //! Against a release hub-server on loopback, with a cold cache before every run:
 //!
 //! * one large LFS file (1 GiB by default): hub-cache (`crates/hub-cache/examples/download.rs`)
-//!   vs `hf_hub_download` with the default transfer and with `HF_HUB_ENABLE_HF_TRANSFER=1`;
+//!   vs `hf_hub_download` with the default transfer and with `HF_HUB_ENABLE_HF_TRANSFER=1`,
+//!   and vs hf-hub's `download_file`;
 //! * a snapshot of many small files (1000 × 16 KiB by default): vs `snapshot_download`
-//!   (default 8 threads; with hf_transfer, 0.26 fetches snapshot files one by one).
+//!   (default 8 threads; with hf_transfer, 0.26 fetches snapshot files one by one) and vs
+//!   hf-hub's `snapshot_download` (8 concurrent downloads, its default).
 //!
-//! Whole processes are timed on both sides (Python start-up and import, about 0.3 s, included)
+//! The hf-hub side is `xtask/hf-hub-bench`, a standalone cargo project (own `[workspace]` and
+//! `Cargo.lock`, built `--release --locked` into `target/hf-hub-bench`), so the crate never enters
+//! the hub-rs workspace's dependency graph. If it cannot be built, or fails against the server,
+//! its rows say `failed: <reason>` and the rest of the benchmark still runs; after its runs the
+//! cache is checked (file size, number of snapshot files) so a silent short download cannot pass
+//! for a fast one.
+//!
+//! Whole processes are timed on every side (Python start-up and import, about 0.3 s, included)
 //! and the peak RSS of each is reported. Options: `--runs N`, `--size-mib N`, `--files N`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 
 use crate::bench::{
-    BenchServer, Bins, Row, Table, measure_best, python_command, release_bins, start_server,
-    write_random_file,
+    BenchServer, Bins, Measurement, Row, Table, measure_best, python_command, release_bins,
+    start_server, write_random_file,
 };
 use crate::util::{cargo, repo_root, run as run_cmd};
 
@@ -81,10 +91,122 @@ fn example_bin() -> Result<PathBuf> {
         "--example",
         "download",
     ]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    Ok(target_dir()
+        .join("release")
+        .join("examples")
+        .join("download"))
+}
+
+/// The workspace's target directory (`CARGO_TARGET_DIR` or `target/`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    Ok(target.join("release").join("examples").join("download"))
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// The standalone project driving the `hf-hub` crate.
+fn hf_hub_manifest() -> PathBuf {
+    repo_root()
+        .join("xtask")
+        .join("hf-hub-bench")
+        .join("Cargo.toml")
+}
+
+/// Builds the `hf-hub` side (`xtask/hf-hub-bench`, release, its own lock file) into
+/// `<target>/hf-hub-bench`, away from the workspace's own build.
+fn hf_hub_bin() -> Result<PathBuf> {
+    let target = target_dir().join("hf-hub-bench");
+    run_cmd(
+        cargo()
+            .args(["build", "--release", "--locked", "--manifest-path"])
+            .arg(hf_hub_manifest())
+            .env("CARGO_TARGET_DIR", &target),
+    )
+    .context("building xtask/hf-hub-bench (the hf-hub crate needs crates.io the first time)")?;
+    Ok(target.join("release").join("hf-hub-bench"))
+}
+
+/// The hf-hub version pinned in `xtask/hf-hub-bench/Cargo.lock`, for the table title.
+fn hf_hub_version() -> Option<String> {
+    let lock = std::fs::read_to_string(hf_hub_manifest().with_file_name("Cargo.lock")).ok()?;
+    let mut lines = lock.lines();
+    lines.find(|l| l.trim() == "name = \"hf-hub\"")?;
+    let version = lines.next()?.trim().strip_prefix("version = ")?;
+    Some(version.trim_matches('"').to_string())
+}
+
+/// One line saying why an hf-hub run failed, for its table row (the full error is printed above
+/// the table).
+fn failure_reason(err: &anyhow::Error) -> String {
+    let text = format!("{err:#}");
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("hf-hub-bench: error: "))
+        .or_else(|| text.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("unknown error");
+    const MAX: usize = 160;
+    if line.chars().count() > MAX {
+        format!("{}...", line.chars().take(MAX).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+/// The single snapshot folder of model `repo` in the hub cache at `cache`.
+fn snapshot_dir(cache: &Path, repo: &str) -> Result<PathBuf> {
+    let snapshots = cache
+        .join(format!("models--{}", repo.replace('/', "--")))
+        .join("snapshots");
+    let dirs = std::fs::read_dir(&snapshots)
+        .with_context(|| format!("no snapshots folder at {}", snapshots.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    match dirs.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => bail!(
+            "expected one snapshot in {}, found {}",
+            snapshots.display(),
+            dirs.len()
+        ),
+    }
+}
+
+/// Regular files under `dir` (following the cache's symlinks), `.gitattributes` excluded.
+fn count_files(dir: &Path) -> Result<usize> {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let meta = std::fs::metadata(&path)
+            .with_context(|| format!("{} is dangling or unreadable", path.display()))?;
+        if meta.is_dir() {
+            n += count_files(&path)?;
+        } else if path.file_name().is_some_and(|f| f != ".gitattributes") {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// The large file is in the cache with its full size.
+fn check_big(cache: &Path, repo: &str, bytes: u64) -> Result<()> {
+    let path = snapshot_dir(cache, repo)?.join("big.bin");
+    let len = std::fs::metadata(&path)
+        .with_context(|| format!("{} missing after the download", path.display()))?
+        .len();
+    if len != bytes {
+        bail!("{} has {len} bytes, expected {bytes}", path.display());
+    }
+    Ok(())
+}
+
+/// Every file of the many-files repo is in the cache's snapshot.
+fn check_snapshot(cache: &Path, repo: &str, files: usize) -> Result<()> {
+    let dir = snapshot_dir(cache, repo)?;
+    let found = count_files(&dir)?;
+    if found != files {
+        bail!("{} has {found} files, expected {files}", dir.display());
+    }
+    Ok(())
 }
 
 fn seed(server: &BenchServer, home: &Path, folder: &Path, repo: &str) -> Result<()> {
@@ -107,6 +229,12 @@ fn seed(server: &BenchServer, home: &Path, folder: &Path, repo: &str) -> Result<
 
 fn bench_with(bins: &Bins, runs: usize, sizes: Sizes) -> Result<()> {
     let ours_bin = example_bin()?;
+    // Built before the server starts, so compiling never overlaps a measurement. A failure here
+    // only turns the hf-hub rows into "failed: ..." rows.
+    let hf_hub = hf_hub_bin();
+    if let Err(e) = &hf_hub {
+        eprintln!("warning: the hf-hub comparison will be skipped: {e:#}");
+    }
     let work = tempfile::Builder::new()
         .prefix("hub-rs-bench-download-")
         .tempdir()?;
@@ -188,15 +316,83 @@ fn bench_with(bins: &Bins, runs: usize, sizes: Sizes) -> Result<()> {
         "hf_transfer",
     );
     transfer.push(Row {
-        label: big_label,
+        label: big_label.clone(),
         ours: ours_big,
         theirs: measure_best(runs, clear, || py(&big_py, true))?,
     });
     transfer.push(Row {
-        label: small_label,
+        label: small_label.clone(),
         ours: ours_small,
         theirs: measure_best(runs, clear, || py(&small_py, true))?,
     });
     transfer.print();
+
+    // The same two jobs with the Rust hf-hub crate, then a check of what it left in the cache.
+    let hf = |args: &[&str], check: &dyn Fn() -> Result<()>| -> Result<Measurement> {
+        let bin = hf_hub.as_ref().map_err(|e| anyhow!("{e:#}"))?;
+        let m = measure_best(runs, clear, || {
+            let mut c = Command::new(bin);
+            server.client_env(&mut c);
+            c.env("HF_HOME", &home)
+                .args(args)
+                .arg("--cache-dir")
+                .arg(&cache);
+            Ok(c)
+        })?;
+        check()?;
+        Ok(m)
+    };
+    let big_bytes = (sizes.big_mib * 1024 * 1024) as u64;
+    let hf_big = hf(&["file", &big_repo, "big.bin"], &|| {
+        check_big(&cache, &big_repo, big_bytes)
+    });
+    let hf_small = hf(&["snapshot", &small_repo], &|| {
+        check_snapshot(&cache, &small_repo, sizes.files)
+    });
+    let version = hf_hub_version().unwrap_or_default();
+    let mut krate = Table::new(
+        &format!("download: hub-rs vs hf-hub crate {version} (Rust, crates.io)"),
+        "hf-hub",
+    );
+    for (label, ours, theirs) in [
+        (big_label, ours_big, hf_big),
+        (small_label, ours_small, hf_small),
+    ] {
+        match theirs {
+            Ok(theirs) => krate.push(Row {
+                label,
+                ours,
+                theirs,
+            }),
+            Err(e) => {
+                eprintln!("hf-hub failed on \"{label}\": {e:#}");
+                krate.push_failed(label, ours, &failure_reason(&e));
+            }
+        }
+    }
+    krate.print();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_reason_is_the_runner_error_line() {
+        let e = anyhow!(
+            "benchmark command `hf-hub-bench file u/r big.bin` failed:\n/some/stdout\nhf-hub-bench: error: downloading big.bin from u/r: missing ETag header\n"
+        );
+        assert_eq!(
+            failure_reason(&e),
+            "downloading big.bin from u/r: missing ETag header"
+        );
+        let e = anyhow!("x".repeat(500)).context("building xtask/hf-hub-bench");
+        let reason = failure_reason(&e);
+        assert!(
+            reason.starts_with("building xtask/hf-hub-bench: xxx"),
+            "{reason}"
+        );
+        assert!(reason.ends_with("...") && reason.len() < 200, "{reason}");
+    }
 }
