@@ -294,6 +294,7 @@ async fn chaos_downloads_complete_correctly() {
         connections: 4,
         chunk_size: 1024 * 1024,
         max_stalls: 8,
+        direct_io_threshold: 1024 * 1024,
     };
     let dir = c
         .snapshot_download(&id)

@@ -883,14 +883,13 @@ async fn root_gitignore_is_applied_by_the_server() {
 // ------------------------------------------------------------------------------------------
 // upload_large_folder: the 20-hour rule, `.lock` files, and Python 0.26.5 on the same state.
 
-/// Where hub-server keeps the LFS object `oid` (`DATA/lfs/objects/{aa}/{bb}/{oid}`).
+/// Where hub-server keeps the LFS object `oid` (`DATA/lfs/objects/{aa}/{oid}`).
 fn server_blob(server: &TestServer, oid: &str) -> PathBuf {
     server
         .data_dir()
         .join("lfs")
         .join("objects")
         .join(&oid[..2])
-        .join(&oid[2..4])
         .join(oid)
 }
 

@@ -76,6 +76,7 @@
 //! Pattern filtering uses [`fnmatch`] (re-exported from hub-core, shared with hub-upload), an exact port of Python's `fnmatch` (a `*` crosses `/`).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod append;
 pub mod commit;
 pub mod download;
 pub mod error;

@@ -19,8 +19,7 @@
 //! ignoring `Range`, a 403/416, or a 206 without a matching `Content-Range` switches to one
 //! stream from the current offset.
 
-use std::fs::OpenOptions;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +34,7 @@ use reqwest::header::{
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
+use crate::append::Appender;
 use crate::error::{Error, Result};
 use crate::verify::{Expected, StreamHasher};
 
@@ -50,6 +50,10 @@ pub struct Tuning {
     pub chunk_size: u64,
     /// Consecutive failed attempts without progress before giving up (default 5, as Python).
     pub max_stalls: u32,
+    /// Files with at least this many bytes left are written with direct I/O where the platform
+    /// and filesystem allow it (default 64 MiB; `u64::MAX` turns it off). The bytes then go to
+    /// the disk without a page-cache copy; see the `append` module.
+    pub direct_io_threshold: u64,
 }
 
 impl Default for Tuning {
@@ -59,6 +63,7 @@ impl Default for Tuning {
             connections: 8,
             chunk_size: 4 * 1024 * 1024,
             max_stalls: 5,
+            direct_io_threshold: 64 * 1024 * 1024,
         }
     }
 }
@@ -125,6 +130,10 @@ const WRITE_BATCH: usize = 2 << 20;
 /// Files with at least this many bytes to transfer hash on a thread of their own.
 const HASH_THREAD_MIN: u64 = 8 * 1024 * 1024;
 
+/// Batches queued for the hashing thread. Deep enough (8–16 MiB) that the hasher keeps working
+/// while the writer waits for a direct write to reach the disk.
+const HASH_QUEUE: usize = 8;
+
 /// Where the writer sends bytes to be hashed: inline, or to a hashing thread.
 enum HashSink {
     Inline(StreamHasher),
@@ -139,8 +148,7 @@ impl HashSink {
         if !threaded {
             return Ok(HashSink::Inline(hasher));
         }
-        // Two batches queued are enough to keep the hasher busy while the writer writes.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<WMsg>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<WMsg>(HASH_QUEUE);
         let handle = std::thread::Builder::new()
             .name("hub-cache-hash".into())
             .spawn(move || {
@@ -187,21 +195,25 @@ impl HashSink {
 /// then appends every message in order. For large files hashing runs on a second thread fed the
 /// same reference-counted buffers, so hashing and writing overlap; writes are batched into
 /// `writev` calls of up to [`WRITE_BATCH`] bytes without copying.
-fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher, size: u64) -> Writer {
+fn spawn_writer(
+    path: PathBuf,
+    start: u64,
+    mut hasher: StreamHasher,
+    size: u64,
+    direct_io_threshold: u64,
+) -> Writer {
     // Small queues: a network buffer can be hundreds of KiB, and memory must stay bounded.
     let (tx, mut rx) = mpsc::channel::<WMsg>(2);
     let handle = tokio::task::spawn_blocking(move || -> std::io::Result<(StreamHasher, u64)> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(&path)?;
+        let left = size.saturating_sub(start);
+        let mut out = Appender::open(&path, start, left >= direct_io_threshold)?;
         let mut written = start;
         if start > 0 {
             // Hash the resumed prefix once; the network is already filling the channel.
+            let file = out.file();
             let mut buf = vec![0u8; 1 << 20];
             file.seek(SeekFrom::Start(0))?;
             let mut left = start;
@@ -218,7 +230,7 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher, size: u64) 
                 left -= n as u64;
             }
         }
-        let mut sink = HashSink::new(hasher, size.saturating_sub(start) >= HASH_THREAD_MIN)?;
+        let mut sink = HashSink::new(hasher, left >= HASH_THREAD_MIN)?;
         let mut batch: Vec<Bytes> = Vec::with_capacity(256);
         let mut batched = 0usize;
         while let Some(first) = rx.blocking_recv() {
@@ -236,38 +248,23 @@ fn spawn_writer(path: PathBuf, start: u64, mut hasher: StreamHasher, size: u64) 
                         }
                     }
                     WMsg::Reset => {
-                        write_batch(&mut file, &mut batch)?;
+                        out.append(&batch)?;
+                        batch.clear();
                         batched = 0;
-                        file.set_len(0)?;
+                        out.truncate()?;
                         sink.send(WMsg::Reset)?;
                         written = 0;
                     }
                 }
             }
-            write_batch(&mut file, &mut batch)?;
+            out.append(&batch)?;
+            batch.clear();
             batched = 0;
         }
+        out.finish()?;
         Ok((sink.finish()?, written))
     });
     Writer { tx, handle }
-}
-
-/// Appends every buffer of `batch` with as few `writev` calls as possible, then empties it.
-fn write_batch(file: &mut std::fs::File, batch: &mut Vec<Bytes>) -> std::io::Result<()> {
-    {
-        let mut slices: Vec<std::io::IoSlice<'_>> =
-            batch.iter().map(|b| std::io::IoSlice::new(b)).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            let n = file.write_vectored(rest)?;
-            if n == 0 {
-                return Err(std::io::ErrorKind::WriteZero.into());
-            }
-            std::io::IoSlice::advance_slices(&mut rest, n);
-        }
-    }
-    batch.clear();
-    Ok(())
 }
 
 impl Writer {
@@ -430,10 +427,10 @@ async fn download_small(
                 std::fs::create_dir_all(parent)?;
             }
             // Any partial file left by an earlier run is replaced: we hold the lock.
-            let mut f = std::fs::File::create(&path)?;
-            let mut batch = body;
-            write_batch(&mut f, &mut batch)?;
-            drop(f);
+            std::fs::File::create(&path)?;
+            let mut out = Appender::open(&path, 0, false)?;
+            out.append(&body)?;
+            drop(out);
             crate::commit::finish_blocking(&path, &finish)?;
             Ok(Ok(()))
         },
@@ -514,6 +511,7 @@ async fn transfer_once(
         start,
         ctx.expected.hasher(ctx.size),
         ctx.size,
+        ctx.tuning.direct_io_threshold,
     );
     if start > 0 {
         ctx.progress.event(ProgressEvent::Advanced {

@@ -30,6 +30,8 @@ fn small_parallel() -> Tuning {
         connections: 4,
         chunk_size: 1024 * 1024,
         max_stalls: 5,
+        // Exercise direct I/O (where the filesystem offers it) on small test files.
+        direct_io_threshold: 1024 * 1024,
     }
 }
 

@@ -87,23 +87,54 @@ const CHUNK: usize = 1024 * 1024;
 impl LocalBlobStore {
     /// Creates the store; `tmp` must be on the same filesystem as `root` (atomic renames).
     pub fn new(root: PathBuf, tmp: PathBuf) -> std::io::Result<Self> {
-        std::fs::create_dir_all(root.join("objects"))?;
+        let objects = root.join("objects");
+        std::fs::create_dir_all(&objects)?;
         std::fs::create_dir_all(&tmp)?;
+        // Temp files of a killed writer: never visible under an object name, so garbage.
+        for dir in std::fs::read_dir(&objects)?.flatten() {
+            let Ok(files) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                if f.file_name().to_string_lossy().starts_with(".tmp-") {
+                    let _ = std::fs::remove_file(f.path());
+                }
+            }
+        }
         Ok(LocalBlobStore { root, tmp })
     }
 
+    /// Where `oid` is stored: `objects/{aa}/{oid}`. One level of 256 directories: a second
+    /// level (git-lfs's `{aa}/{bb}/`) makes almost every new object create a directory too, and
+    /// allocating inodes is the dominant cost of storing many small objects.
     fn path(&self, oid: &str) -> Option<PathBuf> {
         if !is_sha256(oid) {
             return None;
         }
         let oid = oid.to_ascii_lowercase();
-        Some(
-            self.root
-                .join("objects")
-                .join(&oid[..2])
-                .join(&oid[2..4])
-                .join(&oid),
-        )
+        Some(self.root.join("objects").join(&oid[..2]).join(&oid))
+    }
+
+    /// The stored file of `oid`, also under the two-level layout of earlier versions.
+    async fn existing(&self, oid: &str) -> std::io::Result<Option<(PathBuf, std::fs::Metadata)>> {
+        let Some(path) = self.path(oid) else {
+            return Ok(None);
+        };
+        let lower = oid.to_ascii_lowercase();
+        let legacy = self
+            .root
+            .join("objects")
+            .join(&lower[..2])
+            .join(&lower[2..4])
+            .join(&lower);
+        for p in [path, legacy] {
+            match tokio::fs::metadata(&p).await {
+                Ok(m) => return Ok(Some((p, m))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -143,20 +174,19 @@ impl LocalBlobStore {
                 actual,
             });
         }
-        let tmp_dir = self.tmp.clone();
         tokio::task::spawn_blocking(move || -> Result<(), PutError> {
             if path.exists() {
                 return Ok(());
             }
-            let mut tmp = tempfile::Builder::new()
-                .prefix("lfs-")
-                .tempfile_in(&tmp_dir)?;
-            std::io::Write::write_all(&mut tmp, &data)?;
-            tmp.as_file().sync_all()?;
             let dir = path
                 .parent()
                 .ok_or_else(|| std::io::Error::other("bad path"))?;
             std::fs::create_dir_all(dir)?;
+            // The temp file goes in the object's own directory: concurrent puts then create
+            // their files in 256 directories rather than contending for one.
+            let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+            std::io::Write::write_all(&mut tmp, &data)?;
+            tmp.as_file().sync_all()?;
             tmp.persist(&path).map_err(|e| e.error)?;
             crate::util::sync_dir(dir);
             Ok(())
@@ -169,14 +199,7 @@ impl LocalBlobStore {
 #[async_trait::async_trait]
 impl BlobStore for LocalBlobStore {
     async fn len(&self, oid: &str) -> std::io::Result<Option<u64>> {
-        let Some(path) = self.path(oid) else {
-            return Ok(None);
-        };
-        match tokio::fs::metadata(&path).await {
-            Ok(m) => Ok(Some(m.len())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(self.existing(oid).await?.map(|(_, m)| m.len()))
     }
 
     async fn put(&self, oid: &str, size: u64, mut body: ByteStream) -> Result<(), PutError> {
@@ -281,7 +304,7 @@ impl BlobStore for LocalBlobStore {
         oid: &str,
         range: Option<(u64, u64)>,
     ) -> std::io::Result<Option<ByteStream>> {
-        let Some(path) = self.path(oid) else {
+        let Some((path, _)) = self.existing(oid).await? else {
             return Ok(None);
         };
         let file = match std::fs::File::open(&path) {

@@ -47,7 +47,7 @@
 //!       HEAD, config, objects/, refs/    a genuine bare git repository
 //!       hub.json                   repo settings (private, gated, sdk, createdAt)
 //!       discussions.json           discussions / pull requests (numbering of refs/pr/N)
-//!   lfs/objects/{aa}/{bb}/{sha256} LFS contents (LocalBlobStore)
+//!   lfs/objects/{aa}/{sha256}      LFS contents (LocalBlobStore)
 //!   tmp/                           staging area (same filesystem, so renames are atomic)
 //! ```
 //!
