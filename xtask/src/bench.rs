@@ -126,8 +126,11 @@ pub(crate) fn python_command(venv: &str, server: &BenchServer, home: &Path) -> R
 /// One measured run.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Measurement {
-    /// Wall-clock time of the command.
+    /// Wall-clock time of the command (over several runs: the fastest).
     pub(crate) wall: Duration,
+    /// Over several runs: the median wall-clock time (the machine's page cache and filesystem
+    /// make single runs vary by 2x here, so the table shows both).
+    pub(crate) median: Duration,
     /// Peak resident set size of the largest process of the command's tree, KiB.
     pub(crate) max_rss_kib: u64,
 }
@@ -162,8 +165,10 @@ pub(crate) fn measure(cmd: &Command) -> Result<Measurement> {
     }
     let text = std::fs::read_to_string(report.path())?;
     let v: serde_json::Value = serde_json::from_str(&text)?;
+    let wall = Duration::from_micros(v["wall_us"].as_u64().unwrap_or(0));
     Ok(Measurement {
-        wall: Duration::from_micros(v["wall_us"].as_u64().unwrap_or(0)),
+        wall,
+        median: wall,
         max_rss_kib: v["max_rss_kib"].as_u64().unwrap_or(0),
     })
 }
@@ -175,19 +180,30 @@ pub(crate) fn measure_best(
     mut prepare: impl FnMut() -> Result<()>,
     mut make: impl FnMut() -> Result<Command>,
 ) -> Result<Measurement> {
-    let mut best: Option<Measurement> = None;
+    let mut walls = Vec::with_capacity(runs.max(1));
+    let mut max_rss_kib = 0;
     for _ in 0..runs.max(1) {
         prepare()?;
         let m = measure(&make()?)?;
-        best = Some(match best {
-            None => m,
-            Some(b) => Measurement {
-                wall: b.wall.min(m.wall),
-                max_rss_kib: b.max_rss_kib.max(m.max_rss_kib),
-            },
-        });
+        walls.push(m.wall);
+        max_rss_kib = max_rss_kib.max(m.max_rss_kib);
     }
-    best.context("no measurement")
+    walls.sort();
+    let best = *walls.first().context("no measurement")?;
+    Ok(Measurement {
+        wall: best,
+        median: median(&walls),
+        max_rss_kib,
+    })
+}
+
+/// The median of sorted durations (the mean of the middle two for an even count).
+fn median(sorted: &[Duration]) -> Duration {
+    match sorted.len() {
+        0 => Duration::ZERO,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+    }
 }
 
 /// `xtask __measure REPORT -- CMD...`: the intermediate process of [`measure`].
@@ -293,11 +309,12 @@ impl Table {
             .unwrap_or(5)
             .max(5);
         s.push_str(&format!(
-            "{:<label_w$}  {:>10}  {:>10}  {:>7}  {:>14}  {:>14}  {:>7}\n",
+            "{:<label_w$}  {:>10}  {:>10}  {:>7}  {:>8}  {:>14}  {:>14}  {:>7}\n",
             "case",
             self.ours_name,
             self.theirs_name,
             "speedup",
+            "median x",
             format!("rss {}", self.ours_name),
             format!("rss {}", self.theirs_name),
             "mem x"
@@ -311,8 +328,9 @@ impl Table {
                     reason,
                 } => {
                     s.push_str(&format!(
-                        "{label:<label_w$}  {:>9.3}s  {:>10}  {:>7}  {:>12.1}MB  {:>14}  {:>7}  failed: {reason}\n",
+                        "{label:<label_w$}  {:>9.3}s  {:>10}  {:>7}  {:>8}  {:>12.1}MB  {:>14}  {:>7}  failed: {reason}\n",
                         ours.wall.as_secs_f64(),
+                        "-",
                         "-",
                         "-",
                         ours.max_rss_kib as f64 / 1024.0,
@@ -323,13 +341,16 @@ impl Table {
                 }
             };
             let speedup = r.theirs.wall.as_secs_f64() / r.ours.wall.as_secs_f64().max(1e-9);
+            let median_x =
+                r.theirs.median.as_secs_f64() / r.ours.median.as_secs_f64().max(1e-9);
             let mem = r.theirs.max_rss_kib as f64 / (r.ours.max_rss_kib.max(1)) as f64;
             s.push_str(&format!(
-                "{:<label_w$}  {:>9.3}s  {:>9.3}s  {:>6.2}x  {:>12.1}MB  {:>12.1}MB  {:>6.2}x\n",
+                "{:<label_w$}  {:>9.3}s  {:>9.3}s  {:>6.2}x  {:>7.2}x  {:>12.1}MB  {:>12.1}MB  {:>6.2}x\n",
                 r.label,
                 r.ours.wall.as_secs_f64(),
                 r.theirs.wall.as_secs_f64(),
                 speedup,
+                median_x,
                 r.ours.max_rss_kib as f64 / 1024.0,
                 r.theirs.max_rss_kib as f64 / 1024.0,
                 mem
@@ -487,17 +508,28 @@ mod tests {
             label: "case one".into(),
             ours: Measurement {
                 wall: Duration::from_millis(500),
+                median: Duration::from_millis(600),
                 max_rss_kib: 10 * 1024,
             },
             theirs: Measurement {
                 wall: Duration::from_secs(2),
+                median: Duration::from_secs(3),
                 max_rss_kib: 40 * 1024,
             },
         });
         let s = t.render();
         assert!(s.contains("case one"), "{s}");
         assert!(s.contains("4.00x"), "speedup 2 s / 0.5 s: {s}");
+        assert!(s.contains("5.00x"), "median 3 s / 0.6 s: {s}");
         assert!(s.contains("10.0MB") && s.contains("40.0MB"), "{s}");
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+        assert_eq!(median(&ms(&[1, 5, 9])), Duration::from_millis(5));
+        assert_eq!(median(&ms(&[1, 3, 5, 100])), Duration::from_millis(4));
+        assert_eq!(median(&[]), Duration::ZERO);
     }
 
     #[test]
@@ -505,6 +537,7 @@ mod tests {
         let mut t = Table::new("t", "ref");
         let ours = Measurement {
             wall: Duration::from_millis(1500),
+            median: Duration::from_millis(1500),
             max_rss_kib: 8 * 1024,
         };
         t.push_failed("a much longer case".into(), ours, "no ETag");
