@@ -341,8 +341,7 @@ impl Table {
                 }
             };
             let speedup = r.theirs.wall.as_secs_f64() / r.ours.wall.as_secs_f64().max(1e-9);
-            let median_x =
-                r.theirs.median.as_secs_f64() / r.ours.median.as_secs_f64().max(1e-9);
+            let median_x = r.theirs.median.as_secs_f64() / r.ours.median.as_secs_f64().max(1e-9);
             let mem = r.theirs.max_rss_kib as f64 / (r.ours.max_rss_kib.max(1)) as f64;
             s.push_str(&format!(
                 "{:<label_w$}  {:>9.3}s  {:>9.3}s  {:>6.2}x  {:>7.2}x  {:>12.1}MB  {:>12.1}MB  {:>6.2}x\n",
@@ -526,7 +525,11 @@ mod tests {
 
     #[test]
     fn median_of_odd_and_even_counts() {
-        let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|&m| Duration::from_millis(m))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(median(&ms(&[1, 5, 9])), Duration::from_millis(5));
         assert_eq!(median(&ms(&[1, 3, 5, 100])), Duration::from_millis(4));
         assert_eq!(median(&[]), Duration::ZERO);

@@ -6,8 +6,8 @@
 //! ```
 //!
 //! `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_CACHE`, ... are read from the environment as in Python.
-//! Prints the resulting path. For tuning experiments, `HUB_RS_CHUNK_MIB` and
-//! `HUB_RS_CONNECTIONS` override the parallel-download knobs (defaults: [`hub_cache::Tuning`]).
+//! Prints the resulting path. For tuning experiments, `HUB_RS_CHUNK_MIB`, `HUB_RS_CONNECTIONS`
+//! and `HUB_RS_DIRECT_IO_MIB` override the download knobs (defaults: [`hub_cache::Tuning`]).
 
 use hub_cache::CacheExt;
 use hub_core::{HubClient, RepoId};
@@ -40,6 +40,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(n) = env_number("HUB_RS_CONNECTIONS") {
         tuning.connections = n as usize;
+    }
+    if let Some(mib) = env_number("HUB_RS_DIRECT_IO_MIB") {
+        tuning.direct_io_threshold = mib.saturating_mul(1024 * 1024);
     }
     let path = match positional.as_slice() {
         [cmd, repo, file] if cmd == "file" => {
