@@ -1,8 +1,8 @@
-//! `cargo xtask bench <download|upload|server|all>`: hub-rs against the Python client (and, for
-//! downloads, the Rust `hf-hub` crate).
+//! `cargo xtask bench <download|upload|server|scan|all>`: hub-rs against the Python client (and,
+//! for downloads, the Rust `hf-hub` crate).
 //!
-//! Shared infrastructure for the benchmark modules (`bench_download.rs`, `bench_upload.rs` and
-//! the server benchmark here):
+//! Shared infrastructure for the benchmark modules (`bench_download.rs`, `bench_upload.rs`,
+//! `bench_scan.rs` and the server benchmark here):
 //!
 //! * [`release_bins`] builds `hub-server` and `huggingface-cli` with `--release` once;
 //! * [`BenchServer`] is a release hub-server on 127.0.0.1 with a temp data dir and a user/token;
@@ -31,6 +31,8 @@ pub(crate) enum Which {
     Upload,
     /// The server itself: Python clients against hub-server, server peak memory.
     Server,
+    /// `scan-cache` of a synthetic 100k-file cache: hub-rs CLI vs Python 0.26.5 CLI.
+    Scan,
     /// Everything above.
     All,
 }
@@ -42,7 +44,8 @@ pub(crate) struct BenchArgs {
     #[arg(value_enum, default_value = "all")]
     pub(crate) which: Which,
     /// Options of the benchmark: `--runs N` (all; best wall time of N runs), and for download and
-    /// upload also `--size-mib N` (the large file) and `--files N` (the many-files case).
+    /// upload also `--size-mib N` (the large file) and `--files N` (the many-files case), for
+    /// scan `--repos N` and `--files N` (files per repo).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub(crate) options: Vec<String>,
 }
@@ -70,7 +73,6 @@ pub(crate) struct Bins {
     /// `target/release/hub-server`.
     pub(crate) server: PathBuf,
     /// `target/release/huggingface-cli`.
-    #[allow(dead_code)] // for CLI-level benchmarks; the current ones drive library examples
     pub(crate) cli: PathBuf,
 }
 
@@ -391,9 +393,10 @@ pub(crate) fn write_random_file(path: &Path, len: usize, seed: u64) -> Result<()
 /// Runs the selected benchmarks.
 pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
     match args.which {
-        // These two parse their own options (--runs, --size-mib, --files).
+        // These parse their own options (--runs, --size-mib, --files, --repos).
         Which::Download => crate::bench_download::run(&args.options),
         Which::Upload => crate::bench_upload::run(&args.options),
+        Which::Scan => crate::bench_scan::run(&args.options),
         Which::Server => {
             let runs = runs_option(&args.options)?;
             bench_server(&release_bins()?, runs)
@@ -403,7 +406,8 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
             let bins = release_bins()?;
             crate::bench_download::bench(&bins, runs)?;
             crate::bench_upload::bench(&bins, runs)?;
-            bench_server(&bins, runs)
+            bench_server(&bins, runs)?;
+            crate::bench_scan::bench(&bins, runs)
         }
     }
 }

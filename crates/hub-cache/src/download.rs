@@ -432,8 +432,9 @@ async fn run_cache(
         CacheDecision::Download => {}
     }
     // Another process may have finished the blob while we waited for the lock.
-    let (_lock, blob_now) =
-        FileLock::acquire_and_check(repo.lock_path(&resolved.etag), &blob).await?;
+    let (_lock, blob_now) = FileLock::acquire_and_check(repo.lock_path(&resolved.etag), &blob)
+        .await
+        .map_err(|e| Error::io("taking the download lock", e))?;
     if !p.force_download && blob_now {
         link_pointer(&pointer, filename, &blob, &resolved.etag).await?;
         return Ok(outcome(None));

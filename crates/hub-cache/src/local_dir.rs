@@ -234,13 +234,17 @@ pub(crate) async fn run(
     if !p.force_download {
         let cached = repo.pointer_path(&resolved.commit, filename);
         if is_file(&cached).await {
-            let _lock = FileLock::acquire(&paths.lock).await?;
+            let _lock = FileLock::acquire(&paths.lock)
+                .await
+                .map_err(|e| Error::io("taking the local_dir lock", e))?;
             copy_into(&cached, &paths.file).await?;
             write_metadata(&paths, &resolved.commit, &resolved.etag).await?;
             return Ok(done(Some(resolved.commit), None));
         }
     }
-    let _lock = FileLock::acquire(&paths.lock).await?;
+    let _lock = FileLock::acquire(&paths.lock)
+        .await
+        .map_err(|e| Error::io("taking the local_dir lock", e))?;
     match tokio::fs::remove_file(&paths.file).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

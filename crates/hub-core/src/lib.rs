@@ -50,6 +50,7 @@ pub mod blocking;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod file_lock;
 pub mod fnmatch;
 pub mod pagination;
 pub mod progress;

@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
-use hub_cache::lock::FileLock;
+use hub_core::file_lock::FileLock;
 use hub_core::fnmatch::PatternFilter;
 use hub_core::{Error, HubClient, NoProgress, ProgressSink, RepoId, RepoType, Result};
 use tokio::sync::Notify;
