@@ -223,6 +223,9 @@ struct BlobStat {
     size: u64,
     atime: SystemTime,
     mtime: SystemTime,
+    /// The last revision (numbered from 1) whose size already counts this blob, so a revision's
+    /// size sums its distinct blobs without a per-revision set of paths.
+    counted_in: usize,
 }
 
 fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedCache> {
@@ -294,8 +297,11 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
         }
     }
 
-    let mut blob_stats: HashMap<PathBuf, BlobStat> = HashMap::new();
+    // Each blob is stat'ed once, however many revisions share it: path -> index in `blob_stats`.
+    let mut blob_index: HashMap<PathBuf, usize> = HashMap::new();
+    let mut blob_stats: Vec<BlobStat> = Vec::new();
     let mut revisions = Vec::new();
+    let mut rev_number = 0usize;
     let snap_entries = std::fs::read_dir(&snapshots_path).map_err(|e| {
         corrupted(
             &snapshots_path,
@@ -316,8 +322,9 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
                 ),
             ));
         }
+        rev_number += 1;
         let mut files = Vec::new();
-        let mut rev_blobs: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut rev_size = 0u64;
         for entry in walkdir::WalkDir::new(&revision_path)
             .min_depth(1)
             .into_iter()
@@ -339,33 +346,39 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
             } else {
                 file_path.clone()
             };
-            if !blob_stats.contains_key(&blob_path) {
-                let meta = match std::fs::metadata(&blob_path) {
-                    Ok(m) => m,
-                    Err(_) => {
-                        return Err(corrupted(
-                            &blob_path,
-                            format!("Blob missing (broken symlink): {}", blob_path.display()),
-                        ));
+            let index = match blob_index.get(&blob_path) {
+                Some(&i) => i,
+                None => {
+                    let meta = match std::fs::metadata(&blob_path) {
+                        Ok(m) => m,
+                        Err(_) => {
+                            return Err(corrupted(
+                                &blob_path,
+                                format!("Blob missing (broken symlink): {}", blob_path.display()),
+                            ));
+                        }
+                    };
+                    if meta.is_dir() {
+                        // A link to a folder: Python's glob skips it as a directory.
+                        continue;
                     }
-                };
-                if meta.is_dir() {
-                    // A link to a folder: Python's glob skips it as a directory.
-                    continue;
-                }
-                blob_stats.insert(
-                    blob_path.clone(),
-                    BlobStat {
+                    blob_stats.push(BlobStat {
                         size: meta.len(),
                         atime: meta.accessed().unwrap_or(SystemTime::UNIX_EPOCH),
                         mtime: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                    },
-                );
-            }
-            let Some(st) = blob_stats.get(&blob_path) else {
+                        counted_in: 0,
+                    });
+                    blob_index.insert(blob_path.clone(), blob_stats.len() - 1);
+                    blob_stats.len() - 1
+                }
+            };
+            let Some(st) = blob_stats.get_mut(index) else {
                 continue;
             };
-            rev_blobs.insert(blob_path.clone());
+            if st.counted_in != rev_number {
+                st.counted_in = rev_number;
+                rev_size += st.size;
+            }
             files.push(CachedFileInfo {
                 file_name: entry.file_name().to_string_lossy().into_owned(),
                 file_path,
@@ -385,11 +398,7 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
         files.sort_by(|a, b| a.file_path.cmp(&b.file_path));
         revisions.push(CachedRevisionInfo {
             refs: refs_by_hash.remove(&commit_hash).unwrap_or_default(),
-            size_on_disk: rev_blobs
-                .iter()
-                .filter_map(|b| blob_stats.get(b))
-                .map(|s| s.size)
-                .sum(),
+            size_on_disk: rev_size,
             commit_hash,
             snapshot_path: revision_path,
             files,
@@ -425,12 +434,12 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
     } else {
         (
             blob_stats
-                .values()
+                .iter()
                 .map(|s| s.atime)
                 .max()
                 .unwrap_or(SystemTime::UNIX_EPOCH),
             blob_stats
-                .values()
+                .iter()
                 .map(|s| s.mtime)
                 .max()
                 .unwrap_or(SystemTime::UNIX_EPOCH),
@@ -441,7 +450,7 @@ fn scan_repo(repo_path: &Path) -> std::result::Result<CachedRepoInfo, CorruptedC
         repo_id,
         repo_type,
         repo_path: repo_path.to_path_buf(),
-        size_on_disk: blob_stats.values().map(|s| s.size).sum(),
+        size_on_disk: blob_stats.iter().map(|s| s.size).sum(),
         nb_files: blob_stats.len(),
         last_accessed,
         last_modified,
