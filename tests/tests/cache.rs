@@ -277,6 +277,74 @@ async fn resume_transfers_only_the_missing_bytes_and_corruption_is_refused() {
     );
 }
 
+/// A `huggingface-cli download` killed with SIGKILL mid-transfer leaves a true prefix in
+/// `blobs/<etag>.incomplete` and nothing in `snapshots/`; the next download resumes from it
+/// (only the missing bytes cross the network) and the result verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_download_resumes_from_its_partial_file() {
+    // Throttled responses, so the transfer is still running when it is killed.
+    let server = TestServer::builder()
+        .chaos("throttle=4000000,seed=3")
+        .start();
+    let repo = repo_name("killed");
+    let big = random_bytes(8 * 1024 * 1024, 21);
+    seed(&server, &repo, &[("big.bin", big.clone())], false);
+    let home = tempfile::tempdir().unwrap();
+    let id = RepoId::new(&repo).unwrap();
+    let folder = home
+        .path()
+        .join("hub")
+        .join(id.cache_folder_name(RepoType::Model));
+    let incomplete = folder
+        .join("blobs")
+        .join(format!("{}.incomplete", sha256_hex(&big)));
+    let mut child = hub_tests::cli_command(home.path())
+        .args(["download", &repo, "big.bin"])
+        .envs(server.envs())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let len = std::fs::metadata(&incomplete).map(|m| m.len()).unwrap_or(0);
+        if len >= 1024 * 1024 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the download ended before it could be killed"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "download never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let partial = std::fs::read(&incomplete).unwrap();
+    assert!(partial.len() < big.len(), "killed before the end");
+    assert!(
+        partial[..] == big[..partial.len()],
+        "the partial file is a true prefix"
+    );
+    assert!(
+        walk(&folder.join("snapshots")).is_empty(),
+        "nothing partial is visible in snapshots/"
+    );
+    let out = client(&server, home.path())
+        .download(&id, "big.bin")
+        .send_detailed()
+        .await
+        .unwrap();
+    assert!(std::fs::read(&out.path).unwrap() == big, "verified content");
+    let stats = out.transfer.unwrap();
+    assert_eq!(stats.resumed_from, partial.len() as u64);
+    assert_eq!(stats.received, (big.len() - partial.len()) as u64);
+    assert!(!incomplete.exists());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_downloads_complete_correctly() {
     let server = TestServer::builder()
