@@ -196,12 +196,26 @@ impl HubClient {
 
     /// Sends a request with the retry policy (connection errors, 408, 429, 5xx; honours
     /// `Retry-After` and `RateLimit`). Requests whose body cannot be cloned (streams) are sent once.
+    ///
+    /// POST and PATCH requests may change state, and an error answer or a lost connection does
+    /// not tell whether the server acted, so they are retried only when it certainly did not:
+    /// the connection could not be made, or the answer was 429 or 503. Requests that only read
+    /// (or are safe to repeat) go through [`HubClient::send_idempotent`] instead.
     pub async fn send(&self, rb: RequestBuilder) -> Result<Response> {
         let req = rb
             .build()
             .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
         // Boxed: the retry loop holds reqwest's future, and every caller embeds this one.
         Box::pin(self.execute_with_retry(&self.inner.http, req, true, &[])).await
+    }
+
+    /// [`HubClient::send`] for a request that is safe to repeat whatever its method (a POST
+    /// that only reads, such as `paths-info`): retried on every retryable error.
+    pub async fn send_idempotent(&self, rb: RequestBuilder) -> Result<Response> {
+        let req = rb
+            .build()
+            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
+        Box::pin(self.execute_with_retry_as(&self.inner.http, req, true, &[], true)).await
     }
 
     /// Like [`HubClient::send`], but answers whose status is in `pass_through` are returned as
@@ -246,6 +260,21 @@ impl HubClient {
         retry_transport: bool,
         pass_through: &[u16],
     ) -> Result<Response> {
+        let repeatable = is_idempotent(req.method());
+        self.execute_with_retry_as(http, req, retry_transport, pass_through, repeatable)
+            .await
+    }
+
+    /// The retry loop. `repeatable`: the request may be sent again after any retryable error;
+    /// otherwise only after errors that prove the server did not act on it.
+    async fn execute_with_retry_as(
+        &self,
+        http: &reqwest::Client,
+        req: reqwest::Request,
+        retry_transport: bool,
+        pass_through: &[u16],
+        repeatable: bool,
+    ) -> Result<Response> {
         let url = req.url().to_string();
         // Every request of every surface goes through here: offline mode is enforced once.
         self.ensure_online(&url)?;
@@ -270,7 +299,11 @@ impl HubClient {
                 Err(e) => (Err(Error::transport(&url, e)), true),
             };
             match result {
-                Err(err) if err.is_retryable() && (retry_transport || !is_transport) => {
+                Err(err)
+                    if err.is_retryable()
+                        && (retry_transport || !is_transport)
+                        && (repeatable || err.proves_not_processed()) =>
+                {
                     let hinted = err.http_context().and_then(|c| c.retry_after);
                     match policy.next_delay(attempt, started.elapsed(), hinted) {
                         Some(delay) => {
@@ -308,10 +341,7 @@ impl HubClient {
         let req = rb
             .build()
             .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        let idempotent = matches!(
-            *req.method(),
-            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-        );
+        let idempotent = is_idempotent(req.method());
         let policy = &self.inner.retry;
         let started = std::time::Instant::now();
         let mut attempt: u32 = 0;
@@ -374,6 +404,14 @@ impl HubClient {
     ) -> impl Stream<Item = Result<T>> + Send + 'static {
         crate::pagination::paginate(self.clone(), url.to_owned(), query)
     }
+}
+
+/// Methods whose repetition has the same effect as sending them once (RFC 9110 §9.2.2).
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
 }
 
 /// A successful answer read in full (see [`HubClient::send_read`]).

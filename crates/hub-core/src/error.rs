@@ -229,6 +229,18 @@ impl Error {
         }
     }
 
+    /// Whether the error proves the server did not act on the request, so that even a request
+    /// that changes state may be sent again: the connection could not be made, or the answer
+    /// was 429 (rate limited) or 503 (unavailable).
+    pub fn proves_not_processed(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => source.is_connect(),
+            Error::RateLimited(_) => true,
+            Error::HubHttp(c) => c.status == 503,
+            _ => false,
+        }
+    }
+
     /// Whether this is a timeout (looks through the transport error).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport { source, .. } if source.is_timeout())

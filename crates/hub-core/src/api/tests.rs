@@ -128,6 +128,11 @@ async fn handler(base: Arc<String>, method: Method, uri: Uri, headers: HeaderMap
                 resp(200).body(Body::from(r#"{"id":"ns/flaky"}"#)).unwrap()
             }
         }
+        p if p.starts_with("/status/") => {
+            // `/status/{code}`: answers `code` to every request.
+            let code = p["/status/".len()..].parse().unwrap_or(500);
+            resp(code).body(b()).unwrap()
+        }
         "/api/models/ns/ok" => resp(200)
             .header("content-type", "application/json")
             .body(Body::from(r#"{"id":"ns/ok","sha":"abc","lastModified":"2024-01-01T00:00:00Z","newThing":[1]}"#))
@@ -444,6 +449,61 @@ async fn cut_bodies_of_reads_are_retried() {
         }
     }
     assert_eq!(errors, 1);
+}
+
+#[tokio::test]
+async fn posts_are_repeated_only_when_the_server_cannot_have_acted() {
+    let s = server().await;
+    let policy = RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        max_elapsed: Duration::from_secs(5),
+    };
+    let c = HubClient::builder()
+        .config(Config::builder().endpoint(&s.url).build())
+        .token("hf_test_token")
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let sent = |method: Method, code: u16, idempotent: bool| {
+        let c = c.clone();
+        let hits = s.hits.clone();
+        let url = format!("{}/status/{code}", s.url);
+        async move {
+            let before = hits.load(Ordering::SeqCst);
+            let rb = c.request(method, &url);
+            let result = if idempotent {
+                c.send_idempotent(rb).await
+            } else {
+                c.send(rb).await
+            };
+            assert!(result.is_err());
+            hits.load(Ordering::SeqCst) - before
+        }
+    };
+    // A POST may have been acted on before a 500 or 502: sent once.
+    assert_eq!(sent(Method::POST, 500, false).await, 1);
+    assert_eq!(sent(Method::POST, 502, false).await, 1);
+    // 429 and 503 prove it was not: retried like any request.
+    assert_eq!(sent(Method::POST, 429, false).await, 3);
+    assert_eq!(sent(Method::POST, 503, false).await, 3);
+    // Reads (whatever their method) and idempotent methods are retried on every 5xx.
+    assert_eq!(sent(Method::POST, 500, true).await, 3);
+    assert_eq!(sent(Method::GET, 500, false).await, 3);
+    assert_eq!(sent(Method::PUT, 502, false).await, 3);
+    // A connection that cannot be made is retried for a POST too (nothing reached a server).
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let started = std::time::Instant::now();
+    let err = c
+        .send(c.request(Method::POST, &format!("http://{closed}/x")))
+        .await
+        .unwrap_err();
+    assert!(err.proves_not_processed(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]

@@ -150,8 +150,9 @@ async fn paths_info_impl(b: PathsInfoBuilder) -> Result<Vec<RepoEntry>> {
     let mut form: Vec<(&str, String)> = b.paths.iter().map(|p| ("paths", p.clone())).collect();
     form.push(("expand", bool_str(b.expand)));
     let client = b.api.client();
+    // A read, although sent as a POST: safe to repeat.
     let resp = client
-        .send(client.request(Method::POST, &url).form(&form))
+        .send_idempotent(client.request(Method::POST, &url).form(&form))
         .await?;
     json_body(resp).await
 }
