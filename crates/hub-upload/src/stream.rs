@@ -82,15 +82,21 @@ fn read_chunks(
         let mut remaining = len;
         while remaining > 0 {
             let want = remaining.min(chunk as u64) as usize;
-            let mut buf = vec![0u8; want];
+            // `read_to_end` fills the spare capacity without zeroing it first.
+            let mut buf = Vec::with_capacity(want);
+            (&mut file).take(want as u64).read_to_end(&mut buf)?;
             // Exactly `want` bytes: a file that shrank since it was hashed is an error, one
             // that grew is read up to the hashed size (the commit stays consistent).
-            file.read_exact(&mut buf).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("{} changed since it was hashed: {e}", path.display()),
-                )
-            })?;
+            if buf.len() < want {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "{} changed since it was hashed: it ends {} bytes early",
+                        path.display(),
+                        want - buf.len()
+                    ),
+                ));
+            }
             remaining -= want as u64;
             let out = if base64 {
                 Bytes::from(base64::engine::general_purpose::STANDARD.encode(&buf))
@@ -219,7 +225,9 @@ mod tests {
         let r: io::Result<Vec<Bytes>> = source_stream(&src, 0, data.len() as u64 + 1, false)
             .try_collect()
             .await;
-        assert!(r.is_err());
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(e.to_string().contains("changed since it was hashed"), "{e}");
     }
 
     #[test]
