@@ -155,21 +155,11 @@ impl GitRepo {
         Ok(oid)
     }
 
-    /// Whether the object is stored (loose or in a pack this module can read).
-    pub fn contains(&self, oid: &str) -> std::io::Result<bool> {
-        if !is_oid(oid) {
-            return Ok(false);
-        }
-        if self.loose_path(oid).exists() {
-            return Ok(true);
-        }
-        crate::pack::contains(&self.dir.join("objects"), oid)
-    }
-
     /// Starts a batch of new objects that become durable together.
     pub fn batch(&self) -> ObjectBatch<'_> {
         ObjectBatch {
             repo: self,
+            packs: None,
             objects: Vec::new(),
             ids: std::collections::HashSet::new(),
         }
@@ -276,23 +266,12 @@ impl GitRepo {
     }
 
     fn read_packed(&self, oid: &str) -> std::io::Result<Option<(Kind, Vec<u8>)>> {
-        match crate::pack::find(&self.dir.join("objects"), oid)? {
+        match crate::pack::Packs::open(&self.dir.join("objects"))?.find(oid)? {
             Some(crate::pack::Found::Object(kind, data)) => return Ok(Some((kind, data))),
+            // A delta, or a pack whose index this module cannot parse: git resolves it.
             Some(crate::pack::Found::Delta) => {}
-            // Not in any pack this module reads; git may still know it (another index version).
-            None => {}
-        }
-        // Only packs can still hold it; skip the process spawn when there are none.
-        let has_packs = std::fs::read_dir(self.dir.join("objects/pack"))
-            .map(|mut d| {
-                d.any(|e| {
-                    e.map(|e| e.file_name().to_string_lossy().ends_with(".pack"))
-                        .unwrap_or(false)
-                })
-            })
-            .unwrap_or(false);
-        if !has_packs {
-            return Ok(None);
+            // Every index was read and none lists it: no pack holds it, so no process spawn.
+            None => return Ok(None),
         }
         let out = std::process::Command::new("git")
             .arg("--git-dir")
@@ -545,6 +524,8 @@ const BATCH_PACK_MIN: usize = 16;
 #[derive(Debug)]
 pub struct ObjectBatch<'a> {
     repo: &'a GitRepo,
+    /// The repository's packs, listed on the first lookup and reused for every object.
+    packs: Option<crate::pack::Packs>,
     objects: Vec<(Oid, Kind, Vec<u8>)>,
     ids: std::collections::HashSet<Oid>,
 }
@@ -553,7 +534,7 @@ impl ObjectBatch<'_> {
     /// Adds an object (skipped when already stored) and returns its id.
     pub fn add(&mut self, kind: Kind, data: Vec<u8>) -> std::io::Result<Oid> {
         let oid = hash_object(kind, &data);
-        if self.ids.contains(&oid) || self.repo.contains(&oid)? {
+        if self.ids.contains(&oid) || self.stored(&oid)? {
             return Ok(oid);
         }
         if data.len() >= BATCH_LOOSE_SIZE {
@@ -562,6 +543,17 @@ impl ObjectBatch<'_> {
         self.ids.insert(oid.clone());
         self.objects.push((oid.clone(), kind, data));
         Ok(oid)
+    }
+
+    /// Whether the repository already holds `oid`, loose or in a pack.
+    fn stored(&mut self, oid: &str) -> std::io::Result<bool> {
+        if self.repo.loose_path(oid).exists() {
+            return Ok(true);
+        }
+        if self.packs.is_none() {
+            self.packs = Some(crate::pack::Packs::open(&self.repo.dir.join("objects"))?);
+        }
+        Ok(self.packs.as_ref().is_some_and(|p| p.contains(oid)))
     }
 
     /// Writes the collected objects; they are durable when this returns.

@@ -7,13 +7,13 @@
 //! the whole commit takes two files and one round of fsyncs. Real git reads these packs like its
 //! own (`git fsck --strict` and clones see them).
 //!
-//! [`find`] looks an object up in a repository's packs. Index files are parsed once and cached
+//! [`Packs`] looks objects up in a repository's packs. Index files are parsed once and cached
 //! for the life of the process (packs are immutable; a name identifies its content). Packs
 //! written by [`write`] hold whole objects only; a delta object (from a pack git wrote) is
 //! reported as [`Found::Delta`] and the caller asks git to resolve it.
 //!
 //! Crash safety: the pack and its index are each written to a `.tmp` file in `objects/pack`,
-//! fsynced, and renamed, the index last; git and [`find`] only consider a pack whose index exists,
+//! fsynced, and renamed, the index last; git and [`Packs`] only consider a pack whose index exists,
 //! so a killed writer leaves either nothing visible or a complete pack. Leftover `.tmp` files are
 //! swept at start-up with the loose-object temp files.
 
@@ -275,27 +275,6 @@ fn index(idx_path: &Path) -> std::io::Result<Option<Arc<Index>>> {
     Ok(Some(parsed))
 }
 
-/// Whether a readable index in `objects_dir/pack` lists `oid` (40 hex).
-pub fn contains(objects_dir: &Path, oid: &str) -> std::io::Result<bool> {
-    let mut id = [0u8; 20];
-    if hex::decode_to_slice(oid, &mut id).is_err() {
-        return Ok(false);
-    }
-    let entries = match std::fs::read_dir(objects_dir.join("pack")) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e),
-    };
-    for e in entries.flatten() {
-        if e.file_name().to_string_lossy().ends_with(".idx")
-            && index(&e.path())?.is_some_and(|i| i.offset_of(&id).is_some())
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// The result of looking an object up in the packs.
 #[derive(Debug)]
 pub enum Found {
@@ -305,36 +284,68 @@ pub enum Found {
     Delta,
 }
 
-/// Looks `oid` (40 hex) up in the packs of `objects_dir`. `None` when no readable index has it.
-pub fn find(objects_dir: &Path, oid: &str) -> std::io::Result<Option<Found>> {
-    let mut id = [0u8; 20];
-    if hex::decode_to_slice(oid, &mut id).is_err() {
-        return Ok(None);
+/// The packs of one repository as listed once: callers that look up many objects (a commit
+/// checking which of its objects already exist) read the directory a single time.
+#[derive(Debug)]
+pub struct Packs {
+    /// Each readable pack with its parsed index.
+    indexes: Vec<(PathBuf, Arc<Index>)>,
+    /// Some index could not be parsed here (git may still read its pack).
+    unreadable: bool,
+}
+
+impl Packs {
+    /// Lists the packs of `objects_dir/pack` (none when the directory does not exist).
+    pub fn open(objects_dir: &Path) -> std::io::Result<Packs> {
+        let pack_dir = objects_dir.join("pack");
+        let mut packs = Packs {
+            indexes: Vec::new(),
+            unreadable: false,
+        };
+        let entries = match std::fs::read_dir(&pack_dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(packs),
+            Err(e) => return Err(e),
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(stem) = name
+                .to_string_lossy()
+                .strip_suffix(".idx")
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            match index(&e.path())? {
+                Some(idx) => packs
+                    .indexes
+                    .push((pack_dir.join(format!("{stem}.pack")), idx)),
+                None => packs.unreadable = true,
+            }
+        }
+        Ok(packs)
     }
-    let pack_dir = objects_dir.join("pack");
-    let entries = match std::fs::read_dir(&pack_dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let mut unreadable = false;
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        let Some(stem) = name.strip_suffix(".idx") else {
-            continue;
-        };
-        let Some(idx) = index(&e.path())? else {
-            unreadable = true;
-            continue;
-        };
-        let Some(offset) = idx.offset_of(&id) else {
-            continue;
-        };
-        let pack = pack_dir.join(format!("{stem}.pack"));
-        return read_entry(&pack, offset).map(Some);
+
+    fn locate(&self, oid: &str) -> Option<(&Path, u64)> {
+        let mut id = [0u8; 20];
+        hex::decode_to_slice(oid, &mut id).ok()?;
+        self.indexes
+            .iter()
+            .find_map(|(pack, idx)| idx.offset_of(&id).map(|off| (pack.as_path(), off)))
     }
-    Ok(unreadable.then_some(Found::Delta))
+
+    /// Whether a readable index lists `oid` (40 hex).
+    pub fn contains(&self, oid: &str) -> bool {
+        self.locate(oid).is_some()
+    }
+
+    /// Looks `oid` (40 hex) up. `None` when no readable index has it.
+    pub fn find(&self, oid: &str) -> std::io::Result<Option<Found>> {
+        match self.locate(oid) {
+            Some((pack, offset)) => read_entry(pack, offset).map(Some),
+            None => Ok(self.unreadable.then_some(Found::Delta)),
+        }
+    }
 }
 
 fn read_entry(pack: &Path, offset: u64) -> std::io::Result<Found> {
@@ -406,7 +417,7 @@ mod tests {
         write(&objects_dir.join("pack"), &objects).unwrap();
         for d in &blobs {
             let oid = crate::git::hash_object(Kind::Blob, d);
-            match find(&objects_dir, &oid).unwrap() {
+            match Packs::open(&objects_dir).unwrap().find(&oid).unwrap() {
                 Some(Found::Object(Kind::Blob, got)) => assert_eq!(&got, d),
                 other => panic!("unexpected {other:?}"),
             }
@@ -439,10 +450,12 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&verify.stderr)
         );
+        let packs = Packs::open(&objects_dir).unwrap();
         assert!(
-            find(&objects_dir, &"0".repeat(40)).unwrap().is_none(),
+            packs.find(&"0".repeat(40)).unwrap().is_none(),
             "absent object"
         );
+        assert!(packs.contains(&crate::git::hash_object(Kind::Blob, b"hello\n")));
         // No temp files left.
         assert!(
             std::fs::read_dir(objects_dir.join("pack"))
