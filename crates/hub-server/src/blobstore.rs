@@ -3,7 +3,8 @@
 //! The [`BlobStore`] trait is the seam for other backends (an S3-compatible store would map
 //! `put` to a streaming multipart upload with a final existence check, `get` to a ranged GET).
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
 use bytes::Bytes;
@@ -77,7 +78,6 @@ pub fn is_sha256(oid: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
     root: PathBuf,
-    tmp: PathBuf,
 }
 
 /// Read chunk size: large chunks keep per-chunk overhead negligible at loopback speed while the
@@ -85,11 +85,11 @@ pub struct LocalBlobStore {
 const CHUNK: usize = 1024 * 1024;
 
 impl LocalBlobStore {
-    /// Creates the store; `tmp` must be on the same filesystem as `root` (atomic renames).
-    pub fn new(root: PathBuf, tmp: PathBuf) -> std::io::Result<Self> {
+    /// Creates the store under `root`. Objects are staged in temp files beside their final
+    /// name, so the store needs no staging directory of its own.
+    pub fn new(root: PathBuf) -> std::io::Result<Self> {
         let objects = root.join("objects");
         std::fs::create_dir_all(&objects)?;
-        std::fs::create_dir_all(&tmp)?;
         // Temp files of a killed writer: never visible under an object name, so garbage.
         for dir in std::fs::read_dir(&objects)?.flatten() {
             let Ok(files) = std::fs::read_dir(dir.path()) else {
@@ -101,7 +101,7 @@ impl LocalBlobStore {
                 }
             }
         }
-        Ok(LocalBlobStore { root, tmp })
+        Ok(LocalBlobStore { root })
     }
 
     /// Where `oid` is stored: `objects/{aa}/{oid}`. One level of 256 directories: a second
@@ -113,6 +113,12 @@ impl LocalBlobStore {
         }
         let oid = oid.to_ascii_lowercase();
         Some(self.root.join("objects").join(&oid[..2]).join(&oid))
+    }
+
+    /// [`Self::path`] for a store operation: an invalid oid is an error.
+    fn target(&self, oid: &str) -> std::io::Result<PathBuf> {
+        self.path(oid)
+            .ok_or_else(|| std::io::Error::other("invalid oid"))
     }
 
     /// The stored file of `oid`, also under the two-level layout of earlier versions.
@@ -142,6 +148,61 @@ impl LocalBlobStore {
 /// small objects the hand-offs between threads cost more than the bytes.
 const SMALL_PUT: u64 = 1024 * 1024;
 
+/// A temp file in the directory of `target` (created if needed). Concurrent puts then create
+/// their files in 256 directories rather than contending for one, and the final rename stays
+/// within one directory.
+fn staging_file(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = target
+        .parent()
+        .ok_or_else(|| std::io::Error::other("bad object path"))?;
+    std::fs::create_dir_all(dir)?;
+    tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)
+}
+
+/// Moves the fsynced `staged` file to `target` and makes the name durable. When the object is
+/// already stored (same content by construction), the staged file is just dropped (deleted).
+fn install(staged: tempfile::TempPath, target: &Path) -> std::io::Result<()> {
+    let dir = target
+        .parent()
+        .ok_or_else(|| std::io::Error::other("bad object path"))?;
+    std::fs::create_dir_all(dir)?;
+    if target.exists() {
+        return Ok(());
+    }
+    staged.persist(target).map_err(|e| e.error)?;
+    crate::util::sync_dir(dir);
+    Ok(())
+}
+
+/// Refuses a body that has grown past its declared size (checked while it streams).
+fn check_not_longer(size: u64, received: u64) -> Result<(), PutError> {
+    if received > size {
+        return Err(PutError::SizeMismatch {
+            expected: size,
+            actual: received,
+        });
+    }
+    Ok(())
+}
+
+/// Checks the complete body: exactly `size` bytes hashing to `oid`.
+fn check_complete(oid: &str, size: u64, received: u64, hasher: Sha256) -> Result<(), PutError> {
+    if received != size {
+        return Err(PutError::SizeMismatch {
+            expected: size,
+            actual: received,
+        });
+    }
+    let actual = hex::encode(hasher.finalize());
+    if !actual.eq_ignore_ascii_case(oid) {
+        return Err(PutError::HashMismatch {
+            expected: oid.to_string(),
+            actual,
+        });
+    }
+    Ok(())
+}
+
 impl LocalBlobStore {
     async fn put_small(
         &self,
@@ -153,46 +214,22 @@ impl LocalBlobStore {
         let mut data = Vec::with_capacity(size as usize);
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
-            if (data.len() + chunk.len()) as u64 > size {
-                return Err(PutError::SizeMismatch {
-                    expected: size,
-                    actual: (data.len() + chunk.len()) as u64,
-                });
-            }
+            check_not_longer(size, (data.len() + chunk.len()) as u64)?;
             data.extend_from_slice(&chunk);
         }
-        if data.len() as u64 != size {
-            return Err(PutError::SizeMismatch {
-                expected: size,
-                actual: data.len() as u64,
-            });
-        }
-        let actual = hex::encode(Sha256::digest(&data));
-        if !actual.eq_ignore_ascii_case(oid) {
-            return Err(PutError::HashMismatch {
-                expected: oid.to_string(),
-                actual,
-            });
-        }
-        tokio::task::spawn_blocking(move || -> Result<(), PutError> {
+        check_complete(oid, size, data.len() as u64, Sha256::new_with_prefix(&data))?;
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             if path.exists() {
                 return Ok(());
             }
-            let dir = path
-                .parent()
-                .ok_or_else(|| std::io::Error::other("bad path"))?;
-            std::fs::create_dir_all(dir)?;
-            // The temp file goes in the object's own directory: concurrent puts then create
-            // their files in 256 directories rather than contending for one.
-            let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-            std::io::Write::write_all(&mut tmp, &data)?;
+            let mut tmp = staging_file(&path)?;
+            tmp.write_all(&data)?;
             tmp.as_file().sync_all()?;
-            tmp.persist(&path).map_err(|e| e.error)?;
-            crate::util::sync_dir(dir);
-            Ok(())
+            install(tmp.into_temp_path(), &path)
         })
         .await
-        .map_err(std::io::Error::other)?
+        .map_err(std::io::Error::other)??;
+        Ok(())
     }
 }
 
@@ -203,16 +240,11 @@ impl BlobStore for LocalBlobStore {
     }
 
     async fn put(&self, oid: &str, size: u64, mut body: ByteStream) -> Result<(), PutError> {
-        let path = self
-            .path(oid)
-            .ok_or_else(|| std::io::Error::other("invalid oid"))?;
+        let path = self.target(oid)?;
         if size <= SMALL_PUT {
             return self.put_small(oid, size, body, path).await;
         }
-        let tmp = tempfile::Builder::new()
-            .prefix("lfs-")
-            .tempfile_in(&self.tmp)?;
-        let (std_file, tmp_path) = tmp.into_parts();
+        let (std_file, tmp_path) = staging_file(&path)?.into_parts();
         // Body chunks are small (16-64 KiB); batch them so each blocking write moves 1 MiB.
         let mut file =
             tokio::io::BufWriter::with_capacity(CHUNK, tokio::fs::File::from_std(std_file));
@@ -221,78 +253,34 @@ impl BlobStore for LocalBlobStore {
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             written += chunk.len() as u64;
-            if written > size {
-                return Err(PutError::SizeMismatch {
-                    expected: size,
-                    actual: written,
-                });
-            }
+            check_not_longer(size, written)?;
             hasher.update(&chunk);
             file.write_all(&chunk).await?;
         }
-        if written != size {
-            return Err(PutError::SizeMismatch {
-                expected: size,
-                actual: written,
-            });
-        }
-        let actual = hex::encode(hasher.finalize());
-        if !actual.eq_ignore_ascii_case(oid) {
-            return Err(PutError::HashMismatch {
-                expected: oid.to_string(),
-                actual,
-            });
-        }
+        check_complete(oid, size, written, hasher)?;
         file.flush().await?;
-        let file = file.into_inner();
-        file.sync_all().await?;
-        drop(file);
-        let dir = path
-            .parent()
-            .ok_or_else(|| std::io::Error::other("bad path"))?
-            .to_path_buf();
-        tokio::fs::create_dir_all(&dir).await?;
-        let target = path.clone();
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            if target.exists() {
-                return Ok(()); // same content already stored; the temp file is dropped
-            }
-            tmp_path.persist(&target).map_err(|e| e.error)?;
-            crate::util::sync_dir(&dir);
-            Ok(())
-        })
-        .await
-        .map_err(std::io::Error::other)??;
+        file.into_inner().sync_all().await?;
+        tokio::task::spawn_blocking(move || install(tmp_path, &path))
+            .await
+            .map_err(std::io::Error::other)??;
         Ok(())
     }
 
     async fn put_verified_file(&self, oid: &str, size: u64, file: PathBuf) -> Result<(), PutError> {
-        let path = self
-            .path(oid)
-            .ok_or_else(|| std::io::Error::other("invalid oid"))?;
+        let path = self.target(oid)?;
         tokio::task::spawn_blocking(move || -> Result<(), PutError> {
-            let staged = std::fs::File::open(&file)?;
-            let actual = staged.metadata()?.len();
+            // Deleted on any early return.
+            let staged = tempfile::TempPath::try_from_path(file)?;
+            let f = std::fs::File::open(&staged)?;
+            let actual = f.metadata()?.len();
             if actual != size {
-                let _ = std::fs::remove_file(&file);
                 return Err(PutError::SizeMismatch {
                     expected: size,
                     actual,
                 });
             }
-            staged.sync_data()?;
-            drop(staged);
-            let dir = path
-                .parent()
-                .ok_or_else(|| std::io::Error::other("bad path"))?;
-            std::fs::create_dir_all(dir)?;
-            if path.exists() {
-                // Same content already stored.
-                std::fs::remove_file(&file)?;
-                return Ok(());
-            }
-            std::fs::rename(&file, &path)?;
-            crate::util::sync_dir(dir);
+            f.sync_data()?;
+            install(staged, &path)?;
             Ok(())
         })
         .await
@@ -373,7 +361,7 @@ mod tests {
     #[tokio::test]
     async fn put_verifies_and_get_ranges() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = LocalBlobStore::new(tmp.path().join("lfs"), tmp.path().join("tmp")).unwrap();
+        let store = LocalBlobStore::new(tmp.path().join("lfs")).unwrap();
         let data: &'static [u8] = b"hello world";
         let oid = crate::util::sha256_hex(data);
         assert!(!store.exists(&oid).await.unwrap());
@@ -403,10 +391,13 @@ mod tests {
             b"wor"
         );
         assert!(store.get(&bad, None).await.unwrap().is_none());
-        // No temp files left behind.
-        assert_eq!(
-            std::fs::read_dir(tmp.path().join("tmp")).unwrap().count(),
-            0
-        );
+        // No temp files left behind (they are staged beside the objects).
+        let leftovers = std::fs::read_dir(tmp.path().join("lfs/objects"))
+            .unwrap()
+            .flatten()
+            .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+            .filter(|f| f.file_name().to_string_lossy().starts_with(".tmp-"))
+            .count();
+        assert_eq!(leftovers, 0);
     }
 }

@@ -236,10 +236,8 @@ impl AppState {
             .map(|b| b.trim_end_matches('/').to_string())
             .unwrap_or_else(|| public_url.clone());
         let page_size = page_size.unwrap_or(1000).max(1);
-        let blobs: Arc<dyn blobstore::BlobStore> = Arc::new(blobstore::LocalBlobStore::new(
-            data_dir.join("lfs"),
-            tmp.clone(),
-        )?);
+        let blobs: Arc<dyn blobstore::BlobStore> =
+            Arc::new(blobstore::LocalBlobStore::new(data_dir.join("lfs"))?);
         Ok(AppState {
             inner: Arc::new(StateInner {
                 data_dir: data_dir.to_path_buf(),
