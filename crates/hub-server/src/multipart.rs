@@ -187,13 +187,16 @@ impl Multipart {
         }
     }
 
-    /// Stores part `number` (1-based) of the upload of `oid` from `body`.
+    /// Stores part `number` (1-based) of the upload of `oid` from `body`. When the object is
+    /// `already_stored` (a part repeated after completion), the body is only checked for size
+    /// and discarded, and no new upload starts.
     pub async fn put_part<S, E>(
         &self,
         oid: &str,
         size: u64,
         chunk: u64,
         number: u64,
+        already_stored: bool,
         mut body: S,
     ) -> Result<(), MultipartError>
     where
@@ -213,18 +216,14 @@ impl Multipart {
         } else {
             size - chunk * (parts - 1)
         };
+        if already_stored {
+            return discard_part(number, expected, &mut body).await;
+        }
         let up = self
             .upload(oid, size, chunk, true)
             .ok_or_else(|| MultipartError::Invalid("upload not found".into()))?;
         if !up.claim(index).await {
-            // Already stored: the repeated body is checked for size, then discarded.
-            let mut got = 0u64;
-            while let Some(c) = body.next().await {
-                got += c
-                    .map_err(|e| MultipartError::Interrupted(e.to_string()))?
-                    .len() as u64;
-            }
-            return check_part_len(number, got, expected);
+            return discard_part(number, expected, &mut body).await;
         }
         let result = write_part(&up.path, offset, expected, number, &mut body).await;
         up.settle(index, result.as_ref().ok().map(|_| expected));
@@ -507,6 +506,21 @@ where
     check_part_len(number, got, expected)
 }
 
+/// Reads a repeated part's body (whose bytes are already stored), checking only its size.
+async fn discard_part<S, E>(number: u64, expected: u64, body: &mut S) -> Result<(), MultipartError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut got = 0u64;
+    while let Some(c) = body.next().await {
+        got += c
+            .map_err(|e| MultipartError::Interrupted(e.to_string()))?
+            .len() as u64;
+    }
+    check_part_len(number, got, expected)
+}
+
 fn check_part_len(number: u64, got: u64, expected: u64) -> Result<(), MultipartError> {
     if got > expected {
         return Err(MultipartError::Invalid(format!(
@@ -539,7 +553,7 @@ mod tests {
         let mp = Multipart::new(tmp.path().to_path_buf(), Duration::from_secs(60));
         let data = b"0123456789abcdefghij"; // 20 bytes, chunks of 8: 8 + 8 + 4
         let oid = oid(data);
-        mp.put_part(&oid, 20, 8, 3, body(vec![&data[16..]]))
+        mp.put_part(&oid, 20, 8, 3, false, body(vec![&data[16..]]))
             .await
             .unwrap();
         // Not complete yet.
@@ -547,24 +561,29 @@ mod tests {
             mp.complete(&oid, 20, 8).await,
             Err(MultipartError::Invalid(m)) if m == "Part 1 of 3 was not uploaded"
         ));
-        mp.put_part(&oid, 20, 8, 1, body(vec![&data[..3], &data[3..8]]))
+        mp.put_part(&oid, 20, 8, 1, false, body(vec![&data[..3], &data[3..8]]))
             .await
             .unwrap();
         // A repeated part is read and discarded, even with other bytes; its size is checked.
         assert!(matches!(
-            mp.put_part(&oid, 20, 8, 1, body(vec![b"XXX"])).await,
+            mp.put_part(&oid, 20, 8, 1, false, body(vec![b"XXX"])).await,
             Err(MultipartError::Invalid(m)) if m.contains("has 3 bytes")
         ));
-        mp.put_part(&oid, 20, 8, 1, body(vec![b"XXXXXXXX"]))
+        mp.put_part(&oid, 20, 8, 1, false, body(vec![b"XXXXXXXX"]))
             .await
             .unwrap();
-        mp.put_part(&oid, 20, 8, 2, body(vec![&data[8..16]]))
+        mp.put_part(&oid, 20, 8, 2, false, body(vec![&data[8..16]]))
             .await
             .unwrap();
         let done = mp.complete(&oid, 20, 8).await.unwrap().unwrap();
         assert_eq!(std::fs::read(&done.path).unwrap(), data);
-        // The upload is gone once completed.
+        // The upload is gone once completed, and a part repeated afterwards starts none.
         assert!(mp.complete(&oid, 20, 8).await.unwrap().is_none());
+        mp.put_part(&oid, 20, 8, 2, true, body(vec![&data[8..16]]))
+            .await
+            .unwrap();
+        assert!(mp.complete(&oid, 20, 8).await.unwrap().is_none());
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "only the result");
     }
 
     #[tokio::test]
@@ -574,22 +593,22 @@ mod tests {
         let data = b"0123456789";
         let oid = oid(data);
         assert!(matches!(
-            mp.put_part(&oid, 10, 5, 3, body(vec![b"x"])).await,
+            mp.put_part(&oid, 10, 5, 3, false, body(vec![b"x"])).await,
             Err(MultipartError::Invalid(_))
         ));
         assert!(matches!(
-            mp.put_part(&oid, 10, 5, 1, body(vec![b"012345"])).await,
+            mp.put_part(&oid, 10, 5, 1, false, body(vec![b"012345"])).await,
             Err(MultipartError::Invalid(m)) if m.contains("larger")
         ));
         assert!(matches!(
-            mp.put_part(&oid, 10, 5, 1, body(vec![b"0123"])).await,
+            mp.put_part(&oid, 10, 5, 1, false, body(vec![b"0123"])).await,
             Err(MultipartError::Invalid(m)) if m.contains("has 4 bytes")
         ));
         // A failed part can be sent again.
-        mp.put_part(&oid, 10, 5, 1, body(vec![b"01234"]))
+        mp.put_part(&oid, 10, 5, 1, false, body(vec![b"01234"]))
             .await
             .unwrap();
-        mp.put_part(&oid, 10, 5, 2, body(vec![b"zzzzz"]))
+        mp.put_part(&oid, 10, 5, 2, false, body(vec![b"zzzzz"]))
             .await
             .unwrap();
         assert!(matches!(
@@ -611,13 +630,13 @@ mod tests {
             Err("connection reset".to_string()),
         ]);
         assert!(matches!(
-            mp.put_part(&oid, 6, 3, 1, cut).await,
+            mp.put_part(&oid, 6, 3, 1, false, cut).await,
             Err(MultipartError::Interrupted(_))
         ));
-        mp.put_part(&oid, 6, 3, 1, body(vec![b"abc"]))
+        mp.put_part(&oid, 6, 3, 1, false, body(vec![b"abc"]))
             .await
             .unwrap();
-        mp.put_part(&oid, 6, 3, 2, body(vec![b"def"]))
+        mp.put_part(&oid, 6, 3, 2, false, body(vec![b"def"]))
             .await
             .unwrap();
         let done = mp.complete(&oid, 6, 3).await.unwrap().unwrap();
@@ -643,8 +662,15 @@ mod tests {
                 tasks.push(tokio::spawn(async move {
                     let chunks: Vec<&'static [u8]> =
                         data[start..start + 16 * 1024].chunks(1000).collect();
-                    mp.put_part(&oid, data.len() as u64, 16 * 1024, part, body(chunks))
-                        .await
+                    mp.put_part(
+                        &oid,
+                        data.len() as u64,
+                        16 * 1024,
+                        part,
+                        false,
+                        body(chunks),
+                    )
+                    .await
                 }));
             }
         }
@@ -664,7 +690,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mp = Multipart::new(tmp.path().to_path_buf(), Duration::ZERO);
         let oid = oid(b"abcdef");
-        mp.put_part(&oid, 6, 3, 1, body(vec![b"abc"]))
+        mp.put_part(&oid, 6, 3, 1, false, body(vec![b"abc"]))
             .await
             .unwrap();
         // The next lookup drops the expired upload and its staging file.

@@ -396,19 +396,12 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
         }
         [_, part] if m == axum::http::Method::PUT => {
             let i: u64 = part.parse().map_err(|_| bad("invalid part number"))?;
-            if st.blobs.len(oid).await? == Some(size) {
-                // A part repeated after completion (a retried request): nothing left to store,
-                // and no new upload must start for it.
-                let mut stream = body.into_data_stream();
-                while let Some(c) = stream.next().await {
-                    c.map_err(|e| bad(format!("upload interrupted: {e}")))?;
-                }
-            } else {
-                st.multipart
-                    .put_part(oid, size, chunk, i, body.into_data_stream())
-                    .await
-                    .map_err(multipart_err)?;
-            }
+            // A part repeated after completion (a retried request) starts no new upload.
+            let stored = st.blobs.len(oid).await? == Some(size);
+            st.multipart
+                .put_part(oid, size, chunk, i, stored, body.into_data_stream())
+                .await
+                .map_err(multipart_err)?;
             // Clients echo part ETags back on completion; the server does not need them.
             let etag = format!("\"{}-{i}\"", &oid[..16]);
             let mut resp = StatusCode::OK.into_response();
