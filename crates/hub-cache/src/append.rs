@@ -287,7 +287,8 @@ fn write_stage(
     Ok(())
 }
 
-fn write_all_vectored(file: &mut File, batch: &[Bytes]) -> std::io::Result<()> {
+/// Writes every buffer of `batch` at the file's position with as few `writev` calls as possible.
+pub(crate) fn write_all_vectored(file: &mut File, batch: &[Bytes]) -> std::io::Result<()> {
     let mut slices: Vec<std::io::IoSlice<'_>> =
         batch.iter().map(|b| std::io::IoSlice::new(b)).collect();
     let mut rest = &mut slices[..];

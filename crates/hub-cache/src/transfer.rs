@@ -427,10 +427,9 @@ async fn download_small(
                 std::fs::create_dir_all(parent)?;
             }
             // Any partial file left by an earlier run is replaced: we hold the lock.
-            std::fs::File::create(&path)?;
-            let mut out = Appender::open(&path, 0, false)?;
-            out.append(&body)?;
-            drop(out);
+            let mut f = std::fs::File::create(&path)?;
+            crate::append::write_all_vectored(&mut f, &body)?;
+            drop(f);
             crate::commit::finish_blocking(&path, &finish)?;
             Ok(Ok(()))
         },

@@ -375,9 +375,8 @@ impl Upload {
 
     /// Hashes stored parts in order until the next one is not stored yet (blocking).
     fn hash_ready_parts(self: Arc<Self>) {
-        let mut hasher = match lock(&self.state).hasher.take() {
-            Some(h) => h,
-            None => return,
+        let Some(mut hasher) = lock(&self.state).hasher.take() else {
+            return;
         };
         let mut buf = vec![0u8; HASH_BUF];
         let file = std::fs::File::open(&self.path);
@@ -394,11 +393,10 @@ impl Upload {
                 }
                 next
             };
+            let start = self.key.chunk * next;
+            let len = (start + self.key.chunk).min(self.key.size) - start;
             let result = match &file {
-                Ok(f) => hash_range(f, &mut hasher, &mut buf, self.key.chunk * next, {
-                    let start = self.key.chunk * next;
-                    (start + self.key.chunk).min(self.key.size) - start
-                }),
+                Ok(f) => hash_range(f, &mut hasher, &mut buf, start, len),
                 Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
             };
             let mut st = lock(&self.state);
@@ -583,7 +581,11 @@ mod tests {
             .await
             .unwrap();
         assert!(mp.complete(&oid, 20, 8).await.unwrap().is_none());
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "only the result");
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "only the result"
+        );
     }
 
     #[tokio::test]
