@@ -129,23 +129,8 @@ pub struct HFCacheInfo {
     pub warnings: Vec<CorruptedCache>,
 }
 
-/// Python's `_format_size`: `1.2K`, `13.5M`, `3.1G` (powers of 1000).
-///
-/// ```
-/// assert_eq!(hub_cache::scan::format_size(1234), "1.2K");
-/// assert_eq!(hub_cache::scan::format_size(13_500_000), "13.5M");
-/// assert_eq!(hub_cache::scan::format_size(999), "999.0");
-/// ```
-pub fn format_size(num: u64) -> String {
-    let mut n = num as f64;
-    for unit in ["", "K", "M", "G", "T", "P", "E", "Z"] {
-        if n.abs() < 1000.0 {
-            return format!("{n:.1}{unit}");
-        }
-        n /= 1000.0;
-    }
-    format!("{n:.1}Y")
-}
+/// Python's `_format_size` (re-exported from hub-core, shared with hub-upload's report).
+pub use hub_core::units::format_size;
 
 /// Scans `cache_dir` (off the executor). Fails if it does not exist or is a file.
 pub async fn scan_cache_dir(cache_dir: impl Into<PathBuf>) -> Result<HFCacheInfo> {

@@ -59,6 +59,7 @@ pub mod retry;
 pub mod runtime_thread;
 pub mod token;
 pub mod types;
+pub mod units;
 pub mod urls;
 
 pub use api::HfApi;

@@ -339,17 +339,8 @@ pub struct LargeFolderStatus {
     pub commits_this_run: usize,
 }
 
-/// Python's `_format_size`: decimal units, one decimal (`5.0G`).
-pub fn format_size(num: u64) -> String {
-    let mut n = num as f64;
-    for unit in ["", "K", "M", "G", "T", "P", "E", "Z"] {
-        if n.abs() < 1000.0 {
-            return format!("{n:.1}{unit}");
-        }
-        n /= 1000.0;
-    }
-    format!("{n:.1}Y")
-}
+/// Python's `_format_size` (re-exported from hub-core).
+pub use hub_core::units::format_size;
 
 /// Python's `str(timedelta)` without the fraction: `H:MM:SS`, with `N day(s), ` in front.
 fn format_elapsed(d: Duration) -> String {
