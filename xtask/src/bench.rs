@@ -125,6 +125,24 @@ pub(crate) fn python_command(venv: &str, server: &BenchServer, home: &Path) -> R
     Ok(cmd)
 }
 
+/// Parses `--name N` options: each name in `options` sets its slot. An unknown option, or a
+/// missing or non-numeric value, is an error that names it.
+pub(crate) fn parse_counts(args: &[String], options: &mut [(&str, &mut usize)]) -> Result<()> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let Some((_, slot)) = options.iter_mut().find(|(name, _)| *name == a.as_str()) else {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            bail!("unknown option {a} (expected {})", names.join(", "));
+        };
+        **slot = it
+            .next()
+            .with_context(|| format!("{a} needs a value"))?
+            .parse::<usize>()
+            .with_context(|| format!("{a} needs a number"))?;
+    }
+    Ok(())
+}
+
 /// One measured run.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Measurement {
@@ -525,6 +543,21 @@ mod tests {
         assert!(s.contains("4.00x"), "speedup 2 s / 0.5 s: {s}");
         assert!(s.contains("5.00x"), "median 3 s / 0.6 s: {s}");
         assert!(s.contains("10.0MB") && s.contains("40.0MB"), "{s}");
+    }
+
+    #[test]
+    fn counts_are_parsed_by_name() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (mut runs, mut files) = (3, 1000);
+        parse_counts(
+            &args(&["--files", "5", "--runs", "1"]),
+            &mut [("--runs", &mut runs), ("--files", &mut files)],
+        )
+        .unwrap();
+        assert_eq!((runs, files), (1, 5));
+        let err = parse_counts(&args(&["--x", "1"]), &mut [("--runs", &mut runs)]).unwrap_err();
+        assert_eq!(err.to_string(), "unknown option --x (expected --runs)");
+        assert!(parse_counts(&args(&["--runs", "a"]), &mut [("--runs", &mut runs)]).is_err());
     }
 
     #[test]

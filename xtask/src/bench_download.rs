@@ -26,8 +26,8 @@ use std::process::Command;
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::bench::{
-    BenchServer, Bins, Measurement, Row, Table, measure_best, python_command, release_bins,
-    start_server, write_random_file,
+    BenchServer, Bins, Measurement, Row, Table, measure_best, parse_counts, python_command,
+    release_bins, start_server, write_random_file,
 };
 use crate::util::{cargo, repo_root, run as run_cmd};
 
@@ -40,7 +40,6 @@ struct Sizes {
 }
 
 /// Entry point with raw arguments (`--runs N --size-mib N --files N`).
-#[allow(dead_code)] // one of `run` / `bench` is called, depending on how main.rs dispatches
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut runs = 3usize;
     let mut sizes = Sizes {
@@ -48,27 +47,19 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         files: 1000,
         file_kib: 16,
     };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || -> Result<usize> {
-            it.next()
-                .with_context(|| format!("{a} needs a value"))?
-                .parse::<usize>()
-                .with_context(|| format!("{a} needs a number"))
-        };
-        match a.as_str() {
-            "--runs" => runs = value()?,
-            "--size-mib" => sizes.big_mib = value()?,
-            "--files" => sizes.files = value()?,
-            other => bail!("unknown option {other} (expected --runs, --size-mib, --files)"),
-        }
-    }
+    parse_counts(
+        args,
+        &mut [
+            ("--runs", &mut runs),
+            ("--size-mib", &mut sizes.big_mib),
+            ("--files", &mut sizes.files),
+        ],
+    )?;
     let bins = release_bins()?;
     bench_with(&bins, runs, sizes)
 }
 
 /// Entry point for `cargo xtask bench download|all` (default sizes).
-#[allow(dead_code)] // called from bench_modules.rs once wired in
 pub(crate) fn bench(bins: &Bins, runs: usize) -> Result<()> {
     bench_with(
         bins,

@@ -24,9 +24,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 
-use crate::bench::{Bins, Row, Table, measure_best, python, release_bins};
+use crate::bench::{Bins, Row, Table, measure_best, parse_counts, python, release_bins};
 use crate::util::output;
 
 /// Shape of the synthetic cache.
@@ -52,21 +52,14 @@ const SUBDIRS: usize = 10;
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut runs = 3usize;
     let mut sizes = Sizes::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || -> Result<usize> {
-            it.next()
-                .with_context(|| format!("{a} needs a value"))?
-                .parse::<usize>()
-                .with_context(|| format!("{a} needs a number"))
-        };
-        match a.as_str() {
-            "--runs" => runs = value()?,
-            "--repos" => sizes.repos = value()?,
-            "--files" => sizes.files = value()?,
-            other => bail!("unknown option {other} (expected --runs, --repos, --files)"),
-        }
-    }
+    parse_counts(
+        args,
+        &mut [
+            ("--runs", &mut runs),
+            ("--repos", &mut sizes.repos),
+            ("--files", &mut sizes.files),
+        ],
+    )?;
     bench_with(&release_bins()?, runs, sizes)
 }
 

@@ -18,11 +18,11 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::bench::{
-    BenchServer, Bins, Row, Table, measure_best, python_command, release_bins, start_server,
-    write_random_file,
+    BenchServer, Bins, Row, Table, measure_best, parse_counts, python_command, release_bins,
+    start_server, write_random_file,
 };
 use crate::util::{cargo, output, repo_root, run as run_cmd};
 
@@ -44,27 +44,19 @@ const DEFAULT_SIZES: Sizes = Sizes {
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut runs = 3usize;
     let mut sizes = DEFAULT_SIZES;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || -> Result<usize> {
-            it.next()
-                .with_context(|| format!("{a} needs a value"))?
-                .parse::<usize>()
-                .with_context(|| format!("{a} needs a number"))
-        };
-        match a.as_str() {
-            "--runs" => runs = value()?,
-            "--size-mib" => sizes.big_mib = value()?,
-            "--files" => sizes.files = value()?,
-            other => bail!("unknown option {other} (expected --runs, --size-mib, --files)"),
-        }
-    }
+    parse_counts(
+        args,
+        &mut [
+            ("--runs", &mut runs),
+            ("--size-mib", &mut sizes.big_mib),
+            ("--files", &mut sizes.files),
+        ],
+    )?;
     let bins = release_bins()?;
     bench_with(&bins, runs, sizes)
 }
 
 /// Entry point for `cargo xtask bench upload|all` (default sizes).
-#[allow(dead_code)] // called from bench_modules.rs once wired in
 pub(crate) fn bench(bins: &Bins, runs: usize) -> Result<()> {
     bench_with(bins, runs, DEFAULT_SIZES)
 }

@@ -100,12 +100,6 @@ impl ServerProcess {
         &self.url
     }
 
-    /// Write token of [`ServerProcess::user`].
-    #[allow(dead_code)] // for benchmarks that pass the token explicitly
-    pub(crate) fn token(&self) -> &str {
-        &self.token
-    }
-
     /// The user created at start.
     pub(crate) fn user(&self) -> &str {
         &self.user

@@ -1225,6 +1225,16 @@ pub async fn blocking<T: Send + 'static>(
 mod tests {
     use super::*;
 
+    /// Runs real git on the bare repository `dir`.
+    fn git(dir: &Path, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(dir)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     fn meta() -> RepoMeta {
         RepoMeta {
             id: "x".into(),
@@ -1280,23 +1290,13 @@ mod tests {
         // A second commit reusing the trees writes nothing new for them.
         let again = reader.build_commit(Some(&c), &changes, &meta).unwrap();
         assert_ne!(again, c);
-        let out = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(repo.git.dir())
-            .args(["fsck", "--strict", "--no-dangling"])
-            .output()
-            .unwrap();
+        let out = git(repo.git.dir(), &["fsck", "--strict", "--no-dangling"]);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let ls = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(repo.git.dir())
-            .args(["ls-tree", "-r", "--name-only", &c])
-            .output()
-            .unwrap();
+        let ls = git(repo.git.dir(), &["ls-tree", "-r", "--name-only", &c]);
         assert_eq!(String::from_utf8_lossy(&ls.stdout).lines().count(), 201);
     }
 
@@ -1378,12 +1378,7 @@ mod tests {
             &meta,
         );
         assert!(matches!(err, Err(ApplyError::Conflict(_))));
-        let out = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(repo.git.dir())
-            .args(["fsck", "--strict"])
-            .output()
-            .unwrap();
+        let out = git(repo.git.dir(), &["fsck", "--strict"]);
         assert!(
             out.status.success(),
             "{}",
