@@ -190,6 +190,22 @@ fn client(url: &str) -> HubClient {
         .unwrap()
 }
 
+/// A client that retries `max_retries` times with millisecond backoff.
+fn retrying_client(url: &str, max_retries: u32) -> HubClient {
+    let policy = RetryPolicy {
+        max_retries,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        max_elapsed: Duration::from_secs(5),
+    };
+    HubClient::builder()
+        .config(Config::builder().endpoint(url).build())
+        .token("hf_test_token")
+        .retry_policy(policy)
+        .build()
+        .unwrap()
+}
+
 fn id(s: &str) -> RepoId {
     RepoId::new(s).unwrap()
 }
@@ -420,18 +436,7 @@ async fn bad_bodies_are_typed_errors() {
 #[tokio::test]
 async fn cut_bodies_of_reads_are_retried() {
     let s = server().await;
-    let policy = RetryPolicy {
-        max_retries: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        max_elapsed: Duration::from_secs(5),
-    };
-    let c = HubClient::builder()
-        .config(Config::builder().endpoint(&s.url).build())
-        .token("hf_test_token")
-        .retry_policy(policy)
-        .build()
-        .unwrap();
+    let c = retrying_client(&s.url, 3);
     for _ in 0..3 {
         let before = s.hits.load(Ordering::SeqCst);
         let info = c.api().model_info(&id("ns/flaky")).send().await.unwrap();
@@ -454,18 +459,7 @@ async fn cut_bodies_of_reads_are_retried() {
 #[tokio::test]
 async fn posts_are_repeated_only_when_the_server_cannot_have_acted() {
     let s = server().await;
-    let policy = RetryPolicy {
-        max_retries: 2,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        max_elapsed: Duration::from_secs(5),
-    };
-    let c = HubClient::builder()
-        .config(Config::builder().endpoint(&s.url).build())
-        .token("hf_test_token")
-        .retry_policy(policy)
-        .build()
-        .unwrap();
+    let c = retrying_client(&s.url, 2);
     let sent = |method: Method, code: u16, idempotent: bool| {
         let c = c.clone();
         let hits = s.hits.clone();
