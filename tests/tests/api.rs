@@ -145,7 +145,8 @@ async fn whoami_reports_user_orgs_and_token_role() {
         .unwrap();
     assert_eq!(me.token_role(), Some("read"));
     let e = client_with(&server, None).api().whoami().await.unwrap_err();
-    assert!(matches!(e, Error::Unauthenticated(_)), "{e}");
+    assert!(matches!(e, Error::TokenRequired(_)), "{e}");
+    assert!(e.is_auth());
     let e = client_with(&server, Some("hf_not_a_real_token"))
         .api()
         .whoami()
@@ -197,7 +198,7 @@ async fn login_switch_list_logout_against_server() {
     let e = hub_core::auth::login(&cfg, &Token::new("api_org_xxxxxxxxxxxx"), false)
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Validation(_)));
+    assert!(matches!(e, Error::InvalidArgument(_)));
     assert_eq!(hub_core::auth::auth_list(&cfg).unwrap().names.len(), 2);
     hub_core::auth::logout(&cfg, None).unwrap();
     assert!(!cfg.token_path.exists());
@@ -347,7 +348,7 @@ async fn create_space_with_all_options() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Validation(_)));
+    assert!(matches!(e, Error::InvalidArgument(_)));
 }
 
 #[tokio::test]
@@ -415,7 +416,7 @@ async fn move_repo_redirects_old_id() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Validation(_)));
+    assert!(matches!(e, Error::InvalidArgument(_)));
     // Moving onto an existing repo fails.
     let other = repo_with_files(&server).await;
     assert!(api.move_repo(&to, &other).send().await.is_err());
@@ -453,7 +454,7 @@ async fn settings_private_and_gated() {
         assert_eq!(api.model_info(&id).send().await.unwrap().gated, Some(g));
     }
     let e = api.update_repo_settings(&id).send().await.unwrap_err();
-    assert!(matches!(e, Error::Validation(_)));
+    assert!(matches!(e, Error::InvalidArgument(_)));
     let e = client_with(&server, Some(&server.tokens().bob))
         .api()
         .update_repo_settings(&id)
@@ -562,7 +563,7 @@ async fn model_info_revisions_files_metadata_and_expand() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Validation(_)));
+    assert!(matches!(e, Error::InvalidArgument(_)));
     // repo_info dispatches on the type.
     let any = api.repo_info(&id).send().await.unwrap();
     assert_eq!(any.sha(), Some(sha.as_str()));
@@ -745,8 +746,8 @@ async fn list_models_filters_and_pages() {
     let sorted: Vec<_> = api
         .list_models()
         .search(prefix.clone())
-        .sort("createdAt")
-        .direction(-1)
+        .sort(hub_core::api::listing::Sort::CreatedAt)
+        .descending()
         .send()
         .try_collect()
         .await

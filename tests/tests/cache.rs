@@ -193,10 +193,7 @@ async fn downloads_every_revision_form() {
     );
     // Missing file → EntryNotFound + .no_exist marker.
     let err = c.download(&id, "missing.txt").send().await.unwrap_err();
-    assert!(
-        matches!(err, Error::Hub(hub_core::Error::EntryNotFound(_))),
-        "{err}"
-    );
+    assert!(matches!(err, Error::EntryNotFound(_)), "{err}");
     assert!(
         folder
             .join(".no_exist")
@@ -221,10 +218,7 @@ async fn downloads_every_revision_form() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::Hub(hub_core::Error::RepositoryNotFound(_))),
-        "{err}"
-    );
+    assert!(matches!(err, Error::RepositoryNotFound(_)), "{err}");
     assert!(temp_files(home.path()).is_empty());
 }
 
@@ -357,13 +351,12 @@ async fn chaos_downloads_complete_correctly() {
     let home = tempfile::tempdir().unwrap();
     let c = client(&server, home.path());
     let id = RepoId::new(&repo).unwrap();
-    let tuning = Tuning {
-        parallel_threshold: 2 * 1024 * 1024,
-        connections: 4,
-        chunk_size: 1024 * 1024,
-        max_stalls: 8,
-        direct_io_threshold: 1024 * 1024,
-    };
+    let tuning = Tuning::default()
+        .with_parallel_threshold(2 * 1024 * 1024)
+        .with_connections(4)
+        .with_chunk_size(1024 * 1024)
+        .with_max_stalls(8)
+        .with_direct_io_threshold(1024 * 1024);
     let dir = c
         .snapshot_download(&id)
         .tuning(tuning)

@@ -223,7 +223,7 @@ impl DownloadBuilder {
     pub fn send_detailed(self) -> BoxFuture<'static, Result<DownloadOutcome>> {
         Box::pin(async move {
             if let Some(e) = self.error {
-                return Err(Error::Hub(hub_core::Error::validation(e)));
+                return Err(hub_core::Error::invalid_argument(e));
             }
             run(&self.client, &self.params).await
         })
@@ -376,7 +376,7 @@ async fn run_cache(
         Ok(r) => r,
         Err(err) => {
             if plan::classify_head_error(&err) == HeadFailure::Raise {
-                return Err(Error::Hub(err));
+                return Err(err);
             }
             if !p.force_download {
                 let commit = if is_commit {

@@ -79,7 +79,7 @@
 mod append;
 pub mod commit;
 pub mod download;
-pub mod error;
+mod error;
 pub use hub_core::fnmatch;
 pub mod layout;
 pub mod local_dir;
@@ -102,3 +102,22 @@ pub use scan::{
 };
 pub use snapshot::SnapshotBuilder;
 pub use transfer::{TransferStats, Tuning};
+
+/// Lets a builder be awaited directly (`client.download(..).await`), as hub-core's builders are:
+/// awaiting it is the same as awaiting its `.send()`.
+macro_rules! into_future {
+    ($($builder:ty => $out:ty),+ $(,)?) => {$(
+        impl ::std::future::IntoFuture for $builder {
+            type Output = hub_core::Result<$out>;
+            type IntoFuture = ::futures::future::BoxFuture<'static, hub_core::Result<$out>>;
+            fn into_future(self) -> Self::IntoFuture {
+                self.send()
+            }
+        }
+    )+};
+}
+
+into_future!(
+    DownloadBuilder => std::path::PathBuf,
+    SnapshotBuilder => std::path::PathBuf,
+);

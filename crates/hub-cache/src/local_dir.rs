@@ -203,7 +203,7 @@ pub(crate) async fn run(
         Ok(r) => r,
         Err(err) => {
             if plan::classify_head_error(&err) == HeadFailure::Raise {
-                return Err(Error::Hub(err));
+                return Err(err);
             }
             if !p.force_download && state.file_exists {
                 return Ok(done(state.metadata.map(|m| m.0), None));

@@ -95,10 +95,10 @@ pub fn cached_assets_path(
     }
     let path = assets_dir.join(library).join(namespace).join(subfolder);
     std::fs::create_dir_all(&path).map_err(|e| {
-        Error::Hub(hub_core::Error::Validation(format!(
+        hub_core::Error::InvalidArgument(format!(
             "Corrupted assets folder: cannot create directory because of an existing file ({}): {e}",
             path.display()
-        )))
+        ))
     })?;
     Ok(path)
 }

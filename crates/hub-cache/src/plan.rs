@@ -51,9 +51,9 @@ pub enum HeadFailure {
 /// Classifies a metadata error as Python's `_get_metadata_or_catch_error` does.
 pub fn classify_head_error(err: &hub_core::Error) -> HeadFailure {
     match err {
-        hub_core::Error::RevisionNotFound(_)
-        | hub_core::Error::EntryNotFound(_)
-        | hub_core::Error::Validation(_) => HeadFailure::Raise,
+        Error::RevisionNotFound(_) | Error::EntryNotFound(_) | Error::InvalidArgument(_) => {
+            HeadFailure::Raise
+        }
         _ => HeadFailure::FallBack,
     }
 }
@@ -70,28 +70,26 @@ pub fn error_after_head_failure(
         let msg = if local_files_only {
             "Cannot pass 'force_download=True' and 'local_files_only=True' at the same time."
                 .to_owned()
-        } else if matches!(err, hub_core::Error::OfflineModeIsEnabled(_)) {
+        } else if matches!(err, Error::OfflineModeIsEnabled(_)) {
             "Cannot pass 'force_download=True' when offline mode is enabled.".to_owned()
         } else {
             format!("Force download failed due to the above error: {err}")
         };
-        return Error::Hub(hub_core::Error::Validation(msg));
+        return Error::InvalidArgument(msg);
     }
     if local_files_only {
-        return Error::Hub(hub_core::Error::LocalEntryNotFound(format!(
+        return Error::LocalEntryNotFound(format!(
             "Cannot find the requested files in the disk cache and outgoing traffic has been disabled. To enable hf.co look-ups and downloads online, set 'local_files_only' to False. ({what})"
-        )));
+        ));
     }
     match err {
-        hub_core::Error::RepositoryNotFound(_) | hub_core::Error::GatedRepo(_) => Error::Hub(err),
-        hub_core::Error::OfflineModeIsEnabled(_) => {
-            Error::Hub(hub_core::Error::LocalEntryNotFound(format!(
-                "Cannot find the requested files in the disk cache and outgoing traffic has been disabled (HF_HUB_OFFLINE=1). Unset HF_HUB_OFFLINE to download {what}."
-            )))
-        }
-        other => Error::Hub(hub_core::Error::LocalEntryNotFound(format!(
+        Error::RepositoryNotFound(_) | Error::GatedRepo(_) => err,
+        Error::OfflineModeIsEnabled(_) => Error::LocalEntryNotFound(format!(
+            "Cannot find the requested files in the disk cache and outgoing traffic has been disabled (HF_HUB_OFFLINE=1). Unset HF_HUB_OFFLINE to download {what}."
+        )),
+        other => Error::LocalEntryNotFound(format!(
             "An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache. Please check your connection and try again or make sure your Internet connection is on. ({what}; cause: {other})"
-        ))),
+        )),
     }
 }
 
@@ -205,20 +203,17 @@ mod tests {
             HeadFailure::FallBack
         );
         assert_eq!(
-            classify_head_error(&hub_core::Error::OfflineModeIsEnabled("x".into())),
+            classify_head_error(&Error::OfflineModeIsEnabled("x".into())),
             HeadFailure::FallBack
         );
         let e = error_after_head_failure(http_err(404, Some("RepoNotFound")), false, false, "f");
-        assert!(matches!(
-            e,
-            Error::Hub(hub_core::Error::RepositoryNotFound(_))
-        ));
+        assert!(matches!(e, Error::RepositoryNotFound(_)));
         let e = error_after_head_failure(http_err(500, None), false, false, "f");
         assert!(e.is_local_entry_not_found());
         let e = error_after_head_failure(http_err(500, None), false, true, "f");
         assert!(e.to_string().contains("local_files_only"), "{e}");
         let e = error_after_head_failure(http_err(500, None), true, false, "f");
-        assert!(matches!(e, Error::Hub(hub_core::Error::Validation(_))));
+        assert!(matches!(e, Error::InvalidArgument(_)));
     }
 
     #[test]

@@ -147,10 +147,10 @@ pub fn scan_cache_dir_blocking(cache_dir: &Path) -> Result<HFCacheInfo> {
         Err(_) => return Err(Error::CacheNotFound(cache_dir.to_path_buf())),
     };
     if cache_dir.is_file() {
-        return Err(Error::Hub(hub_core::Error::Validation(format!(
+        return Err(hub_core::Error::InvalidArgument(format!(
             "Scan cache expects a directory but found a file: {}. Please use `cache_dir` argument or set `HF_HUB_CACHE` environment variable.",
             cache_dir.display()
-        ))));
+        )));
     }
     let entries = std::fs::read_dir(&cache_dir)
         .map_err(|e| Error::io(format!("listing {}", cache_dir.display()), e))?;

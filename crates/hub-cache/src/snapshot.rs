@@ -182,10 +182,10 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
         Err(err) => return offline_fallback(&b, &repo, &revision, err).await,
     };
     let (Some(commit), Some(siblings)) = (info.sha, info.siblings) else {
-        return Err(Error::Hub(hub_core::Error::decode(
+        return Err(hub_core::Error::decode(
             client.endpoint(),
             "repository info without `sha` or `siblings`",
-        )));
+        ));
     };
     validate_repo_path(&commit)?;
     if commit.contains('/') {
@@ -253,30 +253,15 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
     }
 }
 
-/// The listing, retried on transient failures. The client retries statuses itself, but a body
-/// cut mid-way (or a refused connection) is only retried here, a few times, before falling back
-/// to the cache as Python would.
+/// The listing, through the client's retry policy: statuses and bodies cut mid-way are
+/// retried, but a connection that cannot be made is not, so the caller falls back to the cache
+/// at once, as Python does.
 async fn list_with_retries(client: &HubClient, url: &str) -> hub_core::Result<RepoInfo> {
-    let mut attempt = 0u32;
-    loop {
-        let result = client
-            .get_json::<RepoInfo>(url, &[("blobs", "True".to_owned())])
-            .await;
-        match result {
-            Err(e) if attempt < 4 && is_transient(&e) => {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
-            }
-            other => return other,
-        }
-    }
-}
-
-fn is_transient(e: &hub_core::Error) -> bool {
-    match e {
-        hub_core::Error::Transport { source, .. } => !source.is_connect(),
-        other => other.is_retryable(),
-    }
+    let rb = client
+        .request(reqwest::Method::GET, url)
+        .query(&[("blobs", "True")]);
+    let options = hub_core::SendOptions::new().no_transport_retry();
+    client.send_json(rb, options).await
 }
 
 async fn offline_fallback(
@@ -287,9 +272,9 @@ async fn offline_fallback(
 ) -> Result<PathBuf> {
     if matches!(
         err,
-        hub_core::Error::RevisionNotFound(_) | hub_core::Error::Validation(_)
+        hub_core::Error::RevisionNotFound(_) | hub_core::Error::InvalidArgument(_)
     ) {
-        return Err(Error::Hub(err));
+        return Err(err);
     }
     let commit = if hub_core::repo::is_commit_hash(revision) {
         Some(revision.to_owned())
@@ -320,11 +305,11 @@ async fn offline_fallback(
         err,
         hub_core::Error::RepositoryNotFound(_) | hub_core::Error::GatedRepo(_)
     ) {
-        return Err(Error::Hub(err));
+        return Err(err);
     } else {
         format!(
             "An error happened while trying to locate the files on the Hub and we cannot find the appropriate snapshot folder for the specified revision on the local disk. Please check your internet connection and try again. (cause: {err})"
         )
     };
-    Err(Error::Hub(hub_core::Error::LocalEntryNotFound(msg)))
+    Err(hub_core::Error::LocalEntryNotFound(msg))
 }

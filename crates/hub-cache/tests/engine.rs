@@ -25,14 +25,13 @@ fn repo() -> RepoId {
 }
 
 fn small_parallel() -> Tuning {
-    Tuning {
-        parallel_threshold: 2 * 1024 * 1024,
-        connections: 4,
-        chunk_size: 1024 * 1024,
-        max_stalls: 5,
+    Tuning::default()
+        .with_parallel_threshold(2 * 1024 * 1024)
+        .with_connections(4)
+        .with_chunk_size(1024 * 1024)
+        .with_max_stalls(5)
         // Exercise direct I/O (where the filesystem offers it) on small test files.
-        direct_io_threshold: 1024 * 1024,
-    }
+        .with_direct_io_threshold(1024 * 1024)
 }
 
 fn no_temp_files(dir: &Path) -> Vec<PathBuf> {
@@ -152,10 +151,7 @@ async fn missing_file_leaves_no_exist_marker() {
     let home = tempfile::tempdir().unwrap();
     let c = client(&fx, home.path());
     let err = c.download(&repo(), "nope.txt").send().await.unwrap_err();
-    assert!(
-        matches!(err, Error::Hub(hub_core::Error::EntryNotFound(_))),
-        "{err}"
-    );
+    assert!(matches!(err, Error::EntryNotFound(_)), "{err}");
     let marker = home
         .path()
         .join("hub/models--ns--repo/.no_exist")
@@ -631,6 +627,7 @@ impl hub_core::ProgressSink for Recorder {
             hub_core::ProgressEvent::Advanced { bytes, .. } => format!("adv {bytes}"),
             hub_core::ProgressEvent::Finished { file } => format!("done {file}"),
             hub_core::ProgressEvent::Failed { file, .. } => format!("fail {file}"),
+            other => format!("unknown {other:?}"),
         };
         self.0.lock().unwrap().push(s);
     }

@@ -1,6 +1,6 @@
 //! Turning an error chain into the one line the user reads: what went wrong and how to fix it.
 
-use hub_core::Error as HubError;
+use hub_core::{Error as HubError, ErrorKind};
 
 /// Whether the chain ends in a broken pipe (stdout closed by the reader).
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -20,14 +20,8 @@ pub(crate) fn print_error(err: &anyhow::Error) {
 pub(crate) fn one_line(err: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in err.chain() {
-        // hub-cache and hub-upload wrap hub-core's error transparently, which hides it from the
-        // source chain: look inside them explicitly.
-        let hub = cause.downcast_ref::<HubError>().or_else(|| {
-            cause
-                .downcast_ref::<hub_cache::Error>()
-                .and_then(hub_cache::Error::as_hub)
-        });
-        if let Some(hub) = hub {
+        // Every library error keeps the shared error in its source chain.
+        if let Some(hub) = cause.downcast_ref::<HubError>() {
             parts.push(explain(hub));
             break;
         }
@@ -40,7 +34,7 @@ pub(crate) fn one_line(err: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
-/// One sentence for a Hub error, naming the cause and the fix.
+/// One sentence for a Hub error, naming the cause and the fix, chosen by its kind.
 pub(crate) fn explain(err: &HubError) -> String {
     let server = err
         .server_message()
@@ -50,41 +44,55 @@ pub(crate) fn explain(err: &HubError) -> String {
         .http_context()
         .map(|c| c.url.clone())
         .unwrap_or_default();
-    match err {
-        HubError::Unauthenticated(msg) if msg.contains("no token was found") => {
+    let status = err.status();
+    match err.kind() {
+        ErrorKind::Auth if matches!(err, HubError::TokenRequired(_)) => {
             "Not logged in. Run `huggingface-cli login`, set HF_TOKEN, or pass --token.".to_owned()
         }
-        // A token was given but the Hub refused it.
-        HubError::Unauthenticated(msg) => format!(
-            "{}. Check the token (https://huggingface.co/settings/tokens) and HF_ENDPOINT.",
-            flatten(msg).trim_end_matches('.')
+        ErrorKind::Auth if status == Some(401) => format!(
+            "HTTP 401 from the Hub ({url}){server}. Your token is invalid or expired: run `huggingface-cli login` again."
         ),
-        HubError::RepositoryNotFound(_) => format!(
+        ErrorKind::Auth if status == Some(403) => format!(
+            "HTTP 403 from the Hub ({url}){server}. Your token lacks permission: use a token with write access, or --create-pr."
+        ),
+        // A token was given but the Hub refused it.
+        ErrorKind::Auth => format!(
+            "{}. Check the token (https://huggingface.co/settings/tokens) and HF_ENDPOINT.",
+            flatten(&err.to_string()).trim_end_matches('.')
+        ),
+        ErrorKind::RepositoryNotFound => format!(
             "Repository not found ({url}){server}. Check the repo id and --repo-type; for a private \
              repo, log in with `huggingface-cli login` or pass --token."
         ),
-        HubError::GatedRepo(_) => format!(
+        ErrorKind::GatedRepo => format!(
             "Access to this gated repo is restricted ({url}){server}. Request access on the repo \
              page, then use a token of an account that was granted access."
         ),
-        HubError::RevisionNotFound(_) => format!(
+        ErrorKind::RevisionNotFound => format!(
             "Revision not found ({url}){server}. Check the branch, tag or commit passed to --revision."
         ),
-        HubError::EntryNotFound(_) => {
+        ErrorKind::EntryNotFound => {
             format!(
                 "File not found in the repo ({url}){server}. Check the file name and --revision."
             )
         }
-        HubError::OfflineModeIsEnabled(what) => format!(
-            "Offline mode is enabled (HF_HUB_OFFLINE=1), {what}. Unset HF_HUB_OFFLINE to reach the Hub."
-        ),
-        HubError::LocalEntryNotFound(msg) => format!(
+        ErrorKind::Offline => match err {
+            HubError::OfflineModeIsEnabled(what) => format!(
+                "Offline mode is enabled (HF_HUB_OFFLINE=1), {what}. Unset HF_HUB_OFFLINE to reach the Hub."
+            ),
+            other => flatten(&other.to_string()),
+        },
+        ErrorKind::LocalEntryNotFound => format!(
             "{}. Check your connection (or unset HF_HUB_OFFLINE) so the file can be downloaded.",
-            flatten(msg).trim_end_matches('.')
+            flatten(&err.to_string()).trim_end_matches('.')
         ),
-        HubError::Transport { url, source } => {
-            let mut cause = source.to_string();
-            let mut inner: Option<&dyn std::error::Error> = std::error::Error::source(source);
+        ErrorKind::Connection | ErrorKind::Timeout => {
+            let (url, mut cause) = match err {
+                HubError::Transport { url, source } => (url.clone(), source.to_string()),
+                HubError::Timeout { url, .. } => (url.clone(), err.to_string()),
+                other => (String::new(), other.to_string()),
+            };
+            let mut inner = std::error::Error::source(err).and_then(|e| e.source());
             while let Some(e) = inner {
                 cause = format!("{cause}: {e}");
                 inner = e.source();
@@ -94,22 +102,16 @@ pub(crate) fn explain(err: &HubError) -> String {
                 flatten(&cause)
             )
         }
-        HubError::RateLimited(_) => {
+        ErrorKind::RateLimited => {
             format!("Rate limited by the Hub ({url}){server}. Wait a moment and retry, or log in.")
         }
-        HubError::BadRequest(_) => format!("The Hub refused the request ({url}){server}."),
-        HubError::HubHttp(ctx) => {
-            let hint = match ctx.status {
-                401 => " Your token is invalid or expired: run `huggingface-cli login` again.",
-                403 => {
-                    " Your token lacks permission: use a token with write access, or --create-pr."
-                }
-                409 => " It already exists.",
-                _ => "",
-            };
-            format!("HTTP {} from the Hub ({url}){server}.{hint}", ctx.status)
-        }
-        other => flatten(&other.to_string()),
+        ErrorKind::BadRequest => format!("The Hub refused the request ({url}){server}."),
+        ErrorKind::Conflict => format!("HTTP 409 from the Hub ({url}){server}. It already exists."),
+        ErrorKind::Http => format!(
+            "HTTP {} from the Hub ({url}){server}.",
+            status.unwrap_or_default()
+        ),
+        _ => flatten(&err.to_string()),
     }
 }
 

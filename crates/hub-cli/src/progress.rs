@@ -81,6 +81,8 @@ impl ProgressSink for Bars {
                 }
                 self.overall.inc(1);
             }
+            // Events added later draw nothing.
+            _ => {}
         }
     }
 }

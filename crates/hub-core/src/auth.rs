@@ -51,7 +51,7 @@ pub enum GitCredentialOutcome {
 /// display name, makes it the active token (`$HF_HOME/token`) and, if asked, saves it as a git
 /// credential for the endpoint.
 ///
-/// Organisation tokens (`api_org…`) are refused with [`Error::Validation`]; a token the Hub
+/// Organisation tokens (`api_org…`) are refused with [`Error::InvalidArgument`]; a token the Hub
 /// rejects is [`Error::Unauthenticated`] (`Invalid user token.`). Network errors are returned
 /// as they are; validation needs the Hub, so in offline mode this fails with
 /// [`Error::OfflineModeIsEnabled`] and nothing is written.
@@ -83,7 +83,7 @@ pub async fn login_with_client(
     add_to_git_credential: bool,
 ) -> Result<LoginInfo> {
     if token.is_org_token() {
-        return Err(Error::validation(
+        return Err(Error::invalid_argument(
             "You must use your personal account token, not an organization token.",
         ));
     }
@@ -162,7 +162,7 @@ pub enum LogoutOutcome {
 /// Logs out: with `None`, deletes the active token file and every stored token; with a name,
 /// removes that token (and the active token file if it is the active one).
 ///
-/// Errors: an unknown name is [`Error::Validation`]. When `HF_TOKEN` is set, the files are
+/// Errors: an unknown name is [`Error::InvalidArgument`]. When `HF_TOKEN` is set, the files are
 /// still cleaned but the result is [`Error::EnvironmentToken`], saying to unset `HF_TOKEN`:
 /// the environment variable keeps the session alive and cannot be removed from here.
 ///
@@ -184,7 +184,7 @@ pub fn logout(config: &Config, token_name: Option<&str>) -> Result<LogoutOutcome
             Some(name) => {
                 let mut stored = stored;
                 let Some(removed) = stored.remove(name) else {
-                    return Err(Error::validation(format!(
+                    return Err(Error::invalid_argument(format!(
                         "Access token {name} not found in {}",
                         config.stored_tokens_path.display()
                     )));
@@ -226,7 +226,7 @@ pub struct SwitchInfo {
 }
 
 /// Makes the stored token `token_name` the active one (writes `$HF_HOME/token`). An unknown name
-/// is [`Error::Validation`].
+/// is [`Error::InvalidArgument`].
 pub fn auth_switch(
     config: &Config,
     token_name: &str,
@@ -234,7 +234,7 @@ pub fn auth_switch(
 ) -> Result<SwitchInfo> {
     let stored = token::read_stored_tokens(&config.stored_tokens_path)?;
     let Some(tok) = stored.get(token_name) else {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Access token {token_name} not found in {}",
             config.stored_tokens_path.display()
         )));
@@ -329,10 +329,10 @@ fn parse_helpers(output: &str) -> Vec<String> {
 /// `protocol=` and `host=` (with port) of an endpoint URL, for `git credential`.
 fn credential_target(endpoint: &str) -> Result<(String, String)> {
     let url = url::Url::parse(endpoint)
-        .map_err(|e| Error::validation(format!("invalid endpoint {endpoint:?}: {e}")))?;
+        .map_err(|e| Error::invalid_argument(format!("invalid endpoint {endpoint:?}: {e}")))?;
     let host = url
         .host_str()
-        .ok_or_else(|| Error::validation(format!("endpoint {endpoint:?} has no host")))?;
+        .ok_or_else(|| Error::invalid_argument(format!("endpoint {endpoint:?} has no host")))?;
     let host = match url.port() {
         Some(p) => format!("{host}:{p}"),
         None => host.to_owned(),
@@ -420,7 +420,7 @@ mod tests {
         assert_eq!(auth_list(&c).unwrap().active.as_deref(), Some("b"));
         assert!(matches!(
             auth_switch(&c, "zz", false),
-            Err(Error::Validation(_))
+            Err(Error::InvalidArgument(_))
         ));
         // Logging out from a non-active token keeps the active file.
         assert_eq!(
@@ -428,7 +428,10 @@ mod tests {
             LogoutOutcome::LoggedOut("a".into())
         );
         assert!(c.token_path.exists());
-        assert!(matches!(logout(&c, Some("a")), Err(Error::Validation(_))));
+        assert!(matches!(
+            logout(&c, Some("a")),
+            Err(Error::InvalidArgument(_))
+        ));
         // Logging out from the active token removes the file.
         logout(&c, Some("b")).unwrap();
         assert!(!c.token_path.exists());

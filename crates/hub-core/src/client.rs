@@ -93,18 +93,6 @@ impl HubClient {
         &self.inner.retry
     }
 
-    /// The shared reqwest client (follows redirects; drops `Authorization` on a cross-host
-    /// redirect, as reqwest does by default).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
-    /// A reqwest client sharing the settings but following no redirect, for the file-metadata
-    /// HEAD, which must only follow relative redirects itself.
-    pub fn http_no_redirect(&self) -> &reqwest::Client {
-        &self.inner.http_no_redirect
-    }
-
     /// The token sent on ordinary (implicit) calls, if any.
     pub fn token(&self) -> Option<Token> {
         match &self.inner.token {
@@ -115,14 +103,14 @@ impl HubClient {
     }
 
     /// The token for calls that need one (writes, whoami): ignores
-    /// `HF_HUB_DISABLE_IMPLICIT_TOKEN`, fails with [`Error::Unauthenticated`] when there is none.
+    /// `HF_HUB_DISABLE_IMPLICIT_TOKEN`, fails with [`Error::TokenRequired`] when there is none.
     pub fn require_token(&self) -> Result<Token> {
         let token = match &self.inner.token {
             TokenChoice::Explicit(src) | TokenChoice::Implicit(src) => src.token(),
             TokenChoice::Disabled => None,
         };
         token.ok_or_else(|| {
-            Error::Unauthenticated(
+            Error::TokenRequired(
                 "Token is required but no token was found. Log in with `huggingface-cli login`, set HF_TOKEN, or pass a token explicitly."
                     .to_owned(),
             )
@@ -159,11 +147,12 @@ impl HubClient {
         }
     }
 
-    /// A request to `url` carrying the implicit token (if any).
+    /// A request to `url` carrying the implicit token (if any). Send it with
+    /// [`HubClient::send`].
     pub fn request(&self, method: Method, url: &str) -> RequestBuilder {
         let rb = self.inner.http.request(method, url);
         match self.token() {
-            Some(t) => rb.bearer_auth(t.expose()),
+            Some(t) => with_bearer(rb, &t),
             None => rb,
         }
     }
@@ -171,227 +160,161 @@ impl HubClient {
     /// A request to `url` that must carry a token (writes): fails when no token is available.
     pub fn authed_request(&self, method: Method, url: &str) -> Result<RequestBuilder> {
         let token = self.require_token()?;
-        Ok(self
-            .inner
-            .http
-            .request(method, url)
-            .bearer_auth(token.expose()))
+        Ok(with_bearer(self.inner.http.request(method, url), &token))
     }
 
-    /// Sends a request once, checks offline mode and maps error statuses to [`Error`].
-    pub async fn send_once(&self, rb: RequestBuilder) -> Result<Response> {
-        let req = rb
-            .build()
-            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        let url = req.url().to_string();
-        self.ensure_online(&url)?;
-        let resp = self
-            .inner
-            .http
-            .execute(req)
-            .await
-            .map_err(|e| Error::transport(&url, e))?;
-        check_response(resp).await
+    /// A request to `url` that carries no token, for URLs that hold their own credentials
+    /// (pre-signed LFS and S3 URLs) or belong to another service.
+    pub fn request_without_token(&self, method: Method, url: &str) -> RequestBuilder {
+        self.inner.http.request(method, url)
     }
 
-    /// Sends a request with the retry policy (connection errors, 408, 429, 5xx; honours
-    /// `Retry-After` and `RateLimit`). Requests whose body cannot be cloned (streams) are sent once.
+    /// Sends a request: the one request path of hub-rs.
     ///
-    /// POST and PATCH requests may change state, and an error answer or a lost connection does
-    /// not tell whether the server acted, so they are retried only when it certainly did not:
-    /// the connection could not be made, or the answer was 429 or 503. Requests that only read
-    /// (or are safe to repeat) go through [`HubClient::send_idempotent`] instead.
-    pub async fn send(&self, rb: RequestBuilder) -> Result<Response> {
+    /// Offline mode is checked first; error statuses become [`Error`] variants (except those
+    /// passed through by `options`); the retry policy applies through [`RetryPolicy::run`]:
+    /// connection errors, timeouts, 408, 429 and 5xx are retried, honouring `Retry-After`.
+    ///
+    /// Which failures may be repeated depends on the request. GET, HEAD, PUT, DELETE and
+    /// OPTIONS are repeated after any retryable failure. POST and PATCH may change state, and
+    /// a lost answer does not tell whether the server acted, so they are repeated only when it
+    /// certainly did not (no connection, 429, 503) — unless [`SendOptions::repeatable`] says a
+    /// repetition is harmless or detectable (a read-only POST; a create whose repetition answers
+    /// 409). A request whose body is a stream cannot be cloned and is sent once; its caller
+    /// retries by building it again inside [`RetryPolicy::run`].
+    ///
+    /// The response carries the number of attempts made as an [`Attempts`] extension.
+    pub async fn send(&self, rb: RequestBuilder, options: SendOptions) -> Result<Response> {
         let req = rb
             .build()
-            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
+            .map_err(|e| Error::invalid_argument(format!("invalid request: {e}")))?;
         // Boxed: the retry loop holds reqwest's future, and every caller embeds this one.
-        Box::pin(self.execute_with_retry(&self.inner.http, req, true, &[])).await
+        Box::pin(self.execute(req, &options)).await
     }
 
-    /// [`HubClient::send`] for a request that is safe to repeat whatever its method (a POST
-    /// that only reads, such as `paths-info`): retried on every retryable error.
-    pub async fn send_idempotent(&self, rb: RequestBuilder) -> Result<Response> {
-        let req = rb
-            .build()
-            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        Box::pin(self.execute_with_retry_as(&self.inner.http, req, true, &[], true)).await
-    }
-
-    /// Like [`HubClient::send`], but answers whose status is in `pass_through` are returned as
-    /// responses instead of errors, so the caller can read their body (e.g. the `url` in the
-    /// body of a 409 from `create_repo`).
-    pub async fn send_passing(&self, rb: RequestBuilder, pass_through: &[u16]) -> Result<Response> {
-        let req = rb
-            .build()
-            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        Box::pin(self.execute_with_retry(&self.inner.http, req, true, pass_through)).await
-    }
-
-    /// Sends a request through [`HubClient::http_no_redirect`]: a 3xx answer is returned as is.
-    /// Statuses 408/429/5xx are retried with the policy, but transport errors (timeouts,
-    /// refused connections) are not: this is the metadata HEAD, whose caller falls back to the
-    /// local cache at once, as Python does, instead of waiting through a backoff.
-    pub async fn send_no_redirect(&self, rb: RequestBuilder) -> Result<Response> {
-        let req = rb
-            .build()
-            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        Box::pin(self.execute_with_retry(&self.inner.http_no_redirect, req, false, &[])).await
-    }
-
-    /// [`HubClient::send_no_redirect`] returning answers whose status is in `pass_through` as
-    /// responses (to read headers of an error answer, e.g. `X-Repo-Commit` of a 404).
-    pub async fn send_no_redirect_passing(
-        &self,
-        rb: RequestBuilder,
-        pass_through: &[u16],
-    ) -> Result<Response> {
-        let req = rb
-            .build()
-            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        Box::pin(self.execute_with_retry(&self.inner.http_no_redirect, req, false, pass_through))
-            .await
-    }
-
-    async fn execute_with_retry(
-        &self,
-        http: &reqwest::Client,
-        req: reqwest::Request,
-        retry_transport: bool,
-        pass_through: &[u16],
-    ) -> Result<Response> {
-        let repeatable = is_idempotent(req.method());
-        self.execute_with_retry_as(http, req, retry_transport, pass_through, repeatable)
-            .await
-    }
-
-    /// The retry loop. `repeatable`: the request may be sent again after any retryable error;
-    /// otherwise only after errors that prove the server did not act on it.
-    async fn execute_with_retry_as(
-        &self,
-        http: &reqwest::Client,
-        req: reqwest::Request,
-        retry_transport: bool,
-        pass_through: &[u16],
-        repeatable: bool,
-    ) -> Result<Response> {
+    async fn execute(&self, req: reqwest::Request, options: &SendOptions) -> Result<Response> {
         let url = req.url().to_string();
         // Every request of every surface goes through here: offline mode is enforced once.
         self.ensure_online(&url)?;
-        let policy = &self.inner.retry;
-        let mut attempt: u32 = 0;
-        let started = std::time::Instant::now();
-        loop {
-            let Some(req_now) = req.try_clone() else {
-                // Not cloneable (streaming body): send the original once.
-                let resp = http
-                    .execute(req)
-                    .await
-                    .map_err(|e| Error::transport(&url, e))?;
-                if pass_through.contains(&resp.status().as_u16()) {
-                    return Ok(resp);
-                }
-                return check_response(resp).await;
-            };
-            let (result, is_transport) = match http.execute(req_now).await {
-                Ok(resp) if pass_through.contains(&resp.status().as_u16()) => return Ok(resp),
-                Ok(resp) => (check_response(resp).await, false),
-                Err(e) => (Err(Error::transport(&url, e)), true),
-            };
-            match result {
-                Err(err)
-                    if err.is_retryable()
-                        && (retry_transport || !is_transport)
-                        && (repeatable || err.proves_not_processed()) =>
-                {
-                    let hinted = err.http_context().and_then(|c| c.retry_after);
-                    match policy.next_delay(attempt, started.elapsed(), hinted) {
-                        Some(delay) => {
-                            tracing::debug!(%url, attempt, ?delay, "retrying after: {err}");
-                            tokio::time::sleep(delay).await;
-                            attempt += 1;
-                        }
-                        None => return Err(err),
-                    }
-                }
-                other => return other,
+        let http = match options.redirects {
+            Redirects::Follow => &self.inner.http,
+            Redirects::Manual => &self.inner.http_no_redirect,
+        };
+        let repeatable = options
+            .repeatable
+            .unwrap_or_else(|| is_idempotent(req.method()));
+        let Some(template) = req.try_clone() else {
+            // Not cloneable (streaming body): send the original once.
+            let resp = http
+                .execute(req)
+                .await
+                .map_err(|e| Error::transport(&url, e))?;
+            return finish(resp, options, 0).await;
+        };
+        let policy = match options.retry {
+            RetryScope::Never => RetryPolicy::none(),
+            _ => self.inner.retry.clone(),
+        };
+        let retry_transport = options.retry != RetryScope::StatusOnly;
+        let decide = |(err, is_transport): &(Error, bool)| {
+            if (*is_transport && !retry_transport) || !(repeatable || err.proves_not_processed()) {
+                crate::retry::RetryDecision::Fail
+            } else {
+                err.retry_decision()
             }
-        }
+        };
+        let outcome = policy
+            .run_if(
+                |attempt| {
+                    let this_try = template.try_clone();
+                    let url = &url;
+                    async move {
+                        let this_try = this_try.ok_or_else(|| {
+                            (Error::invalid_argument("request cannot be repeated"), false)
+                        })?;
+                        match http.execute(this_try).await {
+                            Ok(resp) => {
+                                finish(resp, options, attempt).await.map_err(|e| (e, false))
+                            }
+                            Err(e) => Err((Error::transport(url, e), true)),
+                        }
+                    }
+                },
+                decide,
+            )
+            .await;
+        outcome.map_err(|(e, _)| e)
     }
 
-    /// GETs `url` with `query` and decodes a JSON body (see [`HubClient::send_json`]).
-    pub async fn get_json<T: DeserializeOwned>(
+    /// Sends like [`HubClient::send`] and reads the whole body. A body cut mid-way (connection
+    /// reset, truncated answer) is retried with the policy as well when the request may be
+    /// repeated (see [`HubClient::send`]).
+    pub async fn send_read(
         &self,
-        url: &str,
-        query: &[(&str, String)],
-    ) -> Result<T> {
-        self.send_json(self.request(Method::GET, url).query(query))
-            .await
-    }
-
-    /// Sends like [`HubClient::send`] and reads the whole body. For idempotent methods (GET,
-    /// HEAD, PUT, DELETE, OPTIONS) a body cut mid-way (connection reset, truncated answer) is
-    /// retried with the policy as well; for POST it is not, since the server may already have
-    /// acted on the request.
-    pub async fn send_read(&self, rb: RequestBuilder) -> Result<FullResponse> {
-        Box::pin(self.send_read_impl(rb)).await
-    }
-
-    async fn send_read_impl(&self, rb: RequestBuilder) -> Result<FullResponse> {
+        rb: RequestBuilder,
+        options: SendOptions,
+    ) -> Result<FullResponse> {
         let req = rb
             .build()
-            .map_err(|e| Error::validation(format!("invalid request: {e}")))?;
-        let idempotent = is_idempotent(req.method());
-        let policy = &self.inner.retry;
-        let started = std::time::Instant::now();
-        let mut attempt: u32 = 0;
-        loop {
-            let (this_try, retry_body) = match req.try_clone() {
-                Some(r) => (r, idempotent),
-                None => {
-                    // A streaming body cannot be sent twice: one attempt, read once.
-                    let resp = self
-                        .execute_with_retry(&self.inner.http, req, true, &[])
-                        .await?;
-                    return FullResponse::read(resp).await;
-                }
-            };
-            let resp = self
-                .execute_with_retry(&self.inner.http, this_try, true, &[])
-                .await?;
-            let url = resp.url().to_string();
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
-            match resp.bytes().await {
-                Ok(body) => {
-                    return Ok(FullResponse {
-                        status,
-                        url,
-                        headers,
-                        body,
-                    });
-                }
-                Err(e) => {
-                    let err = Error::transport(&url, e);
-                    if !retry_body {
-                        return Err(err);
+            .map_err(|e| Error::invalid_argument(format!("invalid request: {e}")))?;
+        Box::pin(self.send_read_impl(req, options)).await
+    }
+
+    async fn send_read_impl(
+        &self,
+        req: reqwest::Request,
+        options: SendOptions,
+    ) -> Result<FullResponse> {
+        let repeatable = options
+            .repeatable
+            .unwrap_or_else(|| is_idempotent(req.method()));
+        let Some(template) = req.try_clone() else {
+            let resp = self.execute(req, &options).await?;
+            return FullResponse::read(resp, 0).await;
+        };
+        let policy = match options.retry {
+            RetryScope::Never => RetryPolicy::none(),
+            _ => self.inner.retry.clone(),
+        };
+        policy
+            .run_if(
+                |earlier| {
+                    let this_try = template.try_clone();
+                    let options = &options;
+                    async move {
+                        let this_try = this_try.ok_or_else(|| {
+                            (Error::invalid_argument("request cannot be repeated"), false)
+                        })?;
+                        // Status and connection failures were already retried inside.
+                        let resp = self
+                            .execute(this_try, options)
+                            .await
+                            .map_err(|e| (e, false))?;
+                        FullResponse::read(resp, earlier)
+                            .await
+                            .map_err(|e| (e, true))
                     }
-                    match policy.next_delay(attempt, started.elapsed(), None) {
-                        Some(delay) => {
-                            tracing::debug!(%url, attempt, ?delay, "body cut, retrying: {err}");
-                            tokio::time::sleep(delay).await;
-                            attempt += 1;
-                        }
-                        None => return Err(err),
+                },
+                |(_, body_cut): &(Error, bool)| {
+                    // A body cut mid-way is worth another try whatever reqwest calls it.
+                    if *body_cut && repeatable {
+                        crate::retry::RetryDecision::Retry
+                    } else {
+                        crate::retry::RetryDecision::Fail
                     }
-                }
-            }
-        }
+                },
+            )
+            .await
+            .map_err(|(e, _)| e)
     }
 
     /// [`HubClient::send_read`], then decodes the body as JSON into `T`.
-    pub async fn send_json<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
-        let r = self.send_read(rb).await?;
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        rb: RequestBuilder,
+        options: SendOptions,
+    ) -> Result<T> {
+        let r = self.send_read(rb, options).await?;
         decode_json(&r.url, &r.body)
     }
 
@@ -403,6 +326,129 @@ impl HubClient {
         query: Vec<(String, String)>,
     ) -> impl Stream<Item = Result<T>> + Send + 'static {
         crate::pagination::paginate(self.clone(), url.to_owned(), query)
+    }
+}
+
+fn with_bearer(rb: RequestBuilder, token: &Token) -> RequestBuilder {
+    match header::HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
+        Ok(mut v) => {
+            // Marked sensitive: reqwest and hyper then keep it out of Debug output.
+            v.set_sensitive(true);
+            rb.header(header::AUTHORIZATION, v)
+        }
+        // A token with characters a header cannot hold is not sent; the server answers 401.
+        Err(_) => rb,
+    }
+}
+
+/// Maps the status of one attempt's answer (see [`HubClient::send`]) and records the attempt.
+async fn finish(mut resp: Response, options: &SendOptions, attempt: u32) -> Result<Response> {
+    resp.extensions_mut().insert(Attempts(attempt + 1));
+    if options.pass_errors || options.pass_status.contains(&resp.status().as_u16()) {
+        return Ok(resp);
+    }
+    check_response(resp).await
+}
+
+/// How many times [`HubClient::send`] sent a request before this answer, stored in the
+/// response's extensions. A create answered 409 after more than one attempt was most likely
+/// created by an earlier attempt whose answer was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts(pub u32);
+
+impl Attempts {
+    /// The attempts recorded on `resp` (1 when the response did not come from `send`).
+    pub fn of(resp: &Response) -> u32 {
+        resp.extensions().get::<Attempts>().map_or(1, |a| a.0)
+    }
+}
+
+/// Which redirects [`HubClient::send`] follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Redirects {
+    /// Follow redirects (the `Authorization` header is dropped when the host changes).
+    #[default]
+    Follow,
+    /// Return 3xx answers as they are (the file-metadata HEAD follows relative ones itself).
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum RetryScope {
+    #[default]
+    All,
+    StatusOnly,
+    Never,
+}
+
+/// How [`HubClient::send`] treats one request: redirects, whether it may be repeated, which
+/// statuses come back as answers instead of errors, and how far the retry policy applies.
+///
+/// ```
+/// use hub_core::client::SendOptions;
+/// // A create whose repetition is detectable (409), whose 409 body the caller reads.
+/// let options = SendOptions::new().repeatable(true).pass_status(409);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct SendOptions {
+    redirects: Redirects,
+    repeatable: Option<bool>,
+    pass_status: Vec<u16>,
+    pass_errors: bool,
+    retry: RetryScope,
+}
+
+impl SendOptions {
+    /// The defaults: follow redirects, repeat by method, map every error status, retry
+    /// everything retryable.
+    pub fn new() -> Self {
+        SendOptions::default()
+    }
+
+    /// Chooses the redirect policy (default: follow).
+    pub fn redirects(mut self, redirects: Redirects) -> Self {
+        self.redirects = redirects;
+        self
+    }
+
+    /// Says whether the request may be sent again after any retryable failure, whatever its
+    /// method: `true` for a POST that only reads, or whose repetition the caller detects;
+    /// `false` to treat a PUT as unrepeatable. Default: by method (RFC 9110 idempotence).
+    pub fn repeatable(mut self, repeatable: bool) -> Self {
+        self.repeatable = Some(repeatable);
+        self
+    }
+
+    /// Returns answers with this status as responses instead of errors, so the caller can
+    /// read them (the `url` in the body of a 409, the headers of a 404).
+    pub fn pass_status(mut self, status: u16) -> Self {
+        self.pass_status.push(status);
+        self
+    }
+
+    /// Returns every answer as a response, error statuses included, for callers that map
+    /// errors of another service themselves (an inference server's `error_type`s). Only
+    /// transport failures are then retried.
+    pub fn pass_error_statuses(mut self) -> Self {
+        self.pass_errors = true;
+        self
+    }
+
+    /// Retries error statuses but not transport failures (timeouts, refused connections):
+    /// for a call whose caller falls back at once, such as the metadata HEAD that falls back to
+    /// the cache, as Python does.
+    pub fn no_transport_retry(mut self) -> Self {
+        self.retry = RetryScope::StatusOnly;
+        self
+    }
+
+    /// Sends once: the caller retries, typically around building the request again.
+    pub fn once(mut self) -> Self {
+        self.retry = RetryScope::Never;
+        self
     }
 }
 
@@ -425,19 +471,23 @@ pub struct FullResponse {
     pub headers: reqwest::header::HeaderMap,
     /// The whole body.
     pub body: bytes::Bytes,
+    /// How many times the request was sent for this answer (see [`Attempts`]).
+    pub attempts: u32,
 }
 
 impl FullResponse {
-    async fn read(resp: Response) -> Result<FullResponse> {
+    async fn read(resp: Response, earlier_attempts: u32) -> Result<FullResponse> {
         let url = resp.url().to_string();
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
+        let attempts = Attempts::of(&resp) + earlier_attempts;
         let body = resp.bytes().await.map_err(|e| Error::transport(&url, e))?;
         Ok(FullResponse {
             status,
             url,
             headers,
             body,
+            attempts,
         })
     }
 }
@@ -480,6 +530,11 @@ pub fn decode_json<T: DeserializeOwned>(url: &str, bytes: &[u8]) -> Result<T> {
 }
 
 /// Builds a [`HubClient`].
+///
+/// Defaults: the environment's config, token and proxies (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`, as Python's `requests` reads them); a 10 s connect timeout; a
+/// 120 s read timeout (no data for that long fails the request with [`Error::Timeout`]); no
+/// total timeout; the default [`RetryPolicy`].
 #[must_use]
 #[derive(Default)]
 pub struct HubClientBuilder {
@@ -492,6 +547,9 @@ pub struct HubClientBuilder {
     headers: header::HeaderMap,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    read_timeout: Option<Option<Duration>>,
+    proxies: Vec<reqwest::Proxy>,
+    no_proxy: bool,
     retry: Option<RetryPolicy>,
     error: Option<Error>,
 }
@@ -549,11 +607,7 @@ impl HubClientBuilder {
             (Ok(n), Ok(v)) => {
                 self.headers.insert(n, v);
             }
-            _ => {
-                if self.error.is_none() {
-                    self.error = Some(Error::validation(format!("invalid header {name:?}")));
-                }
-            }
+            _ => self.fail(Error::invalid_argument(format!("invalid header {name:?}"))),
         }
         self
     }
@@ -567,10 +621,57 @@ impl HubClientBuilder {
         self.connect_timeout = Some(timeout);
         self
     }
+    /// Read timeout: how long a request may wait for the answer or for the next bytes of its
+    /// body before failing with [`Error::Timeout`] (default 120 s; `None` waits forever). A
+    /// stalled body is detected by this timer.
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+    /// Sends every request (http and https) through the proxy at `url` (Python's
+    /// `proxies={"http": url, "https": url}`); hosts listed in `NO_PROXY` still go direct.
+    /// The environment's proxy variables are then ignored.
+    pub fn proxy(self, url: &str) -> Self {
+        self.add_proxy(url, |u| reqwest::Proxy::all(u))
+    }
+    /// Sends `http://` requests through the proxy at `url` (Python's `proxies={"http": url}`).
+    pub fn http_proxy(self, url: &str) -> Self {
+        self.add_proxy(url, |u| reqwest::Proxy::http(u))
+    }
+    /// Sends `https://` requests through the proxy at `url` (Python's `proxies={"https": url}`).
+    pub fn https_proxy(self, url: &str) -> Self {
+        self.add_proxy(url, |u| reqwest::Proxy::https(u))
+    }
+    /// Ignores every proxy, including the environment's.
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
+        self
+    }
     /// Replaces the retry policy.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
+    }
+
+    fn add_proxy(
+        mut self,
+        url: &str,
+        make: impl FnOnce(&str) -> reqwest::Result<reqwest::Proxy>,
+    ) -> Self {
+        match make(url) {
+            Ok(p) => self.proxies.push(p.no_proxy(reqwest::NoProxy::from_env())),
+            Err(e) => self.fail(Error::invalid_argument(format!(
+                "invalid proxy URL {}: {e}",
+                crate::error::redact_url(url)
+            ))),
+        }
+        self
+    }
+
+    fn fail(&mut self, error: Error) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
     }
 
     /// Builds the client.
@@ -587,6 +688,7 @@ impl HubClientBuilder {
             self.library_version.as_deref(),
             &self.user_agent_extra,
         );
+        let read_timeout = self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT));
         let make = |redirects: bool| {
             let mut b = reqwest::Client::builder()
                 .user_agent(user_agent.clone())
@@ -597,11 +699,20 @@ impl HubClientBuilder {
             if let Some(t) = self.timeout {
                 b = b.timeout(t);
             }
+            if let Some(t) = read_timeout {
+                b = b.read_timeout(t);
+            }
+            if self.no_proxy {
+                b = b.no_proxy();
+            }
+            for p in &self.proxies {
+                b = b.proxy(p.clone());
+            }
             if !redirects {
                 b = b.redirect(reqwest::redirect::Policy::none());
             }
             b.build()
-                .map_err(|e| Error::validation(format!("cannot build HTTP client: {e}")))
+                .map_err(|e| Error::invalid_argument(format!("cannot build HTTP client: {e}")))
         };
         let http = make(true)?;
         let http_no_redirect = make(false)?;
@@ -620,6 +731,9 @@ impl HubClientBuilder {
         })
     }
 }
+
+/// The read timeout of a client built without [`HubClientBuilder::read_timeout`].
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Builds the user-agent as Python does: `;`-separated `name/version` tokens, the caller's
 /// library first (`unknown/None` when not named), deduplicated with the first occurrence kept.
@@ -697,7 +811,7 @@ mod tests {
             .build()
             .unwrap();
         assert!(c.token().is_none());
-        assert!(matches!(c.require_token(), Err(Error::Unauthenticated(_))));
+        assert!(matches!(c.require_token(), Err(Error::TokenRequired(_))));
     }
 
     #[tokio::test]
@@ -708,7 +822,10 @@ mod tests {
             .build();
         let c = HubClient::builder().config(config).build().unwrap();
         let err = c
-            .send(c.request(Method::GET, "http://127.0.0.1:9/api/whoami-v2"))
+            .send(
+                c.request(Method::GET, "http://127.0.0.1:9/api/whoami-v2"),
+                SendOptions::new(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, Error::OfflineModeIsEnabled(_)), "{err}");

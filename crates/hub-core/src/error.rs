@@ -6,8 +6,16 @@
 //! (status, URL without its query string, request id, `X-Error-Code`, server message), so the
 //! enum stays small. [`map_status`] is the single place where a response becomes an error, in
 //! the order of Python's `hf_raise_for_status`.
+//!
+//! hub-core, hub-cache and hub-upload return this one type. hub-inference and hub-endpoints add
+//! kinds only they can produce (a model still loading, an endpoint that failed to deploy) in
+//! enums of their own, whose `Hub` variant keeps this error as its `source()`, so generic code
+//! finds it by walking the chain. Every error of the family answers [`Error::kind`] with an
+//! [`ErrorKind`], and the predicates (`is_not_found`, `is_timeout`, `is_auth`, ...) are
+//! defined on the kind, so callers and the CLI branch on kinds, never on message text.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
@@ -17,6 +25,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What the server said about a failed HTTP request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpContext {
     /// HTTP status code.
     pub status: u16,
@@ -30,6 +39,32 @@ pub struct HttpContext {
     pub server_message: Option<String>,
     /// For 429: how long the server asked us to wait.
     pub retry_after: Option<Duration>,
+}
+
+impl HttpContext {
+    /// A context for `status` at `url` (its query string is removed), with nothing else known.
+    pub fn new(status: u16, url: &str) -> Self {
+        HttpContext {
+            status,
+            url: redact_url(url),
+            request_id: None,
+            error_code: None,
+            server_message: None,
+            retry_after: None,
+        }
+    }
+
+    /// Sets the `X-Error-Code`.
+    pub fn with_error_code(mut self, code: impl Into<String>) -> Self {
+        self.error_code = Some(code.into());
+        self
+    }
+
+    /// Sets the server's message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.server_message = Some(message.into());
+        self
+    }
 }
 
 impl fmt::Display for HttpContext {
@@ -94,8 +129,19 @@ pub enum Error {
     /// Any other HTTP error status.
     #[error("{0}")]
     HubHttp(Box<HttpContext>),
+    /// No answer came in time: the connection could not be made, the server sent nothing for
+    /// the read timeout, or a body stalled mid-way. Worth retrying.
+    #[error("Request to {url} timed out ({phase}{}). Check your network connection; slow links may need a longer timeout (HF_HUB_DOWNLOAD_TIMEOUT for downloads, HubClientBuilder::read_timeout otherwise).", after.map(|d| format!(" after {d:?}")).unwrap_or_default())]
+    Timeout {
+        /// Request URL without query string.
+        url: String,
+        /// Which wait expired.
+        phase: TimeoutPhase,
+        /// The timeout that expired, when known.
+        after: Option<Duration>,
+    },
     /// The request could not be sent or the response could not be read (connection refused,
-    /// timeout, TLS, truncated body).
+    /// TLS, truncated body).
     #[error("Request to {url} failed: {source}")]
     Transport {
         /// Request URL without query string.
@@ -128,10 +174,13 @@ pub enum Error {
         "Offline mode is enabled (HF_HUB_OFFLINE=1): {0}. Unset HF_HUB_OFFLINE to reach the Hub."
     )]
     OfflineModeIsEnabled(String),
-    /// An argument failed validation.
+    /// An argument given by the caller is invalid (nothing was sent).
     #[error("{0}")]
-    Validation(String),
-    /// A token is needed and none was found.
+    InvalidArgument(String),
+    /// A token is needed and none was found (no `HF_TOKEN`, no token file, or `token=False`).
+    #[error("{0}")]
+    TokenRequired(String),
+    /// The token was refused (an invalid or revoked token at login).
     #[error("{0}")]
     Unauthenticated(String),
     /// A token from the environment (`HF_TOKEN`) is active, so logging out (or switching) in
@@ -147,15 +196,217 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// Data on disk or on the wire is inconsistent (hash or size mismatch, damaged cache).
+    /// Data on disk or on the wire is inconsistent (damaged cache, impossible answer).
     #[error("{0}")]
     Corrupted(String),
+    /// Downloaded bytes do not hash to the expected value; nothing was cached.
+    #[error("{0}")]
+    HashMismatch(Box<HashMismatch>),
+    /// The size received differs from the size announced by the server; nothing was cached.
+    #[error(
+        "Consistency check failed for '{file}': expected {expected} bytes, received {actual}. Nothing was cached; retry the download."
+    )]
+    SizeMismatch {
+        /// Path of the file in the repository.
+        file: String,
+        /// Size announced by the server.
+        expected: u64,
+        /// Bytes received.
+        actual: u64,
+    },
+    /// A path given by the caller or the server would escape the cache or target directory.
+    #[error("Refusing unsafe repository path {path:?}: {reason}")]
+    UnsafePath {
+        /// The offending path.
+        path: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// Some files of a multi-file job (a snapshot) failed; every failed file is listed.
+    #[error("{}", snapshot_message(.failures, *.total))]
+    Snapshot {
+        /// Each failed file with its error.
+        failures: Vec<(String, Error)>,
+        /// Number of files the job tried to handle.
+        total: usize,
+    },
+    /// The cache directory to scan does not exist.
+    #[error(
+        "Cache directory not found: {0}. Please use `cache_dir` argument or set `HF_HUB_CACHE` environment variable."
+    )]
+    CacheNotFound(PathBuf),
+}
+
+/// The details of [`Error::HashMismatch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HashMismatch {
+    /// Path of the file in the repository.
+    pub file: String,
+    /// `sha256` (LFS) or `git-sha1` (regular file).
+    pub algorithm: &'static str,
+    /// Expected digest (the etag).
+    pub expected: String,
+    /// Digest of what was received.
+    pub actual: String,
+}
+
+impl fmt::Display for HashMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Hash mismatch for '{}': expected {} {}, got {}. The partial download was deleted and nothing was cached.",
+            self.file, self.algorithm, self.expected, self.actual
+        )
+    }
+}
+
+fn snapshot_message(failures: &[(String, Error)], total: usize) -> String {
+    let mut msg = format!("{} of {total} files failed to download:", failures.len());
+    for (file, err) in failures {
+        msg.push_str(&format!("\n  - {file}: {err}"));
+    }
+    msg
+}
+
+/// Which wait of a request expired (see [`Error::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutPhase {
+    /// Opening the connection.
+    Connect,
+    /// Waiting for the answer or for the next bytes of it (the read timeout).
+    Read,
+    /// A body that stopped arriving mid-way (the download stall detector).
+    Stall,
+    /// The whole request took longer than its total timeout.
+    Total,
+}
+
+impl fmt::Display for TimeoutPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutPhase::Connect => "connecting",
+            TimeoutPhase::Read => "waiting for data",
+            TimeoutPhase::Stall => "the body stalled",
+            TimeoutPhase::Total => "the whole request",
+        })
+    }
+}
+
+/// The kind of an error of the hub-rs family: what callers branch on.
+///
+/// Every crate's error answers `kind()`; the CLI maps kinds to messages and exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The repository does not exist or cannot be seen with this token.
+    RepositoryNotFound,
+    /// The revision does not exist.
+    RevisionNotFound,
+    /// The file does not exist at that revision.
+    EntryNotFound,
+    /// The file is not cached and the Hub cannot be asked.
+    LocalEntryNotFound,
+    /// The repository is gated and access was not granted.
+    GatedRepo,
+    /// Access to the repository was disabled.
+    DisabledRepo,
+    /// No token, or the token was refused (401/403).
+    Auth,
+    /// The server refused the request as malformed (400, 422).
+    BadRequest,
+    /// The resource already exists or the request conflicts with its state (409).
+    Conflict,
+    /// The server asked us to slow down (429).
+    RateLimited,
+    /// Another HTTP error status.
+    Http,
+    /// No answer in time.
+    Timeout,
+    /// The connection could not be made or broke.
+    Connection,
+    /// The answer could not be decoded or lacked required metadata.
+    Decode,
+    /// Offline mode forbids the call.
+    Offline,
+    /// An argument given by the caller is invalid.
+    InvalidArgument,
+    /// A local file-system operation failed.
+    Io,
+    /// Content failed verification (hash, size) or the cache is damaged.
+    Integrity,
+    /// A path would escape its directory.
+    UnsafePath,
+    /// Part of a multi-file job failed.
+    Partial,
+    /// A kind only a higher-level crate produces (inference server errors, endpoint states).
+    Service,
 }
 
 impl Error {
-    /// A validation error with `message`.
-    pub fn validation(message: impl Into<String>) -> Self {
-        Error::Validation(message.into())
+    /// An invalid-argument error with `message`.
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::InvalidArgument(message.into())
+    }
+
+    /// A hash-mismatch error.
+    pub fn hash_mismatch(
+        file: impl Into<String>,
+        algorithm: &'static str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        Error::HashMismatch(Box::new(HashMismatch {
+            file: file.into(),
+            algorithm,
+            expected: expected.into(),
+            actual: actual.into(),
+        }))
+    }
+
+    /// A timeout of `phase` while talking to `url`.
+    pub fn timeout(url: &str, phase: TimeoutPhase, after: Option<Duration>) -> Self {
+        Error::Timeout {
+            url: redact_url(url),
+            phase,
+            after,
+        }
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::RepositoryNotFound(_) => ErrorKind::RepositoryNotFound,
+            Error::GatedRepo(_) => ErrorKind::GatedRepo,
+            Error::DisabledRepo(_) => ErrorKind::DisabledRepo,
+            Error::RevisionNotFound(_) => ErrorKind::RevisionNotFound,
+            Error::EntryNotFound(_) => ErrorKind::EntryNotFound,
+            Error::BadRequest(_) => ErrorKind::BadRequest,
+            Error::RateLimited(_) => ErrorKind::RateLimited,
+            Error::HubHttp(c) => match c.status {
+                401 | 403 => ErrorKind::Auth,
+                409 => ErrorKind::Conflict,
+                422 => ErrorKind::BadRequest,
+                _ => ErrorKind::Http,
+            },
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Transport { .. } => ErrorKind::Connection,
+            Error::Decode { .. } | Error::FileMetadata { .. } => ErrorKind::Decode,
+            Error::LocalEntryNotFound(_) => ErrorKind::LocalEntryNotFound,
+            Error::OfflineModeIsEnabled(_) => ErrorKind::Offline,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::TokenRequired(_) | Error::Unauthenticated(_) | Error::EnvironmentToken(_) => {
+                ErrorKind::Auth
+            }
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Corrupted(_) | Error::HashMismatch(_) | Error::SizeMismatch { .. } => {
+                ErrorKind::Integrity
+            }
+            Error::UnsafePath { .. } => ErrorKind::UnsafePath,
+            Error::Snapshot { .. } => ErrorKind::Partial,
+            Error::CacheNotFound(_) => ErrorKind::Io,
+        }
     }
 
     /// An I/O error with context (say what was done and to which path).
@@ -166,8 +417,17 @@ impl Error {
         }
     }
 
-    /// A transport error for `url` (its query string is removed).
+    /// A transport error for `url` (its query string is removed). Timeouts become
+    /// [`Error::Timeout`], so `is_timeout()` holds whatever layer noticed them.
     pub fn transport(url: &str, source: reqwest::Error) -> Self {
+        if source.is_timeout() {
+            let phase = if source.is_connect() {
+                TimeoutPhase::Connect
+            } else {
+                TimeoutPhase::Read
+            };
+            return Error::timeout(url, phase, None);
+        }
         Error::Transport {
             url: redact_url(url),
             source: source.without_url(),
@@ -214,18 +474,30 @@ impl Error {
     }
 
     /// Whether retrying the same request may succeed: connection errors, timeouts, truncated
-    /// bodies, 408, 429, 500, 502, 503, 504.
+    /// bodies, 408, 429, 500, 502, 503, 504, and content that failed verification in transit.
     pub fn is_retryable(&self) -> bool {
         match self {
+            // hub-rs decodes JSON itself, so a reqwest decode error is a body that broke off
+            // (hyper reports a truncated body that way), as worth retrying as a reset.
             Error::Transport { source, .. } => {
-                source.is_timeout()
-                    || source.is_connect()
-                    || source.is_body()
-                    || source.is_request()
+                source.is_connect() || source.is_body() || source.is_request() || source.is_decode()
             }
-            Error::RateLimited(_) => true,
+            Error::Timeout { .. } | Error::RateLimited(_) => true,
             Error::HubHttp(c) => is_retryable_status(c.status),
+            Error::HashMismatch(_) | Error::SizeMismatch { .. } => true,
             _ => false,
+        }
+    }
+
+    /// How [`RetryPolicy::run`](crate::RetryPolicy::run) treats this error.
+    pub fn retry_decision(&self) -> crate::retry::RetryDecision {
+        use crate::retry::RetryDecision;
+        if !self.is_retryable() {
+            return RetryDecision::Fail;
+        }
+        match self.http_context().and_then(|c| c.retry_after) {
+            Some(d) => RetryDecision::RetryAfter(d),
+            None => RetryDecision::Retry,
         }
     }
 
@@ -235,24 +507,80 @@ impl Error {
     pub fn proves_not_processed(&self) -> bool {
         match self {
             Error::Transport { source, .. } => source.is_connect(),
+            Error::Timeout { phase, .. } => *phase == TimeoutPhase::Connect,
             Error::RateLimited(_) => true,
             Error::HubHttp(c) => c.status == 503,
             _ => false,
         }
     }
 
-    /// Whether this is a timeout (looks through the transport error).
+    /// Whether no answer came in time (connect, read, stall or total timeout).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport { source, .. } if source.is_timeout())
+        self.kind().is_timeout()
     }
 
-    /// Whether the error says "this does not exist" (repo, revision or entry).
+    /// Whether the error says "this does not exist" (repo, revision, entry, or an entry that
+    /// is neither cached nor reachable, as Python's `LocalEntryNotFoundError` is an
+    /// `EntryNotFoundError`).
     pub fn is_not_found(&self) -> bool {
+        self.kind().is_not_found()
+    }
+
+    /// Whether a token is missing or was refused (401, 403, no token for a write).
+    pub fn is_auth(&self) -> bool {
+        self.kind().is_auth()
+    }
+
+    /// Whether offline mode forbade the call.
+    pub fn is_offline(&self) -> bool {
+        self.kind() == ErrorKind::Offline
+    }
+
+    /// Whether the file is neither cached nor reachable (Python's `LocalEntryNotFoundError`).
+    pub fn is_local_entry_not_found(&self) -> bool {
+        self.kind() == ErrorKind::LocalEntryNotFound
+    }
+
+    /// Whether received content failed verification (hash or size).
+    pub fn is_corrupted_transfer(&self) -> bool {
+        matches!(self, Error::HashMismatch(_) | Error::SizeMismatch { .. })
+    }
+}
+
+impl ErrorKind {
+    /// Repository, revision, entry, or local entry not found.
+    pub fn is_not_found(self) -> bool {
         matches!(
             self,
-            Error::RepositoryNotFound(_) | Error::RevisionNotFound(_) | Error::EntryNotFound(_)
+            ErrorKind::RepositoryNotFound
+                | ErrorKind::RevisionNotFound
+                | ErrorKind::EntryNotFound
+                | ErrorKind::LocalEntryNotFound
         )
     }
+
+    /// Any timeout.
+    pub fn is_timeout(self) -> bool {
+        self == ErrorKind::Timeout
+    }
+
+    /// Missing or refused credentials, including gated repositories.
+    pub fn is_auth(self) -> bool {
+        matches!(self, ErrorKind::Auth | ErrorKind::GatedRepo)
+    }
+}
+
+/// Finds the [`Error`] of the hub-rs family in an error's `source()` chain (the error itself
+/// included), as wrapped by hub-inference, hub-endpoints or `anyhow`.
+pub fn find_in_chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(hub) = e.downcast_ref::<Error>() {
+            return Some(hub);
+        }
+        cur = e.source();
+    }
+    None
 }
 
 impl From<std::io::Error> for Error {

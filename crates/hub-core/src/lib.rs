@@ -28,10 +28,13 @@
 //! so `hub-cache`, `hub-upload` and `hub-inference` each add their methods on top of the same
 //! [`HubClient`] without depending on each other.
 //!
-//! Every request of [`HfApi`] goes through [`HubClient::send`] (or its no-redirect and
-//! pass-through variants), which is where offline mode is enforced, errors are mapped to
-//! [`Error`] variants once, and the retry policy applies; the other surfaces are meant to send
-//! through it too.
+//! Every request of every hub-rs crate goes through [`HubClient::send`], which takes a small
+//! [`SendOptions`] value (redirects, whether the request may be repeated, statuses passed
+//! through). That is where offline mode is enforced, the user-agent, proxies, timeouts and
+//! the rule that `Authorization` never follows a redirect to another host are applied, errors
+//! are mapped to [`Error`] variants once, and the retry policy applies through
+//! [`RetryPolicy::run`] — which the transfer engines of hub-cache and hub-upload also use for
+//! their multi-request steps.
 //!
 //! ```no_run
 //! # async fn run() -> hub_core::Result<()> {
@@ -63,12 +66,12 @@ pub mod units;
 pub mod urls;
 
 pub use api::HfApi;
-pub use client::{HubClient, HubClientBuilder};
+pub use client::{HubClient, HubClientBuilder, Redirects, SendOptions};
 pub use config::{Config, ConfigBuilder};
-pub use error::{Error, HttpContext, Result};
+pub use error::{Error, ErrorKind, HttpContext, Result};
 pub use progress::{NoProgress, ProgressEvent, ProgressSink};
 pub use repo::{RepoId, RepoType, RepoUrl, Revision};
-pub use retry::RetryPolicy;
+pub use retry::{RetryDecision, RetryPolicy};
 pub use token::{Token, TokenSource};
 
 #[cfg(test)]

@@ -79,7 +79,10 @@ pub(crate) fn paginate<T: DeserializeOwned + Send + 'static>(
             };
             let resp = st
                 .client
-                .send_read(st.client.request(Method::GET, &url).query(&query))
+                .send_read(
+                    st.client.request(Method::GET, &url).query(&query),
+                    crate::client::SendOptions::new(),
+                )
                 .await?;
             st.next = resp
                 .headers

@@ -7,8 +7,10 @@
 
 use std::fmt;
 
-/// One progress event.
+/// One progress event. New kinds of events may be added: sinks ignore the ones they do not
+/// know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProgressEvent<'a> {
     /// A transfer starts; `total` is its size in bytes when known.
     Started {

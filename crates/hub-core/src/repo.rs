@@ -78,7 +78,7 @@ impl FromStr for RepoType {
             "model" | "models" => Ok(RepoType::Model),
             "dataset" | "datasets" => Ok(RepoType::Dataset),
             "space" | "spaces" => Ok(RepoType::Space),
-            other => Err(Error::validation(format!(
+            other => Err(Error::invalid_argument(format!(
                 "Invalid repo type: '{other}'. Accepted repo types are: model, dataset, space."
             ))),
         }
@@ -175,24 +175,24 @@ impl TryFrom<String> for RepoId {
 /// Python's `validate_repo_id`, same checks in the same order with the same messages.
 pub fn validate_repo_id(repo_id: &str) -> Result<()> {
     if repo_id.matches('/').count() > 1 {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Repo id must be in the form 'repo_name' or 'namespace/repo_name': '{repo_id}'. Use `repo_type` argument if needed."
         )));
     }
     // Python's `$` also matches just before one trailing newline.
     let subject = repo_id.strip_suffix('\n').unwrap_or(repo_id);
     if !REPO_ID_REGEX.is_match(subject) {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Repo id must use alphanumeric chars or '-', '_', '.', '--' and '..' are forbidden, '-' and '.' cannot start or end the name, max length is 96: '{repo_id}'."
         )));
     }
     if repo_id.contains("--") || repo_id.contains("..") {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Cannot have -- or .. in repo_id: '{repo_id}'."
         )));
     }
     if repo_id.ends_with(".git") {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Repo_id cannot end by '.git': '{repo_id}'."
         )));
     }
@@ -214,7 +214,7 @@ impl Revision {
     pub fn new(rev: impl Into<String>) -> Result<Self> {
         let rev = rev.into();
         if rev.is_empty() {
-            return Err(Error::validation("Revision cannot be empty."));
+            return Err(Error::invalid_argument("Revision cannot be empty."));
         }
         Ok(Revision(rev))
     }
@@ -257,6 +257,13 @@ impl FromStr for Revision {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         Revision::new(s)
+    }
+}
+
+/// Lets every `.revision(..)` setter, which takes `impl Into<String>`, take a [`Revision`].
+impl From<Revision> for String {
+    fn from(r: Revision) -> String {
+        r.0
     }
 }
 
@@ -309,7 +316,7 @@ impl RepoUrl {
             parts.remove(0);
         }
         if parts.is_empty() || parts.len() > 2 {
-            return Err(Error::validation(format!(
+            return Err(Error::invalid_argument(format!(
                 "Unable to retrieve user and repo ID from the passed HF ID: {url}"
             )));
         }

@@ -1,7 +1,29 @@
-//! The retry policy: exponential backoff with full jitter, bounded in attempts and total time,
+//! The retry policy: exponential backoff with jitter, bounded in attempts and total time,
 //! honouring the server's `Retry-After` / `RateLimit` hints.
+//!
+//! [`RetryPolicy::run`] is the one retry loop of hub-rs: [`HubClient::send`](crate::HubClient::send)
+//! runs every request through it, and the transfer engines of hub-cache and hub-upload run their
+//! own multi-request steps (a ranged download, an LFS part) through it too, so every surface
+//! waits, gives up and honours server hints the same way.
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+
+/// What [`RetryPolicy::run_if`] should do with a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Fail now with this error.
+    Fail,
+    /// Try again after the policy's backoff.
+    Retry,
+    /// Try again after at least this long (a server hint such as `Retry-After`).
+    RetryAfter(Duration),
+    /// The attempt made progress before failing (a resumable transfer received bytes): try
+    /// again at once, and count attempts and time afresh from here.
+    RetryReset,
+}
 
 /// When and how long to wait before retrying a failed request.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,9 +90,113 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// Runs `attempt` until it succeeds or fails with an error that is not worth retrying
+    /// ([`Error::is_retryable`]), honouring the server's `Retry-After` hint, within the policy's
+    /// bounds. The closure receives the attempt number (0 for the first try).
+    ///
+    /// ```
+    /// # async fn run() -> hub_core::Result<()> {
+    /// use hub_core::RetryPolicy;
+    /// let policy = RetryPolicy::default();
+    /// let answer = policy.run(|attempt| async move { Ok::<_, hub_core::Error>(attempt + 41) }).await?;
+    /// assert_eq!(answer, 41);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<T, F, Fut>(&self, attempt: F) -> Result<T, Error>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        self.run_if(attempt, Error::retry_decision).await
+    }
+
+    /// Like [`RetryPolicy::run`] with the caller's own classification of errors (any error type):
+    /// `decide` says whether a failed attempt is worth repeating and how soon. The closure
+    /// receives the number of attempts made so far.
+    pub async fn run_if<T, E, F, Fut, D>(&self, mut attempt: F, decide: D) -> Result<T, E>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        D: Fn(&E) -> RetryDecision,
+    {
+        let mut started = Instant::now();
+        let mut n: u32 = 0;
+        let mut total: u32 = 0;
+        loop {
+            let err = match attempt(total).await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            total = total.saturating_add(1);
+            let hint = match decide(&err) {
+                RetryDecision::Fail => return Err(err),
+                RetryDecision::Retry => None,
+                RetryDecision::RetryAfter(d) => Some(d),
+                RetryDecision::RetryReset => {
+                    started = Instant::now();
+                    n = 0;
+                    continue;
+                }
+            };
+            match self.next_delay(n, started.elapsed(), hint) {
+                Some(delay) => {
+                    tracing::debug!(attempt = n, ?delay, "retrying");
+                    tokio::time::sleep(delay).await;
+                    n += 1;
+                }
+                None => return Err(err),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn run_retries_only_retryable_errors() {
+        let policy = RetryPolicy::default();
+        let tries = std::sync::atomic::AtomicU32::new(0);
+        let r = policy
+            .run(|n| {
+                tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async move {
+                    if n < 2 {
+                        Err(Error::Timeout {
+                            url: "http://h/x".into(),
+                            phase: crate::error::TimeoutPhase::Read,
+                            after: None,
+                        })
+                    } else {
+                        Ok(n)
+                    }
+                }
+            })
+            .await;
+        assert_eq!(r.ok(), Some(2));
+        assert_eq!(tries.load(std::sync::atomic::Ordering::SeqCst), 3);
+        let tries = std::sync::atomic::AtomicU32::new(0);
+        let r: Result<(), Error> = policy
+            .run(|_| {
+                tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async { Err(Error::invalid_argument("no")) }
+            })
+            .await;
+        assert!(r.is_err());
+        assert_eq!(tries.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let r: Result<(), Error> = RetryPolicy::none()
+            .run(|_| async {
+                Err(Error::Timeout {
+                    url: "http://h/x".into(),
+                    phase: crate::error::TimeoutPhase::Read,
+                    after: None,
+                })
+            })
+            .await;
+        assert!(r.is_err_and(|e| e.is_timeout()));
+    }
 
     #[test]
     fn bounded_and_growing() {

@@ -398,35 +398,138 @@ pub struct DatasetInfo {
     pub extra: BTreeMap<String, Value>,
 }
 
-/// Hardware of a running Space (`runtime.hardware`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SpaceHardwareInfo {
-    /// Hardware in use.
-    #[serde(default)]
-    pub current: Option<String>,
-    /// Hardware requested.
-    #[serde(default)]
-    pub requested: Option<String>,
+/// Stage of a Space.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SpaceStage {
+    /// No app file yet.
+    NoAppFile,
+    /// Invalid configuration.
+    ConfigError,
+    /// Building.
+    Building,
+    /// Build failed.
+    BuildError,
+    /// Running.
+    Running,
+    /// Running while a new version builds.
+    RunningBuilding,
+    /// Crashed at runtime.
+    RuntimeError,
+    /// Being deleted.
+    Deleting,
+    /// Stopped.
+    Stopped,
+    /// Paused by its owner.
+    Paused,
+    /// Sleeping after inactivity.
+    Sleeping,
+    /// A stage this version does not know.
+    Unknown(String),
 }
 
-/// `runtime` of a Space.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl From<&str> for SpaceStage {
+    fn from(s: &str) -> Self {
+        match s {
+            "NO_APP_FILE" => Self::NoAppFile,
+            "CONFIG_ERROR" => Self::ConfigError,
+            "BUILDING" => Self::Building,
+            "BUILD_ERROR" => Self::BuildError,
+            "RUNNING" => Self::Running,
+            "RUNNING_BUILDING" => Self::RunningBuilding,
+            "RUNTIME_ERROR" => Self::RuntimeError,
+            "DELETING" => Self::Deleting,
+            "STOPPED" => Self::Stopped,
+            "PAUSED" => Self::Paused,
+            "SLEEPING" => Self::Sleeping,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+/// Runtime information of a Space (`runtime` of `space_info`, and the answer of the Space
+/// runtime API). Deserialized from the Hub's JSON, whose whole object is kept in `raw`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpaceRuntime {
-    /// `RUNNING`, `BUILDING`, `SLEEPING`, `PAUSED`, `NO_APP_FILE`, ...
-    pub stage: String,
-    /// Hardware.
-    #[serde(default)]
-    pub hardware: Option<SpaceHardwareInfo>,
+    /// Current stage.
+    pub stage: SpaceStage,
+    /// Hardware in use (`None` while building or for static Spaces).
+    pub hardware: Option<String>,
+    /// Hardware requested.
+    pub requested_hardware: Option<String>,
+    /// Seconds of inactivity before the Space sleeps (`gcTimeout`).
+    pub sleep_time: Option<u64>,
     /// Persistent storage tier.
+    pub storage: Option<String>,
+    /// The whole JSON object.
+    pub raw: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RuntimeWire {
+    stage: String,
     #[serde(default)]
-    pub storage: Option<Value>,
-    /// Seconds of inactivity before sleeping.
+    hardware: Option<HardwareWire>,
     #[serde(default)]
-    pub gc_timeout: Option<i64>,
-    /// Every other key.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
+    gc_timeout: Option<u64>,
+    #[serde(default)]
+    storage: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct HardwareWire {
+    #[serde(default)]
+    current: Option<String>,
+    #[serde(default)]
+    requested: Option<String>,
+}
+
+impl SpaceRuntime {
+    /// Parses the runtime object that `url` answered.
+    pub fn from_value(raw: Value, url: &str) -> crate::Result<Self> {
+        SpaceRuntime::parse(raw)
+            .map_err(|e| crate::Error::decode(url, format!("invalid Space runtime: {e}")))
+    }
+
+    fn parse(raw: Value) -> std::result::Result<Self, serde_json::Error> {
+        let wire: RuntimeWire = serde_json::from_value(raw.clone())?;
+        let (hardware, requested_hardware) = match wire.hardware {
+            Some(h) => (h.current, h.requested),
+            None => (None, None),
+        };
+        // `storage` is null, a tier name, or an object with the tier.
+        let storage = match wire.storage {
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Object(o)) => o
+                .get("requested")
+                .or_else(|| o.get("current"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            _ => None,
+        };
+        Ok(Self {
+            stage: SpaceStage::from(wire.stage.as_str()),
+            hardware,
+            requested_hardware,
+            sleep_time: wire.gc_timeout,
+            storage,
+            raw,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for SpaceRuntime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let raw = Value::deserialize(d)?;
+        SpaceRuntime::parse(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for SpaceRuntime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.raw.serialize(s)
+    }
 }
 
 /// `GET /api/spaces/{repo_id}[/revision/{rev}]`.
@@ -960,7 +1063,7 @@ impl std::str::FromStr for SpaceSdk {
             "streamlit" => Ok(SpaceSdk::Streamlit),
             "docker" => Ok(SpaceSdk::Docker),
             "static" => Ok(SpaceSdk::Static),
-            other => Err(crate::Error::validation(format!(
+            other => Err(crate::Error::invalid_argument(format!(
                 "Invalid space_sdk '{other}'. Please choose among gradio, streamlit, docker, static."
             ))),
         }
@@ -1116,10 +1219,11 @@ mod tests {
         )
         .unwrap();
         let rt = s.runtime.unwrap();
-        assert_eq!(rt.stage, "RUNNING");
-        assert_eq!(rt.hardware.unwrap().current.as_deref(), Some("cpu-basic"));
-        assert_eq!(rt.gc_timeout, Some(172800));
-        assert!(rt.extra.contains_key("replicas"));
+        assert_eq!(rt.stage, SpaceStage::Running);
+        assert_eq!(rt.hardware.as_deref(), Some("cpu-basic"));
+        assert_eq!(rt.requested_hardware.as_deref(), Some("cpu-basic"));
+        assert_eq!(rt.sleep_time, Some(172800));
+        assert!(rt.raw.get("replicas").is_some());
         assert_eq!(s.gated, Some(Gated::Auto));
         let g: Gated = serde_json::from_str("\"weird\"").unwrap();
         assert_eq!(g, Gated::Other("weird".into()));

@@ -97,7 +97,7 @@ impl InferenceEndpoints {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        Ok(self.hub.send(rb).await?)
+        Ok(self.hub.send(rb, hub_core::SendOptions::new()).await?)
     }
 
     async fn call_endpoint(
@@ -596,16 +596,16 @@ impl InferenceEndpoint {
         let start = tokio::time::Instant::now();
         loop {
             if let Some(url) = &self.url {
-                let mut rb = self.api.hub.http().get(url);
-                if let Some(token) = self.api.hub.token() {
-                    rb = rb.bearer_auth(token.expose());
-                }
+                let hub = &self.api.hub;
+                let rb = hub.request(Method::GET, url);
+                // Any answer is a verdict; the probe is not retried (the loop is the retry).
+                let options = hub_core::SendOptions::new().once().pass_error_statuses();
                 // A probe that fails or hangs only means "not ready yet"; it may not outlive the
                 // remaining time budget.
                 let budget = timeout.map_or(PROBE_TIMEOUT, |t| {
                     t.saturating_sub(start.elapsed()).min(PROBE_TIMEOUT)
                 });
-                if let Ok(Ok(resp)) = tokio::time::timeout(budget, rb.send()).await
+                if let Ok(Ok(resp)) = tokio::time::timeout(budget, hub.send(rb, options)).await
                     && resp.status().as_u16() == 200
                 {
                     return Ok(self);

@@ -9,11 +9,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An HTTP or transport error, mapped by hub-core (not found, bad request, 401, …).
-    #[error(transparent)]
+    /// An error of the shared family (not found, bad request, 401, timeout, …); it is this
+    /// error's `source()`.
+    #[error("{0}")]
     Hub(#[from] hub_core::Error),
-    /// An error of the inference client handed out by [`InferenceEndpoint::client`](crate::InferenceEndpoint::client).
-    #[error(transparent)]
+    /// An error of the inference client handed out by [`InferenceEndpoint::client`](crate::InferenceEndpoint::client);
+    /// it is this error's `source()`.
+    #[error("{0}")]
     Inference(#[from] hub_inference::Error),
     /// `wait()` ran out of time (Python's `InferenceEndpointTimeoutError`).
     #[error("Timeout while waiting for Inference Endpoint to be deployed.")]
@@ -49,9 +51,21 @@ pub enum Error {
 }
 
 impl Error {
-    /// True for [`Error::InferenceEndpointTimeout`].
+    /// The kind of error, shared with the whole hub-rs family.
+    pub fn kind(&self) -> hub_core::ErrorKind {
+        use hub_core::ErrorKind;
+        match self {
+            Error::Hub(e) => e.kind(),
+            Error::Inference(e) => e.kind(),
+            Error::InferenceEndpointTimeout { .. } => ErrorKind::Timeout,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InferenceEndpoint { .. } | Error::NotDeployed { .. } => ErrorKind::Service,
+        }
+    }
+
+    /// True for [`Error::InferenceEndpointTimeout`] and for timeouts of the requests made.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::InferenceEndpointTimeout { .. })
+        self.kind().is_timeout()
     }
 
     /// HTTP status of an HTTP-derived error.

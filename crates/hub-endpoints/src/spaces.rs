@@ -12,122 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::Result;
-
-/// Stage of a Space.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SpaceStage {
-    /// No app file yet.
-    NoAppFile,
-    /// Invalid configuration.
-    ConfigError,
-    /// Building.
-    Building,
-    /// Build failed.
-    BuildError,
-    /// Running.
-    Running,
-    /// Running while a new version builds.
-    RunningBuilding,
-    /// Crashed at runtime.
-    RuntimeError,
-    /// Being deleted.
-    Deleting,
-    /// Stopped.
-    Stopped,
-    /// Paused by its owner.
-    Paused,
-    /// Sleeping after inactivity.
-    Sleeping,
-    /// A stage this version does not know.
-    Unknown(String),
-}
-
-impl From<&str> for SpaceStage {
-    fn from(s: &str) -> Self {
-        match s {
-            "NO_APP_FILE" => Self::NoAppFile,
-            "CONFIG_ERROR" => Self::ConfigError,
-            "BUILDING" => Self::Building,
-            "BUILD_ERROR" => Self::BuildError,
-            "RUNNING" => Self::Running,
-            "RUNNING_BUILDING" => Self::RunningBuilding,
-            "RUNTIME_ERROR" => Self::RuntimeError,
-            "DELETING" => Self::Deleting,
-            "STOPPED" => Self::Stopped,
-            "PAUSED" => Self::Paused,
-            "SLEEPING" => Self::Sleeping,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-/// Runtime information of a Space.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpaceRuntime {
-    /// Current stage.
-    pub stage: SpaceStage,
-    /// Hardware in use (`None` while building or for static Spaces).
-    pub hardware: Option<String>,
-    /// Hardware requested.
-    pub requested_hardware: Option<String>,
-    /// Seconds of inactivity before the Space sleeps (`gcTimeout`).
-    pub sleep_time: Option<u64>,
-    /// Persistent storage tier.
-    pub storage: Option<String>,
-    /// The whole JSON object.
-    pub raw: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RuntimeWire {
-    stage: String,
-    #[serde(default)]
-    hardware: Option<HardwareWire>,
-    #[serde(default)]
-    gc_timeout: Option<u64>,
-    #[serde(default)]
-    storage: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct HardwareWire {
-    #[serde(default)]
-    current: Option<String>,
-    #[serde(default)]
-    requested: Option<String>,
-}
-
-impl SpaceRuntime {
-    /// Parses the runtime object.
-    pub fn from_raw(raw: Value, url: &str) -> Result<Self> {
-        let wire: RuntimeWire = serde_json::from_value(raw.clone())
-            .map_err(|e| hub_core::Error::decode(url, format!("invalid Space runtime: {e}")))?;
-        let (hardware, requested_hardware) = match wire.hardware {
-            Some(h) => (h.current, h.requested),
-            None => (None, None),
-        };
-        // `storage` is null, a tier name, or an object with the tier.
-        let storage = match wire.storage {
-            Some(Value::String(s)) => Some(s),
-            Some(Value::Object(o)) => o
-                .get("requested")
-                .or_else(|| o.get("current"))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-            _ => None,
-        };
-        Ok(Self {
-            stage: SpaceStage::from(wire.stage.as_str()),
-            hardware,
-            requested_hardware,
-            sleep_time: wire.gc_timeout,
-            storage,
-            raw,
-        })
-    }
-}
+pub use hub_core::types::{SpaceRuntime, SpaceStage};
 
 /// A Space variable.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -169,7 +54,7 @@ impl Spaces {
         if let Some(b) = body {
             rb = rb.json(&b);
         }
-        Ok(self.hub.send(rb).await?)
+        Ok(self.hub.send(rb, hub_core::SendOptions::new()).await?)
     }
 
     async fn runtime_call(
@@ -179,7 +64,7 @@ impl Spaces {
         body: Option<Value>,
     ) -> Result<SpaceRuntime> {
         let raw: Value = json_body(self.call(method, url, body).await?).await?;
-        SpaceRuntime::from_raw(raw, url)
+        Ok(SpaceRuntime::from_value(raw, url)?)
     }
 
     /// `GET /api/spaces/{id}/runtime`.

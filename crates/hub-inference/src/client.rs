@@ -25,8 +25,6 @@ pub(crate) struct Inner {
     pub(crate) hub: HubClient,
     /// Model id or URL (`base_url` is the same setting).
     pub(crate) model: Option<String>,
-    /// Explicit token; `None` falls back to the hub client's token.
-    pub(crate) token: Option<Token>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) headers: HeaderMap,
     pub(crate) inference_endpoint: String,
@@ -170,6 +168,12 @@ impl InferenceClientBuilder {
             Some(hub) => hub,
             None => HubClient::builder().build()?,
         };
+        // An explicit token rides on the shared client, so every request of this client goes
+        // through `HubClient::send` with it.
+        let hub = match self.token {
+            Some(token) => hub.with_token(Some(token)),
+            None => hub,
+        };
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -198,7 +202,6 @@ impl InferenceClientBuilder {
             inner: Arc::new(Inner {
                 hub,
                 model: self.model,
-                token: self.token,
                 timeout: self.timeout,
                 headers,
                 inference_endpoint,
@@ -335,7 +338,6 @@ impl InferenceClient {
             inner: Arc::new(Inner {
                 hub: i.hub.clone(),
                 model: Some(model.into()),
-                token: i.token.clone(),
                 timeout: i.timeout,
                 headers: i.headers.clone(),
                 inference_endpoint: i.inference_endpoint.clone(),
@@ -396,8 +398,13 @@ impl InferenceClient {
             .recommended
             .get_or_try_init(|| async {
                 let url = format!("{}/api/tasks", self.inner.hub.endpoint());
-                let tasks: HashMap<String, serde_json::Value> =
-                    self.inner.hub.get_json(&url, &[]).await?;
+                let hub = &self.inner.hub;
+                let tasks: HashMap<String, serde_json::Value> = hub
+                    .send_json(
+                        hub.request(reqwest::Method::GET, &url),
+                        hub_core::SendOptions::new(),
+                    )
+                    .await?;
                 Ok::<_, Error>(
                     tasks
                         .into_iter()
@@ -419,10 +426,6 @@ impl InferenceClient {
                 "no recommended model for task {task:?}; pass a model"
             ))
         })
-    }
-
-    fn token(&self) -> Option<Token> {
-        self.inner.token.clone().or_else(|| self.inner.hub.token())
     }
 
     /// Sends a raw request and returns the whole answer (no task-specific parsing).
@@ -552,13 +555,11 @@ impl InferenceClient {
         extra_headers: &[(String, String)],
     ) -> Result<reqwest::Response> {
         let hub = &self.inner.hub;
-        hub.ensure_online(url)?;
         let mut attempt = 0u32;
         loop {
-            let mut rb = hub.http().post(url).headers(self.inner.headers.clone());
-            if let Some(token) = self.token() {
-                rb = rb.bearer_auth(token.expose());
-            }
+            let mut rb = hub
+                .request(reqwest::Method::POST, url)
+                .headers(self.inner.headers.clone());
             if matches!(task, Some("text-to-image" | "image-to-image"))
                 && !self.inner.headers.contains_key(reqwest::header::ACCEPT)
                 && !extra_headers
@@ -579,10 +580,13 @@ impl InferenceClient {
                 Payload::Json(v) => rb.json(v),
                 Payload::Bytes(b) => rb.body(b.clone()),
             };
-            let resp = rb
-                .send()
-                .await
-                .map_err(|e| Error::Hub(hub_core::Error::transport(url, e)))?;
+            // Inference changes nothing on the server, so a lost connection is retried by the
+            // client's policy; error answers come back here, where an inference server's
+            // `error_type`s and the 503 of a loading model get their own meaning.
+            let options = hub_core::SendOptions::new()
+                .repeatable(true)
+                .pass_error_statuses();
+            let resp = hub.send(rb, options).await?;
             let status = resp.status().as_u16();
             if status < 400 {
                 return Ok(resp);

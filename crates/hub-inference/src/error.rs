@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use hub_core::ErrorKind;
+
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -13,9 +15,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An HTTP error that has no inference-specific meaning (401, 404, 500, …), mapped by
-    /// hub-core's status mapping (repository not found, bad request, generic HTTP error, …).
-    #[error(transparent)]
+    /// An error of the shared family: an HTTP error that has no inference-specific meaning
+    /// (401, 404, 500, …), a timeout, offline mode. It is this error's `source()`, so code that
+    /// walks the chain finds it ([`hub_core::error::find_in_chain`]).
+    #[error("{0}")]
     Hub(#[from] hub_core::Error),
     /// The request did not finish within the client's timeout (including waiting for a model to
     /// load), or a stream stayed silent for longer than the timeout.
@@ -96,6 +99,34 @@ pub enum Error {
 }
 
 impl Error {
+    /// The kind of error, shared with the whole hub-rs family: inference-specific variants are
+    /// [`ErrorKind::Service`] except where a shared kind says more (a timeout, a rejected input,
+    /// an invalid argument, a local I/O failure).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Hub(e) => e.kind(),
+            Error::InferenceTimeout { .. } => ErrorKind::Timeout,
+            Error::Validation { .. } => ErrorKind::BadRequest,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::ModelLoading { .. }
+            | Error::Generation { .. }
+            | Error::IncompleteGeneration { .. }
+            | Error::Overloaded { .. }
+            | Error::Server { .. }
+            | Error::Unsupported(_) => ErrorKind::Service,
+        }
+    }
+
+    /// The error of the shared family inside, if this is one.
+    pub fn as_hub(&self) -> Option<&hub_core::Error> {
+        match self {
+            Error::Hub(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// True for [`Error::InferenceTimeout`] and for transport timeouts.
     pub fn is_timeout(&self) -> bool {
         match self {

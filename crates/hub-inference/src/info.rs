@@ -25,7 +25,9 @@ pub struct ModelStatus {
 
 impl InferenceClient {
     async fn get_json(&self, url: &str) -> Result<Value> {
-        Ok(self.hub_client().get_json(url, &[]).await?)
+        let hub = self.hub_client();
+        let rb = hub.request(reqwest::Method::GET, url);
+        Ok(hub.send_json(rb, hub_core::SendOptions::new()).await?)
     }
 
     /// Status of a model id on the serverless API. URLs have no status (use
@@ -78,13 +80,11 @@ impl InferenceClient {
             .filter(|u| is_url(u))
             .ok_or_else(|| Error::InvalidArgument("health checks need a server URL".into()))?;
         let url = format!("{}/health", url.trim_end_matches('/'));
-        let resp = self
-            .hub_client()
-            .http()
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| Error::Hub(hub_core::Error::transport(&url, e)))?;
+        let hub = self.hub_client();
+        let rb = hub.request(reqwest::Method::GET, &url);
+        // Any answer is a verdict; only a failure to get one is an error.
+        let options = hub_core::SendOptions::new().once().pass_error_statuses();
+        let resp = hub.send(rb, options).await?;
         Ok(resp.status().as_u16() == 200)
     }
 }

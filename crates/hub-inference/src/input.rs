@@ -70,17 +70,11 @@ impl BinaryInput {
                 Ok(Bytes::from(data))
             }
             BinaryInput::Url(url) => {
-                let resp = client
-                    .hub_client()
-                    .http()
-                    .get(&url)
-                    .send()
-                    .await
-                    .map_err(|e| Error::Hub(hub_core::Error::transport(&url, e)))?;
-                let resp = hub_core::client::check_response(resp).await?;
-                resp.bytes()
-                    .await
-                    .map_err(|e| Error::Hub(hub_core::Error::transport(&url, e)))
+                // An input URL belongs to whoever hosts the file: no Hub token goes there.
+                let hub = client.hub_client();
+                let rb = hub.request_without_token(reqwest::Method::GET, &url);
+                let resp = hub.send_read(rb, hub_core::SendOptions::new()).await?;
+                Ok(resp.body)
             }
         }
     }

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
-use hub_core::client::json_body;
+use hub_core::SendOptions;
 use hub_core::urls::quote_segment;
 use hub_core::{Error, HttpContext, HubClient, NoProgress, ProgressSink, RepoId, RepoType, Result};
 use reqwest::{Method, header};
@@ -157,7 +157,7 @@ impl CreateCommit {
                 repo_type: self.settings.repo_type,
             };
             let message = self.settings.commit_message.clone().ok_or_else(|| {
-                Error::validation("`commit_message` can't be empty, please pass a value.")
+                Error::invalid_argument("`commit_message` can't be empty, please pass a value.")
             })?;
             create_commit_impl(&ctx, self.operations, &message, &self.settings).await
         })
@@ -280,9 +280,9 @@ pub(crate) async fn prepare_additions(
             let info = op
                 .info
                 .as_ref()
-                .ok_or_else(|| Error::validation("unhashed addition"))?;
+                .ok_or_else(|| Error::invalid_argument("unhashed addition"))?;
             let source = op.source().ok_or_else(|| {
-                Error::validation(format!("content of {} is not available", op.path_in_repo))
+                Error::invalid_argument(format!("content of {} is not available", op.path_in_repo))
             })?;
             Ok(LfsJob {
                 path_in_repo: op.path_in_repo.clone(),
@@ -332,7 +332,7 @@ async fn hash_owned(
                 .len();
             hash_file(&p, force_sha1 || size <= GIT_SHA1_INLINE_LIMIT).await
         }
-        None => Err(Error::validation(format!(
+        None => Err(Error::invalid_argument(format!(
             "content of {path_in_repo} is not available for hashing"
         ))),
     }
@@ -380,14 +380,14 @@ pub(crate) async fn create_commit_impl(
     settings: &CommitSettings,
 ) -> Result<CommitInfo> {
     if message.is_empty() {
-        return Err(Error::validation(
+        return Err(Error::invalid_argument(
             "`commit_message` can't be empty, please pass a value.",
         ));
     }
     if let Some(parent) = &settings.parent_commit {
         let ok = (5..=40).contains(&parent.len()) && parent.bytes().all(|b| b.is_ascii_hexdigit());
         if !ok {
-            return Err(Error::validation(format!(
+            return Err(Error::invalid_argument(format!(
                 "`parent_commit` is not a valid commit OID. It must match the following regex: ^[0-9a-f]{{5,40}}$ (got {parent:?})"
             )));
         }
@@ -457,14 +457,14 @@ pub(crate) async fn finish_commit(
                 let info = a
                     .info
                     .as_ref()
-                    .ok_or_else(|| Error::validation("addition was not hashed"))?;
+                    .ok_or_else(|| Error::invalid_argument("addition was not hashed"))?;
                 match a.upload_mode {
                     Some(UploadMode::Lfs) => {
                         body.add_lfs_file(&a.path_in_repo, &info.sha256, Some(info.size))
                     }
                     _ => {
                         let source = a.source().ok_or_else(|| {
-                            Error::validation(format!(
+                            Error::invalid_argument(format!(
                                 "content of {} was released before the commit",
                                 a.path_in_repo
                             ))
@@ -498,7 +498,7 @@ pub(crate) async fn finish_commit(
                         Source::Bytes(bytes.clone()),
                         bytes.len() as u64,
                     ),
-                    None => return Err(Error::validation("copy source was not resolved")),
+                    None => return Err(Error::invalid_argument("copy source was not resolved")),
                 }
                 expect.push((c.path_in_repo.clone(), Expect::Exists));
             }
@@ -562,16 +562,14 @@ async fn resolve_copies(
                 .get(&path)
                 .and_then(RepoEntry::as_file)
                 .ok_or_else(|| {
-                    Error::EntryNotFound(Box::new(HttpContext {
-                        status: 404,
-                        url: format!("{}/paths-info/{}", ctx.api_url(), quote_segment(&rev)),
-                        request_id: None,
-                        error_code: Some("EntryNotFound".into()),
-                        server_message: Some(format!(
-                            "Cannot copy {path} at revision {rev}: file is missing on repo."
-                        )),
-                        retry_after: None,
-                    }))
+                    let url = format!("{}/paths-info/{}", ctx.api_url(), quote_segment(&rev));
+                    Error::EntryNotFound(Box::new(
+                        HttpContext::new(404, &url)
+                            .with_error_code("EntryNotFound")
+                            .with_message(format!(
+                                "Cannot copy {path} at revision {rev}: file is missing on repo."
+                            )),
+                    ))
                 })?;
             let src = match &entry.lfs {
                 Some(lfs) => CopySource::Lfs(lfs.sha256.clone()),
@@ -611,10 +609,12 @@ async fn post_commit(
         if create_pr {
             rb = rb.query(&[("create_pr", "1")]);
         }
-        let result = match ctx.client.send_once(rb).await {
-            Ok(resp) => json_body::<CommitResponse>(resp).await,
-            Err(e) => Err(e),
-        };
+        // Sent once per round: whether a failed round may be repeated is decided below, by
+        // the branch head.
+        let result = ctx
+            .client
+            .send_json::<CommitResponse>(rb, SendOptions::new().once())
+            .await;
         let err = match result {
             Ok(answer) => return Ok(answer),
             Err(e) => e,

@@ -157,7 +157,7 @@ impl UploadFile {
                     .map(|m| m.is_file())
                     .unwrap_or(false)
             {
-                return Err(Error::validation(format!(
+                return Err(Error::invalid_argument(format!(
                     "Provided path: '{}' is not a file",
                     p.display()
                 )));
@@ -325,7 +325,7 @@ pub(crate) fn list_folder_blocking(
     filter: &PatternFilter,
 ) -> Result<Vec<(String, PathBuf)>> {
     if !folder.is_dir() {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Provided path: '{}' is not a directory",
             folder.display()
         )));
@@ -361,10 +361,12 @@ pub(crate) fn list_folder_blocking(
         let rel = entry
             .path()
             .strip_prefix(folder)
-            .map_err(|_| Error::validation("walked outside the folder"))?;
+            .map_err(|_| Error::invalid_argument("walked outside the folder"))?;
         let rel = rel
             .to_str()
-            .ok_or_else(|| Error::validation(format!("file name is not UTF-8: {}", rel.display())))?
+            .ok_or_else(|| {
+                Error::invalid_argument(format!("file name is not UTF-8: {}", rel.display()))
+            })?
             .replace(std::path::MAIN_SEPARATOR, "/");
         if filter.is_match(&rel) {
             out.push((rel, entry.path().to_path_buf()));

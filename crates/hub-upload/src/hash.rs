@@ -202,7 +202,7 @@ pub(crate) async fn spool_reader(
         .await
         .map_err(|e| Error::io(format!("spooling {path_in_repo}"), e))?;
     if copied != size {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "reader for {path_in_repo} yielded {copied} bytes but its size was given as {size}"
         )));
     }
@@ -278,6 +278,6 @@ mod tests {
         let e = spool_reader(Box::new(&b"hello"[..]), 6, "x")
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::Validation(_)), "{e}");
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
     }
 }

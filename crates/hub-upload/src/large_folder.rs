@@ -732,13 +732,14 @@ impl Shared {
 /// Whether an error will not go away by retrying.
 fn is_permanent(e: &Error) -> bool {
     match e {
-        Error::Unauthenticated(_)
+        Error::TokenRequired(_)
+        | Error::Unauthenticated(_)
         | Error::RepositoryNotFound(_)
         | Error::RevisionNotFound(_)
         | Error::GatedRepo(_)
         | Error::DisabledRepo(_)
         | Error::OfflineModeIsEnabled(_)
-        | Error::Validation(_) => true,
+        | Error::InvalidArgument(_) => true,
         other => matches!(other.status(), Some(400 | 401 | 403 | 404 | 413 | 422)),
     }
 }
@@ -752,7 +753,7 @@ async fn run(b: UploadLargeFolder) -> Result<LargeFolderStatus> {
         .map(|m| m.is_dir())
         .unwrap_or(false)
     {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Provided path: '{}' is not a directory",
             folder.display()
         )));

@@ -10,13 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{StreamExt as _, TryStreamExt as _};
-use hub_core::client::check_response;
-use hub_core::{Error, HubClient, ProgressSink, Result};
+use hub_core::{Error, HubClient, ProgressSink, Result, SendOptions};
 use reqwest::{Method, header};
 use serde::{Deserialize, Serialize};
 
 use crate::ops::Source;
-use crate::remote::{RepoCtx, json_retrying, retrying};
+use crate::remote::{RepoCtx, json_repeatable, retrying};
 use crate::stream::{FileProgress, source_stream};
 
 /// Objects per batch request.
@@ -211,15 +210,14 @@ pub(crate) async fn upload_lfs(
             hash_algo: "sha256",
             git_ref: (!create_pr).then_some(BatchRef { name: revision }),
         };
-        let answer: BatchAnswer = json_retrying(&ctx.client, "LFS batch", || {
-            Ok(ctx
-                .client
-                .authed_request(Method::POST, &url)?
-                .header(header::ACCEPT, LFS_JSON)
-                .header(header::CONTENT_TYPE, LFS_JSON)
-                .body(serde_json::to_vec(&body).map_err(|e| Error::validation(e.to_string()))?))
-        })
-        .await?;
+        let rb = ctx
+            .client
+            .authed_request(Method::POST, &url)?
+            .header(header::ACCEPT, LFS_JSON)
+            .header(header::CONTENT_TYPE, LFS_JSON)
+            .body(serde_json::to_vec(&body).map_err(|e| Error::invalid_argument(e.to_string()))?);
+        // The batch call only negotiates transfers: safe to repeat.
+        let answer: BatchAnswer = json_repeatable(&ctx.client, rb).await?;
         let errors: Vec<String> = answer
             .objects
             .iter()
@@ -230,7 +228,7 @@ pub(crate) async fn upload_lfs(
             })
             .collect();
         if !errors.is_empty() {
-            return Err(Error::validation(format!(
+            return Err(Error::invalid_argument(format!(
                 "LFS batch endpoint returned errors:\n{}",
                 errors.join("\n")
             )));
@@ -334,16 +332,15 @@ async fn put_range(
     fp: &FileProgress,
 ) -> Result<Option<String>> {
     let part = fp.part();
+    // The body is a stream read from the source, so each attempt builds the request anew and
+    // sends it once.
     retrying(client, "LFS upload", || async {
-        client.ensure_online(href)?;
         let body = part.wrap(source_stream(source, start, end - start, false));
         let rb = client
-            .http()
-            .put(href)
+            .request_without_token(Method::PUT, href)
             .header(header::CONTENT_LENGTH, end - start)
             .body(reqwest::Body::wrap_stream(body));
-        let resp = rb.send().await.map_err(|e| Error::transport(href, e))?;
-        let resp = check_response(resp).await?;
+        let resp = client.send(rb, SendOptions::new().once()).await?;
         let etag = resp
             .headers()
             .get(header::ETAG)
@@ -401,23 +398,17 @@ async fn upload_multipart(
         oid: &job.sha256,
         parts: etags,
     })
-    .map_err(|e| Error::validation(e.to_string()))?;
-    retrying(client, "LFS multipart completion", || async {
-        client.ensure_online(completion)?;
-        let resp = client
-            .http()
-            .post(completion)
-            .header(header::ACCEPT, LFS_JSON)
-            .header(header::CONTENT_TYPE, LFS_JSON)
-            .body(body.clone())
-            .send()
-            .await
-            .map_err(|e| Error::transport(completion, e))?;
-        let resp = check_response(resp).await?;
-        let _ = resp.bytes().await;
-        Ok(())
-    })
-    .await
+    .map_err(|e| Error::invalid_argument(e.to_string()))?;
+    let rb = client
+        .request_without_token(Method::POST, completion)
+        .header(header::ACCEPT, LFS_JSON)
+        .header(header::CONTENT_TYPE, LFS_JSON)
+        .body(body);
+    // Completing the same parts twice completes the same object: safe to repeat.
+    client
+        .send_read(rb, SendOptions::new().repeatable(true))
+        .await
+        .map(drop)
 }
 
 /// Uploads the file at `path` (`size` bytes, sha256 `oid`) by the Hub's LFS `multipart`
@@ -436,7 +427,7 @@ async fn upload_multipart(
 ///
 /// # Errors
 ///
-/// [`Error::Validation`] when the action is not a multipart one (no `chunk_size` in `header`),
+/// [`Error::InvalidArgument`] when the action is not a multipart one (no `chunk_size` in `header`),
 /// [`Error::Decode`] when `chunk_size` is invalid or the part URLs do not match `size`,
 /// [`Error::FileMetadata`] when a part is accepted without an ETag, and the HTTP errors of the
 /// PUTs and the completion POST.
@@ -459,7 +450,7 @@ pub async fn upload_multipart_file(
         parts,
     } = transfer_for(&action, size, client.endpoint())?
     else {
-        return Err(Error::validation(
+        return Err(Error::invalid_argument(
             "the upload action has no chunk_size header: not a multipart upload",
         ));
     };
@@ -481,17 +472,16 @@ pub async fn upload_multipart_file(
 async fn verify_object(client: &HubClient, verify: &Action, job: &LfsJob) -> Result<()> {
     let href = rewrite_href(&verify.href, client.endpoint());
     let body = serde_json::json!({"oid": job.sha256, "size": job.size});
-    retrying(client, "LFS verify", || async {
-        let rb = client
-            .authed_request(Method::POST, &href)?
-            .header(header::ACCEPT, LFS_JSON)
-            .json(&body)
-            .timeout(Duration::from_secs(300));
-        let resp = client.send_once(rb).await?;
-        let _ = resp.bytes().await;
-        Ok(())
-    })
-    .await
+    let rb = client
+        .authed_request(Method::POST, &href)?
+        .header(header::ACCEPT, LFS_JSON)
+        .json(&body)
+        .timeout(Duration::from_secs(300));
+    // Verification only reads: safe to repeat.
+    client
+        .send_read(rb, SendOptions::new().repeatable(true))
+        .await
+        .map(drop)
 }
 
 #[cfg(test)]
@@ -743,7 +733,7 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert!(matches!(err, Error::Validation(_)), "{err:?}");
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
         assert!(deltas.0.lock().unwrap().is_empty());
     }
 }

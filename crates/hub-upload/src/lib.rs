@@ -89,6 +89,38 @@ pub use ops::{
 pub use queue::{BackgroundQueue, JobHandle};
 pub use scheduler::{CommitScheduler, CommitSchedulerBuilder};
 
+/// Lets a builder be awaited directly (`client.upload_file(..).await`), as hub-core's builders are:
+/// awaiting it is the same as awaiting its `.send()`.
+macro_rules! into_future {
+    ($($builder:ty => $out:ty),+ $(,)?) => {$(
+        impl ::std::future::IntoFuture for $builder {
+            type Output = hub_core::Result<$out>;
+            type IntoFuture = ::futures::future::BoxFuture<'static, hub_core::Result<$out>>;
+            fn into_future(self) -> Self::IntoFuture {
+                self.send()
+            }
+        }
+    )+};
+}
+
+into_future!(
+    CreateCommit => CommitInfo,
+    UploadFile => CommitInfo,
+    UploadFolder => CommitInfo,
+    DeleteFile => CommitInfo,
+    DeleteFolder => CommitInfo,
+    DeleteFiles => CommitInfo,
+    UploadLargeFolder => LargeFolderStatus,
+);
+
+impl<'a> ::std::future::IntoFuture for PreuploadLfsFiles<'a> {
+    type Output = hub_core::Result<()>;
+    type IntoFuture = ::futures::future::BoxFuture<'a, hub_core::Result<()>>;
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
+
 /// Upload methods on [`HubClient`]. Each returns a builder; finish it with `.send()`.
 pub trait UploadExt {
     /// A commit of `operations` (adds, deletes, copies). Set the title with

@@ -352,7 +352,7 @@ impl From<CommitOperationCopy> for CommitOperation {
 pub fn validate_path_in_repo(path: &str) -> Result<String> {
     let mut p = path.strip_prefix('/').unwrap_or(path);
     if p == "." || p == ".." || p.starts_with("../") {
-        return Err(Error::validation(format!(
+        return Err(Error::invalid_argument(format!(
             "Invalid `path_in_repo` in CommitOperation: '{path}'"
         )));
     }
@@ -361,7 +361,7 @@ pub fn validate_path_in_repo(path: &str) -> Result<String> {
     }
     for forbidden in [".git", ".cache"] {
         if p.split('/').any(|part| part == forbidden) {
-            return Err(Error::validation(format!(
+            return Err(Error::invalid_argument(format!(
                 "Invalid `path_in_repo` in CommitOperation: cannot update files under a '{forbidden}/' folder (path: '{path}')."
             )));
         }

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::ops::{CommitOperationAdd, UploadMode};
-use crate::remote::{RepoCtx, json_retrying};
+use crate::remote::{RepoCtx, json_repeatable};
 
 /// Files per preupload request.
 pub const PREUPLOAD_BATCH: usize = 256;
@@ -56,7 +56,7 @@ pub(crate) fn request_for<'a>(
         .iter()
         .map(|op| {
             let info = op.info.as_ref().ok_or_else(|| {
-                Error::validation(format!(
+                Error::invalid_argument(format!(
                     "{} was not hashed before preupload",
                     op.path_in_repo
                 ))
@@ -113,14 +113,12 @@ pub(crate) async fn fetch_upload_modes(
     let url = format!("{}/preupload/{}", ctx.api_url(), quote_segment(revision));
     for batch in ops.chunks_mut(PREUPLOAD_BATCH) {
         let body = request_for(batch, git_ignore)?;
-        let resp: PreuploadResponse = json_retrying(&ctx.client, "preupload", || {
-            let mut rb = ctx.client.authed_request(Method::POST, &url)?.json(&body);
-            if create_pr {
-                rb = rb.query(&[("create_pr", "1")]);
-            }
-            Ok(rb)
-        })
-        .await?;
+        let mut rb = ctx.client.authed_request(Method::POST, &url)?.json(&body);
+        if create_pr {
+            rb = rb.query(&[("create_pr", "1")]);
+        }
+        // Preupload only asks how to upload: safe to repeat.
+        let resp: PreuploadResponse = json_repeatable(&ctx.client, rb).await?;
         apply_response(batch, resp, &url)?;
     }
     Ok(())

@@ -14,10 +14,10 @@
 //! * [`validate_readme`]: hub-core has no `validate-yaml` call.
 
 use std::future::Future;
-use std::time::Instant;
 
 use bytes::Bytes;
-use hub_core::client::{decode_json, json_body};
+use hub_core::SendOptions;
+use hub_core::client::decode_json;
 use hub_core::types::RepoEntry;
 use hub_core::urls::{api_repo_url, hf_hub_url, quote_segment};
 use hub_core::{Error, HubClient, RepoId, RepoType, RepoUrl, Result};
@@ -47,45 +47,28 @@ impl RepoCtx {
     }
 }
 
-/// Runs `attempt` until it succeeds, fails with a non-retryable error, or the client's retry
-/// policy gives up. Used for idempotent calls only.
+/// Runs `attempt` through the client's [`hub_core::RetryPolicy::run`]: until it succeeds,
+/// fails with a non-retryable error, or the policy gives up. For calls that are safe to repeat
+/// as a whole (a listing of several pages, a PUT whose body must be built anew).
 pub(crate) async fn retrying<T, F, Fut>(client: &HubClient, what: &str, mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let started = Instant::now();
-    let mut n: u32 = 0;
-    loop {
-        match attempt().await {
-            Ok(v) => return Ok(v),
-            Err(err) if err.is_retryable() => {
-                let hint = err.http_context().and_then(|c| c.retry_after);
-                match client.retry_policy().next_delay(n, started.elapsed(), hint) {
-                    Some(delay) => {
-                        tracing::debug!(what, attempt = n, ?delay, "retrying: {err}");
-                        tokio::time::sleep(delay).await;
-                        n += 1;
-                    }
-                    None => return Err(err),
-                }
-            }
-            Err(err) => return Err(err),
-        }
-    }
+    let span = tracing::debug_span!("retrying", what);
+    let _entered = span.enter();
+    client.retry_policy().run(|_| attempt()).await
 }
 
-/// Sends a request built by `make` and decodes its JSON body, retrying the whole exchange.
-pub(crate) async fn json_retrying<T, F>(client: &HubClient, what: &str, make: F) -> Result<T>
+/// Sends a request that is safe to repeat (a POST that only reads or whose repetition changes
+/// nothing) and decodes its JSON body; request and body are retried as a whole.
+pub(crate) async fn json_repeatable<T>(client: &HubClient, rb: reqwest::RequestBuilder) -> Result<T>
 where
     T: serde::de::DeserializeOwned,
-    F: Fn() -> Result<reqwest::RequestBuilder>,
 {
-    retrying(client, what, || async {
-        let resp = client.send_once(make()?).await?;
-        json_body::<T>(resp).await
-    })
-    .await
+    client
+        .send_json(rb, SendOptions::new().repeatable(true))
+        .await
 }
 
 /// The commit a revision points to (`GET /api/{T}/{id}/revision/{rev}` → `sha`), through
@@ -118,17 +101,11 @@ pub(crate) async fn create_repo(ctx: &RepoCtx, private: Option<bool>) -> Result<
     if let Some(p) = private {
         body["private"] = p.into();
     }
-    let result = retrying(&ctx.client, "create repo", || async {
-        let rb = ctx.client.authed_request(Method::POST, &url)?.json(&body);
-        let resp = ctx.client.send_once(rb).await?;
-        resp.bytes().await.map_err(|e| Error::transport(&url, e))
-    })
-    .await;
-    match result {
-        Ok(_) => {}
-        Err(e) if e.status() == Some(409) => {}
-        Err(e) => return Err(e),
-    }
+    // A repeated create is detectable: it answers 409, which is what "already exists" means
+    // here anyway.
+    let rb = ctx.client.authed_request(Method::POST, &url)?.json(&body);
+    let options = SendOptions::new().repeatable(true).pass_status(409);
+    ctx.client.send_read(rb, options).await?;
     Ok(RepoUrl::new(
         ctx.client.endpoint(),
         ctx.repo_type,
@@ -201,31 +178,27 @@ pub(crate) async fn download(ctx: &RepoCtx, revision: &str, path: &str) -> Resul
         ctx.repo_type,
         revision,
     );
-    retrying(&ctx.client, "download", || async {
-        let resp = ctx
-            .client
-            .send_once(ctx.client.request(Method::GET, &url))
-            .await?;
-        resp.bytes().await.map_err(|e| Error::transport(&url, e))
-    })
-    .await
+    let rb = ctx.client.request(Method::GET, &url);
+    let resp = ctx.client.send_read(rb, SendOptions::new()).await?;
+    Ok(resp.body)
 }
 
 /// `POST /api/validate-yaml` for a README; a 400 means invalid metadata.
 pub(crate) async fn validate_readme(ctx: &RepoCtx, content: &str) -> Result<()> {
     let url = format!("{}/api/validate-yaml", ctx.client.endpoint());
     let body = serde_json::json!({"content": content, "repoType": ctx.repo_type.as_str()});
-    let r = retrying(&ctx.client, "validate-yaml", || async {
-        let rb = ctx.client.request(Method::POST, &url).json(&body);
-        let resp = ctx.client.send_once(rb).await?;
-        let bytes = resp.bytes().await.map_err(|e| Error::transport(&url, e))?;
-        // The answer is informative only (warnings); a non-JSON body is not an error.
-        let _ = decode_json::<serde_json::Value>(&url, &bytes);
-        Ok(())
-    })
-    .await;
+    let rb = ctx.client.request(Method::POST, &url).json(&body);
+    // Validation changes nothing on the server: safe to repeat.
+    let r = ctx
+        .client
+        .send_read(rb, SendOptions::new().repeatable(true))
+        .await
+        .map(|resp| {
+            // The answer is informative only (warnings); a non-JSON body is not an error.
+            let _ = decode_json::<serde_json::Value>(&resp.url, &resp.body);
+        });
     match r {
-        Err(Error::BadRequest(ctx_)) => Err(Error::validation(format!(
+        Err(Error::BadRequest(ctx_)) => Err(Error::invalid_argument(format!(
             "Invalid metadata in README.md.\n{}",
             ctx_.server_message.as_deref().unwrap_or_default()
         ))),

@@ -148,7 +148,7 @@ crate::api::into_future!(RepoInfoBuilder, RepoInfo);
 
 async fn info_impl<T: DeserializeOwned>(api: HfApi, p: InfoParams) -> Result<T> {
     if !p.expand.is_empty() && (p.files_metadata || p.security_status) {
-        return Err(Error::validation(
+        return Err(Error::invalid_argument(
             "`expand` cannot be used if `securityStatus` or `files_metadata` are set.",
         ));
     }
@@ -172,7 +172,9 @@ async fn info_impl<T: DeserializeOwned>(api: HfApi, p: InfoParams) -> Result<T> 
     if let Some(t) = p.timeout {
         rb = rb.timeout(t);
     }
-    client.send_json(rb).await
+    client
+        .send_json(rb, crate::client::SendOptions::new())
+        .await
 }
 
 impl HfApi {

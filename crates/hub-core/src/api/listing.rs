@@ -12,13 +12,61 @@ use crate::error::Result;
 use crate::types::{DatasetInfo, ModelInfo, SpaceInfo};
 
 /// Options every listing shares.
+/// The sort keys of the model, dataset and space listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Sort {
+    /// Most downloaded (`downloads`).
+    Downloads,
+    /// Most liked (`likes`).
+    Likes,
+    /// Trending (`trendingScore`).
+    TrendingScore,
+    /// Newest (`createdAt`).
+    CreatedAt,
+    /// Most recently updated (`lastModified`; Python also spells it `last_modified`).
+    LastModified,
+}
+
+impl Sort {
+    /// The value sent as `sort=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Downloads => "downloads",
+            Sort::Likes => "likes",
+            Sort::TrendingScore => "trendingScore",
+            Sort::CreatedAt => "createdAt",
+            Sort::LastModified => "lastModified",
+        }
+    }
+}
+
+impl std::str::FromStr for Sort {
+    type Err = crate::Error;
+    /// Parses the Hub's and Python's spellings (`lastModified` and `last_modified`, ...).
+    fn from_str(s: &str) -> crate::Result<Sort> {
+        Ok(match s {
+            "downloads" => Sort::Downloads,
+            "likes" => Sort::Likes,
+            "trendingScore" | "trending_score" => Sort::TrendingScore,
+            "createdAt" | "created_at" => Sort::CreatedAt,
+            "lastModified" | "last_modified" => Sort::LastModified,
+            other => {
+                return Err(crate::Error::invalid_argument(format!(
+                    "unknown sort key {other:?}: use downloads, likes, trendingScore, createdAt or lastModified"
+                )));
+            }
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Common {
     filter: Vec<String>,
     author: Option<String>,
     search: Vec<String>,
-    sort: Option<String>,
-    direction: Option<i32>,
+    sort: Option<Sort>,
+    descending: bool,
     limit: Option<usize>,
     full: bool,
     card_data: bool,
@@ -41,17 +89,11 @@ impl Common {
         for s in &self.search {
             q.push(("search".into(), s.clone()));
         }
-        if let Some(s) = &self.sort {
-            // Python translates its snake_case spelling of this one key.
-            let s = if s == "last_modified" {
-                "lastModified"
-            } else {
-                s
-            };
-            q.push(("sort".into(), s.to_owned()));
+        if let Some(s) = self.sort {
+            q.push(("sort".into(), s.as_str().to_owned()));
         }
-        if let Some(d) = self.direction {
-            q.push(("direction".into(), d.to_string()));
+        if self.descending {
+            q.push(("direction".into(), "-1".to_owned()));
         }
         if let Some(l) = self.limit {
             q.push(("limit".into(), l.to_string()));
@@ -92,15 +134,15 @@ macro_rules! common_setters {
             self.common.search.push(search.into());
             self
         }
-        /// Sort key (`downloads`, `likes`, `trendingScore`, `createdAt`, `lastModified`; Python's
-        /// `last_modified` is translated).
-        pub fn sort(mut self, sort: impl Into<String>) -> Self {
-            self.common.sort = Some(sort.into());
+        /// Sort key (Python's `sort`).
+        pub fn sort(mut self, sort: Sort) -> Self {
+            self.common.sort = Some(sort);
             self
         }
-        /// Sort direction; `-1` for descending (the only value Python sends).
-        pub fn direction(mut self, direction: i32) -> Self {
-            self.common.direction = Some(direction);
+        /// Sorts in descending order (Python's `direction=-1`, the only direction the Hub
+        /// takes).
+        pub fn descending(mut self) -> Self {
+            self.common.descending = true;
             self
         }
         /// At most this many items (sent to the server and enforced locally).
@@ -378,14 +420,15 @@ impl HfApi {
     /// `GET /api/models` (paginated): search models. Filters: `.filter()`, `.author()`,
     /// `.search()`, `.task()`, `.library()`, `.language()`, `.model_name()`,
     /// `.trained_dataset()`, `.tags()`, `.pipeline_tag()`, `.gated()`, `.inference()`; output:
-    /// `.sort()`, `.direction()`, `.limit()`, `.full()`, `.card_data()`, `.fetch_config()`,
+    /// `.sort()`, `.descending()`, `.limit()`, `.full()`, `.card_data()`, `.fetch_config()`,
     /// `.expand()`.
     ///
     /// ```no_run
     /// # async fn run(api: hub_core::HfApi) -> hub_core::Result<()> {
     /// use futures::TryStreamExt;
-    /// let top: Vec<_> = api.list_models().task("text-classification").sort("downloads")
-    ///     .direction(-1).limit(5).send().try_collect().await?;
+    /// use hub_core::api::Sort;
+    /// let top: Vec<_> = api.list_models().task("text-classification").sort(Sort::Downloads)
+    ///     .descending().limit(5).send().try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn list_models(&self) -> ModelListBuilder {
@@ -455,8 +498,8 @@ mod tests {
             .author("a")
             .model_name("bert")
             .search("base")
-            .sort("last_modified")
-            .direction(-1)
+            .sort(Sort::LastModified)
+            .descending()
             .limit(3)
             .full(true)
             .card_data(true)

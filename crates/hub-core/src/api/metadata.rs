@@ -21,7 +21,7 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_LENGTH, ETAG, LOCATION};
 use reqwest::{Method, Response};
 
 use crate::api::HfApi;
-use crate::client::{HubClient, check_response};
+use crate::client::{HubClient, Redirects, SendOptions, check_response};
 use crate::error::{Error, Result};
 use crate::repo::{RepoId, RepoType};
 use crate::types::HfFileMetadata;
@@ -89,19 +89,21 @@ pub async fn probe_file(
 ) -> Result<FileProbe> {
     let timeout = timeout.unwrap_or(client.config().etag_timeout);
     let mut current = url::Url::parse(url)
-        .map_err(|e| Error::validation(format!("invalid file URL {url:?}: {e}")))?;
+        .map_err(|e| Error::invalid_argument(format!("invalid file URL {url:?}: {e}")))?;
     for _ in 0..=MAX_RELATIVE_REDIRECTS {
         let mut rb = client
-            .http_no_redirect()
             .request(Method::HEAD, current.as_str())
             .header(ACCEPT_ENCODING, "identity");
         if !timeout.is_zero() {
             rb = rb.timeout(timeout);
         }
-        if let Some(token) = client.token() {
-            rb = rb.bearer_auth(token.expose());
-        }
-        let resp = client.send_no_redirect_passing(rb, &[404]).await?;
+        // Relative redirects only, followed here; the caller falls back to the cache at once
+        // on a transport failure, as Python does, instead of waiting through a backoff.
+        let options = SendOptions::new()
+            .redirects(Redirects::Manual)
+            .pass_status(404)
+            .no_transport_retry();
+        let resp = client.send(rb, options).await?;
         if resp.status().as_u16() == 404 {
             let commit_hash = header(&resp, "x-repo-commit").map(str::to_owned);
             return match check_response(resp).await {

@@ -36,8 +36,7 @@
 //! # Offline mode
 //!
 //! With `config.offline`, every call fails with [`crate::Error::OfflineModeIsEnabled`] before
-//! anything is sent: all requests go through [`HubClient::send`] /
-//! [`HubClient::send_no_redirect`], which check it first.
+//! anything is sent: all requests go through [`HubClient::send`], which checks it first.
 
 use reqwest::Method;
 
@@ -54,7 +53,7 @@ pub mod repos;
 pub mod tree;
 
 pub use info::{InfoBuilder, RepoInfoBuilder};
-pub use listing::{DatasetListBuilder, ModelListBuilder, SpaceListBuilder};
+pub use listing::{DatasetListBuilder, ModelListBuilder, Sort, SpaceListBuilder};
 pub use metadata::{FileMetadataBuilder, FileProbe, file_metadata, probe_file};
 pub use refs::{
     CommitListBuilder, CreateBranchBuilder, CreateTagBuilder, RefsBuilder, SuperSquashBuilder,
@@ -118,7 +117,9 @@ impl HfApi {
     pub async fn whoami(&self) -> Result<WhoAmI> {
         let url = format!("{}/api/whoami-v2", self.client.endpoint());
         let rb = self.client.authed_request(Method::GET, &url)?;
-        self.client.send_json(rb).await
+        self.client
+            .send_json(rb, crate::client::SendOptions::new())
+            .await
     }
 
     /// `{EP}/api/{type}s/{repo_id}`.

@@ -7,7 +7,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::api::HfApi;
-use crate::error::Result;
+use crate::client::{Attempts, SendOptions};
+use crate::error::{Error, Result};
 use crate::repo::{RepoId, RepoType};
 use crate::types::{GitCommitInfo, GitRefs};
 use crate::urls::quote_segment;
@@ -46,7 +47,7 @@ impl RefsBuilder {
                 // The protocol's literal `1` for this flag.
                 rb = rb.query(&[("include_prs", "1")]);
             }
-            let mut refs: GitRefs = client.send_json(rb).await?;
+            let mut refs: GitRefs = client.send_json(rb, SendOptions::new()).await?;
             if self.include_pull_requests && refs.pull_requests.is_none() {
                 refs.pull_requests = Some(Vec::new());
             }
@@ -152,9 +153,14 @@ async fn create_branch_impl(b: CreateBranchBuilder) -> Result<()> {
     };
     let client = b.api.client();
     let rb = client.authed_request(Method::POST, &url)?.json(&body);
-    match client.send(rb).await {
-        Ok(_) => Ok(()),
-        Err(e) if b.exist_ok && e.status() == Some(409) => Ok(()),
+    // A repeated create is detectable (409); one after a lost answer is ours.
+    let options = SendOptions::new().repeatable(true).pass_status(409);
+    match client.send(rb, options).await {
+        Ok(r) if r.status().as_u16() != 409 || b.exist_ok || Attempts::of(&r) > 1 => Ok(()),
+        Ok(r) => Err(crate::client::check_response(r)
+            .await
+            .err()
+            .unwrap_or_else(|| Error::decode(&url, "409 answer that is not an error"))),
         Err(e) if b.exist_ok && e.status() == Some(403) => {
             // No right to create branches: fine if it is already there (Python's rule).
             let refs = b
@@ -224,9 +230,15 @@ impl CreateTagBuilder {
             }
             let client = self.api.client();
             let rb = client.authed_request(Method::POST, &url)?.json(&body);
-            match client.send(rb).await {
-                Ok(_) => Ok(()),
-                Err(e) if self.exist_ok && e.status() == Some(409) => Ok(()),
+            let options = SendOptions::new().repeatable(true).pass_status(409);
+            match client.send(rb, options).await {
+                Ok(r) if r.status().as_u16() != 409 || self.exist_ok || Attempts::of(&r) > 1 => {
+                    Ok(())
+                }
+                Ok(r) => Err(crate::client::check_response(r)
+                    .await
+                    .err()
+                    .unwrap_or_else(|| Error::decode(&url, "409 answer that is not an error"))),
                 Err(e) => Err(e),
             }
         })
@@ -284,7 +296,7 @@ impl SuperSquashBuilder {
             let rb = client
                 .authed_request(Method::POST, &url)?
                 .json(&json!({ "message": message }));
-            client.send(rb).await.map(drop)
+            client.send(rb, SendOptions::new()).await.map(drop)
         })
     }
 }
@@ -342,7 +354,7 @@ impl HfApi {
             quote_segment(branch)
         );
         let rb = self.client().authed_request(Method::DELETE, &url)?;
-        self.client().send(rb).await.map(drop)
+        self.client().send(rb, SendOptions::new()).await.map(drop)
     }
 
     /// `POST /api/{type}s/{repo_id}/tag/{revision}` (JSON `{"tag", "message"}`): tags a revision.
@@ -366,7 +378,7 @@ impl HfApi {
             quote_segment(tag)
         );
         let rb = self.client().authed_request(Method::DELETE, &url)?;
-        self.client().send(rb).await.map(drop)
+        self.client().send(rb, SendOptions::new()).await.map(drop)
     }
 
     /// `POST /api/{type}s/{repo_id}/super-squash/{branch}`: squashes the history of a branch

@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use reqwest::{Method, Response};
+use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use crate::api::HfApi;
-use crate::client::{check_response, json_body};
+use crate::client::{FullResponse, SendOptions, decode_json};
 use crate::error::{Error, Result};
 use crate::repo::{RepoId, RepoType, RepoUrl};
 use crate::types::{CreateRepoResponse, Gated, SpaceKeyValue, SpaceSdk, SpaceStorage};
@@ -57,8 +57,8 @@ impl SpaceOptions {
 
 /// Reads the `url` of a create/duplicate answer (200 or 409) into a [`RepoUrl`] on this
 /// client's endpoint.
-async fn repo_url_from(api: &HfApi, resp: Response, repo_type: RepoType) -> Result<RepoUrl> {
-    let body: CreateRepoResponse = json_body(resp).await?;
+fn repo_url_from(api: &HfApi, resp: &FullResponse, repo_type: RepoType) -> Result<RepoUrl> {
+    let body: CreateRepoResponse = decode_json(&resp.url, &resp.body)?;
     let endpoint = api.client().endpoint();
     let parsed = RepoUrl::parse(&body.url, endpoint)
         .ok()
@@ -158,14 +158,14 @@ impl CreateRepoBuilder {
         }
         if self.repo_type == RepoType::Space {
             let sdk = self.sdk.ok_or_else(|| {
-                Error::validation(
+                Error::invalid_argument(
                     "No space_sdk provided. `create_repo` expects space_sdk to be one of ['gradio', 'streamlit', 'docker', 'static'] when repo_type is 'space'`",
                 )
             })?;
             body.insert("sdk".into(), json!(sdk.as_str()));
             self.space.write_into(&mut body);
         } else if self.sdk.is_some() || !self.space.is_empty() {
-            return Err(Error::validation(
+            return Err(Error::invalid_argument(
                 "Ignoring provided space_sdk/space options because repo_type is not 'space'.",
             ));
         }
@@ -190,7 +190,10 @@ async fn create_repo_impl(b: CreateRepoBuilder) -> Result<RepoUrl> {
     let mut attempts = 0;
     loop {
         let rb = client.authed_request(Method::POST, &url)?.json(&body);
-        let resp = client.send_passing(rb, &[409]).await;
+        // A repeated create is detectable: it answers 409 with the repository's URL.
+        let options = SendOptions::new().repeatable(true).pass_status(409);
+        // Read whole, so a body cut after the server acted is retried too (and answers 409).
+        let resp = client.send_read(rb, options).await;
         let resp = match resp {
             Ok(r) => r,
             Err(e) if b.exist_ok && e.status() == Some(403) => {
@@ -212,31 +215,28 @@ async fn create_repo_impl(b: CreateRepoBuilder) -> Result<RepoUrl> {
             }
             Err(e) => return Err(e),
         };
-        if resp.status().as_u16() != 409 {
-            return repo_url_from(&b.api, resp, b.repo_type).await;
+        if resp.status != 409 {
+            return repo_url_from(&b.api, &resp, b.repo_type);
         }
-        let headers = resp.headers().clone();
-        let resp_url = resp.url().to_string();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::transport(&resp_url, e))?;
-        let text = String::from_utf8_lossy(&bytes);
+        // An earlier attempt whose answer was lost created it.
+        let created_by_us = resp.attempts > 1;
+        let (headers, resp_url, bytes) = (&resp.headers, &resp.url, &resp.body);
+        let text = String::from_utf8_lossy(bytes);
         if text.contains(CONFLICTING_OPERATION) && attempts < CONFLICT_RETRIES {
             attempts += 1;
             tokio::time::sleep(Duration::from_millis(250)).await;
             continue;
         }
-        if b.exist_ok {
-            let parsed: CreateRepoResponse = crate::client::decode_json(&resp_url, &bytes)?;
+        if b.exist_ok || created_by_us {
+            let parsed: CreateRepoResponse = crate::client::decode_json(resp_url, bytes)?;
             let endpoint = client.endpoint();
             return Ok(match RepoUrl::parse(&parsed.url, endpoint) {
                 Ok(u) => RepoUrl::new(endpoint, u.repo_type(), u.repo_id().clone()),
                 Err(_) => RepoUrl::new(endpoint, b.repo_type, b.repo_id.clone()),
             });
         }
-        return Err(crate::error::map_status(409, &resp_url, &headers, &bytes)
-            .unwrap_or_else(|| Error::decode(&resp_url, "409")));
+        return Err(crate::error::map_status(409, resp_url, headers, bytes)
+            .unwrap_or_else(|| Error::decode(resp_url, "409")));
     }
 }
 
@@ -276,7 +276,7 @@ impl DeleteRepoBuilder {
             }
             // DELETE with a JSON body (protocol §6.2).
             let rb = client.authed_request(Method::DELETE, &url)?.json(&body);
-            match client.send(rb).await {
+            match client.send(rb, SendOptions::new()).await {
                 Ok(_) => Ok(()),
                 Err(Error::RepositoryNotFound(_)) if self.missing_ok => Ok(()),
                 Err(e) => Err(e),
@@ -308,7 +308,7 @@ impl MoveRepoBuilder {
         Box::pin(async move {
             for id in [&self.from, &self.to] {
                 if id.namespace().is_none() {
-                    return Err(Error::validation(format!(
+                    return Err(Error::invalid_argument(format!(
                         "Invalid repo_id: {id}. It should have a namespace (:namespace:/:repo_name:)"
                     )));
                 }
@@ -321,7 +321,7 @@ impl MoveRepoBuilder {
                 "type": self.repo_type.as_str(),
             });
             let rb = client.authed_request(Method::POST, &url)?.json(&body);
-            client.send(rb).await.map(drop)
+            client.send(rb, SendOptions::new()).await.map(drop)
         })
     }
 }
@@ -361,7 +361,7 @@ impl UpdateSettingsBuilder {
             let mut body = Map::new();
             if let Some(g) = &self.gated {
                 if let Gated::Other(o) = g {
-                    return Err(Error::validation(format!(
+                    return Err(Error::invalid_argument(format!(
                         "Invalid gated status, must be one of 'auto', 'manual' or False. Got '{o}'."
                     )));
                 }
@@ -371,7 +371,7 @@ impl UpdateSettingsBuilder {
                 body.insert("private".into(), json!(p));
             }
             if body.is_empty() {
-                return Err(Error::validation(
+                return Err(Error::invalid_argument(
                     "At least one setting ('private' or 'gated') must be given.",
                 ));
             }
@@ -381,7 +381,7 @@ impl UpdateSettingsBuilder {
                 self.api.repo_api_url(self.repo_type, &self.repo_id)
             );
             let rb = client.authed_request(Method::PUT, &url)?.json(&body);
-            let resp = client.send(rb).await?;
+            let resp = client.send(rb, SendOptions::new()).await?;
             // The answer body is not specified beyond `private`; an empty body is fine.
             let url = resp.url().to_string();
             let bytes = resp.bytes().await.map_err(|e| Error::transport(&url, e))?;
@@ -476,22 +476,15 @@ async fn duplicate_impl(b: DuplicateSpaceBuilder) -> Result<RepoUrl> {
     let client = b.api.client();
     let url = format!("{}/duplicate", b.api.repo_api_url(RepoType::Space, &b.from));
     let rb = client.authed_request(Method::POST, &url)?.json(&body);
-    let resp = client.send_passing(rb, &[409]).await?;
-    if resp.status().as_u16() == 409 && !b.exist_ok {
-        return Err(into_error(resp).await);
+    let options = SendOptions::new().repeatable(true).pass_status(409);
+    let resp = client.send_read(rb, options).await?;
+    if resp.status == 409 && !b.exist_ok && resp.attempts == 1 {
+        return Err(
+            crate::error::map_status(409, &resp.url, &resp.headers, &resp.body)
+                .unwrap_or_else(|| Error::decode(&resp.url, "409")),
+        );
     }
-    repo_url_from(&b.api, resp, RepoType::Space).await
-}
-
-/// The mapped error of a response that was passed through as a response.
-async fn into_error(resp: Response) -> Error {
-    match check_response(resp).await {
-        Err(e) => e,
-        Ok(r) => Error::decode(
-            r.url().as_str(),
-            format!("unexpected status {}", r.status()),
-        ),
-    }
+    repo_url_from(&b.api, &resp, RepoType::Space)
 }
 
 impl HfApi {
@@ -637,7 +630,7 @@ mod tests {
             .repo_type(RepoType::Space)
             .body()
             .unwrap_err();
-        assert!(matches!(e, Error::Validation(_)));
+        assert!(matches!(e, Error::InvalidArgument(_)));
         assert!(
             api()
                 .create_repo(&RepoId::new("ns/m").unwrap())

@@ -12,7 +12,7 @@ use futures::TryStreamExt;
 
 use crate::error::Error;
 use crate::repo::{RepoId, RepoType};
-use crate::{Config, HubClient, RetryPolicy};
+use crate::{Config, HubClient, RetryPolicy, SendOptions};
 
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -239,11 +239,14 @@ async fn metadata_sends_identity_encoding() {
     let s = server().await;
     let c = client(&s.url);
     let rb = c
-        .http_no_redirect()
-        .head(format!("{}/ns/m/resolve/main/regular.txt", s.url))
+        .request_without_token(
+            Method::HEAD,
+            &format!("{}/ns/m/resolve/main/regular.txt", s.url),
+        )
         .header("accept-encoding", "identity")
         .bearer_auth("hf_test_token");
-    let r = c.send_no_redirect(rb).await.unwrap();
+    let options = SendOptions::new().redirects(crate::client::Redirects::Manual);
+    let r = c.send(rb, options).await.unwrap();
     assert_eq!(r.headers()["x-accept-encoding-seen"], "identity");
 }
 
@@ -467,11 +470,12 @@ async fn posts_are_repeated_only_when_the_server_cannot_have_acted() {
         async move {
             let before = hits.load(Ordering::SeqCst);
             let rb = c.request(method, &url);
-            let result = if idempotent {
-                c.send_idempotent(rb).await
+            let options = if idempotent {
+                SendOptions::new().repeatable(true)
             } else {
-                c.send(rb).await
+                SendOptions::new()
             };
+            let result = c.send(rb, options).await;
             assert!(result.is_err());
             hits.load(Ordering::SeqCst) - before
         }
@@ -493,7 +497,10 @@ async fn posts_are_repeated_only_when_the_server_cannot_have_acted() {
     };
     let started = std::time::Instant::now();
     let err = c
-        .send(c.request(Method::POST, &format!("http://{closed}/x")))
+        .send(
+            c.request(Method::POST, &format!("http://{closed}/x")),
+            SendOptions::new(),
+        )
         .await
         .unwrap_err();
     assert!(err.proves_not_processed(), "{err:?}");

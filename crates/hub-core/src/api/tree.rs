@@ -152,7 +152,11 @@ async fn paths_info_impl(b: PathsInfoBuilder) -> Result<Vec<RepoEntry>> {
     let client = b.api.client();
     // A read, although sent as a POST: safe to repeat.
     let resp = client
-        .send_idempotent(client.request(Method::POST, &url).form(&form))
+        .send(
+            client.request(Method::POST, &url).form(&form),
+            // Reads only: safe to repeat.
+            crate::client::SendOptions::new().repeatable(true),
+        )
         .await?;
     json_body(resp).await
 }
