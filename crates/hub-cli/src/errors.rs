@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn chain_is_one_line_without_repeats() {
-        let err = anyhow::Error::new(HubError::Unauthenticated(
+        let err = anyhow::Error::new(HubError::TokenRequired(
             "Token is required but no token was found.".into(),
         ))
         .context("upload failed");

@@ -840,4 +840,102 @@ mod tests {
         let e = decode_json::<Vec<u8>>("http://h/x", b"[1,2").unwrap_err();
         assert!(matches!(e, Error::Decode { .. }));
     }
+
+    /// A server that accepts connections and then sends `head` and nothing more.
+    async fn stalling_server(head: &'static [u8]) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut sock, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = tokio::io::AsyncReadExt::read(&mut sock, &mut buf).await;
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut sock, head).await;
+                held.push(sock);
+            }
+        });
+        (format!("http://{addr}/x"), accepted)
+    }
+
+    fn quick_client(read_timeout: Duration) -> HubClient {
+        HubClient::builder()
+            .config(Config::builder().build())
+            .no_token()
+            .read_timeout(Some(read_timeout))
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_a_read_timeout() {
+        let (url, _) = stalling_server(b"").await;
+        let c = quick_client(Duration::from_millis(200));
+        let err = c
+            .send(c.request(Method::GET, &url), SendOptions::new())
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert_eq!(err.kind(), crate::ErrorKind::Timeout);
+        assert!(matches!(
+            err,
+            Error::Timeout {
+                phase: crate::error::TimeoutPhase::Read,
+                ..
+            }
+        ));
+        assert!(err.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_is_a_timeout() {
+        let (url, _) =
+            stalling_server(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"partial\":").await;
+        let c = quick_client(Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        let err = c
+            .send_read(c.request(Method::GET, &url), SendOptions::new())
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn timeouts_are_retried_by_the_policy() {
+        let (url, accepted) = stalling_server(b"").await;
+        let c = HubClient::builder()
+            .config(Config::builder().build())
+            .no_token()
+            .read_timeout(Some(Duration::from_millis(100)))
+            .retry_policy(RetryPolicy {
+                max_retries: 2,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(20),
+                max_elapsed: Duration::from_secs(10),
+            })
+            .build()
+            .unwrap();
+        let err = c
+            .send(c.request(Method::GET, &url), SendOptions::new())
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout());
+        // The first try and two retries, each on a connection of its own (a timed-out
+        // connection is not reused).
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_bad_proxy_url_fails_at_build() {
+        let e = HubClient::builder()
+            .config(Config::builder().build())
+            .proxy("::not a url::")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+    }
 }
