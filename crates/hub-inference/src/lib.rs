@@ -104,6 +104,8 @@ pub use client::{
     RawResponse,
 };
 pub use error::{Error, Result};
-pub use info::ModelStatus;
+pub use info::{
+    ALL_INFERENCE_API_FRAMEWORKS, Frameworks, MAIN_INFERENCE_API_FRAMEWORKS, ModelStatus,
+};
 pub use input::BinaryInput;
 pub use stream::{ChatCompletionStream, JsonEventStream, TextGenerationStream};
