@@ -89,6 +89,7 @@ mod client;
 mod error;
 mod info;
 mod input;
+mod legacy;
 pub mod sse;
 pub mod stream;
 mod tasks;
@@ -108,4 +109,8 @@ pub use info::{
     ALL_INFERENCE_API_FRAMEWORKS, Frameworks, MAIN_INFERENCE_API_FRAMEWORKS, ModelStatus,
 };
 pub use input::BinaryInput;
+#[allow(deprecated)]
+pub use legacy::{
+    InferenceApi, InferenceApiBuilder, InferenceApiCall, InferenceApiOutput, LEGACY_TASKS,
+};
 pub use stream::{ChatCompletionStream, JsonEventStream, TextGenerationStream};

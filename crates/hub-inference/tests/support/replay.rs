@@ -139,8 +139,13 @@ fn decode_b64(text: &str) -> Vec<u8> {
 /// dropped (their content is base64) and `string: !!binary` becomes `binary:` so that binary
 /// bodies stay distinguishable from text bodies.
 pub fn load(name: &str) -> Vec<Interaction> {
-    let path = format!("{}/{name}", recordings_dir());
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    load_path(&format!("{}/{name}", recordings_dir()))
+}
+
+/// Loads a cassette from a path (same format as [`load`]; JSON cassettes load as they are).
+pub fn load_path(path: &str) -> Vec<Interaction> {
+    let name = path;
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let text = text
         .replace("!!python/object/new:_io.BytesIO", "")
         .replace("!!python/tuple", "")
