@@ -932,3 +932,107 @@ pub struct ConversationalOutputConversation {
 
 /// A table for tabular and table-QA tasks: column name → cells.
 pub type Table = BTreeMap<String, Vec<String>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn absent_optional_fields_are_none_and_absent_required_fields_fail() {
+        let seg: ImageSegmentationOutputElement =
+            serde_json::from_value(json!({"label": "a", "mask": "AA"})).unwrap();
+        assert_eq!(seg.score, None);
+        let tok: TokenClassificationOutputElement =
+            serde_json::from_value(json!({"score": 0.5})).unwrap();
+        assert_eq!((tok.word, tok.start, tok.entity_group), (None, None, None));
+        let vqa: VisualQuestionAnsweringOutputElement =
+            serde_json::from_value(json!({"score": 0.5})).unwrap();
+        assert_eq!(vqa.answer, None);
+        // Required by the seed: missing is an error, never 0 or "".
+        assert!(
+            serde_json::from_value::<ClassificationOutputElement>(json!({"label": "a"})).is_err()
+        );
+        assert!(
+            serde_json::from_value::<QuestionAnsweringOutputElement>(
+                json!({"answer": "a", "score": 1.0, "start": 0})
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_value::<FillMaskOutputElement>(
+                json!({"score": 1.0, "sequence": "s", "token_str": "t"})
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_value::<TableQuestionAnsweringOutputElement>(json!({"answer": "a"}))
+                .is_err()
+        );
+        assert!(serde_json::from_value::<AutomaticSpeechRecognitionOutput>(json!({})).is_err());
+    }
+
+    #[test]
+    fn seed_types_of_the_newer_tasks() {
+        let det: ZeroShotObjectDetectionOutputElement = serde_json::from_value(
+            json!({"box": {"xmin": 1, "ymin": 2, "xmax": 3, "ymax": 4}, "label": "cat", "score": 0.9}),
+        )
+        .unwrap();
+        assert_eq!(det.bounding_box.xmax, 3.0);
+        let input = ZeroShotObjectDetectionInput {
+            inputs: ZeroShotObjectDetectionInputData {
+                candidate_labels: vec!["cat".into()],
+                image: "AA==".into(),
+            },
+            parameters: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&input).unwrap(),
+            json!({"inputs": {"candidate_labels": ["cat"], "image": "AA=="}})
+        );
+        let depth: DepthEstimationOutput =
+            serde_json::from_value(json!({"depth": "png-b64", "predicted_depth": [[0.5]]}))
+                .unwrap();
+        assert_eq!(depth.predicted_depth, json!([[0.5]]));
+        let audio: TextToAudioOutput =
+            serde_json::from_value(json!({"audio": "flac-b64", "sampling_rate": 16000})).unwrap();
+        assert_eq!(audio.sampling_rate, 16000.0);
+        let tta = TextToAudioInput {
+            inputs: "hi".into(),
+            parameters: Some(TextToAudioParameters {
+                generate: Some(GenerationParameters {
+                    early_stopping: Some(EarlyStopping::Never),
+                    ..Default::default()
+                }),
+            }),
+        };
+        assert_eq!(
+            serde_json::to_value(&tta).unwrap(),
+            json!({"inputs": "hi", "parameters": {"generate": {"early_stopping": "never"}}})
+        );
+        let video = VideoClassificationInput {
+            inputs: json!("https://example.com/v.mp4"),
+            parameters: Some(VideoClassificationParameters {
+                num_frames: Some(8),
+                function_to_apply: Some(ClassificationOutputTransform::Softmax),
+                ..Default::default()
+            }),
+        };
+        assert_eq!(
+            serde_json::to_value(&video).unwrap()["parameters"],
+            json!({"num_frames": 8, "function_to_apply": "softmax"})
+        );
+        for (v, e) in [
+            (json!(true), EarlyStopping::Enabled),
+            (json!(false), EarlyStopping::Disabled),
+            (json!("never"), EarlyStopping::Never),
+        ] {
+            assert_eq!(
+                serde_json::from_value::<EarlyStopping>(v.clone()).unwrap(),
+                e
+            );
+            assert_eq!(serde_json::to_value(e).unwrap(), v);
+        }
+        assert!(serde_json::from_value::<EarlyStopping>(json!("sometimes")).is_err());
+    }
+}
