@@ -21,7 +21,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt;
-use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::input::BinaryInput;
@@ -192,15 +191,20 @@ impl InferenceClient {
     pub fn automatic_speech_recognition(
         &self,
         audio: impl Into<BinaryInput>,
+        params: Option<AutomaticSpeechRecognitionParameters>,
     ) -> Result<AutomaticSpeechRecognitionOutput> {
         let audio = audio.into();
-        self.run(move |c| async move { c.automatic_speech_recognition(audio).await })
+        self.run(move |c| async move { c.automatic_speech_recognition(audio, params).await })
     }
 
     /// See [`crate::InferenceClient::text_to_speech`].
-    pub fn text_to_speech(&self, text: &str) -> Result<BinaryOutput> {
+    pub fn text_to_speech(
+        &self,
+        text: &str,
+        params: Option<TextToSpeechGenerationParameters>,
+    ) -> Result<BinaryOutput> {
         let text = text.to_owned();
-        self.run(move |c| async move { c.text_to_speech(&text).await })
+        self.run(move |c| async move { c.text_to_speech(&text, params).await })
     }
 
     /// See [`crate::InferenceClient::image_classification`].
@@ -234,9 +238,13 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::image_to_text`].
-    pub fn image_to_text(&self, image: impl Into<BinaryInput>) -> Result<ImageToTextOutput> {
+    pub fn image_to_text(
+        &self,
+        image: impl Into<BinaryInput>,
+        params: Option<ImageToTextParameters>,
+    ) -> Result<ImageToTextOutput> {
         let image = image.into();
-        self.run(move |c| async move { c.image_to_text(image).await })
+        self.run(move |c| async move { c.image_to_text(image, params).await })
     }
 
     /// See [`crate::InferenceClient::object_detection`].
@@ -264,12 +272,13 @@ impl InferenceClient {
         &self,
         image: impl Into<BinaryInput>,
         candidate_labels: &[&str],
+        params: Option<ZeroShotImageClassificationParameters>,
     ) -> Result<Vec<ZeroShotImageClassificationOutputElement>> {
         let image = image.into();
         let labels: Vec<String> = candidate_labels.iter().map(|s| (*s).to_owned()).collect();
         self.run(move |c| async move {
             let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
-            c.zero_shot_image_classification(image, &refs).await
+            c.zero_shot_image_classification(image, &refs, params).await
         })
     }
 
@@ -292,10 +301,12 @@ impl InferenceClient {
         &self,
         image: impl Into<BinaryInput>,
         question: &str,
-        top_k: Option<u32>,
+        params: Option<VisualQuestionAnsweringParameters>,
     ) -> Result<Vec<VisualQuestionAnsweringOutputElement>> {
         let (image, question) = (image.into(), question.to_owned());
-        self.run(move |c| async move { c.visual_question_answering(image, &question, top_k).await })
+        self.run(
+            move |c| async move { c.visual_question_answering(image, &question, params).await },
+        )
     }
 
     /// See [`crate::InferenceClient::feature_extraction`].
@@ -330,12 +341,17 @@ impl InferenceClient {
     }
 
     /// See [`crate::InferenceClient::sentence_similarity`].
-    pub fn sentence_similarity(&self, source: &str, sentences: &[&str]) -> Result<Vec<f64>> {
+    pub fn sentence_similarity(
+        &self,
+        source: &str,
+        sentences: &[&str],
+        params: Option<SentenceSimilarityParameters>,
+    ) -> Result<Vec<f64>> {
         let source = source.to_owned();
         let sentences: Vec<String> = sentences.iter().map(|s| (*s).to_owned()).collect();
         self.run(move |c| async move {
             let refs: Vec<&str> = sentences.iter().map(String::as_str).collect();
-            c.sentence_similarity(&source, &refs).await
+            c.sentence_similarity(&source, &refs, params).await
         })
     }
 
@@ -343,7 +359,7 @@ impl InferenceClient {
     pub fn summarization(
         &self,
         text: &str,
-        params: Option<Text2TextParameters>,
+        params: Option<SummarizationParameters>,
     ) -> Result<SummarizationOutput> {
         let text = text.to_owned();
         self.run(move |c| async move { c.summarization(&text, params).await })
@@ -354,7 +370,7 @@ impl InferenceClient {
         &self,
         table: &Table,
         query: &str,
-        params: Option<Value>,
+        params: Option<TableQuestionAnsweringParameters>,
     ) -> Result<TableQuestionAnsweringOutputElement> {
         let (table, query) = (table.clone(), query.to_owned());
         self.run(move |c| async move { c.table_question_answering(&table, &query, params).await })
@@ -396,7 +412,7 @@ impl InferenceClient {
     pub fn translation(
         &self,
         text: &str,
-        params: Option<Text2TextParameters>,
+        params: Option<TranslationParameters>,
     ) -> Result<TranslationOutput> {
         let text = text.to_owned();
         self.run(move |c| async move { c.translation(&text, params).await })

@@ -89,6 +89,31 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The legacy [`crate::InferenceApi`] was forced to a task it does not know (nothing was
+    /// sent).
+    #[error(
+        "unknown task {task:?}: pass one of hub_inference::LEGACY_TASKS, or no task to use the model's pipeline_tag"
+    )]
+    UnknownTask {
+        /// The task given.
+        task: String,
+    },
+    /// The legacy [`crate::InferenceApi`] got no task and the model has no `pipeline_tag`.
+    #[error(
+        "model {repo_id} has no pipeline_tag: pass a task, or add `pipeline_tag` to its model card"
+    )]
+    NoTask {
+        /// The model.
+        repo_id: String,
+    },
+    /// An image answer could not be decoded.
+    #[error("could not decode the image answered for task {task:?}: {message}")]
+    Image {
+        /// The task.
+        task: String,
+        /// The decoder's message.
+        message: String,
+    },
     /// An argument was invalid before anything was sent (bad URL, empty input, bad header, …).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -109,7 +134,10 @@ impl Error {
             Error::Validation { .. } => ErrorKind::BadRequest,
             Error::Decode { .. } => ErrorKind::Decode,
             Error::Io { .. } => ErrorKind::Io,
-            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidArgument(_) | Error::UnknownTask { .. } | Error::NoTask { .. } => {
+                ErrorKind::InvalidArgument
+            }
+            Error::Image { .. } => ErrorKind::Decode,
             Error::ModelLoading { .. }
             | Error::Generation { .. }
             | Error::IncompleteGeneration { .. }

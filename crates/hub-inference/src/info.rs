@@ -1,26 +1,85 @@
 //! Server information: model status, endpoint info, health (protocol §9.1 "Other endpoints").
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::{InferenceClient, is_url};
 use crate::error::{Error, Result};
 
-/// Status of a model on the serverless API (`GET {endpoint}/status/{model}`).
+/// Status of a model on the serverless API (`GET {endpoint}/status/{model}`), the seed's
+/// `ModelStatus`: all four fields are required.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelStatus {
     /// Whether the model is loaded and ready.
-    #[serde(default)]
     pub loaded: bool,
     /// `Loadable`, `Loaded`, `TooBig`, …
-    #[serde(default)]
     pub state: String,
-    /// Hardware it runs on (a string or an object, depending on the service version).
-    #[serde(default)]
+    /// Hardware it runs on: an object (`{"gpu": {...}}`) in the seed, a plain string (`"cpu"`)
+    /// from some service versions; kept as the JSON the server sent.
     pub compute_type: Value,
     /// Serving framework (`text-generation-inference`, `transformers`, …).
-    #[serde(default)]
     pub framework: String,
+}
+
+/// Frameworks [`InferenceClient::list_deployed_models`] asks about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Frameworks {
+    /// The main ones (Python's `MAIN_INFERENCE_API_FRAMEWORKS`).
+    #[default]
+    Main,
+    /// Every framework the serverless API knows (Python's `ALL_INFERENCE_API_FRAMEWORKS`).
+    All,
+    /// These ones.
+    Only(Vec<String>),
+}
+
+/// Python's `MAIN_INFERENCE_API_FRAMEWORKS`.
+pub const MAIN_INFERENCE_API_FRAMEWORKS: &[&str] = &[
+    "diffusers",
+    "sentence-transformers",
+    "text-generation-inference",
+    "transformers",
+];
+
+/// Python's `ALL_INFERENCE_API_FRAMEWORKS`: the main ones, then the others.
+pub const ALL_INFERENCE_API_FRAMEWORKS: &[&str] = &[
+    "diffusers",
+    "sentence-transformers",
+    "text-generation-inference",
+    "transformers",
+    "adapter-transformers",
+    "allennlp",
+    "asteroid",
+    "bertopic",
+    "doctr",
+    "espnet",
+    "fairseq",
+    "fastai",
+    "fasttext",
+    "flair",
+    "k2",
+    "keras",
+    "mindspore",
+    "nemo",
+    "open_clip",
+    "paddlenlp",
+    "peft",
+    "pyannote-audio",
+    "sklearn",
+    "spacy",
+    "span-marker",
+    "speechbrain",
+    "stanza",
+    "timm",
+];
+
+/// One model of `GET {endpoint}/framework/{framework}`.
+#[derive(Deserialize)]
+struct DeployedModel {
+    model_id: String,
+    task: String,
 }
 
 impl InferenceClient {
@@ -58,6 +117,56 @@ impl InferenceClient {
             what: "model status".into(),
             source,
         })
+    }
+
+    /// Models deployed on the serverless API, by task (`GET {endpoint}/framework/{name}` for
+    /// each framework). Sentence-transformers models are listed under both `feature-extraction`
+    /// and `sentence-similarity`, which they all serve. Each task's models are sorted
+    /// case-insensitively, without duplicates.
+    pub async fn list_deployed_models(
+        &self,
+        frameworks: Frameworks,
+    ) -> Result<BTreeMap<String, Vec<String>>> {
+        let mut names: Vec<String> = match frameworks {
+            Frameworks::Main => MAIN_INFERENCE_API_FRAMEWORKS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            Frameworks::All => ALL_INFERENCE_API_FRAMEWORKS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            Frameworks::Only(list) => list,
+        };
+        names.sort();
+        names.dedup();
+        let mut by_task: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for framework in names {
+            let url = format!("{}/framework/{framework}", self.inference_endpoint());
+            let models: Vec<DeployedModel> = serde_json::from_value(self.get_json(&url).await?)
+                .map_err(|source| Error::Decode {
+                    what: format!("deployed models of {framework}"),
+                    source,
+                })?;
+            for model in models {
+                if framework == "sentence-transformers" {
+                    for task in ["feature-extraction", "sentence-similarity"] {
+                        by_task
+                            .entry(task.to_owned())
+                            .or_default()
+                            .push(model.model_id.clone());
+                    }
+                } else {
+                    by_task.entry(model.task).or_default().push(model.model_id);
+                }
+            }
+        }
+        for models in by_task.values_mut() {
+            models.sort();
+            models.dedup();
+            models.sort_by_key(|m| m.to_lowercase());
+        }
+        Ok(by_task)
     }
 
     /// `GET {url}/info` of a TGI server or endpoint (or `{endpoint}/models/{id}/info`).

@@ -75,6 +75,14 @@
 //!   `X-wait-for-model: 1` on the serverless API) until the client timeout; 422 and TGI
 //!   `error_type`s become [`Error::Validation`], [`Error::Generation`], …; other HTTP errors are
 //!   hub-core's ([`Error::Hub`]) and carry the server's message and request id.
+//! - **Request bodies are the seed's**: every task takes a typed parameter struct; a parameter
+//!   that is set is sent as set, one that is not is not sent, and only the defaults the seed
+//!   documents for Python's methods are sent unasked (text generation's `details`, `do_sample`,
+//!   `return_full_text`, `stop`; zero-shot classification's `multi_label`).
+//! - **Outputs are the seed's**: required fields must be present, optional ones are `Option`s
+//!   that stay `None` when not sent (no made-up zeros).
+//! - **The legacy [`InferenceApi`]** (deprecated) is kept for code written against Python's
+//!   `InferenceApi`: task from the model's `pipeline_tag`, `/pipeline/{task}/{model}` URLs.
 //! - **Text generation on non-TGI models**: parameters a transformers pipeline rejects
 //!   (`model_kwargs` not used) are remembered per model and the call is retried without them.
 //!
@@ -89,6 +97,7 @@ mod client;
 mod error;
 mod info;
 mod input;
+mod legacy;
 pub mod sse;
 pub mod stream;
 mod tasks;
@@ -104,6 +113,12 @@ pub use client::{
     RawResponse,
 };
 pub use error::{Error, Result};
-pub use info::ModelStatus;
+pub use info::{
+    ALL_INFERENCE_API_FRAMEWORKS, Frameworks, MAIN_INFERENCE_API_FRAMEWORKS, ModelStatus,
+};
 pub use input::BinaryInput;
+#[allow(deprecated)]
+pub use legacy::{
+    InferenceApi, InferenceApiBuilder, InferenceApiCall, InferenceApiOutput, LEGACY_TASKS,
+};
 pub use stream::{ChatCompletionStream, JsonEventStream, TextGenerationStream};

@@ -108,10 +108,9 @@ impl InferenceClient {
     ) -> Result<Vec<AudioToAudioOutputElement>> {
         #[derive(serde::Deserialize)]
         struct Wire {
-            #[serde(default)]
             label: String,
             blob: String,
-            #[serde(rename = "content-type", alias = "content_type", default)]
+            #[serde(rename = "content-type", alias = "content_type")]
             content_type: String,
         }
         let data = audio.into().load(self).await?;
@@ -137,19 +136,32 @@ impl InferenceClient {
             .collect()
     }
 
-    /// `automatic-speech-recognition`: transcribes an audio clip.
+    /// `automatic-speech-recognition`: transcribes an audio clip. Without parameters the audio
+    /// is sent raw; with parameters, base64 in a JSON body.
     pub async fn automatic_speech_recognition(
         &self,
         audio: impl Into<BinaryInput>,
+        params: Option<AutomaticSpeechRecognitionParameters>,
     ) -> Result<AutomaticSpeechRecognitionOutput> {
         let data = audio.into().load(self).await?;
         let task = "automatic-speech-recognition";
-        decode(self.call_json(task, Payload::Bytes(data)).await?, task)
+        decode(
+            self.call_json(task, binary_payload(data, params)?).await?,
+            task,
+        )
     }
 
     /// `text-to-speech`: audio bytes for a text.
-    pub async fn text_to_speech(&self, text: &str) -> Result<BinaryOutput> {
-        let payload = inputs_payload(json!(text), None::<()>)?;
+    ///
+    /// The generation parameters are sent directly in `parameters`, as Python's `text_to_speech`
+    /// sends its keyword arguments (not under the `generate` key of the seed's
+    /// [`TextToSpeechParameters`], which [`TextToAudioInput`] uses).
+    pub async fn text_to_speech(
+        &self,
+        text: &str,
+        params: Option<TextToSpeechGenerationParameters>,
+    ) -> Result<BinaryOutput> {
+        let payload = inputs_payload(json!(text), params)?;
         Ok(binary_output(self.call("text-to-speech", payload).await?))
     }
 
@@ -194,12 +206,17 @@ impl InferenceClient {
         ))
     }
 
-    /// `image-to-text`: a caption.
-    pub async fn image_to_text(&self, image: impl Into<BinaryInput>) -> Result<ImageToTextOutput> {
+    /// `image-to-text`: a caption. Without parameters the image is sent raw; with parameters,
+    /// base64 in a JSON body.
+    pub async fn image_to_text(
+        &self,
+        image: impl Into<BinaryInput>,
+        params: Option<ImageToTextParameters>,
+    ) -> Result<ImageToTextOutput> {
         let data = image.into().load(self).await?;
         decode(
             first(
-                self.call_json("image-to-text", Payload::Bytes(data))
+                self.call_json("image-to-text", binary_payload(data, params)?)
                     .await?,
             ),
             "image-to-text",
@@ -235,6 +252,7 @@ impl InferenceClient {
         &self,
         image: impl Into<BinaryInput>,
         candidate_labels: &[&str],
+        params: Option<ZeroShotImageClassificationParameters>,
     ) -> Result<Vec<ZeroShotImageClassificationOutputElement>> {
         if candidate_labels.len() < 2 {
             return Err(Error::InvalidArgument(
@@ -242,9 +260,11 @@ impl InferenceClient {
             ));
         }
         let data = image.into().load(self).await?;
-        let payload = Payload::Json(
-            json!({"inputs": {"image": b64(&data), "candidateLabels": candidate_labels.join(",")}}),
-        );
+        // The serverless API's field name and comma-joined form, as Python sends them.
+        let payload = inputs_payload(
+            json!({"image": b64(&data), "candidateLabels": candidate_labels.join(",")}),
+            params,
+        )?;
         let task = "zero-shot-image-classification";
         decode(self.call_json(task, payload).await?, task)
     }
@@ -267,13 +287,13 @@ impl InferenceClient {
         &self,
         image: impl Into<BinaryInput>,
         question: &str,
-        top_k: Option<u32>,
+        params: Option<VisualQuestionAnsweringParameters>,
     ) -> Result<Vec<VisualQuestionAnsweringOutputElement>> {
         let data = image.into().load(self).await?;
         // This task has no `inputs` wrapper (protocol §9.3).
         let mut body = json!({"question": question, "image": b64(&data)});
-        if let Some(k) = top_k {
-            body["parameters"] = json!({ "top_k": k });
+        if let Some(p) = params_value(params)? {
+            body["parameters"] = p;
         }
         let task = "visual-question-answering";
         decode(list(self.call_json(task, Payload::Json(body)).await?), task)
@@ -324,10 +344,15 @@ impl InferenceClient {
 
     /// `sentence-similarity`: similarity of `source` to each of `sentences`
     /// (`{endpoint}/pipeline/sentence-similarity/{id}`).
-    pub async fn sentence_similarity(&self, source: &str, sentences: &[&str]) -> Result<Vec<f64>> {
+    pub async fn sentence_similarity(
+        &self,
+        source: &str,
+        sentences: &[&str],
+        params: Option<SentenceSimilarityParameters>,
+    ) -> Result<Vec<f64>> {
         let payload = inputs_payload(
             json!({"source_sentence": source, "sentences": sentences}),
-            None::<()>,
+            params,
         )?;
         decode(
             self.call_json("sentence-similarity", payload).await?,
@@ -339,7 +364,7 @@ impl InferenceClient {
     pub async fn summarization(
         &self,
         text: &str,
-        params: Option<Text2TextParameters>,
+        params: Option<SummarizationParameters>,
     ) -> Result<SummarizationOutput> {
         decode(
             first(
@@ -350,12 +375,13 @@ impl InferenceClient {
         )
     }
 
-    /// `table-question-answering`: answers a question about a table (column → cells).
+    /// `table-question-answering`: answers a question about a table (column → cells). The
+    /// question is sent as `query`, the serverless API's name.
     pub async fn table_question_answering(
         &self,
         table: &Table,
         query: &str,
-        params: Option<Value>,
+        params: Option<TableQuestionAnsweringParameters>,
     ) -> Result<TableQuestionAnsweringOutputElement> {
         let payload = inputs_payload(json!({"query": query, "table": table}), params)?;
         let task = "table-question-answering";
@@ -428,7 +454,7 @@ impl InferenceClient {
     pub async fn translation(
         &self,
         text: &str,
-        params: Option<Text2TextParameters>,
+        params: Option<TranslationParameters>,
     ) -> Result<TranslationOutput> {
         decode(
             first(
@@ -451,7 +477,10 @@ impl InferenceClient {
             labels: Vec<String>,
             scores: Vec<f64>,
         }
-        let mut parameters = params_value(params)?.unwrap_or_else(|| json!({}));
+        let mut params = params.unwrap_or_default();
+        // The seed's default, which Python always sends.
+        params.multi_label.get_or_insert(false);
+        let mut parameters = params_value(Some(params))?.unwrap_or_else(|| json!({}));
         parameters["candidate_labels"] = json!(candidate_labels);
         let payload = Payload::Json(json!({"inputs": text, "parameters": parameters}));
         let task = "zero-shot-classification";

@@ -59,7 +59,9 @@ impl InferenceClient {
         }
     }
 
-    /// Body of a generate request, with Python 0.26's defaults and the non-TGI filtering.
+    /// Body of a generate request, with the seed's defaults (`details`, `do_sample`,
+    /// `return_full_text`: false; `stop`: empty) and the non-TGI filtering. Streaming sends
+    /// `details` as given too: the finish reason then only comes with `details: true`.
     fn text_generation_payload(
         &self,
         url: &str,
@@ -72,10 +74,6 @@ impl InferenceClient {
         p.do_sample.get_or_insert(false);
         p.return_full_text.get_or_insert(false);
         p.stop.get_or_insert_with(Vec::new);
-        if stream {
-            // The last event's `details` carries the finish reason; TGI only sends it on request.
-            p.details = Some(true);
-        }
         if p.decoder_input_details == Some(true) && p.details != Some(true) {
             p.decoder_input_details = Some(false);
         }

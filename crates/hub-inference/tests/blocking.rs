@@ -27,7 +27,7 @@ fn serve() -> String {
                         if body["stream"] == true {
                             let sse: String = words
                                 .iter()
-                                .map(|w| format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {"content": w}}]})))
+                                .map(|w| format!("data: {}\n\n", json!({"id": "c1", "created": 1, "model": "m", "choices": [{"index": 0, "delta": {"role": "assistant", "content": w}}]})))
                                 .chain(std::iter::once("data: [DONE]\n\n".to_owned()))
                                 .collect();
                             axum::response::Response::builder()
@@ -36,7 +36,7 @@ fn serve() -> String {
                                 .unwrap()
                         } else {
                             axum::response::IntoResponse::into_response(Json(
-                                json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": words.concat()}}]}),
+                                json!({"id": "c1", "created": 1, "model": "m", "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": words.concat()}}]}),
                             ))
                         }
                     }),

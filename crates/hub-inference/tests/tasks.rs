@@ -56,6 +56,21 @@ async fn handler(
         "/models/raw" => ([("content-type", "application/octet-stream")], "raw-answer").into_response(),
         "/status/gpt2" => Json(json!({"loaded": true, "state": "Loaded", "compute_type": "gpu", "framework": "text-generation-inference"})).into_response(),
         "/status/missing" => Json(json!({"error": "Model missing does not exist"})).into_response(),
+        "/status/partial" => Json(json!({"loaded": false, "state": "Loadable"})).into_response(),
+        "/status/object" => Json(json!({"loaded": true, "state": "Loaded", "compute_type": {"gpu": {"gpu": "a10g", "count": 1}}, "framework": "transformers"})).into_response(),
+        "/framework/transformers" => Json(json!([
+            {"model_id": "b/model", "task": "fill-mask", "compute_type": "cpu"},
+            {"model_id": "A/model", "task": "fill-mask", "compute_type": "cpu"},
+            {"model_id": "b/model", "task": "fill-mask", "compute_type": "gpu"},
+            {"model_id": "gpt2", "task": "text-generation", "compute_type": "cpu"}
+        ])).into_response(),
+        "/framework/sentence-transformers" => Json(json!([
+            {"model_id": "st/mini", "task": "sentence-similarity"}
+        ])).into_response(),
+        "/framework/diffusers" => Json(json!([])).into_response(),
+        "/framework/text-generation-inference" => Json(json!([
+            {"model_id": "HuggingFaceH4/zephyr-7b-beta", "task": "text-generation"}
+        ])).into_response(),
         "/models/gpt2/info" => Json(json!({"model_id": "gpt2", "max_input_length": 1024})).into_response(),
         "/tgi/health" => "".into_response(),
         "/models/crash" => (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response(),
@@ -319,6 +334,13 @@ async fn model_status_info_and_health() {
         client.get_model_status(Some("missing")).await.unwrap_err(),
         Error::Server { .. }
     ));
+    // The seed's four fields are required: a partial answer is a decode error, not zeros.
+    assert!(matches!(
+        client.get_model_status(Some("partial")).await.unwrap_err(),
+        Error::Decode { .. }
+    ));
+    let status = client.get_model_status(Some("object")).await.unwrap();
+    assert_eq!(status.compute_type["gpu"]["gpu"], "a10g");
     assert_eq!(
         client.get_endpoint_info(None).await.unwrap()["max_input_length"],
         1024
@@ -339,4 +361,61 @@ async fn model_status_info_and_health() {
         client.health_check(None).await.unwrap_err(),
         Error::InvalidArgument(_)
     ));
+}
+
+#[tokio::test]
+async fn list_deployed_models_groups_by_task() {
+    let server = start().await;
+    let client = builder(&server).build().unwrap();
+    let models = client
+        .list_deployed_models(hub_inference::Frameworks::Main)
+        .await
+        .unwrap();
+    // One GET per main framework, in a stable order.
+    let seen: Vec<String> = server
+        .seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, p, _, _)| format!("{m} {p}"))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "GET /framework/diffusers",
+            "GET /framework/sentence-transformers",
+            "GET /framework/text-generation-inference",
+            "GET /framework/transformers",
+        ]
+    );
+    // Sorted case-insensitively, duplicates removed.
+    assert_eq!(models["fill-mask"], ["A/model", "b/model"]);
+    assert_eq!(
+        models["text-generation"],
+        ["gpt2", "HuggingFaceH4/zephyr-7b-beta"]
+    );
+    // Sentence-transformers models serve both embedding tasks.
+    assert_eq!(models["feature-extraction"], ["st/mini"]);
+    assert_eq!(models["sentence-similarity"], ["st/mini"]);
+    assert_eq!(models.len(), 4);
+
+    let only = client
+        .list_deployed_models(hub_inference::Frameworks::Only(vec![
+            "transformers".into(),
+            "transformers".into(),
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(
+        only.keys().collect::<Vec<_>>(),
+        ["fill-mask", "text-generation"]
+    );
+    // An unknown framework is the server's 404, reported as an error.
+    assert!(
+        client
+            .list_deployed_models(hub_inference::Frameworks::Only(vec!["nope".into()]))
+            .await
+            .is_err()
+    );
 }

@@ -331,20 +331,16 @@ pub struct ChatCompletionInputFunctionDefinition {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionOutput {
     /// Generated choices.
-    #[serde(default)]
     pub choices: Vec<ChatCompletionOutputComplete>,
     /// Creation time (Unix seconds).
-    #[serde(default)]
     pub created: u64,
     /// Completion id (may be empty).
-    #[serde(default)]
     pub id: String,
     /// Model that answered.
-    #[serde(default)]
     pub model: String,
     /// Object type (`chat.completion`, or `text_completion` from older TGI).
     #[serde(default)]
-    pub object: String,
+    pub object: Option<String>,
     /// Server version fingerprint.
     #[serde(default)]
     pub system_fingerprint: Option<String>,
@@ -360,10 +356,8 @@ pub struct ChatCompletionOutputComplete {
     #[serde(default)]
     pub finish_reason: Option<String>,
     /// Index of the choice.
-    #[serde(default)]
     pub index: u32,
     /// The generated message.
-    #[serde(default)]
     pub message: ChatCompletionOutputMessage,
     /// Log probabilities, when requested.
     #[serde(default)]
@@ -374,7 +368,6 @@ pub struct ChatCompletionOutputComplete {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionOutputMessage {
     /// Usually `assistant`.
-    #[serde(default)]
     pub role: String,
     /// Generated text (absent when the model called tools).
     #[serde(default)]
@@ -391,10 +384,10 @@ pub struct ChatCompletionOutputMessage {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionOutputToolCall {
     /// Call id (old TGI sent a number; it is kept as its decimal text).
-    #[serde(default, deserialize_with = "de_string_or_number")]
+    #[serde(deserialize_with = "de_string_or_number")]
     pub id: String,
     /// Always `function`.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: String,
     /// The function and its arguments.
     pub function: ChatCompletionOutputFunctionDefinition,
@@ -406,7 +399,6 @@ pub struct ChatCompletionOutputFunctionDefinition {
     /// Function name.
     pub name: String,
     /// Arguments: a JSON object (TGI) or a string holding JSON (OpenAI).
-    #[serde(default)]
     pub arguments: Value,
     /// Description (TGI echoes it, usually null).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -417,7 +409,6 @@ pub struct ChatCompletionOutputFunctionDefinition {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionOutputLogprobs {
     /// One entry per generated token.
-    #[serde(default)]
     pub content: Vec<ChatCompletionOutputLogprob>,
 }
 
@@ -429,7 +420,6 @@ pub struct ChatCompletionOutputLogprob {
     /// The token.
     pub token: String,
     /// Most likely alternatives.
-    #[serde(default)]
     pub top_logprobs: Vec<ChatCompletionOutputTopLogprob>,
 }
 
@@ -446,13 +436,10 @@ pub struct ChatCompletionOutputTopLogprob {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatCompletionOutputUsage {
     /// Generated tokens.
-    #[serde(default)]
     pub completion_tokens: u64,
     /// Prompt tokens.
-    #[serde(default)]
     pub prompt_tokens: u64,
     /// Sum of both.
-    #[serde(default)]
     pub total_tokens: u64,
 }
 
@@ -460,26 +447,22 @@ pub struct ChatCompletionOutputUsage {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionStreamOutput {
     /// Choices with their deltas (empty on the final usage chunk).
-    #[serde(default)]
     pub choices: Vec<ChatCompletionStreamOutputChoice>,
     /// Creation time (Unix seconds).
-    #[serde(default)]
     pub created: u64,
     /// Completion id.
-    #[serde(default)]
     pub id: String,
     /// Model that answered.
-    #[serde(default)]
     pub model: String,
     /// Object type (`chat.completion.chunk`, or `text_completion` from older TGI).
     #[serde(default)]
-    pub object: String,
+    pub object: Option<String>,
     /// Server version fingerprint.
     #[serde(default)]
     pub system_fingerprint: Option<String>,
     /// Token counts (only with `stream_options.include_usage`).
     #[serde(default)]
-    pub usage: Option<ChatCompletionOutputUsage>,
+    pub usage: Option<ChatCompletionStreamOutputUsage>,
 }
 
 impl ChatCompletionStreamOutput {
@@ -495,14 +478,12 @@ impl ChatCompletionStreamOutput {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionStreamOutputChoice {
     /// What changed.
-    #[serde(default)]
     pub delta: ChatCompletionStreamOutputDelta,
     /// Index of the choice.
-    #[serde(default)]
     pub index: u32,
     /// Log probabilities of this chunk's tokens.
     #[serde(default)]
-    pub logprobs: Option<ChatCompletionOutputLogprobs>,
+    pub logprobs: Option<ChatCompletionStreamOutputLogprobs>,
     /// Set on the last chunk of the choice.
     #[serde(default)]
     pub finish_reason: Option<String>,
@@ -530,16 +511,14 @@ pub struct ChatCompletionStreamOutputDelta {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionStreamOutputDeltaToolCall {
     /// Function name and argument fragment.
-    #[serde(default)]
     pub function: ChatCompletionStreamOutputFunction,
     /// Call id.
-    #[serde(default, deserialize_with = "de_string_or_number")]
+    #[serde(deserialize_with = "de_string_or_number")]
     pub id: String,
     /// Index of the call.
-    #[serde(default)]
     pub index: u32,
     /// Always `function`.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub kind: String,
 }
 
@@ -547,9 +526,46 @@ pub struct ChatCompletionStreamOutputDeltaToolCall {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionStreamOutputFunction {
     /// Fragment of the JSON arguments.
-    #[serde(default)]
     pub arguments: String,
     /// Function name (on the first fragment).
     #[serde(default)]
     pub name: Option<String>,
+}
+
+/// Log probabilities of the tokens of a stream chunk.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatCompletionStreamOutputLogprobs {
+    /// One entry per token of the chunk.
+    pub content: Vec<ChatCompletionStreamOutputLogprob>,
+}
+
+/// Log probability of one streamed token.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatCompletionStreamOutputLogprob {
+    /// The log probability.
+    pub logprob: f64,
+    /// The token.
+    pub token: String,
+    /// Most likely alternatives.
+    pub top_logprobs: Vec<ChatCompletionStreamOutputTopLogprob>,
+}
+
+/// An alternative streamed token and its log probability.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatCompletionStreamOutputTopLogprob {
+    /// The log probability.
+    pub logprob: f64,
+    /// The token.
+    pub token: String,
+}
+
+/// Token counts of a streamed request (last chunk, with `stream_options.include_usage`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatCompletionStreamOutputUsage {
+    /// Generated tokens.
+    pub completion_tokens: u64,
+    /// Prompt tokens.
+    pub prompt_tokens: u64,
+    /// Sum of both.
+    pub total_tokens: u64,
 }

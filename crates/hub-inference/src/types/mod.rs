@@ -1,8 +1,9 @@
 //! Typed inputs and outputs of every task, after the seed's inference types reference.
 //!
-//! Requests serialise only the fields that are set. Responses are parsed leniently: unknown
-//! fields are ignored and fields that servers leave out default to empty values, because the
-//! serverless API, TGI and other OpenAI-compatible servers all differ slightly.
+//! Requests serialise only the fields that are set. Responses ignore unknown fields (the
+//! serverless API, TGI and other OpenAI-compatible servers all add their own); a field the seed
+//! marks required must be present, and an optional one is an `Option` that is `None` when the
+//! server did not send it — never a made-up `0` or `""`, so "not sent" and "zero" stay apart.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -31,7 +32,11 @@ pub enum GrammarType {
 pub(crate) fn de_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => s,
-        Value::Null => String::new(),
+        Value::Null => {
+            return Err(serde::de::Error::custom(
+                "expected a string or a number, got null",
+            ));
+        }
         other => other.to_string(),
     })
 }

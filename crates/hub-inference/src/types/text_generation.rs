@@ -19,8 +19,8 @@ pub struct TextGenerationInput {
 
 /// Generation parameters (`parameters` of [`TextGenerationInput`]).
 ///
-/// The client always sends `details`, `do_sample`, `return_full_text` and `stop` (as Python
-/// 0.26 does); other fields only when set.
+/// The client always sends `details`, `do_sample`, `return_full_text` (false unless set) and
+/// `stop` (empty unless set), the seed's defaults; other fields only when set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextGenerationInputGenerateParameters {
     /// LoRA adapter to use (TGI multi-LoRA).
@@ -86,7 +86,6 @@ pub struct TextGenerationInputGenerateParameters {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextGenerationOutput {
     /// The generated text.
-    #[serde(default)]
     pub generated_text: String,
     /// Details, when requested from a TGI server.
     #[serde(default)]
@@ -97,19 +96,15 @@ pub struct TextGenerationOutput {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextGenerationOutputDetails {
     /// `length`, `eos_token` or `stop_sequence`.
-    #[serde(default)]
     pub finish_reason: String,
     /// Number of generated tokens.
-    #[serde(default)]
     pub generated_tokens: u32,
-    /// Prompt tokens (with `decoder_input_details`).
-    #[serde(default)]
+    /// Prompt tokens (filled with `decoder_input_details`).
     pub prefill: Vec<TextGenerationOutputPrefillToken>,
     /// Seed used for sampling.
     #[serde(default)]
     pub seed: Option<u64>,
     /// Generated tokens.
-    #[serde(default)]
     pub tokens: Vec<TextGenerationOutputToken>,
     /// Most likely tokens per position (with `top_n_tokens`).
     #[serde(default)]
@@ -123,22 +118,17 @@ pub struct TextGenerationOutputDetails {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextGenerationOutputBestOfSequence {
     /// Why it stopped.
-    #[serde(default)]
     pub finish_reason: String,
     /// Its text.
-    #[serde(default)]
     pub generated_text: String,
     /// Its length in tokens.
-    #[serde(default)]
     pub generated_tokens: u32,
     /// Prompt tokens.
-    #[serde(default)]
     pub prefill: Vec<TextGenerationOutputPrefillToken>,
     /// Seed used.
     #[serde(default)]
     pub seed: Option<u64>,
     /// Its tokens.
-    #[serde(default)]
     pub tokens: Vec<TextGenerationOutputToken>,
     /// Most likely tokens per position.
     #[serde(default)]
@@ -150,11 +140,10 @@ pub struct TextGenerationOutputBestOfSequence {
 pub struct TextGenerationOutputPrefillToken {
     /// Token id.
     pub id: u32,
-    /// Log probability (null for the first token).
+    /// Log probability (`None` for the first token, which TGI sends as null).
     #[serde(default)]
     pub logprob: Option<f64>,
     /// Token text.
-    #[serde(default)]
     pub text: String,
 }
 
@@ -163,50 +152,59 @@ pub struct TextGenerationOutputPrefillToken {
 pub struct TextGenerationOutputToken {
     /// Token id.
     pub id: u32,
-    /// Log probability.
+    /// Log probability (`None` when the server sends null).
     #[serde(default)]
     pub logprob: Option<f64>,
     /// Whether it is a special token.
-    #[serde(default)]
     pub special: bool,
     /// Token text.
-    #[serde(default)]
     pub text: String,
 }
 
 /// One event of a streamed generation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextGenerationStreamOutput {
-    /// Index of the event.
+    /// Index of the event (required by the seed; TGI before 1.0 did not send it).
     #[serde(default)]
-    pub index: u32,
+    pub index: Option<u32>,
     /// The new token.
-    #[serde(default)]
-    pub token: TextGenerationOutputToken,
+    pub token: TextGenerationStreamOutputToken,
     /// Full text, on the last event only.
     #[serde(default)]
     pub generated_text: Option<String>,
-    /// Details, on the last event only.
+    /// Details, on the last event only (with `details: true`).
     #[serde(default)]
     pub details: Option<TextGenerationStreamOutputStreamDetails>,
     /// Most likely tokens at this position.
     #[serde(default)]
-    pub top_tokens: Option<Vec<TextGenerationOutputToken>>,
+    pub top_tokens: Option<Vec<TextGenerationStreamOutputToken>>,
+}
+
+/// A token of a streamed generation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextGenerationStreamOutputToken {
+    /// Token id.
+    pub id: u32,
+    /// Log probability (`None` when the server sends null).
+    #[serde(default)]
+    pub logprob: Option<f64>,
+    /// Whether it is a special token.
+    pub special: bool,
+    /// Token text.
+    pub text: String,
 }
 
 /// Details on the last event of a stream.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextGenerationStreamOutputStreamDetails {
     /// Why generation stopped.
-    #[serde(default)]
     pub finish_reason: String,
     /// Number of generated tokens.
-    #[serde(default)]
     pub generated_tokens: u32,
     /// Seed used.
     #[serde(default)]
     pub seed: Option<u64>,
-    /// Prompt length in tokens.
+    /// Prompt length in tokens (required by the seed; TGI before 2.0 did not send it).
     #[serde(default)]
     pub input_length: Option<u32>,
 }

@@ -16,10 +16,17 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub const RECORDINGS_DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/inference-recordings"
-);
+/// The shared recordings: `$INFERENCE_RECORDINGS_DIR` when set (worktrees that do not sit next
+/// to `shared/`), else `shared/fixtures/inference-recordings` beside the checkout.
+pub fn recordings_dir() -> String {
+    std::env::var("INFERENCE_RECORDINGS_DIR").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/inference-recordings"
+        )
+        .to_owned()
+    })
+}
 
 #[derive(Debug, Deserialize)]
 struct RawCassette {
@@ -132,8 +139,13 @@ fn decode_b64(text: &str) -> Vec<u8> {
 /// dropped (their content is base64) and `string: !!binary` becomes `binary:` so that binary
 /// bodies stay distinguishable from text bodies.
 pub fn load(name: &str) -> Vec<Interaction> {
-    let path = format!("{RECORDINGS_DIR}/{name}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    load_path(&format!("{}/{name}", recordings_dir()))
+}
+
+/// Loads a cassette from a path (same format as [`load`]; JSON cassettes load as they are).
+pub fn load_path(path: &str) -> Vec<Interaction> {
+    let name = path;
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let text = text
         .replace("!!python/object/new:_io.BytesIO", "")
         .replace("!!python/tuple", "")
@@ -184,7 +196,7 @@ pub fn load(name: &str) -> Vec<Interaction> {
 
 /// Every cassette file name in the directory.
 pub fn all_recordings() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(RECORDINGS_DIR)
+    let mut names: Vec<String> = std::fs::read_dir(recordings_dir())
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
