@@ -1,0 +1,257 @@
+//! YAML text → [`Value`], typed as PyYAML's `yaml.safe_load` types it.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use granit_parser::{Event, Parser, ScalarStyle, Tag};
+
+use super::resolve;
+use crate::error::Error;
+use crate::value::{Mapping, Value};
+
+/// The result of [`parse_yaml`]: the document (None when the text holds no document, as
+/// `safe_load` returns `None`), and the line of each top-level key (for errors about a key).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedYaml {
+    /// The document's value.
+    pub value: Option<Value>,
+    /// 1-based line (in the parsed text) of each top-level mapping key, in order.
+    pub key_lines: Vec<(String, usize)>,
+    /// 1-based line where the document's root node starts.
+    pub root_line: usize,
+}
+
+impl ParsedYaml {
+    /// The line of the top-level key `key`, if it was seen.
+    pub fn key_line(&self, key: &str) -> Option<usize> {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, l)| *l)
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Mapping,
+        key: Option<Value>,
+        anchor: usize,
+    },
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Value>,
+    root: Option<Value>,
+    key_lines: Vec<(String, usize)>,
+}
+
+impl Builder {
+    fn push(
+        &mut self,
+        value: Value,
+        anchor: usize,
+        line: usize,
+        column: usize,
+    ) -> Result<(), Error> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        let depth = self.stack.len();
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map { map, key, .. }) => match key.take() {
+                None => {
+                    if matches!(value, Value::List(_) | Value::Map(_)) {
+                        return Err(Error::Yaml {
+                            line,
+                            column,
+                            message: "a list or mapping cannot be a mapping key".into(),
+                        });
+                    }
+                    if depth == 1 {
+                        self.key_lines.push((value.key_text(), line));
+                    }
+                    *key = Some(value);
+                }
+                Some(k) => map.insert(k, value),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+    let Some(tag) = tag else {
+        return if style == ScalarStyle::Plain {
+            resolve::construct_plain(&text)
+        } else {
+            Ok(Value::String(text.into_owned()))
+        };
+    };
+    let bad = |what: &str| format!("{text:?} is not a valid {what}");
+    match (tag.handle(), tag.suffix()) {
+        ("tag:yaml.org,2002:", "str") | ("!", "") => Ok(Value::String(text.into_owned())),
+        ("tag:yaml.org,2002:", "null") => Ok(Value::Null),
+        ("tag:yaml.org,2002:", "bool") => resolve::construct_bool(&text)
+            .map(Value::Bool)
+            .ok_or_else(|| bad("bool")),
+        ("tag:yaml.org,2002:", "int") => resolve::construct_int(&text)
+            .map(Value::Int)
+            .ok_or_else(|| bad("64-bit int")),
+        ("tag:yaml.org,2002:", "float") => resolve::construct_float(&text)
+            .map(Value::Float)
+            .ok_or_else(|| bad("float")),
+        ("tag:yaml.org,2002:", "timestamp") => resolve::construct_timestamp(&text)
+            .map(Value::Timestamp)
+            .ok_or_else(|| bad("timestamp")),
+        (handle, suffix) => Err(format!(
+            "the tag {handle}{suffix} is not supported in card metadata (only plain YAML types are)"
+        )),
+    }
+}
+
+fn collection_tag_ok(tag: Option<&Tag>, expected: &str) -> Result<(), String> {
+    match tag {
+        None => Ok(()),
+        Some(t) if t.handle() == "tag:yaml.org,2002:" && t.suffix() == expected => Ok(()),
+        Some(t) if t.handle() == "!" && t.suffix().is_empty() => Ok(()),
+        Some(t) => Err(format!(
+            "the tag {}{} is not supported in card metadata (only plain YAML types are)",
+            t.handle(),
+            t.suffix()
+        )),
+    }
+}
+
+/// Parses one YAML document into a [`Value`] with PyYAML's YAML 1.1 typing (`safe_load`).
+///
+/// Errors name the 1-based line and column in `text`.
+pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
+    let mut b = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        key_lines: Vec::new(),
+    };
+    let mut documents = 0usize;
+    let mut root_line = 1;
+    for item in Parser::new_from_str(text) {
+        let (event, span) = item.map_err(|e| Error::Yaml {
+            line: e.marker().line(),
+            column: e.marker().col() + 1,
+            message: e.info(),
+        })?;
+        let (line, column) = (span.start.line(), span.start.col() + 1);
+        let at = |message: String| Error::Yaml {
+            line,
+            column,
+            message,
+        };
+        match event {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(at(
+                        "expected a single YAML document, found a second one".into()
+                    ));
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if b.stack.is_empty() {
+                    root_line = line;
+                }
+                let v = scalar(text, style, tag.as_deref()).map_err(at)?;
+                b.push(v, anchor, line, column)?;
+            }
+            Event::Alias(id) => {
+                let v = b
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| at("alias to an unknown anchor".into()))?;
+                b.push(v, 0, line, column)?;
+            }
+            Event::SequenceStart(_, anchor, tag) => {
+                collection_tag_ok(tag.as_deref(), "seq").map_err(at)?;
+                if b.stack.is_empty() {
+                    root_line = line;
+                }
+                b.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                });
+            }
+            Event::MappingStart(_, anchor, tag) => {
+                collection_tag_ok(tag.as_deref(), "map").map_err(at)?;
+                if b.stack.is_empty() {
+                    root_line = line;
+                }
+                b.stack.push(Frame::Map {
+                    map: Mapping::new(),
+                    key: None,
+                    anchor,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (v, anchor) = match b.stack.pop() {
+                    Some(Frame::Seq { items, anchor }) => (Value::List(items), anchor),
+                    Some(Frame::Map { map, anchor, .. }) => (Value::Map(map), anchor),
+                    None => return Err(at("unbalanced collection end".into())),
+                };
+                b.push(v, anchor, line, column)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(ParsedYaml {
+        value: b.root,
+        key_lines: b.key_lines,
+        root_line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_order_types_and_key_lines() {
+        let p = parse_yaml("b: 1\na: yes\nc:\n  - '1'\n  - x\nd: {e: null}\n").unwrap();
+        let m = p.value.as_ref().and_then(Value::as_map).unwrap();
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "a", "c", "d"]);
+        assert_eq!(m.get("a"), Some(&Value::Bool(true)));
+        assert_eq!(m.get("c"), Some(&Value::from(vec!["1", "x"])));
+        assert_eq!(p.key_line("d"), Some(6));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = parse_yaml("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+        match e {
+            Error::Yaml { line, .. } => assert!(line >= 2, "{e}"),
+            other => panic!("{other}"),
+        }
+        assert!(parse_yaml("a: !!binary aGk=\n").is_err());
+        assert!(parse_yaml("a: 1\n---\nb: 2\n").is_err());
+    }
+
+    #[test]
+    fn empty_text_is_no_document() {
+        assert_eq!(parse_yaml("# only a comment\n").unwrap().value, None);
+        assert_eq!(parse_yaml("").unwrap().value, None);
+    }
+
+    #[test]
+    fn aliases_resolve() {
+        let p = parse_yaml("a: &x [1, 2]\nb: *x\n").unwrap();
+        let m = p.value.unwrap();
+        let m = m.as_map().unwrap();
+        assert_eq!(m.get("a"), m.get("b"));
+    }
+}
