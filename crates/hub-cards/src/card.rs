@@ -43,6 +43,12 @@ pub(crate) fn find_front_matter(content: &str) -> Option<FrontMatter<'_>> {
     })
 }
 
+/// The YAML between the `---` lines of a card's front matter, found with the Hub's pattern;
+/// `None` when the card has none.
+pub fn front_matter(content: &str) -> Option<&str> {
+    find_front_matter(content).map(|fm| fm.yaml)
+}
+
 /// Python's `_detect_line_ending` (the Hub's rule): `\r\n` when every line break is one, else
 /// whichever of `\r` and `\n` is more frequent; `None` without any line break.
 pub fn detect_line_ending(content: &str) -> Option<&'static str> {
@@ -182,11 +188,14 @@ impl<D: CardDataKind> Card<D> {
     /// of the text the card was read from (`\n` for a new card).
     pub fn content(&self) -> String {
         let lb = self.line_break.unwrap_or("\n");
-        let yaml = to_yaml_string(
-            &Value::Map(self.data.to_dict_ordered(&self.original_order)),
-            lb,
-        );
+        let yaml = to_yaml_string(&Value::Map(self.metadata()), lb);
         format!("---{lb}{}{lb}---{lb}{}", yaml.trim(), self.text)
+    }
+
+    /// The metadata as [`Card::content`] writes it (keys in the card's order), as Python's
+    /// `card.data.to_dict()` after the card was written.
+    pub fn metadata(&self) -> Mapping {
+        self.data.to_dict_ordered(&self.original_order)
     }
 
     /// Replaces the whole card by parsing `content` (Python's `card.content = ...`).

@@ -78,7 +78,9 @@ mod template;
 mod value;
 pub mod yaml;
 
-pub use card::{Card, DatasetCard, ModelCard, RepoCard, SpaceCard, detect_line_ending};
+pub use card::{
+    Card, DatasetCard, ModelCard, RepoCard, SpaceCard, detect_line_ending, front_matter,
+};
 pub use data::{
     CardData, CardDataKind, DatasetCardData, LoadOptions, ModelCardData, SpaceCardData,
 };

@@ -592,12 +592,24 @@ fn is_simple_key(k: &Value) -> bool {
     match k {
         Value::List(l) => l.is_empty(),
         Value::Map(m) => m.is_empty(),
-        scalar => match scalar_text(scalar) {
-            Some((text, _)) => {
-                !text.is_empty() && text.chars().count() < 128 && !text.chars().any(is_break)
+        scalar => {
+            // PyYAML counts the scalar's tag as written in full (`!!str`, `!!float`, ...)
+            // towards its 128-character limit, even though it is not written.
+            let tag_len = match scalar {
+                Value::String(_) | Value::Int(_) => 5,
+                Value::Bool(_) | Value::Null => 6,
+                Value::Float(_) => 7,
+                _ => 11,
+            };
+            match scalar_text(scalar) {
+                Some((text, _)) => {
+                    !text.is_empty()
+                        && text.chars().count() + tag_len < 128
+                        && !text.chars().any(is_break)
+                }
+                None => false,
             }
-            None => false,
-        },
+        }
     }
 }
 
