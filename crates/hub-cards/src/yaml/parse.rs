@@ -129,6 +129,37 @@ fn collection_tag_ok(tag: Option<&Tag>, expected: &str) -> Result<(), String> {
     }
 }
 
+/// PyYAML's scanner only skips spaces between tokens, so a tab outside a quoted or block
+/// scalar or a comment (`key:\tvalue`, `[a,\tb]`, a plain `a\tb`, a trailing tab) is an error
+/// there, while YAML 1.2 parsers accept it. The same text must fail on both sides.
+fn check_tabs(text: &str, tab_ok: &[std::ops::Range<usize>]) -> Result<(), Error> {
+    let inside = |i: usize| tab_ok.iter().any(|r| r.contains(&i));
+    let mut line_start = 0;
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
+        let mut comment = false;
+        let mut prev_ws = true;
+        for (off, ch) in line.char_indices() {
+            let i = line_start + off;
+            if ch == '#' && prev_ws && !inside(i) {
+                comment = true;
+            }
+            if comment {
+                break;
+            }
+            if ch == '\t' && !inside(i) {
+                return Err(Error::Yaml {
+                    line: line_no + 1,
+                    column: line[..off].chars().count() + 1,
+                    message: "found character '\\t' that cannot start any token (PyYAML accepts tabs only inside quoted or block scalars and comments)".into(),
+                });
+            }
+            prev_ws = ch == ' ' || ch == '\t';
+        }
+        line_start += line.len();
+    }
+    Ok(())
+}
+
 /// Parses one YAML document into a [`Value`] with PyYAML's YAML 1.1 typing (`safe_load`).
 ///
 /// Errors name the 1-based line and column in `text`.
@@ -141,6 +172,8 @@ pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
     };
     let mut documents = 0usize;
     let mut root_line = 1;
+    // Byte ranges of quoted and block scalars, where PyYAML accepts tabs.
+    let mut tab_ok: Vec<std::ops::Range<usize>> = Vec::new();
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| Error::Yaml {
             line: e.marker().line(),
@@ -165,6 +198,12 @@ pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
             Event::Scalar(text, style, anchor, tag) => {
                 if b.stack.is_empty() {
                     root_line = line;
+                }
+                if style != ScalarStyle::Plain
+                    && let (Some(start), Some(end)) =
+                        (span.start.byte_offset(), span.end.byte_offset())
+                {
+                    tab_ok.push(start..end);
                 }
                 let v = scalar(text, style, tag.as_deref()).map_err(at)?;
                 b.push(v, anchor, line, column)?;
@@ -209,6 +248,7 @@ pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
             _ => {}
         }
     }
+    check_tabs(text, &tab_ok)?;
     Ok(ParsedYaml {
         value: b.root,
         key_lines: b.key_lines,
@@ -239,6 +279,21 @@ mod tests {
         }
         assert!(parse_yaml("a: !!binary aGk=\n").is_err());
         assert!(parse_yaml("a: 1\n---\nb: 2\n").is_err());
+        let e = parse_yaml("a: 1\nb:\tx\n").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Yaml {
+                    line: 2,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            parse_yaml("a: \"t\\there\\t\"\nb: '\t'\nc: |\n  x\ty\n# c\tc\nd: 1 # x\ty\n").is_ok()
+        );
     }
 
     #[test]
