@@ -106,3 +106,16 @@ def dump_many(path):
         text = yaml_dump(untag(v), sort_keys=False)
         out.append({"text": text, "back": tag(yaml.safe_load(text))})
     print(json.dumps(out))
+
+
+def load_many(path):
+    """yaml.safe_load of every text in a JSON list: the tagged value, or the error class."""
+    with open(path, encoding="utf-8") as f:
+        texts = json.load(f)
+    out = []
+    for text in texts:
+        try:
+            out.append({"value": tag(yaml.safe_load(text))})
+        except Exception as e:  # noqa: BLE001
+            out.append({"error": error_name(e)})
+    print(json.dumps(out))

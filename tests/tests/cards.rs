@@ -430,6 +430,117 @@ fn yaml_emitter_matches_pyyaml_on_generated_values() {
     assert!(read_back > 300, "only {read_back} values were read back");
 }
 
+/// Hand-picked YAML where YAML 1.1 (PyYAML) and 1.2 parsers, or PyYAML and a naive reader,
+/// tend to differ: scanning, escapes, implicit types, block scalars, flow collections, keys.
+const YAML_SNIPPETS: &[&str] = &[
+    "a: b # comment\n",
+    "a: 'it''s'\n",
+    "a: \"esc \\x41 \\u00e9 \\U0001F600 \\N \\_ \\L \\P \\e \\0 \\/ \\t\"\n",
+    "a: !!str 123\nb: !!int \"12\"\nc: !!float 1\nd: !!bool yes\ne: !!null x\n",
+    "a: - b\n",
+    "- - a\n  - b\n- c\n",
+    "a:\n- b\n- c\nd: e\n",
+    "a: |\n  x\n  y\nb: >-\n  f\n  g\n\n  h\nc: |+\n  keep\n\nd: |2\n    two\n",
+    "a: x\n  continued\n  more\n",
+    "{a: 1, b: [2, 3]}\n",
+    "[a, b]\n",
+    "a: 0o17\nb: 1_000.5\nc: 190:20:30\nd: -1:30\ne: 0b\nf: 0x\n",
+    "a: 2001-12-14T21:59:43.10-05:00\nb: 2002-12-14\nc: 2002-1-1\nd: 2002-01-01 1:02:03\ne: 2002-13-01\n",
+    "a: .\nb: -\nc: +\nd:\ne: ~\n",
+    "? a\n: b\n",
+    "a: &x 1\nb: *x\nc: &y [1, 2]\nd: *y\n",
+    "a: b\n...\n",
+    "%YAML 1.1\n---\na: b\n",
+    "a: \"multi\n  line\"\nb: 'multi\n\n  line'\nc: \"x\\\n  y\"\n",
+    "a: yes please\nb: NULL\nc: Null\nd: nULL\ne: TRUE\nf: tRUE\ng: y\nh: n\n",
+    "a: 12e3\nb: 1.2e3\nc: 1.2e+3\nd: 0.\ne: -.5\nf: 1e+5\ng: +.5\nh: .5e-3\n",
+    "a   : b\n\"c\": d\n'e': f\n",
+    "a: [1,\n  2]\nb: [a, b,]\nc: {b}\nd: [b: c]\n",
+    "a: 'x' # c\n\n\n",
+    "a:\n  - b\n  -  c\n",
+    "a: |\n   three\n    four\n",
+    "- a\n-\n",
+    "a: b\r\nc: d\r\n",
+    "on: push\noff: 1\n",
+    "a: !custom x\n",
+    "a: b\na: c\n",
+    "a: [1, {b: 2}, [3]]\n",
+    "a: 'trailing   '\nb: \"  leading\"\n",
+    "a: \"😀\"\nb: 😀\nc: é\n",
+    "a: 0\nb: 00\nc: 08\nd: 0.0\ne: -0\nf: +0\n",
+    "a: 9223372036854775807\nb: -9223372036854775808\n",
+    "a: 1.7976931348623157e+308\nb: 5.0e-324\nc: 0.1\n",
+    "a:\n  b:\n    c:\n      - d\n      - e: f\n        g: h\n",
+    "a: # empty with comment\nb: 1\n",
+    "'a: b': c\n\"d #e\": f\n",
+    "a: >\n  one\n   indented\n  two\n",
+    "a: \"\\\"\"\nb: '\"'\nc: \"'\"\n",
+    "---\na: 1\n",
+    "a: 1\n---\nb: 2\n",
+    "",
+    "# nothing\n",
+    "a: @x\n",
+    "a: `x`\n",
+    "a: b: c\n",
+    "- a: 1\n  b: 2\n- c: 3\n",
+    "a: 'x\n  \n  y'\n",
+    "a: !!timestamp 2001-01-01\nb: !!str\n",
+    "a: \"\\ x\"\n",
+    "? [a, b]\n: c\n",
+    "a: {? b : c}\n",
+    "a: 'x'y\n",
+    "a: b\rc: d\r",
+    "-\ta\n",
+    "a:\n\t- b\n",
+    "a: [\"q\", 'r', s t]\n",
+    "a: &anchor\n  b: 1\nc: *anchor\n",
+    "a: \"\\u00\"\n",
+    "k: v\n# trailing comment without newline",
+];
+
+#[test]
+fn yaml_snippets_read_like_pyyaml() {
+    let rust: Vec<serde_json::Value> = YAML_SNIPPETS
+        .iter()
+        .map(|t| match hub_cards::yaml::parse_yaml(t) {
+            Ok(p) => json!({ "value": p.value.as_ref().map(tag) }),
+            Err(e) => json!({ "error": e.to_string() }),
+        })
+        .collect();
+    if !python_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("texts.json");
+    std::fs::write(&file, serde_json::to_vec(YAML_SNIPPETS).unwrap()).unwrap();
+    let file_s = file.display().to_string();
+    let py = python::run_json(
+        Version::V026,
+        "import os, cards; cards.load_many(os.environ['CARDS_TEXTS'])",
+        &[("CARDS_TEXTS", &file_s)],
+    );
+    let mut problems = Vec::new();
+    for (i, (r, p)) in rust.iter().zip(py.as_array().unwrap()).enumerate() {
+        let same = match (r.get("error"), p.get("error")) {
+            (Some(_), Some(_)) => true,
+            (None, None) => r["value"] == p["value"],
+            _ => false,
+        };
+        if !same {
+            problems.push(format!(
+                "{:?}\n  rust:   {r}\n  python: {p}",
+                YAML_SNIPPETS[i]
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} disagreements:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
 const TEMPLATE_DATA: &str = "---\nlanguage:\n- en\n- fr\nlicense: mit\nlibrary_name: timm\ntags:\n- image-classification\n- resnet\nbase_model: microsoft/resnet-50\ncustom_key: 12\nmodel-index:\n- name: resnet-beans\n  results:\n  - task:\n      type: image-classification\n    dataset:\n      name: Beans\n      type: beans\n    metrics:\n    - type: accuracy\n      value: 0.95\n---\n";
 
 const CUSTOM_TEMPLATE: &str = "---\n{{ card_data }}\n---\n# {{ title | default(\"Untitled\", true) }}\n{% for t in tags %}- {{ t }}\n{% endfor %}\nLicense: {{ license }}; languages: {{ language }}; missing: [{{ nothing }}]; flag: {{ flag }}; ratio: {{ ratio }}; extra: {{ extra }}\n{{ custom_key * 2 }}\n";

@@ -93,31 +93,32 @@ pub(crate) fn construct_bool(s: &str) -> Option<bool> {
 /// base-60 `a:b:c`. `None` when the text is not an integer or does not fit in 64 bits.
 pub(crate) fn construct_int(s: &str) -> Option<i64> {
     let cleaned: String = s.chars().filter(|c| *c != '_').collect();
+    // i128 so that the magnitude of i64::MIN fits before the sign is applied.
     let (sign, digits) = match cleaned.as_bytes().first() {
-        Some(b'-') => (-1i64, &cleaned[1..]),
+        Some(b'-') => (-1i128, &cleaned[1..]),
         Some(b'+') => (1, &cleaned[1..]),
         _ => (1, cleaned.as_str()),
     };
-    let magnitude = if digits == "0" {
+    let magnitude: i128 = if digits == "0" {
         0
     } else if let Some(b) = digits.strip_prefix("0b") {
-        i64::from_str_radix(b, 2).ok()?
+        i128::from_str_radix(b, 2).ok()?
     } else if let Some(h) = digits.strip_prefix("0x") {
-        i64::from_str_radix(h, 16).ok()?
+        i128::from_str_radix(h, 16).ok()?
     } else if let Some(o) = digits.strip_prefix('0') {
-        i64::from_str_radix(o, 8).ok()?
+        i128::from_str_radix(o, 8).ok()?
     } else if digits.contains(':') {
-        let mut value: i64 = 0;
+        let mut value: i128 = 0;
         for part in digits.split(':') {
             value = value
                 .checked_mul(60)?
-                .checked_add(part.parse::<i64>().ok()?)?;
+                .checked_add(part.parse::<i128>().ok()?)?;
         }
         value
     } else {
-        digits.parse::<i64>().ok()?
+        digits.parse::<i128>().ok()?
     };
-    magnitude.checked_mul(sign)
+    i64::try_from(magnitude.checked_mul(sign)?).ok()
 }
 
 /// `construct_yaml_float`.
@@ -250,6 +251,11 @@ mod tests {
         assert_eq!(construct_plain("0x1F"), Ok(Value::Int(31)));
         assert_eq!(construct_plain("-0b101"), Ok(Value::Int(-5)));
         assert_eq!(construct_plain("1:30"), Ok(Value::Int(90)));
+        assert_eq!(
+            construct_plain("-9223372036854775808"),
+            Ok(Value::Int(i64::MIN))
+        );
+        assert!(construct_plain("9223372036854775808").is_err());
         assert_eq!(construct_plain("1e5"), Ok(Value::from("1e5")));
         assert_eq!(construct_plain("1.5e+3"), Ok(Value::Float(1500.0)));
         assert_eq!(construct_plain("1."), Ok(Value::Float(1.0)));
