@@ -11,7 +11,7 @@ import os
 
 import yaml
 from huggingface_hub import DatasetCard, ModelCard, RepoCard, SpaceCard
-from huggingface_hub.repocard import REGEX_YAML_BLOCK, metadata_load
+from huggingface_hub.repocard import REGEX_YAML_BLOCK, metadata_load, metadata_save
 
 CLASSES = {"model": ModelCard, "dataset": DatasetCard, "space": SpaceCard, "repo": RepoCard}
 
@@ -63,7 +63,15 @@ def read_card(path, kind=None):
     except Exception as e:  # noqa: BLE001
         out["error"] = error_name(e) + ": " + str(e)
     try:
-        out["metadata_load"] = tag(metadata_load(path))
+        loaded = metadata_load(path)
+        out["metadata_load"] = tag(loaded)
+        # metadata_save of what was loaded, into a copy of the file.
+        copy = os.path.join(os.environ["CARDS_TMP"], os.path.basename(path))
+        with open(copy, "w", newline="", encoding="utf-8") as f:
+            f.write(content)
+        metadata_save(copy, loaded or {})
+        with open(copy, newline="", encoding="utf-8") as f:
+            out["saved"] = f.read()
     except Exception as e:  # noqa: BLE001
         out["metadata_load_error"] = error_name(e)
     return out

@@ -139,6 +139,11 @@ fn read_rust(path: &Path) -> serde_json::Value {
                 "metadata_load".into(),
                 m.as_ref().map(tag_map).unwrap_or_default(),
             );
+            let dir = tempfile::tempdir().unwrap();
+            let copy = dir.path().join(&name);
+            std::fs::write(&copy, &content).unwrap();
+            hub_cards::metadata_save(&copy, &m.unwrap_or_default()).unwrap();
+            out.insert("saved".into(), std::fs::read_to_string(&copy).unwrap().into());
         }
         Err(e) => {
             out.insert("metadata_load_error".into(), e.to_string().into());
@@ -160,6 +165,7 @@ fn compare(
         ("data", "error"),
         ("rewritten", "error"),
         ("metadata_load", "metadata_load_error"),
+        ("saved", "metadata_load_error"),
     ] {
         let (r_err, p_err) = (rust.get(error), py.get(error));
         match (r_err, p_err) {
@@ -205,10 +211,12 @@ fn corpus_reads_and_writes_like_python() {
         return;
     }
     let dir_s = dir.display().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_s = tmp.path().display().to_string();
     let py = python::run_json(
         Version::V026,
         "import os, cards; cards.corpus(os.environ['CARDS_CORPUS'])",
-        &[("CARDS_CORPUS", &dir_s)],
+        &[("CARDS_CORPUS", &dir_s), ("CARDS_TMP", &tmp_s)],
     );
     let mut problems = Vec::new();
     let mut errors = 0;
