@@ -1,8 +1,11 @@
 //! hub-cards against Python `huggingface_hub` 0.26.5, the referee, at run time:
 //!
-//! * the card corpus (`crates/hub-cards/tests/corpus`, 40+ hand-written cards of every shape):
+//! * the card corpus (`crates/hub-cards/tests/corpus`, 49 hand-written cards of every shape):
 //!   Rust and Python read each card to the same raw YAML data and card data, write the same
-//!   bytes, agree on which cards are errors, and `metadata_load` agrees too;
+//!   bytes (also when the written card is read and written again), agree on which cards are
+//!   errors, and `metadata_load` / `metadata_save` agree too;
+//! * YAML edge cases (escapes, YAML 1.1 types, block scalars, flow collections, tabs, keys):
+//!   Rust reads each snippet to what `yaml.safe_load` gives, or fails where it fails;
 //! * the YAML emitter: a few hundred generated values (tricky strings, numbers, nesting) are
 //!   dumped by PyYAML and by Rust to the same text, and Rust reads PyYAML's text back to the
 //!   same value;
@@ -143,7 +146,10 @@ fn read_rust(path: &Path) -> serde_json::Value {
             let copy = dir.path().join(&name);
             std::fs::write(&copy, &content).unwrap();
             hub_cards::metadata_save(&copy, &m.unwrap_or_default()).unwrap();
-            out.insert("saved".into(), std::fs::read_to_string(&copy).unwrap().into());
+            out.insert(
+                "saved".into(),
+                std::fs::read_to_string(&copy).unwrap().into(),
+            );
         }
         Err(e) => {
             out.insert("metadata_load_error".into(), e.to_string().into());
@@ -504,6 +510,13 @@ const YAML_SNIPPETS: &[&str] = &[
     "a: &anchor\n  b: 1\nc: *anchor\n",
     "a: \"\\u00\"\n",
     "k: v\n# trailing comment without newline",
+    "base: &b {x: 1, y: 2}\nother: &o {y: 9, z: 3}\nm:\n  <<: [*b, *o]\n  x: 0\n",
+    "base: &b\n  a: 1\nm:\n  k: v\n  <<: *b\n  a: 2\n",
+    "m:\n  <<:\n    p: 1\n  q: 2\n",
+    "m:\n  <<: 1\n",
+    "=: eq\n",
+    "a: &a {key: 1, k: 1}\nb: &b {key: 2, k: 2}\nm:\n  <<: [*a, *b]\n",
+    "a: =\n",
 ];
 
 #[test]

@@ -20,6 +20,16 @@ pub struct LoadOptions {
     pub(crate) model_index_line: Option<usize>,
 }
 
+impl LoadOptions {
+    /// Options that drop an invalid `model-index` (when `yes`) instead of failing.
+    pub fn ignoring_metadata_errors(yes: bool) -> Self {
+        LoadOptions {
+            ignore_metadata_errors: yes,
+            model_index_line: None,
+        }
+    }
+}
+
 /// The behaviour shared by the card data types (Python's `CardData` methods).
 pub trait CardDataKind:
     Clone + std::fmt::Debug + Default + PartialEq + Send + Sync + 'static
@@ -39,7 +49,8 @@ pub trait CardDataKind:
         attributes
     }
 
-    /// The value of a metadata key, as `card_data.get(key)` (the Python attribute names).
+    /// The value of a metadata key, as `card_data.get(key)` (the Python attribute names;
+    /// `eval_results` is not reachable by key, use the field).
     fn get(&self, key: &str) -> Option<Value> {
         self.attributes().get(key).filter(|v| !v.is_null()).cloned()
     }

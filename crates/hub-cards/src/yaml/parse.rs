@@ -40,7 +40,16 @@ enum Frame {
         map: Mapping,
         key: Option<Value>,
         anchor: usize,
+        /// The key just read is the merge key `<<`: its value is merged, not stored.
+        merge_next: bool,
+        /// Entries brought in by merge keys, in PyYAML's order.
+        merged: Vec<(Value, Value)>,
     },
+}
+
+/// A placeholder key standing for `<<` until its value arrives.
+fn merge_key() -> Value {
+    Value::String("<<".into())
 }
 
 struct Builder {
@@ -65,7 +74,46 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
-            Some(Frame::Map { map, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                map,
+                key,
+                merge_next,
+                merged,
+                ..
+            }) => match key.take() {
+                Some(_) if *merge_next => {
+                    *merge_next = false;
+                    // PyYAML 6.0.4's flatten_mapping: the mappings are merged in order; a pair
+                    // is skipped when a pair with the *same key object* was merged before. For
+                    // keys read from the text that only happens with CPython's shared
+                    // one-character strings, so a one-character key keeps its first value and
+                    // any other key its last one (at its first position).
+                    let bad = || Error::Yaml {
+                        line,
+                        column,
+                        message: "a merge key (`<<`) needs a mapping or a list of mappings".into(),
+                    };
+                    let maps = match value {
+                        Value::Map(m) => vec![m],
+                        Value::List(items) => {
+                            let mut maps = Vec::new();
+                            for item in items {
+                                match item {
+                                    Value::Map(m) => maps.push(m),
+                                    _ => return Err(bad()),
+                                }
+                            }
+                            maps
+                        }
+                        _ => return Err(bad()),
+                    };
+                    for (k, v) in maps.into_iter().flatten() {
+                        let shared = k.key_text().chars().count() <= 1;
+                        if !(shared && merged.iter().any(|(mk, _)| *mk == k)) {
+                            merged.push((k, v));
+                        }
+                    }
+                }
                 None => {
                     if matches!(value, Value::List(_) | Value::Map(_)) {
                         return Err(Error::Yaml {
@@ -199,6 +247,23 @@ pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
                 if b.stack.is_empty() {
                     root_line = line;
                 }
+                let plain_key = style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
+                if plain_key && (text == "<<" || text == "=") {
+                    if text == "<<"
+                        && let Some(Frame::Map {
+                            key, merge_next, ..
+                        }) = b.stack.last_mut()
+                    {
+                        *merge_next = true;
+                        *key = Some(merge_key());
+                    } else {
+                        // PyYAML turns the `=` value key into a string key.
+                        b.push(Value::String("=".into()), anchor, line, column)?;
+                    }
+                    continue;
+                }
                 if style != ScalarStyle::Plain
                     && let (Some(start), Some(end)) =
                         (span.start.byte_offset(), span.end.byte_offset())
@@ -235,12 +300,26 @@ pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
                     map: Mapping::new(),
                     key: None,
                     anchor,
+                    merge_next: false,
+                    merged: Vec::new(),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (v, anchor) = match b.stack.pop() {
                     Some(Frame::Seq { items, anchor }) => (Value::List(items), anchor),
-                    Some(Frame::Map { map, anchor, .. }) => (Value::Map(map), anchor),
+                    Some(Frame::Map {
+                        map,
+                        anchor,
+                        merged,
+                        ..
+                    }) => {
+                        // Merged entries come first; explicit keys override their values.
+                        let mut all: Mapping = merged.into_iter().collect();
+                        for (k, v) in map {
+                            all.insert(k, v);
+                        }
+                        (Value::Map(all), anchor)
+                    }
                     None => return Err(at("unbalanced collection end".into())),
                 };
                 b.push(v, anchor, line, column)?;
@@ -300,6 +379,21 @@ mod tests {
     fn empty_text_is_no_document() {
         assert_eq!(parse_yaml("# only a comment\n").unwrap().value, None);
         assert_eq!(parse_yaml("").unwrap().value, None);
+    }
+
+    #[test]
+    fn merge_keys_merge() {
+        let p = parse_yaml(
+            "base: &b {x: 1, y: 2}\nother: &o {y: 9, z: 3}\nm:\n  <<: [*b, *o]\n  x: 0\n=: eq\n",
+        )
+        .unwrap();
+        let v = p.value.unwrap();
+        let m = v.as_map().unwrap().get("m").unwrap().as_map().unwrap();
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["x", "y", "z"]);
+        assert_eq!(m.get("y"), Some(&Value::Int(2)));
+        assert_eq!(m.get("x"), Some(&Value::Int(0)));
+        assert!(v.as_map().unwrap().contains_key("="));
+        assert!(parse_yaml("a:\n  <<: 1\n").is_err());
     }
 
     #[test]

@@ -231,7 +231,7 @@ pub(crate) fn construct_plain(s: &str) -> Result<Value, String> {
         Kind::Timestamp => construct_timestamp(s)
             .map(Value::Timestamp)
             .ok_or_else(|| format!("invalid date or time {s:?}")),
-        Kind::Merge => Err("YAML merge keys (`<<`) are not supported in card metadata".into()),
+        Kind::Merge => Err("a plain `<<` is the YAML merge key, not a value; quote it".into()),
         Kind::ValueTag => {
             Err("a plain `=` is the YAML 1.1 value key, which safe loaders reject; quote it".into())
         }
