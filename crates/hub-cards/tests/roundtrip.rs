@@ -97,8 +97,13 @@ proptest! {
         prop_assert_eq!(back, Value::Map(data), "text: {:?}", text);
     }
 
+    /// Python strips the YAML block with `str.strip()`, which also removes Unicode whitespace
+    /// (U+2000, U+3000, ...) at its very start or end, so a first key or last plain value with
+    /// such edges does not survive there either; those are left out.
     #[test]
     fn a_written_card_reads_back_the_same(data in top(), body in "[ -~\n]{0,80}") {
+        let yaml = to_yaml_string(&Value::Map(data.without_nulls()), "\n");
+        prop_assume!(yaml.trim() == yaml.trim_matches(|c| c == ' ' || c == '\n'));
         let mut card = RepoCard::parse("").unwrap();
         card.data.extra = data;
         card.text = body;
