@@ -515,6 +515,10 @@ const YAML_SNIPPETS: &[&str] = &[
     "m:\n  <<:\n    p: 1\n  q: 2\n",
     "m:\n  <<: 1\n",
     "=: eq\n",
+    ": false\n",
+    "a: 1\n: 2\n",
+    "?\n: v\n",
+    "{: v}\n",
     "a: &a {key: 1, k: 1}\nb: &b {key: 2, k: 2}\nm:\n  <<: [*a, *b]\n",
     "a: =\n",
 ];

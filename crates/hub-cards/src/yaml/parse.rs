@@ -212,6 +212,7 @@ fn check_tabs(text: &str, tab_ok: &[std::ops::Range<usize>]) -> Result<(), Error
 ///
 /// Errors name the 1-based line and column in `text`.
 pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
+    let source = text;
     let mut b = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -250,6 +251,16 @@ pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
                 let plain_key = style == ScalarStyle::Plain
                     && tag.is_none()
                     && matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
+                // YAML 1.2 allows an empty implicit key (`: value`); PyYAML only an explicit
+                // one (`? ` then `: value`).
+                // (granit gives an empty node as a zero-width plain `~`.)
+                if plain_key
+                    && span.start.byte_offset() == span.end.byte_offset()
+                    && let Some(start) = span.start.byte_offset()
+                    && source[..start.min(source.len())].trim_end().chars().last() != Some('?')
+                {
+                    return Err(at("a mapping key is missing before `:`".into()));
+                }
                 if plain_key && (text == "<<" || text == "=") {
                     if text == "<<"
                         && let Some(Frame::Map {
@@ -394,6 +405,17 @@ mod tests {
         assert_eq!(m.get("x"), Some(&Value::Int(0)));
         assert!(v.as_map().unwrap().contains_key("="));
         assert!(parse_yaml("a:\n  <<: 1\n").is_err());
+        assert!(parse_yaml(": x\n").is_err());
+        assert_eq!(
+            parse_yaml("?\n: v\n~: w\n")
+                .unwrap()
+                .value
+                .unwrap()
+                .as_map()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
