@@ -257,7 +257,11 @@ pub fn parse_yaml(text: &str) -> Result<ParsedYaml, Error> {
                 if plain_key
                     && span.start.byte_offset() == span.end.byte_offset()
                     && let Some(start) = span.start.byte_offset()
-                    && source[..start.min(source.len())].trim_end().chars().last() != Some('?')
+                    && !source
+                        .get(..start)
+                        .unwrap_or_default()
+                        .trim_end()
+                        .ends_with('?')
                 {
                     return Err(at("a mapping key is missing before `:`".into()));
                 }
