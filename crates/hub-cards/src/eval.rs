@@ -92,15 +92,53 @@ impl EvalResult {
         ]
     }
 
+    /// The fields in Python's declaration order.
+    fn fields(&self) -> [Option<&Value>; 17] {
+        [
+            Some(&self.task_type),
+            Some(&self.dataset_type),
+            Some(&self.dataset_name),
+            Some(&self.metric_type),
+            Some(&self.metric_value),
+            self.task_name.as_ref(),
+            self.dataset_config.as_ref(),
+            self.dataset_split.as_ref(),
+            self.dataset_revision.as_ref(),
+            self.dataset_args.as_ref(),
+            self.metric_name.as_ref(),
+            self.metric_config.as_ref(),
+            self.metric_args.as_ref(),
+            self.verified.as_ref(),
+            self.verify_token.as_ref(),
+            self.source_name.as_ref(),
+            self.source_url.as_ref(),
+        ]
+    }
+
+    /// Python's `==` between two results (the dataclass compares every field with `==`, so
+    /// `1 == 1.0`; see [`Value::python_eq`]).
+    pub fn python_eq(&self, other: &EvalResult) -> bool {
+        self.python_eq_skipping(other, &[])
+    }
+
+    fn python_eq_skipping(&self, other: &EvalResult, skip: &[usize]) -> bool {
+        self.fields()
+            .iter()
+            .zip(other.fields())
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i))
+            .all(|(_, (a, b))| match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.python_eq(b),
+                _ => false,
+            })
+    }
+
     /// Whether `other` describes the same metric (every field equal except `metric_value` and
     /// `verify_token`, which the evaluation service derives from the value).
     pub fn is_equal_except_value(&self, other: &EvalResult) -> bool {
-        let strip = |r: &EvalResult| EvalResult {
-            metric_value: Value::Null,
-            verify_token: None,
-            ..r.clone()
-        };
-        strip(self) == strip(other)
+        // Indexes of metric_value and verify_token in `fields`.
+        self.python_eq_skipping(other, &[4, 14])
     }
 }
 

@@ -359,7 +359,7 @@ fn apply_update<D: CardDataKind + EvalResultsSlot>(
         if key != "model-index" {
             if let Some(existing) = card.data.get(&key)
                 && !overwrite
-                && existing != *value
+                && !existing.python_eq(value)
             {
                 return Err(Error::Conflict(format!(
                     "You passed a new value for the existing meta data field '{key}'."
@@ -393,7 +393,7 @@ fn apply_update<D: CardDataKind + EvalResultsSlot>(
             let mut found = false;
             for old in existing.iter_mut() {
                 if new.is_equal_except_value(old) {
-                    if new != *old && !overwrite {
+                    if !new.python_eq(old) && !overwrite {
                         return Err(Error::Conflict(format!(
                             "You passed a new value for the existing metric 'name: {}, type: {}'.",
                             python_str(new.metric_name.as_ref().unwrap_or(&Value::Null)),
@@ -533,6 +533,13 @@ mod tests {
         ));
         apply_update(&mut card, &repo, &md, true).unwrap();
         assert_eq!(card.data.license, Some(Value::from("apache-2.0")));
+        // Python's == decides conflicts: 3 == 3.0, so no conflict, and the new value is set.
+        let mut n = Mapping::new();
+        n.insert("epochs", 3);
+        apply_update(&mut card, &repo, &n, false).unwrap();
+        n.insert("epochs", 3.0);
+        apply_update(&mut card, &repo, &n, false).unwrap();
+        assert_eq!(card.data.get("epochs"), Some(Value::Float(3.0)));
 
         let mi = crate::yaml::parse_yaml(
             "model-index:\n- results:\n  - task: {type: t}\n    dataset: {type: d, name: D}\n    metrics:\n    - {type: acc, value: 0.5}\n",

@@ -83,6 +83,38 @@ impl Value {
         }
     }
 
+    /// Python's `==` between the objects two values stand for: numbers compare by value across
+    /// `bool`, `int` and `float` (`1 == 1.0 == True`), lists and dicts item by item (dicts
+    /// ignoring order). `metadata_update` decides conflicts with it, as Python does.
+    pub fn python_eq(&self, other: &Value) -> bool {
+        fn number(v: &Value) -> Option<f64> {
+            match v {
+                Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                // Exact for the integers cards hold; huge ones compare as floats, as Python
+                // does when one side is a float.
+                #[allow(clippy::cast_precision_loss)]
+                Value::Int(i) => Some(*i as f64),
+                Value::Float(f) => Some(*f),
+                _ => None,
+            }
+        }
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.python_eq(y))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, v)| b.iter().any(|(k2, v2)| k.python_eq(k2) && v.python_eq(v2)))
+            }
+            (a, b) => match (number(a), number(b)) {
+                (Some(x), Some(y)) => x == y,
+                _ => a == b,
+            },
+        }
+    }
+
     /// A copy without `None` anywhere: null list items and null-valued (or null-keyed) map
     /// entries are dropped at every depth, as `huggingface_hub`'s `_remove_none` does before a
     /// card is written.
@@ -335,6 +367,20 @@ mod tests {
         let keys: Vec<_> = m.keys().collect();
         assert_eq!(keys, ["a", "b"]);
         assert_eq!(m.get("a"), Some(&Value::Int(3)));
+    }
+
+    #[test]
+    fn python_equality() {
+        assert!(Value::Int(1).python_eq(&Value::Float(1.0)));
+        assert!(Value::Bool(true).python_eq(&Value::Int(1)));
+        assert!(!Value::from("1").python_eq(&Value::Int(1)));
+        let mut a = Mapping::new();
+        a.insert("x", 1);
+        a.insert("y", 2.0);
+        let mut b = Mapping::new();
+        b.insert("y", 2);
+        b.insert("x", 1.0);
+        assert!(Value::Map(a).python_eq(&Value::Map(b)));
     }
 
     #[test]
