@@ -1,6 +1,6 @@
 //! hub-cards against Python `huggingface_hub` 0.26.5, the referee, at run time:
 //!
-//! * the card corpus (`crates/hub-cards/tests/corpus`, 49 hand-written cards of every shape):
+//! * the card corpus (`crates/hub-cards/tests/corpus`, 50 hand-written cards of every shape):
 //!   Rust and Python read each card to the same raw YAML data and card data, write the same
 //!   bytes (also when the written card is read and written again), agree on which cards are
 //!   errors, and `metadata_load` / `metadata_save` agree too;
@@ -233,6 +233,20 @@ fn corpus_reads_and_writes_like_python() {
             errors += 1;
         }
         compare(name, r, p, &mut problems);
+    }
+    // Known and documented (docs/cards.md): metadata_save of data read by metadata_load,
+    // where the YAML aliases a list. Python's loader shares the list object and its dumper
+    // writes `&id001`/`*id001`; our values are trees. Card content agrees (Python rebuilds
+    // every collection in `to_dict`). Listed so that the test notices if this changes.
+    const KNOWN: &[&str] = &["repo_alias_list.md: saved differs"];
+    for known in KNOWN {
+        let before = problems.len();
+        problems.retain(|p| !p.starts_with(known));
+        assert_eq!(
+            before - 1,
+            problems.len(),
+            "expected disagreement not seen: {known}"
+        );
     }
     assert!(
         problems.is_empty(),
