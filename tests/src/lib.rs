@@ -101,3 +101,7 @@ mod guide_cli {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/server.md")]
 mod guide_server {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/cards.md")]
+mod guide_cards {}

@@ -1,7 +1,8 @@
 //! `cargo xtask venv`: the pinned Python clients used by the interop suite and the benchmarks.
 //!
 //! Two virtual environments live under the repository root (gitignored as `/.venv*`):
-//! `.venv/hf026` (huggingface_hub 0.26.5 + hf_transfer, the requests-based client) and
+//! `.venv/hf026` (huggingface_hub 0.26.5 + hf_transfer, and Jinja2 for the repo-card template
+//! comparison, the requests-based client) and
 //! `.venv/hf24` (huggingface_hub 2.4.0, the httpx-based client; run it with
 //! `HF_HUB_DISABLE_XET=1` because hub-server does not speak Xet). The step is idempotent: a venv
 //! whose interpreter already reports the pinned versions is left alone, so CI and developers can
@@ -30,9 +31,11 @@ pub(crate) struct VenvSpec {
 pub(crate) const VENVS: &[VenvSpec] = &[
     VenvSpec {
         name: "hf026",
-        requirements: &["huggingface_hub==0.26.5", "hf_transfer"],
+        // Jinja2 is an optional dependency of huggingface_hub that `ModelCard.from_template`
+        // needs; the hub-cards template tests compare against it.
+        requirements: &["huggingface_hub==0.26.5", "hf_transfer", "jinja2"],
         hub_version: "0.26.5",
-        extra_imports: &["hf_transfer"],
+        extra_imports: &["hf_transfer", "jinja2"],
     },
     VenvSpec {
         name: "hf24",
