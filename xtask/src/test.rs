@@ -2,13 +2,18 @@
 //!
 //! 1. `cargo fmt --all -- --check`
 //! 2. `cargo clippy --workspace --all-targets -- -D warnings`
-//! 3. the Python venvs of the interop suite (`cargo xtask venv`, idempotent)
-//! 4. `cargo build --workspace --bins` — end-to-end tests run `huggingface-cli` and `hub-server`
+//! 3. `cargo check --target x86_64-pc-windows-gnu` of the library crates and the two binaries:
+//!    Unix-only code (`std::os::unix`, libc, `O_DIRECT`) must stay behind `cfg`, and a
+//!    platform-specific dependency table must not hold dependencies every platform needs
+//!    ([`cross_check`]; needs the rustup target and the MinGW C compiler, which `.ci/run`
+//!    installs)
+//! 4. the Python venvs of the interop suite (`cargo xtask venv`, idempotent)
+//! 5. `cargo build --workspace --bins` — end-to-end tests run `huggingface-cli` and `hub-server`
 //!    binaries of other crates, which cargo does not build for a test target on its own
-//! 5. `cargo xtask demo`, so the README's offline demo keeps working
-//! 6. `cargo test --workspace --doc` (nextest does not run doctests; this includes the README
+//! 6. `cargo xtask demo`, so the README's offline demo keeps working
+//! 7. `cargo test --workspace --doc` (nextest does not run doctests; this includes the README
 //!    and `docs/*.md` snippets, compiled through the hub-tests crate)
-//! 7. `cargo nextest run --workspace` (falls back to `cargo test --workspace` without nextest);
+//! 8. `cargo nextest run --workspace` (falls back to `cargo test --workspace` without nextest);
 //!    tests named `*_slow` are run too, with a longer timeout (`.config/nextest.toml`)
 //!
 //! Every step runs even when an earlier one failed (one CI run then shows every problem), and
@@ -17,7 +22,28 @@
 
 use anyhow::{Result, bail};
 
+use std::process::Command;
+
 use crate::util::{cargo, on_path, output, run};
+
+/// The non-host target CI type-checks. Windows lacks `std::os::unix` and libc, so it catches
+/// both Unix-only code outside `cfg` and dependencies stuck in a Linux-only table; macOS cannot be
+/// checked from Linux (ring's build script needs the macOS SDK headers).
+const CROSS_TARGET: &str = "x86_64-pc-windows-gnu";
+
+/// The C compiler ring's build script uses for [`CROSS_TARGET`] (Debian: `gcc-mingw-w64-x86-64`).
+const CROSS_CC: &str = "x86_64-w64-mingw32-gcc";
+
+/// Crates users build on every platform: the libraries and the two binaries.
+const PORTABLE_CRATES: &[&str] = &[
+    "hub-core",
+    "hub-cache",
+    "hub-upload",
+    "hub-inference",
+    "hub-endpoints",
+    "hub-server",
+    "hub-cli",
+];
 
 /// Options of `cargo xtask test`.
 #[derive(clap::Args, Debug, Default)]
@@ -62,6 +88,7 @@ pub(crate) fn run_all(args: &TestArgs) -> Result<()> {
                 "warnings",
             ])),
         );
+        step("cross-check", cross_check());
     }
     step("venv", crate::venv::ensure_all());
     step(
@@ -81,6 +108,44 @@ pub(crate) fn run_all(args: &TestArgs) -> Result<()> {
     } else {
         bail!("failed steps: {}", failed.join(", "))
     }
+}
+
+/// Type-checks [`PORTABLE_CRATES`] (all features) for [`CROSS_TARGET`]. Outside CI a missing
+/// target or C compiler skips the step with a hint; in CI it fails, since `.ci/run` installs both.
+fn cross_check() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .map(|out| out.lines().any(|l| l.trim() == CROSS_TARGET))
+        .unwrap_or(false);
+    let missing = match (installed, on_path(CROSS_CC)) {
+        (true, true) => None,
+        (false, _) => Some(format!(
+            "the {CROSS_TARGET} target (`rustup target add {CROSS_TARGET}`)"
+        )),
+        (true, false) => Some(format!(
+            "the {CROSS_CC} C compiler (Debian: gcc-mingw-w64-x86-64)"
+        )),
+    };
+    if let Some(missing) = missing {
+        if std::env::var_os("CI").is_some() {
+            bail!("{missing} is not installed; `.ci/run` installs it");
+        }
+        eprintln!("skipping the {CROSS_TARGET} check: install {missing} to run it");
+        return Ok(());
+    }
+    let mut cmd = cargo();
+    cmd.args([
+        "check",
+        "--target",
+        CROSS_TARGET,
+        "--all-features",
+        "--lib",
+        "--bins",
+    ]);
+    cmd.arg("--keep-going");
+    for krate in PORTABLE_CRATES {
+        cmd.args(["-p", krate]);
+    }
+    run(&mut cmd)
 }
 
 fn run_tests(runner_args: &[String]) -> Result<()> {

@@ -235,10 +235,8 @@ mod tests {
         )
         .unwrap();
         // A tiny Hub served by the facade's own runtime.
-        let url: String = api
+        let server = api
             .run(async {
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-                let url = format!("http://{}", l.local_addr()?);
                 let app = axum::Router::new()
                     .route(
                         "/api/models/ns/m",
@@ -248,12 +246,10 @@ mod tests {
                         "/api/models",
                         axum::routing::get(|| async { r#"[{"id":"a/1"},{"id":"b/2"}]"# }),
                     );
-                tokio::spawn(async move {
-                    let _ = axum::serve(l, app).await;
-                });
-                Ok(url)
+                Ok(test_support::MockServer::start(app).await?)
             })
             .unwrap();
+        let url = server.url();
         let config = crate::Config::builder().endpoint(&url).build();
         let api = HfApi {
             api: HubClient::builder()

@@ -25,6 +25,7 @@ use hub_endpoints::{
 };
 use hub_inference::types::{ChatCompletionInput, ChatCompletionInputMessage};
 use serde_json::{Value, json};
+use test_support::MockServer;
 
 const TOKEN: &str = "hf_sim_token";
 
@@ -313,7 +314,7 @@ async fn model_chat(
 struct Server {
     url: String,
     sim: Sim,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: MockServer,
 }
 
 async fn start() -> Server {
@@ -329,21 +330,13 @@ async fn start() -> Server {
         .route("/model/{ns}/{name}", get(model_probe))
         .route("/model/{ns}/{name}/v1/chat/completions", post(model_chat))
         .with_state(sim.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = MockServer::start(app).await.unwrap();
+    let url = server.url();
     *sim.base.lock().unwrap() = url.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
     Server {
         url,
         sim,
-        _shutdown: tx,
+        _server: server,
     }
 }
 

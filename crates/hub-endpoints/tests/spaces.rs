@@ -6,12 +6,10 @@
 //! pause, restart, secrets, variables}` interactions are served and checked.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-#[path = "../../hub-inference/tests/support/replay.rs"]
-mod replay;
-
 use hub_core::{Config, HubClient, RepoId};
 use hub_endpoints::{SpaceStage, Spaces};
-use replay::{Captured, Interaction, RecBody, ReplayServer};
+use test_support::replay::{self, Interaction, RecBody, ReplayServer};
+use test_support::{MockServer, RecordedRequest};
 
 fn space_calls(name: &str) -> Vec<Interaction> {
     replay::load(name)
@@ -37,7 +35,7 @@ fn spaces(server: &ReplayServer) -> Spaces {
     )
 }
 
-fn check(name: &str, recorded: &[Interaction], sent: &[Captured]) {
+fn check(name: &str, recorded: &[Interaction], sent: &[RecordedRequest]) {
     assert_eq!(sent.len(), recorded.len(), "{name}: number of requests");
     for (i, (rec, got)) in recorded.iter().zip(sent).enumerate() {
         assert_eq!(
@@ -205,30 +203,14 @@ async fn manage_variables() {
 /// Hardware, sleep time, storage and factory restart: no recording, so a capturing server.
 #[tokio::test]
 async fn hardware_sleep_time_storage_and_factory_restart() {
-    use std::sync::{Arc, Mutex};
-
-    use axum::body::Bytes;
-    use axum::http::{Method, Uri};
-
-    type Seen = Arc<Mutex<Vec<(String, String, Bytes)>>>;
-    let seen: Seen = Arc::default();
     let runtime = serde_json::json!({"stage": "RUNNING_BUILDING", "hardware": {"current": "cpu-basic", "requested": "t4-medium"},
         "storage": {"current": null, "requested": "large"}, "gcTimeout": 3600});
-    let app = axum::Router::new().fallback({
-        let seen = seen.clone();
-        move |method: Method, uri: Uri, body: Bytes| {
-            let seen = seen.clone();
-            let runtime = runtime.clone();
-            async move {
-                let path = uri.path_and_query().unwrap().as_str().to_owned();
-                seen.lock().unwrap().push((method.to_string(), path, body));
-                axum::Json(runtime)
-            }
-        }
+    let app = axum::Router::new().fallback(move || {
+        let runtime = runtime.clone();
+        async move { axum::Json(runtime) }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = MockServer::start(app).await.unwrap();
+    let url = server.url();
 
     let config = Config::builder().endpoint(&url).build();
     let api = Spaces::new(
@@ -256,14 +238,14 @@ async fn hardware_sleep_time_storage_and_factory_restart() {
     api.request_space_storage(&s, "large").await.unwrap();
     api.delete_space_storage(&s).await.unwrap();
     api.restart_space(&s, true).await.unwrap();
-    let seen = seen.lock().unwrap().clone();
+    let seen = server.requests();
     let calls: Vec<(&str, &str, serde_json::Value)> = seen
         .iter()
-        .map(|(m, p, b)| {
+        .map(|r| {
             (
-                m.as_str(),
-                p.as_str(),
-                serde_json::from_slice(b).unwrap_or(serde_json::Value::Null),
+                r.method.as_str(),
+                r.path.as_str(),
+                serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null),
             )
         })
         .collect();

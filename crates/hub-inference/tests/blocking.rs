@@ -42,9 +42,10 @@ fn serve() -> String {
                     }),
                 )
                 .route("/models/m", post(|| async { Json(json!([[{"label": "POSITIVE", "score": 0.75}]])) }));
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", listener.local_addr().unwrap())).unwrap();
-            axum::serve(listener, app).await.unwrap();
+            let server = test_support::MockServer::start(app).await.unwrap();
+            tx.send(server.url()).unwrap();
+            // Serve for as long as the test process lives.
+            std::future::pending::<()>().await;
         });
     });
     rx.recv_timeout(Duration::from_secs(10)).unwrap()

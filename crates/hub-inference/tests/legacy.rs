@@ -8,21 +8,19 @@
 //! answer.
 #![allow(clippy::unwrap_used, missing_docs, deprecated)]
 
-#[path = "support/replay.rs"]
-mod replay;
-
 use hub_core::{Config, HubClient};
 use hub_inference::{Error, InferenceApi, InferenceApiBuilder, InferenceApiOutput};
-use replay::{Captured, Interaction, RecBody, ReplayServer};
 use serde_json::json;
+use test_support::RecordedRequest as Captured;
+use test_support::replay::{self, Interaction, RecBody, ReplayServer};
 
 const TOKEN: &str = "hf_legacy_test_token";
 
 fn cassette(name: &str) -> Vec<Interaction> {
-    replay::load_path(&format!(
+    replay::load_path(std::path::Path::new(&format!(
         "{}/tests/fixtures/legacy-inference-api/{name}.json",
         env!("CARGO_MANIFEST_DIR")
-    ))
+    )))
 }
 
 /// A builder pointed at the replay server for both the Hub and the Inference API, without the
@@ -44,7 +42,7 @@ fn builder(server: &ReplayServer, repo_id: &str) -> InferenceApiBuilder {
 fn check(name: &str, recorded: &[Interaction], sent: &[Captured]) {
     assert_eq!(sent.len(), recorded.len(), "{name}: number of requests");
     for (i, (rec, got)) in recorded.iter().zip(sent).enumerate() {
-        assert_eq!(got.method, rec.method, "{name} #{i}: method");
+        assert_eq!(got.method.as_str(), rec.method, "{name} #{i}: method");
         assert_eq!(got.path, rec.path(), "{name} #{i}: path");
         assert_eq!(
             got.header("authorization"),

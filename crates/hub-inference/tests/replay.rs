@@ -3,15 +3,13 @@
 //! sent (method, path, JSON or binary body) and the typed output it parsed.
 #![allow(clippy::unwrap_used, clippy::float_cmp, missing_docs)]
 
-#[path = "support/replay.rs"]
-mod replay;
-
 use futures::StreamExt;
 use hub_core::{Config, HubClient};
 use hub_inference::types::*;
 use hub_inference::{BinaryInput, Error, InferenceClient};
-use replay::{Captured, Interaction, RecBody, ReplayServer};
 use serde_json::{Value, json};
+use test_support::RecordedRequest;
+use test_support::replay::{self, Interaction, RecBody, ReplayServer};
 
 // ---------------------------------------------------------------------------------------------
 // Per-recording differences between the recorded request and the request the current client
@@ -118,14 +116,14 @@ fn adjust_expected(recording: &str, index: usize, body: &mut Value) {
 }
 
 /// Compares what the client sent with what was recorded (after [`adjust_expected`]).
-fn check_requests(recording: &str, recorded: &[Interaction], sent: &[Captured]) {
+fn check_requests(recording: &str, recorded: &[Interaction], sent: &[RecordedRequest]) {
     assert_eq!(
         sent.len(),
         recorded.len(),
         "{recording}: number of requests"
     );
     for (i, (rec, got)) in recorded.iter().zip(sent).enumerate() {
-        assert_eq!(got.method, rec.method, "{recording} #{i}: method");
+        assert_eq!(got.method.as_str(), rec.method, "{recording} #{i}: method");
         assert_eq!(got.path, rec.path(), "{recording} #{i}: path");
         match &rec.req_body {
             RecBody::None => assert!(got.body.is_empty(), "{recording} #{i}: unexpected body"),

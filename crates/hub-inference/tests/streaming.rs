@@ -18,6 +18,7 @@ use futures::{Stream, StreamExt};
 use hub_core::{Config, HubClient};
 use hub_inference::types::{ChatCompletionInput, ChatCompletionInputMessage};
 use hub_inference::{Error, InferenceClient};
+use test_support::MockServer;
 
 fn chunk_json(i: usize, content: &str) -> String {
     serde_json::json!({
@@ -185,26 +186,16 @@ fn app(state: AppState) -> Router {
 struct Server {
     url: String,
     state: AppState,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: MockServer,
 }
 
 async fn start() -> Server {
     let state = AppState::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let router = app(state.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let server = MockServer::start(app(state.clone())).await.unwrap();
     Server {
-        url,
+        url: server.url(),
         state,
-        _shutdown: tx,
+        _server: server,
     }
 }
 

@@ -2,11 +2,8 @@
 //! URL inputs, raw `post`, recommended models, headers/cookies/token, HTTP error mapping.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::sync::{Arc, Mutex};
-
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -14,27 +11,12 @@ use hub_core::{Config, HubClient};
 use hub_inference::types::*;
 use hub_inference::{Error, InferenceClient, PostRequest};
 use serde_json::{Value, json};
-
-#[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<Request>>>);
-
-/// Method, path, headers and body of a received request.
-type Request = (Method, String, HeaderMap, Bytes);
+use test_support::MockServer;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\nfake-image";
 
-async fn handler(
-    State(seen): State<Seen>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handler(uri: Uri) -> Response {
     let path = uri.path().to_owned();
-    seen.0
-        .lock()
-        .unwrap()
-        .push((method, path.clone(), headers, body));
     match path.as_str() {
         "/api/tasks" => Json(json!({
             "fill-mask": {"widgetModels": ["recommended/fill"], "id": "fill-mask"},
@@ -80,29 +62,16 @@ async fn handler(
 
 struct Server {
     url: String,
-    seen: Seen,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    server: MockServer,
 }
 
 async fn start() -> Server {
-    let seen = Seen::default();
-    let app = axum::Router::new()
-        .fallback(handler)
-        .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let server = MockServer::start(axum::Router::new().fallback(handler))
+        .await
+        .unwrap();
     Server {
-        url,
-        seen,
-        _shutdown: tx,
+        url: server.url(),
+        server,
     }
 }
 
@@ -119,8 +88,21 @@ fn builder(server: &Server) -> hub_inference::InferenceClientBuilder {
     InferenceClient::builder().hub_client(hub)
 }
 
+/// Method, path (without the query), headers and body of a received request.
+type Request = (Method, String, HeaderMap, Bytes);
+
+/// Every request the server received, oldest first.
+fn seen(server: &Server) -> Vec<Request> {
+    server
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| (r.method.clone(), r.uri_path().to_owned(), r.headers, r.body))
+        .collect()
+}
+
 fn last(server: &Server) -> Request {
-    server.seen.0.lock().unwrap().last().unwrap().clone()
+    seen(server).pop().unwrap()
 }
 
 #[tokio::test]
@@ -171,7 +153,7 @@ async fn image_to_image_from_url_input() {
         .unwrap();
     assert_eq!(out.bytes.as_ref(), PNG);
     assert_eq!(out.content_type.as_deref(), Some("image/png"));
-    let seen = server.seen.0.lock().unwrap().clone();
+    let seen = seen(&server);
     assert_eq!(
         seen[0].1, "/files/cat.png",
         "the URL input is downloaded first"
@@ -222,14 +204,7 @@ async fn recommended_model_is_used_without_a_model() {
     assert_eq!(last(&server).1, "/models/recommended/fill");
     // Cached: a second call does not fetch /api/tasks again.
     client.fill_mask("b <mask>", None).await.unwrap();
-    let tasks_calls = server
-        .seen
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|s| s.1 == "/api/tasks")
-        .count();
+    let tasks_calls = seen(&server).iter().filter(|s| s.1 == "/api/tasks").count();
     assert_eq!(tasks_calls, 1);
     let err = client.translation("hi", None).await.unwrap_err();
     assert!(matches!(err, Error::Unsupported(_)));
@@ -320,7 +295,7 @@ async fn missing_input_file_is_an_io_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Io { path: Some(_), .. }));
-    assert!(server.seen.0.lock().unwrap().is_empty(), "nothing is sent");
+    assert!(seen(&server).is_empty(), "nothing is sent");
 }
 
 #[tokio::test]
@@ -372,11 +347,7 @@ async fn list_deployed_models_groups_by_task() {
         .await
         .unwrap();
     // One GET per main framework, in a stable order.
-    let seen: Vec<String> = server
-        .seen
-        .0
-        .lock()
-        .unwrap()
+    let seen: Vec<String> = seen(&server)
         .iter()
         .map(|(m, p, _, _)| format!("{m} {p}"))
         .collect();

@@ -107,6 +107,7 @@ pub mod git;
 pub mod git_http;
 pub mod multipart;
 pub mod pack;
+mod positional;
 pub mod repo;
 mod routes;
 pub mod util;

@@ -17,7 +17,6 @@
 //! completed are dropped once their signed URLs have expired.
 
 use std::collections::HashMap;
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -426,7 +425,7 @@ fn hash_range(
     let end = offset + len;
     while offset < end {
         let want = ((end - offset) as usize).min(buf.len());
-        let n = file.read_at(&mut buf[..want], offset)?;
+        let n = crate::positional::read_at(file, &mut buf[..want], offset)?;
         if n == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
@@ -489,7 +488,7 @@ where
             tokio::task::spawn_blocking(move || -> std::io::Result<()> {
                 let mut at = at;
                 for b in &data {
-                    file.write_all_at(b, at)?;
+                    crate::positional::write_all_at(&file, b, at)?;
                     at += b.len() as u64;
                 }
                 Ok(())

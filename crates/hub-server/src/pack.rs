@@ -19,7 +19,6 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -351,7 +350,7 @@ impl Packs {
 fn read_entry(pack: &Path, offset: u64) -> std::io::Result<Found> {
     let mut file = std::fs::File::open(pack)?;
     let mut head = [0u8; 16];
-    let n = file.read_at(&mut head, offset)?;
+    let n = crate::positional::read_at(&file, &mut head, offset)?;
     let bad = || std::io::Error::other(format!("corrupt pack entry in {}", pack.display()));
     let first = *head.first().filter(|_| n > 0).ok_or_else(bad)?;
     let Some(kind) = kind_of((first >> 4) & 7) else {

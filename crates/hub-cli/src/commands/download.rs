@@ -35,7 +35,7 @@ pub(crate) struct DownloadArgs {
     /// If set, the downloaded file will be placed under this directory.
     #[arg(long)]
     pub(crate) local_dir: Option<String>,
-    /// Deprecated and ignored. Downloading to a local directory does not use symlinks anymore.
+    /// Deprecated and ignored: downloads to a local directory never use symlinks.
     #[arg(long, hide = true)]
     pub(crate) local_dir_use_symlinks: Option<String>,
     /// If True, the files will be downloaded even if they are already cached.

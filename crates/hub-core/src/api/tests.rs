@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use futures::TryStreamExt;
+use test_support::MockServer;
 
 use crate::error::Error;
 use crate::repo::{RepoId, RepoType};
@@ -19,7 +20,7 @@ const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 struct Server {
     url: String,
     hits: Arc<AtomicUsize>,
-    _task: tokio::task::JoinHandle<()>,
+    _server: MockServer,
 }
 
 fn resp(status: u16) -> axum::http::response::Builder {
@@ -161,22 +162,21 @@ async fn handler(base: Arc<String>, method: Method, uri: Uri, headers: HeaderMap
 }
 
 async fn server() -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
-    let base = Arc::new(url.clone());
-    let h = hits.clone();
+    // The scenarios name the server's own URL, known once it is bound.
+    let base = Arc::new(std::sync::OnceLock::<String>::new());
+    let (h, b) = (hits.clone(), base.clone());
     let app = axum::Router::new().fallback(move |m: Method, u: Uri, hd: HeaderMap| {
         h.fetch_add(1, Ordering::SeqCst);
-        handler(base.clone(), m, u, hd)
+        handler(Arc::new(b.get().cloned().unwrap_or_default()), m, u, hd)
     });
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let server = MockServer::start(app).await.unwrap();
+    let url = server.url();
+    base.set(url.clone()).unwrap();
     Server {
         url,
         hits,
-        _task: task,
+        _server: server,
     }
 }
 

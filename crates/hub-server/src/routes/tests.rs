@@ -929,7 +929,8 @@ async fn lfs_basic_flow_and_signed_urls() {
             .status,
         403
     );
-    // Tree / paths-info / info with blobs show LFS metadata; preupload now returns the sha256 oid.
+    // Tree / paths-info / info with blobs show LFS metadata; preupload of a committed LFS file
+    // returns its sha256 oid.
     let tree = h
         .get(
             "/api/models/alice/r/tree/main?recursive=True&expand=False",

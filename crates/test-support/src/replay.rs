@@ -1,31 +1,36 @@
 //! Replay of the recorded (VCR cassette) interactions in `shared/fixtures/inference-recordings`.
 //!
-//! A [`ReplayServer`] answers the recorded responses in order, on 127.0.0.1:0, and keeps every
-//! request it received so the test can compare them with the recorded requests.
-//! Shared by the hub-inference and hub-endpoints test suites (`#[path]`-included).
-#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used)]
+//! A [`ReplayServer`] answers the recorded responses in order on a [`MockServer`], which keeps
+//! every request it received so the test can compare them with the recorded requests.
+//!
+//! The recordings are found in `$HUB_RS_RECORDINGS` if set, else in
+//! `shared/fixtures/inference-recordings` next to the repository.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The shared recordings: `$INFERENCE_RECORDINGS_DIR` when set (worktrees that do not sit next
-/// to `shared/`), else `shared/fixtures/inference-recordings` beside the checkout.
-pub fn recordings_dir() -> String {
-    std::env::var("INFERENCE_RECORDINGS_DIR").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/inference-recordings"
-        )
-        .to_owned()
-    })
+use crate::{MockServer, RecordedRequest};
+
+/// Where the cassettes are: `$HUB_RS_RECORDINGS`, else `shared/fixtures/inference-recordings`
+/// beside the repository root.
+pub fn recordings_dir() -> PathBuf {
+    std::env::var_os("HUB_RS_RECORDINGS").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/fixtures/inference-recordings"
+            ))
+        },
+        PathBuf::from,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,12 +89,16 @@ struct RawStatus {
 /// Body of a recorded request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecBody {
+    /// No body.
     None,
+    /// A text body (JSON, usually).
     Text(String),
+    /// A binary body.
     Bytes(Vec<u8>),
 }
 
 impl RecBody {
+    /// The text body parsed as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         match self {
             RecBody::Text(t) => serde_json::from_str(t).ok(),
@@ -98,27 +107,37 @@ impl RecBody {
     }
 }
 
+/// One recorded request and the response it got.
 #[derive(Debug, Clone)]
 pub struct Interaction {
+    /// Request method.
     pub method: String,
+    /// Request URI (absolute, on the recorded host).
     pub uri: String,
+    /// Request headers.
     pub req_headers: BTreeMap<String, Vec<String>>,
+    /// Request body.
     pub req_body: RecBody,
+    /// Response status.
     pub status: u16,
+    /// Response headers, without the framing ones (bodies are stored decoded and whole).
     pub resp_headers: Vec<(String, String)>,
+    /// Response body.
     pub resp_body: Vec<u8>,
 }
 
 impl Interaction {
     /// Path and query of the recorded URI.
     pub fn path(&self) -> String {
-        let u = url::Url::parse(&self.uri).unwrap();
+        let u =
+            url::Url::parse(&self.uri).unwrap_or_else(|e| panic!("recorded URI {}: {e}", self.uri));
         match u.query() {
             Some(q) => format!("{}?{}", u.path(), q),
             None => u.path().to_owned(),
         }
     }
 
+    /// A recorded request header (first value, name compared case-insensitively).
     pub fn req_header(&self, name: &str) -> Option<&str> {
         self.req_headers
             .iter()
@@ -132,20 +151,21 @@ fn decode_b64(text: &str) -> Vec<u8> {
     let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(clean)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("recorded base64 body: {e}"))
 }
 
 /// Loads a cassette. Python-specific YAML tags are rewritten first: `BytesIO`/tuple tags are
 /// dropped (their content is base64) and `string: !!binary` becomes `binary:` so that binary
 /// bodies stay distinguishable from text bodies.
 pub fn load(name: &str) -> Vec<Interaction> {
-    load_path(&format!("{}/{name}", recordings_dir()))
+    load_path(&recordings_dir().join(name))
 }
 
 /// Loads a cassette from a path (same format as [`load`]; JSON cassettes load as they are).
-pub fn load_path(path: &str) -> Vec<Interaction> {
-    let name = path;
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+pub fn load_path(path: &std::path::Path) -> Vec<Interaction> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e} (set HUB_RS_RECORDINGS?)", path.display()));
     let text = text
         .replace("!!python/object/new:_io.BytesIO", "")
         .replace("!!python/tuple", "")
@@ -159,7 +179,10 @@ pub fn load_path(path: &str) -> Vec<Interaction> {
                 None => RecBody::None,
                 Some(RawReqBody::Text(t)) => RecBody::Text(t),
                 Some(RawReqBody::Io { state }) => {
-                    RecBody::Bytes(decode_b64(state[0].as_str().unwrap()))
+                    let b64 = state.first().and_then(Value::as_str);
+                    RecBody::Bytes(decode_b64(
+                        b64.unwrap_or_else(|| panic!("{name}: BytesIO without content")),
+                    ))
                 }
             };
             let resp_body = match (i.response.body.string, i.response.body.binary) {
@@ -196,8 +219,9 @@ pub fn load_path(path: &str) -> Vec<Interaction> {
 
 /// Every cassette file name in the directory.
 pub fn all_recordings() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(recordings_dir())
-        .unwrap()
+    let dir = recordings_dir();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (set HUB_RS_RECORDINGS?)", dir.display()))
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".yaml"))
@@ -206,52 +230,19 @@ pub fn all_recordings() -> Vec<String> {
     names
 }
 
-/// A request received by the replay server.
-#[derive(Debug, Clone)]
-pub struct Captured {
-    pub method: String,
-    pub path: String,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl Captured {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{} {}: body is not JSON ({e})", self.method, self.path))
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
 #[derive(Clone)]
 struct ServerState {
     interactions: Arc<Vec<Interaction>>,
     next: Arc<Mutex<usize>>,
-    captured: Arc<Mutex<Vec<Captured>>>,
 }
 
-async fn answer(
-    State(s): State<ServerState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn answer(State(s): State<ServerState>, method: Method, uri: Uri) -> Response {
     let path = uri
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    s.captured.lock().unwrap().push(Captured {
-        method: method.to_string(),
-        path: path.clone(),
-        headers,
-        body,
-    });
     let index = {
-        let mut n = s.next.lock().unwrap();
+        let mut n = s.next.lock().unwrap_or_else(PoisonError::into_inner);
         let i = *n;
         *n += 1;
         i
@@ -279,52 +270,43 @@ async fn answer(
         resp = resp.header(k.as_str(), v.as_str());
     }
     resp.body(axum::body::Body::from(inter.resp_body.clone()))
-        .unwrap()
+        .unwrap_or_else(|e| {
+            (
+                StatusCode::IM_A_TEAPOT,
+                format!("recorded response #{index} cannot be replayed: {e}"),
+            )
+                .into_response()
+        })
 }
 
 /// Serves recorded answers in order on 127.0.0.1:0; stops when dropped.
+#[derive(Debug)]
 pub struct ReplayServer {
+    /// `http://127.0.0.1:<port>`.
     pub url: String,
-    captured: Arc<Mutex<Vec<Captured>>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: MockServer,
 }
 
 impl ReplayServer {
+    /// Starts serving `interactions`, in order.
     pub async fn start(interactions: Vec<Interaction>) -> Self {
-        let captured = Arc::new(Mutex::new(Vec::new()));
         let state = ServerState {
             interactions: Arc::new(interactions),
             next: Arc::new(Mutex::new(0)),
-            captured: captured.clone(),
         };
         let app = axum::Router::new().fallback(answer).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let server = MockServer::start(app)
+            .await
+            .unwrap_or_else(|e| panic!("starting the replay server: {e}"));
         ReplayServer {
-            url,
-            captured,
-            shutdown: Some(tx),
+            url: server.url(),
+            server,
         }
     }
 
-    pub fn captured(&self) -> Vec<Captured> {
-        self.captured.lock().unwrap().clone()
-    }
-}
-
-impl Drop for ReplayServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    /// Every request received so far, oldest first.
+    pub fn captured(&self) -> Vec<RecordedRequest> {
+        self.server.requests()
     }
 }
 
