@@ -7,6 +7,8 @@
 //!    platform-specific dependency table must not hold dependencies every platform needs
 //!    ([`cross_check`]; needs the rustup target and the MinGW C compiler, which `.ci/run`
 //!    installs)
+//!    and `cargo check -p hub-core --no-default-features --features native-tls` (the TLS backend
+//!    that is not the default)
 //! 4. the Python venvs of the interop suite (`cargo xtask venv`, idempotent)
 //! 5. `cargo build --workspace --bins` — end-to-end tests run `huggingface-cli` and `hub-server`
 //!    binaries of other crates, which cargo does not build for a test target on its own
@@ -89,6 +91,19 @@ pub(crate) fn run_all(args: &TestArgs) -> Result<()> {
             ])),
         );
         step("cross-check", cross_check());
+        // The other TLS backend must keep building (it needs OpenSSL's headers on Linux:
+        // Debian's libssl-dev, which `.ci/run` installs).
+        step(
+            "native-tls",
+            run(cargo().args([
+                "check",
+                "-p",
+                "hub-core",
+                "--no-default-features",
+                "--features",
+                "native-tls,blocking",
+            ])),
+        );
     }
     step("venv", crate::venv::ensure_all());
     step(

@@ -90,25 +90,15 @@ fn symlink_blocking(_target: &Path, _link: &Path) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
-/// Renames the verified partial file into its final place.
-pub async fn promote(incomplete: &Path, dest: &Path) -> Result<()> {
-    if let Some(parent) = dest.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    }
-    tokio::fs::rename(incomplete, dest).await.map_err(|e| {
-        Error::io(
-            format!("moving {} to {}", incomplete.display(), dest.display()),
-            e,
-        )
-    })
-}
-
 /// Creates `pointer` (`snapshots/<commit>/<path>`) as a relative symlink to `blobs/<etag>`,
 /// replacing whatever was there. Where symlinks are refused, the blob is copied instead (the
 /// layout Python uses on such systems).
-pub async fn link_pointer(pointer: &Path, repo_path: &str, blob: &Path, etag: &str) -> Result<()> {
+pub(crate) async fn link_pointer(
+    pointer: &Path,
+    repo_path: &str,
+    blob: &Path,
+    etag: &str,
+) -> Result<()> {
     let parent = pointer.parent().unwrap_or(Path::new("."));
     tokio::fs::create_dir_all(parent)
         .await

@@ -46,12 +46,14 @@
 //!
 //! A download goes through the steps of the protocol, each in its own module and testable alone:
 //! [`layout`] (paths and their validation) → metadata (`hub_core::api::metadata`: HEAD, relative
-//! redirects only) → [`plan`] (pure decisions: use the pointer, link a blob, download, fall back
-//! to the cache) → [`lock`] (`flock`, polled off the executor, no timeout) → [`transfer`]
-//! (ranged GETs into `blobs/<etag>.incomplete`, hashed while streaming by [`verify`]) →
-//! [`commit`] (atomic rename into `blobs/`, relative symlink in `snapshots/`) → [`refs`].
-//! [`download`] runs this for one file, [`snapshot`] for a listing, [`local_dir`] for the folder
-//! mode; [`lookup`] and [`scan`] read the cache without the network.
+//! redirects only) → `plan` (pure decisions: use the pointer, link a blob, download, fall back
+//! to the cache) → [`lock`] (`flock`, polled off the executor, no timeout) → `transfer`
+//! (ranged GETs into `blobs/<etag>.incomplete`, hashed while streaming by `verify`) →
+//! `commit` (atomic rename into `blobs/`, relative symlink in `snapshots/`) → `refs`.
+//! `download` runs this for one file ([`DownloadBuilder`]), `snapshot` for a listing
+//! ([`SnapshotBuilder`]), [`local_dir`] for the folder mode; [`lookup`] and [`scan`] read the
+//! cache without the network. The step modules are private: their seams are for this crate's
+//! tests, the builders are the API.
 //!
 //! # Guarantees
 //!
@@ -77,21 +79,21 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod append;
-pub mod commit;
-pub mod download;
+mod commit;
+mod download;
 mod error;
 pub use hub_core::fnmatch;
 pub mod layout;
 pub mod local_dir;
 pub mod lock;
 pub mod lookup;
-pub mod plan;
-pub mod refs;
+mod plan;
+mod refs;
 pub mod scan;
-pub mod snapshot;
+mod snapshot;
 mod task;
-pub mod transfer;
-pub mod verify;
+mod transfer;
+mod verify;
 
 pub use download::{CacheExt, DownloadBuilder, DownloadOutcome};
 pub use error::{Error, Result};

@@ -1,13 +1,11 @@
 //! Pure download decisions, separated from the engine that executes them so each rule of the
 //! Python library's flow (protocol §2.6, §12.2) can be tested without a server or a disk.
 
-use std::path::PathBuf;
-
 use crate::error::Error;
 
 /// What the cache already holds for the file, as seen just before deciding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheState {
+pub(crate) struct CacheState {
     /// `snapshots/<commit>/<path>` exists (and resolves).
     pub pointer_exists: bool,
     /// `blobs/<etag>` exists.
@@ -16,7 +14,7 @@ pub struct CacheState {
 
 /// What to do once the metadata (commit, etag) is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CacheDecision {
+pub(crate) enum CacheDecision {
     /// The snapshot already has the file.
     UsePointer,
     /// The blob is there (another revision shares it): only link it.
@@ -26,7 +24,7 @@ pub enum CacheDecision {
 }
 
 /// Cache mode, after a successful metadata call.
-pub fn decide_cache(force_download: bool, state: CacheState) -> CacheDecision {
+pub(crate) fn decide_cache(force_download: bool, state: CacheState) -> CacheDecision {
     if force_download {
         CacheDecision::Download
     } else if state.pointer_exists {
@@ -40,7 +38,7 @@ pub fn decide_cache(force_download: bool, state: CacheState) -> CacheDecision {
 
 /// How a failed metadata call is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeadFailure {
+pub(crate) enum HeadFailure {
     /// Raise at once (`RevisionNotFound`, `EntryNotFound`, invalid arguments).
     Raise,
     /// Fall back to the cached copy, if any (network down, timeouts, offline, other HTTP errors
@@ -49,7 +47,7 @@ pub enum HeadFailure {
 }
 
 /// Classifies a metadata error as Python's `_get_metadata_or_catch_error` does.
-pub fn classify_head_error(err: &hub_core::Error) -> HeadFailure {
+pub(crate) fn classify_head_error(err: &hub_core::Error) -> HeadFailure {
     match err {
         Error::RevisionNotFound(_) | Error::EntryNotFound(_) | Error::InvalidArgument(_) => {
             HeadFailure::Raise
@@ -60,7 +58,7 @@ pub fn classify_head_error(err: &hub_core::Error) -> HeadFailure {
 
 /// The error returned when the metadata call failed and nothing usable is cached (Python's
 /// `_raise_on_head_call_error`). `what` names the file for the message.
-pub fn error_after_head_failure(
+pub(crate) fn error_after_head_failure(
     err: hub_core::Error,
     force_download: bool,
     local_files_only: bool,
@@ -95,7 +93,7 @@ pub fn error_after_head_failure(
 
 /// What a `local_dir` holds for the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalState {
+pub(crate) struct LocalState {
     /// `<local_dir>/<path>` is a regular file.
     pub file_exists: bool,
     /// Trusted metadata (`commit`, `etag`), if any: present, parsable, and not older than the
@@ -105,7 +103,11 @@ pub struct LocalState {
 
 /// `local_dir` decision before any network call: a commit-hash revision already recorded in the
 /// metadata is served as is.
-pub fn local_dir_skip_network(force_download: bool, revision: &str, state: &LocalState) -> bool {
+pub(crate) fn local_dir_skip_network(
+    force_download: bool,
+    revision: &str,
+    state: &LocalState,
+) -> bool {
     !force_download
         && hub_core::repo::is_commit_hash(revision)
         && state.file_exists
@@ -117,7 +119,7 @@ pub fn local_dir_skip_network(force_download: bool, revision: &str, state: &Loca
 
 /// `local_dir` decision once the etag is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalDecision {
+pub(crate) enum LocalDecision {
     /// Same etag as recorded: refresh the metadata, keep the file.
     RefreshMetadata,
     /// No metadata and the etag is a sha256: hash the local file and compare.
@@ -127,7 +129,11 @@ pub enum LocalDecision {
 }
 
 /// Protocol §12.2, in Python's order.
-pub fn decide_local_dir(force_download: bool, state: &LocalState, etag: &str) -> LocalDecision {
+pub(crate) fn decide_local_dir(
+    force_download: bool,
+    state: &LocalState,
+    etag: &str,
+) -> LocalDecision {
     if !force_download && state.file_exists {
         match &state.metadata {
             Some((_, recorded)) if recorded == etag => return LocalDecision::RefreshMetadata,
@@ -142,16 +148,6 @@ fn is_sha256(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// Where a download in cache mode may be served from without the network: a commit-hash
-/// revision whose pointer exists.
-pub fn offline_pointer(
-    revision_is_commit: bool,
-    pointer: PathBuf,
-    exists: bool,
-) -> Option<PathBuf> {
-    (revision_is_commit && exists).then_some(pointer)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::layout::{RepoCache, validate_revision_path};
 
 /// Reads `refs/<revision>`; `None` when absent or unreadable.
-pub async fn read_ref(repo: &RepoCache, revision: &str) -> Option<String> {
+pub(crate) async fn read_ref(repo: &RepoCache, revision: &str) -> Option<String> {
     validate_revision_path(revision).ok()?;
     let content = tokio::fs::read_to_string(repo.ref_path(revision))
         .await
@@ -20,7 +20,7 @@ pub async fn read_ref(repo: &RepoCache, revision: &str) -> Option<String> {
 
 /// Writes `refs/<revision>` = `commit` unless it already says so. Does nothing when `revision`
 /// is the commit itself.
-pub async fn write_ref(repo: &RepoCache, revision: &str, commit: &str) -> Result<()> {
+pub(crate) async fn write_ref(repo: &RepoCache, revision: &str, commit: &str) -> Result<()> {
     if revision == commit {
         return Ok(());
     }

@@ -8,7 +8,7 @@ use sha1::Digest as _;
 
 /// What a finished download must hash to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
+pub(crate) enum Expected {
     /// sha256 of the content (LFS files).
     Sha256([u8; 32]),
     /// git blob sha1 of the content (regular files).
@@ -19,7 +19,7 @@ pub enum Expected {
 
 impl Expected {
     /// Reads the expected digest from an etag.
-    pub fn from_etag(etag: &str) -> Self {
+    pub(crate) fn from_etag(etag: &str) -> Self {
         let is_lower_hex = etag
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
@@ -39,7 +39,7 @@ impl Expected {
     }
 
     /// Name of the algorithm, for messages.
-    pub fn algorithm(&self) -> &'static str {
+    pub(crate) fn algorithm(&self) -> &'static str {
         match self {
             Expected::Sha256(_) => "sha256",
             Expected::GitSha1(_) => "git-sha1",
@@ -48,7 +48,7 @@ impl Expected {
     }
 
     /// A hasher for a file of `size` bytes.
-    pub fn hasher(&self, size: u64) -> StreamHasher {
+    pub(crate) fn hasher(&self, size: u64) -> StreamHasher {
         let inner = match self {
             Expected::Sha256(_) => Inner::Sha256(sha2::Sha256::new()),
             Expected::GitSha1(_) => {
@@ -75,7 +75,7 @@ enum Inner {
 
 /// An incremental hasher bound to its expected digest.
 #[derive(Clone)]
-pub struct StreamHasher {
+pub(crate) struct StreamHasher {
     inner: Inner,
     expected: Expected,
     size: u64,
@@ -91,7 +91,7 @@ impl std::fmt::Debug for StreamHasher {
 
 impl StreamHasher {
     /// Feeds the next bytes of the content, in order.
-    pub fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         match &mut self.inner {
             Inner::Sha256(h) => h.update(data),
             Inner::Sha1(h) => h.update(data),
@@ -100,12 +100,12 @@ impl StreamHasher {
     }
 
     /// Starts over (the server restarted the body from byte 0).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         *self = self.expected.hasher(self.size);
     }
 
     /// `Ok(())` if the content hashed to the expected digest, else `Err((expected, actual))` hex.
-    pub fn finish(self) -> Result<(), (String, String)> {
+    pub(crate) fn finish(self) -> Result<(), (String, String)> {
         let (expected, actual) = match (self.inner, self.expected) {
             (Inner::Sha256(h), Expected::Sha256(e)) => (hex::encode(e), hex::encode(h.finalize())),
             (Inner::Sha1(h), Expected::GitSha1(e)) => (hex::encode(e), hex::encode(h.finalize())),
@@ -120,7 +120,8 @@ impl StreamHasher {
 }
 
 /// The git blob sha1 of `content` (`sha1("blob {len}\0" + content)`), hex.
-pub fn git_blob_sha1(content: &[u8]) -> String {
+#[cfg(test)]
+pub(crate) fn git_blob_sha1(content: &[u8]) -> String {
     let mut h = sha1::Sha1::new();
     h.update(format!("blob {}\0", content.len()).as_bytes());
     h.update(content);
@@ -128,7 +129,8 @@ pub fn git_blob_sha1(content: &[u8]) -> String {
 }
 
 /// The sha256 of `content`, hex.
-pub fn sha256_hex(content: &[u8]) -> String {
+#[cfg(test)]
+pub(crate) fn sha256_hex(content: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(content))
 }
 

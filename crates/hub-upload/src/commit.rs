@@ -861,7 +861,7 @@ mod tests {
         assert_eq!(c.repo_url, "http://h/datasets/a/b");
         assert_eq!(c.pr_num, Some(7));
         assert_eq!(c.pr_revision.as_deref(), Some("refs/pr/7"));
-        // What this crate's own type used to display; `Display` is now the commit URL.
+        // `url()` is the PR page when there is one; `Display` is always the commit URL.
         assert_eq!(c.url(), "http://h/datasets/a/b/discussions/7");
         let c = CommitInfo::new("http://h/a/b/commit/abc", "abc", "m", "", None);
         assert_eq!(c.pr_num, None);

@@ -111,11 +111,89 @@ impl ChatCompletionInput {
     }
 }
 
+/// Who speaks in a message. Sent as the lower-case name; a role this version does not know is
+/// kept as [`Role::Other`], so an answer never fails to decode for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// `system`: instructions for the model.
+    System,
+    /// `user`: the person's turn.
+    #[default]
+    User,
+    /// `assistant`: the model's turn.
+    Assistant,
+    /// `tool`: the answer of a tool call.
+    Tool,
+    /// Any other role a server uses.
+    Other(String),
+}
+
+impl Role {
+    /// The name on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+            Role::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Role {
+    fn from(s: &str) -> Role {
+        match s {
+            "system" => Role::System,
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            "tool" => Role::Tool,
+            other => Role::Other(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for Role {
+    fn from(s: String) -> Role {
+        Role::from(s.as_str())
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Role {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Role {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(Role::from(String::deserialize(d)?))
+    }
+}
+
 /// One message of the conversation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionInputMessage {
-    /// `system`, `user`, `assistant` or `tool`.
-    pub role: String,
+    /// Who speaks.
+    pub role: Role,
     /// Text, or a list of text and image parts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<MessageContent>,
@@ -132,7 +210,7 @@ pub struct ChatCompletionInputMessage {
 
 impl ChatCompletionInputMessage {
     /// A message with `role` and text `content`.
-    pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
+    pub fn new(role: impl Into<Role>, content: impl Into<String>) -> Self {
         Self {
             role: role.into(),
             content: Some(MessageContent::Text(content.into())),
@@ -142,23 +220,23 @@ impl ChatCompletionInputMessage {
 
     /// A `system` message.
     pub fn system(content: impl Into<String>) -> Self {
-        Self::new("system", content)
+        Self::new(Role::System, content)
     }
 
     /// A `user` message.
     pub fn user(content: impl Into<String>) -> Self {
-        Self::new("user", content)
+        Self::new(Role::User, content)
     }
 
     /// An `assistant` message.
     pub fn assistant(content: impl Into<String>) -> Self {
-        Self::new("assistant", content)
+        Self::new(Role::Assistant, content)
     }
 
     /// A `user` message made of parts (text and images).
     pub fn user_parts(parts: impl IntoIterator<Item = ChatCompletionInputMessageChunk>) -> Self {
         Self {
-            role: "user".into(),
+            role: Role::User,
             content: Some(MessageContent::Parts(parts.into_iter().collect())),
             ..Self::default()
         }
@@ -367,8 +445,8 @@ pub struct ChatCompletionOutputComplete {
 /// The generated message.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionOutputMessage {
-    /// Usually `assistant`.
-    pub role: String,
+    /// Usually [`Role::Assistant`].
+    pub role: Role,
     /// Generated text (absent when the model called tools).
     #[serde(default)]
     pub content: Option<String>,
@@ -494,7 +572,7 @@ pub struct ChatCompletionStreamOutputChoice {
 pub struct ChatCompletionStreamOutputDelta {
     /// Role (repeated by TGI on every chunk).
     #[serde(default)]
-    pub role: Option<String>,
+    pub role: Option<Role>,
     /// New text.
     #[serde(default)]
     pub content: Option<String>,
