@@ -295,6 +295,29 @@ impl TestServer {
         token
     }
 
+    /// Creates an organization (or adds members to it) while the server runs.
+    pub fn add_org(&self, org: &str, members: &[&str]) {
+        let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+        hub_server::admin::add_org(self.data_dir(), org, &members, None)
+            .unwrap_or_else(|e| panic!("add org {org}: {e}"));
+    }
+
+    /// Creates a repository whose id has no namespace (`gpt2`) while the server runs; members of
+    /// `owner` may write to it.
+    pub fn add_canonical_repo(&self, ty: hub_server::repo::RepoType, name: &str, owner: &str) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(hub_server::admin::create_canonical_repo(
+            self.data_dir(),
+            ty,
+            name,
+            Some(owner),
+        ))
+        .unwrap_or_else(|e| panic!("create canonical repo {name}: {e}"));
+    }
+
     /// `HF_ENDPOINT` and `HF_TOKEN` (alice's write token) for a child process.
     pub fn envs(&self) -> Vec<(&'static str, String)> {
         vec![

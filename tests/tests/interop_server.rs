@@ -970,3 +970,172 @@ fn interop_download_under_dropped_connections() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hub parity: ids without a namespace, metrics, commit pages, abbreviated ids, tree order, and
+// the Hub's auth statuses and error texts.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_hub_parity_v026() {
+    use hub_server::repo::RepoType;
+    let server = TestServer::start();
+    let work = Work::new("parity");
+    let canonical = format!("{}-gpt", work.prefix);
+    let canonical_ds = format!("{}-squad", work.prefix);
+    let metrics_org = "evaluate-metric";
+    server.add_canonical_repo(RepoType::Model, &canonical, ALICE);
+    server.add_canonical_repo(RepoType::Dataset, &canonical_ds, ALICE);
+    server.add_org(metrics_org, &[ALICE]);
+    let out = work.run(
+        &server,
+        Version::V026,
+        "parity.py",
+        &[
+            ("HUBTEST_CANONICAL", &canonical),
+            ("HUBTEST_CANONICAL_DATASET", &canonical_ds),
+            ("HUBTEST_METRICS_ORG", metrics_org),
+        ],
+    );
+    let url = server.url();
+    let p = &work.prefix;
+
+    // Ids without a namespace work on info, revision, tree, commits, resolve and git.
+    let sha = out["canonical_sha"].as_str().unwrap();
+    assert_eq!(out["canonical_revision_info"], sha);
+    assert_eq!(
+        strings(&out["canonical_files"]),
+        [".gitattributes", "config.json", "pytorch_model.bin"]
+    );
+    assert_eq!(
+        out["canonical_commits"][0],
+        "Upload pytorch_model.bin with huggingface_hub"
+    );
+    assert_eq!(out["canonical_download"], "{\"n_layer\": 12}\n");
+    assert_eq!(out["canonical_lfs_download"], "weights");
+    assert_eq!(out["canonical_anon_info"], canonical.as_str());
+    assert_eq!(strings(&out["canonical_refs"]), ["main"]);
+    assert_raised(&out, "canonical_missing", "RepositoryNotFoundError");
+    assert_eq!(
+        strings(&out["canonical_git_clone"]),
+        [".gitattributes", "config.json", "pytorch_model.bin"]
+    );
+    assert_eq!(out["canonical_git_head"], sha);
+    assert_eq!(out["canonical_dataset_download"], "a,b\n1,2\n");
+    assert!(
+        out["canonical_dataset_commit_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{url}/datasets/{canonical_ds}/commit/"))
+    );
+
+    // Commit pages.
+    let page = &out["commit_page"];
+    assert_eq!(page["status"], 200);
+    assert!(page["type"].as_str().unwrap().starts_with("text/html"));
+    let text = page["text"].as_str().unwrap();
+    assert!(
+        text.contains(out["commit_page_sha"].as_str().unwrap()),
+        "{text}"
+    );
+    assert!(
+        text.contains("Add a.txt") && text.contains("<li>A a.txt</li>"),
+        "{text}"
+    );
+    for key in [
+        "commit_page_canonical",
+        "commit_page_dataset",
+        "commit_page_space",
+    ] {
+        assert_eq!(out[key]["status"], 200, "{key}");
+    }
+    assert_eq!(out["commit_page_missing"], 404);
+
+    // Abbreviated commit ids as revisions and starting points.
+    let full = out["commit_page_sha"].as_str().unwrap();
+    assert_eq!(out["abbrev_info"], full);
+    assert_eq!(out["abbrev_download"], "hello\n");
+    assert_eq!(strings(&out["abbrev_branch"]), [full]);
+    assert_eq!(strings(&out["abbrev_tag"]), [full]);
+    assert_eq!(strings(&out["abbrev_commits"]), [full]);
+
+    // Folders before files.
+    assert_eq!(
+        strings(&out["tree_root"]),
+        ["b", "z", ".gitattributes", "a.txt", "c.txt"]
+    );
+    assert_eq!(strings(&out["tree_b"]), ["b/inner", "b/w.txt", "b/x.txt"]);
+
+    // Metrics are the Spaces of the metrics organization.
+    assert_eq!(
+        out["metrics"],
+        serde_json::json!([{
+            "id": format!("{p}-accuracy"),
+            "space_id": format!("{metrics_org}/{p}-accuracy"),
+            "description": "The proportion of correct predictions."
+        }])
+    );
+
+    // Auth and visibility.
+    assert_raised(&out, "private_anon", "RepositoryNotFoundError");
+    assert_status(&out, "private_anon", 401);
+    assert_raised(&out, "private_bob", "RepositoryNotFoundError");
+    assert_status(&out, "private_bob", 404);
+    assert_status(&out, "missing_anon", 401);
+    assert_status(&out, "invalid_token", 401);
+    assert_eq!(
+        out["invalid_token"]["server_message"],
+        "Invalid username or password."
+    );
+    assert_status(&out, "invalid_token_whoami", 401);
+    assert_raised(&out, "gated_bob", "GatedRepoError");
+    assert_status(&out, "gated_bob", 403);
+    assert_eq!(
+        out["gated_bob"]["server_message"],
+        format!(
+            "Access to model {ALICE}/{p}-gated is restricted and you are not in the authorized list. Visit {url}/{ALICE}/{p}-gated to ask for access."
+        )
+    );
+    assert_raised(&out, "gated_anon", "GatedRepoError");
+    assert_status(&out, "gated_anon", 401);
+    assert_eq!(out["bob_pr_revision"], "refs/pr/1");
+    assert_eq!(out["bob_pr2_revision"], "refs/pr/2");
+    assert_eq!(
+        strings(&out["bob_pr_main_files"]),
+        [
+            ".gitattributes",
+            "a.txt",
+            "b/inner/deep.txt",
+            "b/w.txt",
+            "b/x.txt",
+            "c.txt",
+            "z/y.txt"
+        ]
+    );
+    assert!(strings(&out["bob_pr_files"]).contains(&"bob.bin".to_string()));
+    assert_eq!(out["bob_pr_lfs"], "bob's weights");
+    assert_status(&out, "bob_direct_commit", 403);
+    assert_status(&out, "delete_main", 403);
+    assert_eq!(
+        out["delete_main"]["server_message"],
+        "Cannot delete refs/heads/main"
+    );
+    assert_raised(
+        &out,
+        "branch_missing_start_bad_name",
+        "RevisionNotFoundError",
+    );
+    assert_status(&out, "branch_bad_name", 400);
+
+    // The Hub's texts for the not-found cases.
+    assert_eq!(
+        out["revision_missing"]["server_message"],
+        "Invalid rev id: no-such-rev"
+    );
+    assert_eq!(out["entry_missing"]["server_message"], "Entry not found");
+    assert_eq!(
+        out["repo_missing"]["server_message"],
+        "Repository not found"
+    );
+    assert_status(&out, "repo_missing", 404);
+}

@@ -120,6 +120,53 @@ pub use error::{HubError, HubResult};
 /// Administrative operations used by the `hub-server user|org` commands and by test harnesses.
 pub mod admin {
     pub use crate::auth::{AdminError, add_org, add_user};
+
+    use std::path::Path;
+
+    use crate::repo::{RepoMeta, RepoStore, RepoType, StoreError};
+
+    /// Creates a canonical repository, one whose id has no namespace (`gpt2`, `squad`), like the
+    /// Hub's oldest models and datasets. Users cannot create these through the API (a name
+    /// without a namespace lands in the caller's namespace there, as on the Hub); members of
+    /// `owner` (a user or organization) may write to it. Safe to run next to a live server.
+    pub async fn create_canonical_repo(
+        data_dir: &Path,
+        ty: RepoType,
+        name: &str,
+        owner: Option<&str>,
+    ) -> Result<(), AdminError> {
+        if !crate::auth::valid_name(name) {
+            return Err(AdminError::Invalid(format!("invalid repo name {name:?}")));
+        }
+        let io = |source| AdminError::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        };
+        let store = RepoStore::open_shared(data_dir).map_err(io)?;
+        let meta = RepoMeta {
+            id: hex::encode(rand::random::<[u8; 12]>()),
+            private: false,
+            gated: serde_json::Value::Bool(false),
+            sdk: (ty == RepoType::Space).then(|| "static".to_string()),
+            created_at: crate::util::now_date(),
+            access: Default::default(),
+            likers: vec![],
+            owner: owner.map(str::to_string),
+            space: None,
+        };
+        match store
+            .create(ty, "", name, meta, owner.unwrap_or("hub-server"))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(StoreError::Exists) => Err(AdminError::Invalid(format!(
+                "a {} called {name} already exists",
+                ty.singular()
+            ))),
+            Err(StoreError::NotFound) => Err(AdminError::Invalid(format!("{name} not found"))),
+            Err(StoreError::Io(e)) => Err(io(e)),
+        }
+    }
 }
 
 /// Errors starting the server.

@@ -56,7 +56,8 @@ pub struct PathEntry {
 }
 
 impl Reader {
-    /// Resolves a revision: 40-hex commit, full ref name, branch, tag, or `refs/convert/x`.
+    /// Resolves a revision: 40-hex commit, full ref name, branch, tag, `refs/convert/x`, or an
+    /// abbreviated commit id.
     pub fn resolve(&self, rev: &str) -> std::io::Result<Option<Resolved>> {
         if git::is_oid(rev) {
             let lower = rev.to_ascii_lowercase();
@@ -83,6 +84,24 @@ impl Reader {
                 return Ok(Some(Resolved {
                     commit: c,
                     refname: Some(name),
+                }));
+            }
+        }
+        // Like git, an abbreviated commit id (7+ hex digits) names the one commit it starts;
+        // refs of the same spelling win, and an ambiguous prefix names nothing.
+        if (7..40).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut commits = Vec::new();
+            for oid in self.git.ids_with_prefix(rev)? {
+                if let Some(c) = self.git.peel_to_commit(&oid)?
+                    && !commits.contains(&c)
+                {
+                    commits.push(c);
+                }
+            }
+            if let [only] = &commits[..] {
+                return Ok(Some(Resolved {
+                    commit: only.clone(),
+                    refname: None,
                 }));
             }
         }
@@ -200,7 +219,7 @@ impl Reader {
     }
 
     /// Lists a folder: direct children, or all descendants (dirs included) when `recursive`,
-    /// in depth-first order with each folder's entries in git order.
+    /// in depth-first order with each folder's subfolders before its files.
     pub fn list(
         &self,
         tree_oid: &str,
@@ -220,7 +239,10 @@ impl Reader {
         out: &mut Vec<PathEntry>,
     ) -> std::io::Result<()> {
         let tree = self.tree(tree_oid)?;
-        for e in tree.iter() {
+        // Folders before files, each group in git order, as the Hub lists them.
+        let (dirs, files): (Vec<&TreeEntry>, Vec<&TreeEntry>) =
+            tree.iter().partition(|e| e.is_tree());
+        for e in dirs.into_iter().chain(files) {
             let path = if base.is_empty() {
                 e.name.clone()
             } else {

@@ -38,6 +38,15 @@ pub struct RepoStore {
     pub ns_lock: tokio::sync::Mutex<()>,
 }
 
+/// Directory holding the repositories whose id has no namespace (`gpt2`). Its name is not a
+/// valid user or organization name, so it can never collide with a namespace directory.
+const CANONICAL_DIR: &str = ".canonical";
+
+/// Directory name of a namespace (`""` is the namespace of canonical repositories).
+fn ns_dir(ns: &str) -> &str {
+    if ns.is_empty() { CANONICAL_DIR } else { ns }
+}
+
 pub(super) fn io_join<T>(
     r: Result<std::io::Result<T>, tokio::task::JoinError>,
 ) -> std::io::Result<T> {
@@ -45,14 +54,24 @@ pub(super) fn io_join<T>(
 }
 
 impl RepoStore {
-    /// Opens the store under `data_dir`.
+    /// Opens the store under `data_dir` for the server: sweeps what killed writers left behind.
     pub fn new(data_dir: &Path) -> std::io::Result<Self> {
+        let store = Self::open_shared(data_dir)?;
+        for t in ["models", "datasets", "spaces"] {
+            // No writer survives a restart, so every lock or temp file left belongs to a killed one.
+            sweep_locks(&store.root.join(t));
+        }
+        Ok(store)
+    }
+
+    /// Opens the store under `data_dir` without sweeping locks, for administration tools that
+    /// may run next to a live server (whose lock files must stay).
+    pub fn open_shared(data_dir: &Path) -> std::io::Result<Self> {
         let root = data_dir.join("repos");
         for t in ["models", "datasets", "spaces"] {
             std::fs::create_dir_all(root.join(t))?;
-            // No writer survives a restart, so every lock or temp file left belongs to a killed one.
-            sweep_locks(&root.join(t));
         }
+        std::fs::create_dir_all(data_dir.join("tmp"))?;
         Ok(RepoStore {
             root,
             tmp: data_dir.join("tmp"),
@@ -83,13 +102,13 @@ impl RepoStore {
     fn dir_of(&self, ty: RepoType, ns: &str, name: &str) -> PathBuf {
         self.root
             .join(ty.plural())
-            .join(ns)
+            .join(ns_dir(ns))
             .join(format!("{name}.git"))
     }
 
     /// Finds a repo (case-insensitively). Names must already be valid components.
     pub async fn find(&self, ty: RepoType, ns: &str, name: &str) -> std::io::Result<Option<Repo>> {
-        if !crate::auth::valid_name(ns) || !crate::auth::valid_name(name) {
+        if !(ns.is_empty() || crate::auth::valid_name(ns)) || !crate::auth::valid_name(name) {
             return Ok(None);
         }
         let root = self.root.join(ty.plural());
@@ -100,14 +119,20 @@ impl RepoStore {
                 let (cns, cname, dir) = if exact.join("hub.json").exists() {
                     (ns, name, exact)
                 } else {
-                    let Some(cns) = find_ci(&root, &ns)? else {
-                        return Ok(None);
+                    let cns = if ns.is_empty() {
+                        String::new()
+                    } else {
+                        match find_ci(&root, &ns)? {
+                            Some(cns) => cns,
+                            None => return Ok(None),
+                        }
                     };
-                    let Some(cdir) = find_ci(&root.join(&cns), &format!("{name}.git"))? else {
+                    let nsdir = root.join(ns_dir(&cns));
+                    let Some(cdir) = find_ci(&nsdir, &format!("{name}.git"))? else {
                         return Ok(None);
                     };
                     let cname = cdir.trim_end_matches(".git").to_string();
-                    let dir = root.join(&cns).join(&cdir);
+                    let dir = nsdir.join(&cdir);
                     (cns, cname, dir)
                 };
                 let meta_bytes = match std::fs::read(dir.join("hub.json")) {
@@ -277,7 +302,11 @@ impl RepoStore {
         let to = self.dir_of(repo.ty, ns, name);
         let redirects = self.redirects_path.clone();
         let key = format!("{}/{}", repo.ty.plural(), repo.id().to_ascii_lowercase());
-        let target = format!("{ns}/{name}");
+        let target = if ns.is_empty() {
+            name.to_string()
+        } else {
+            format!("{ns}/{name}")
+        };
         io_join(
             tokio::task::spawn_blocking(move || -> std::io::Result<()> {
                 let parent = to
@@ -305,7 +334,12 @@ impl RepoStore {
     pub async fn redirect(&self, ty: RepoType, ns: &str, name: &str) -> Option<String> {
         let bytes = tokio::fs::read(&self.redirects_path).await.ok()?;
         let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).ok()?;
-        let mut key = format!("{}/{}/{}", ty.plural(), ns, name).to_ascii_lowercase();
+        let id = if ns.is_empty() {
+            name.to_string()
+        } else {
+            format!("{ns}/{name}")
+        };
+        let mut key = format!("{}/{id}", ty.plural()).to_ascii_lowercase();
         // Follow chains of renames (bounded).
         let mut result = None;
         for _ in 0..10 {
@@ -336,7 +370,10 @@ impl RepoStore {
                     let Ok(rd) = std::fs::read_dir(ns.path()) else {
                         continue;
                     };
-                    let nsname = ns.file_name().to_string_lossy().to_string();
+                    let mut nsname = ns.file_name().to_string_lossy().to_string();
+                    if nsname == CANONICAL_DIR {
+                        nsname.clear();
+                    }
                     for r in rd.flatten() {
                         let fname = r.file_name().to_string_lossy().to_string();
                         let Some(name) = fname.strip_suffix(".git") else {

@@ -25,6 +25,7 @@ fn meta() -> RepoMeta {
         created_at: util::now_date(),
         access: BTreeMap::new(),
         likers: vec![],
+        owner: None,
         space: None,
     }
 }

@@ -86,6 +86,10 @@ pub struct RepoMeta {
     /// Users who liked the repo.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub likers: Vec<String>,
+    /// Namespace (user or org) whose members may write a canonical repository (one whose id has
+    /// no namespace, like `gpt2`); unused for namespaced repositories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// Space runtime settings (spaces only; nothing actually runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub space: Option<SpaceState>,
@@ -133,7 +137,7 @@ pub(super) fn gated_false() -> serde_json::Value {
 pub struct Repo {
     /// Type.
     pub ty: RepoType,
-    /// Canonical namespace.
+    /// Canonical namespace; empty for a canonical repository without one (`gpt2`).
     pub ns: String,
     /// Canonical name.
     pub name: String,
@@ -144,9 +148,22 @@ pub struct Repo {
 }
 
 impl Repo {
-    /// `ns/name`.
+    /// `ns/name`, or `name` for a repository without a namespace.
     pub fn id(&self) -> String {
-        format!("{}/{}", self.ns, self.name)
+        if self.ns.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.ns, self.name)
+        }
+    }
+    /// The namespace whose members may write the repo: its own namespace, or for a repository
+    /// without one the owner recorded at creation (nobody when none was).
+    pub fn owner(&self) -> &str {
+        if self.ns.is_empty() {
+            self.meta.owner.as_deref().unwrap_or("")
+        } else {
+            &self.ns
+        }
     }
     /// Key for per-repo locks.
     pub fn lock_key(&self) -> String {

@@ -240,10 +240,7 @@ pub(super) async fn resolve(
         )));
     };
     let (Some(entry), Some(info)) = (entry, info) else {
-        return Err(HubError::entry(
-            format!("Entry not found: {path} does not exist in {}", repo.id()),
-            Some(commit),
-        ));
+        return Err(HubError::entry("Entry not found", Some(commit)));
     };
     let mut headers = HeaderMap::new();
     headers.insert("x-repo-commit", hv(&commit));

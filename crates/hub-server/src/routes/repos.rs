@@ -85,6 +85,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         created_at: util::now_date(),
         access: Default::default(),
         likers: vec![],
+        owner: None,
         space: None,
     };
     match ctx
@@ -206,6 +207,7 @@ pub(super) async fn duplicate(
         created_at: util::now_date(),
         access: Default::default(),
         likers: vec![],
+        owner: None,
         space: None,
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());

@@ -359,10 +359,12 @@ async fn info_privacy_and_initial_commit() {
     assert_eq!(v["sha"].as_str().unwrap().len(), 40);
     // Case-insensitive ids.
     assert_eq!(h.get("/api/models/ALICE/Pub", None).await.status, 200);
-    for tok in [None, Some(BOB)] {
+    // The Hub's statuses: 401 without a token, 404 with one that has no access.
+    for (tok, status) in [(None, 401), (Some(BOB), 404)] {
         let r = h.get("/api/models/alice/priv", tok).await;
-        assert_eq!(r.status, 404);
+        assert_eq!(r.status, status);
         assert_eq!(r.code(), "RepoNotFound");
+        assert_eq!(r.header("x-error-message"), "Repository not found");
         let r = h
             .req(
                 "HEAD",

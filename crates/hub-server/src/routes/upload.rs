@@ -76,8 +76,12 @@ pub(super) async fn preupload(
 ) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
-    ctx.check_write(&repo).await?;
     let create_pr = ctx.query.flag("create_pr");
+    if create_pr {
+        ctx.check_contribute(&repo).await?;
+    } else {
+        ctx.check_write(&repo).await?;
+    }
     let files = body
         .get("files")
         .and_then(Value::as_array)
@@ -188,7 +192,7 @@ pub(super) async fn lfs_batch(
         .unwrap_or("download")
         .to_string();
     if op == "upload" {
-        ctx.check_write(&repo).await?;
+        ctx.check_contribute(&repo).await?;
     } else if op == "download" {
         ctx.check_gated(&repo).await?;
     } else {
@@ -293,7 +297,7 @@ pub(super) async fn lfs_verify(
 ) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
-    ctx.check_write(&repo).await?;
+    ctx.check_contribute(&repo).await?;
     let oid = body
         .get("oid")
         .and_then(Value::as_str)
@@ -563,9 +567,14 @@ pub(super) async fn commit(
     rev: &str,
 ) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
-    ctx.check_write(&repo).await?;
-    let author = ctx.need_caller()?.name.clone();
     let create_pr = ctx.query.flag("create_pr");
+    // A pull request lands on a new `refs/pr/N` (never on a branch), so readers may open one.
+    if create_pr {
+        ctx.check_contribute(&repo).await?;
+    } else {
+        ctx.check_write(&repo).await?;
+    }
+    let author = ctx.need_caller()?.name.clone();
     let body = ctx.body_bytes(COMMIT_LIMIT).await?;
     let (header, ops) = parse_ndjson(&body)?;
     drop(body);
