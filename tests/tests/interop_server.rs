@@ -1139,3 +1139,67 @@ fn interop_hub_parity_v026() {
     );
     assert_status(&out, "repo_missing", 404);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Commit rules: implicit folder delete, path names, README metadata validation.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_commit_rules_v026() {
+    let server = TestServer::start();
+    let work = Work::new("rules");
+    let out = work.run(&server, Version::V026, "commit_rules.py", &[]);
+
+    assert_eq!(
+        strings(&out["after_folder_delete"]),
+        [".gitattributes", "dirt.txt"]
+    );
+    assert_raised(&out, "delete_missing", "EntryNotFoundError");
+
+    let odd = "folder/..\\..\\..\\file.txt";
+    assert_eq!(out["backslash_listed"], true);
+    assert_eq!(strings(&out["backslash_info"]), [odd]);
+    for key in ["leading_dotdot_backslash", "empty_segment", "dot_segment"] {
+        assert_status(&out, key, 422);
+    }
+
+    for key in ["client_invalid_yaml", "client_bad_index"] {
+        let text = out[key]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("Invalid metadata in README.md.\n- "),
+            "{key}: {text}"
+        );
+    }
+    assert!(
+        out["client_bad_index"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("\"model-index[0].results[0].metrics[0].value\" is required")
+    );
+    let warned = strings(&out["empty_metadata_warnings"]);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].contains(hub_server::card::EMPTY_METADATA_WARNING),
+        "{warned:?}"
+    );
+    assert_eq!(out["empty_metadata_committed"], true);
+
+    for key in ["preupload_invalid", "commit_invalid"] {
+        assert_status(&out, key, 400);
+        // The client joins X-Error-Message (one line) and the body's `error` (the full text).
+        let msg = out[key]["server_message"].as_str().unwrap();
+        assert!(
+            msg.contains("Invalid metadata in README.md.\n- "),
+            "{key}: {msg}"
+        );
+    }
+    assert_eq!(out["good_readme"], "mit");
+
+    assert_eq!(out["repocard_valid"], true);
+    assert!(
+        out["repocard_invalid"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid metadata in README.md.\n- ")
+    );
+}

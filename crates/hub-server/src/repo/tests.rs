@@ -167,3 +167,67 @@ async fn create_commit_log_and_fsck() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn deleting_a_folder_path_deletes_the_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = RepoStore::new(tmp.path()).unwrap();
+    let repo = store
+        .create(RepoType::Model, "alice", "fold", meta(), "alice")
+        .await
+        .unwrap();
+    let reader = store.reader(&repo);
+    let head = reader.resolve("main").unwrap().unwrap().commit;
+    let blob = repo.git.write(Kind::Blob, b"x").unwrap();
+    let put = |path: &str| Change::Put {
+        path: path.into(),
+        oid: blob.clone(),
+    };
+    let meta = CommitMeta {
+        author: "alice".into(),
+        message: "m\n".into(),
+    };
+    let c = reader
+        .build_commit(
+            Some(&head),
+            &[put("dir/a.txt"), put("dir/sub/b.txt"), put("dirt.txt")],
+            &meta,
+        )
+        .unwrap();
+    let d = reader
+        .build_commit(Some(&c), &[Change::Delete { path: "dir".into() }], &meta)
+        .unwrap();
+    let files = reader.flatten(&reader.commit(&d).unwrap().tree).unwrap();
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(names, [".gitattributes", "dirt.txt"]);
+    // A path that is neither a file nor a folder is still an error.
+    assert!(matches!(
+        reader.build_commit(Some(&d), &[Change::Delete { path: "di".into() }], &meta),
+        Err(ApplyError::Missing(_))
+    ));
+}
+
+#[tokio::test]
+async fn abbreviated_commit_ids_resolve_like_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = RepoStore::new(tmp.path()).unwrap();
+    let repo = store
+        .create(RepoType::Model, "alice", "abbrev", meta(), "alice")
+        .await
+        .unwrap();
+    let reader = store.reader(&repo);
+    let head = reader.resolve("main").unwrap().unwrap().commit;
+    for n in [7, 12, 39] {
+        let r = reader.resolve(&head[..n]).unwrap().unwrap();
+        assert_eq!(r.commit, head);
+        assert!(r.refname.is_none());
+    }
+    // Shorter than 7, or naming a blob rather than a commit: nothing.
+    assert!(reader.resolve(&head[..6]).unwrap().is_none());
+    let blob = repo.git.write(Kind::Blob, b"not a commit").unwrap();
+    assert!(reader.resolve(&blob[..10]).unwrap().is_none());
+    // Objects only in a pack are found too (git gc packs everything).
+    let out = git(repo.git.dir(), &["gc", "-q"]);
+    assert!(out.status.success());
+    assert_eq!(reader.resolve(&head[..8]).unwrap().unwrap().commit, head);
+}

@@ -92,9 +92,16 @@ impl Reader {
                 }
                 Change::Delete { path } => {
                     if files.remove(path).is_none() {
-                        return Err(ApplyError::Missing(format!(
-                            "A file with this name doesn't exist: {path}"
-                        )));
+                        // Like the Hub, deleting a folder's path deletes the folder, even
+                        // without the trailing slash.
+                        let prefix = format!("{path}/");
+                        let before = files.len();
+                        files.retain(|p, _| !p.starts_with(&prefix));
+                        if files.len() == before {
+                            return Err(ApplyError::Missing(format!(
+                                "A file with this name doesn't exist: {path}"
+                            )));
+                        }
                     }
                 }
                 Change::DeleteFolder { path } => {

@@ -32,9 +32,6 @@ pub(crate) fn validate_path(p: &str) -> HubResult<String> {
     if p.starts_with('/') {
         return Err(bad("absolute paths are not allowed"));
     }
-    if p.contains('\\') {
-        return Err(bad("backslashes are not allowed"));
-    }
     if p.len() > 4096 {
         return Err(bad("too long"));
     }
@@ -42,6 +39,12 @@ pub(crate) fn validate_path(p: &str) -> HubResult<String> {
         return Err(bad("control characters are not allowed"));
     }
     let p = p.strip_prefix("./").unwrap_or(p);
+    // Names are Hub paths, not Windows ones: a backslash is an ordinary character
+    // (`folder/..\\x` is a legal name) and only `/` separates segments. A path that *starts* by
+    // climbing out with a backslash (`..\\ddd`) is refused like the Hub does (422).
+    if p.split(['/', '\\']).next() == Some("..") {
+        return Err(bad("relative components are not allowed"));
+    }
     for comp in p.split('/') {
         match comp {
             "" => return Err(bad("empty path component")),
@@ -51,6 +54,17 @@ pub(crate) fn validate_path(p: &str) -> HubResult<String> {
         }
     }
     Ok(p.to_string())
+}
+
+/// Refuses a README whose metadata the Hub would refuse (400 with the Hub's text); returns
+/// the warnings of an acceptable one (empty metadata).
+fn check_readme(content: &[u8]) -> HubResult<Vec<String>> {
+    let verdict = crate::card::validate(&String::from_utf8_lossy(content));
+    if verdict.errors.is_empty() {
+        Ok(verdict.warnings)
+    } else {
+        Err(bad(verdict.error_text()))
+    }
 }
 
 fn bad(msg: impl Into<String>) -> HubError {
@@ -98,6 +112,10 @@ pub(super) async fn preupload(
         let sample = base64::engine::general_purpose::STANDARD
             .decode(sample)
             .map_err(|_| bad(format!("Invalid base64 sample for {path}")))?;
+        // A README small enough to fit the sample is judged here already, as on the Hub.
+        if path == "README.md" && sample.len() as u64 == size {
+            check_readme(&sample)?;
+        }
         reqs.push((
             f.get("path")
                 .and_then(Value::as_str)
@@ -578,6 +596,14 @@ pub(super) async fn commit(
     let body = ctx.body_bytes(COMMIT_LIMIT).await?;
     let (header, ops) = parse_ndjson(&body)?;
     drop(body);
+    let mut warnings = Vec::new();
+    for op in &ops {
+        if let Op::File { path, content } = op
+            && path == "README.md"
+        {
+            warnings = check_readme(content)?;
+        }
+    }
     let st = ctx.st.inner.clone();
     // Resolve LFS sizes and check the content is stored before touching anything.
     let mut lfs = Vec::new();
@@ -720,7 +746,14 @@ pub(super) async fn commit(
         d.events.push(commit_event);
         st.repos.save_discussions(&repo, &discussions).await?;
     }
-    Ok(super::json(resp))
+    let mut resp = super::json(resp);
+    // Surfaced by clients that log `X-HF-Warning` (`<topic>; <message>`).
+    for w in warnings {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!("README.md; {w}")) {
+            resp.headers_mut().append("x-hf-warning", v);
+        }
+    }
+    Ok(resp)
 }
 
 #[cfg(test)]
@@ -741,8 +774,12 @@ mod tests {
             "x/.git/y",
             "..\\ddd",
             "a/./b",
+            "a/",
         ] {
             assert!(validate_path(p).is_err(), "{p}");
+        }
+        for p in ["folder/..\\..\\..\\file.txt", "a\\b.txt", "x/y..\\z"] {
+            assert_eq!(validate_path(p).unwrap(), p);
         }
     }
 
