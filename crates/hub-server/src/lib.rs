@@ -48,6 +48,7 @@
 //!       hub.json                   repo settings (private, gated, sdk, createdAt)
 //!       discussions.json           discussions / pull requests (numbering of refs/pr/N)
 //!   lfs/objects/{aa}/{sha256}      LFS contents (LocalBlobStore)
+//!   multipart/mp-…, mp-….parts     multipart uploads in progress and their stored parts
 //!   tmp/                           staging area (same filesystem, so renames are atomic)
 //! ```
 //!
@@ -269,6 +270,9 @@ impl AppState {
         // Temp files from a previous (possibly killed) run are garbage by construction.
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp)?;
+        // Multipart uploads in progress are kept across restarts (see `multipart`).
+        let multipart_dir = data_dir.join("multipart");
+        std::fs::create_dir_all(&multipart_dir)?;
         let secret_path = data_dir.join("secret");
         let secret = match std::fs::read(&secret_path) {
             Ok(s) if s.len() >= 32 => s,
@@ -305,7 +309,7 @@ impl AppState {
                 blobs,
                 // Signed upload URLs live a day; an upload never completed goes a little later.
                 multipart: multipart::Multipart::new(
-                    tmp.clone(),
+                    multipart_dir,
                     std::time::Duration::from_secs(25 * 3600),
                 ),
             }),
