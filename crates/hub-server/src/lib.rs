@@ -242,6 +242,8 @@ struct StateInner {
     repos: repo::RepoStore,
     blobs: Arc<dyn blobstore::BlobStore>,
     multipart: multipart::Multipart,
+    /// The server's git hooks (the push checks of [`git_http::PushChecks`]).
+    hooks_dir: PathBuf,
 }
 
 impl std::fmt::Debug for AppState {
@@ -273,6 +275,7 @@ impl AppState {
         // Multipart uploads in progress are kept across restarts (see `multipart`).
         let multipart_dir = data_dir.join("multipart");
         std::fs::create_dir_all(&multipart_dir)?;
+        let hooks_dir = git_http::install_push_checks(data_dir)?;
         let secret_path = data_dir.join("secret");
         let secret = match std::fs::read(&secret_path) {
             Ok(s) if s.len() >= 32 => s,
@@ -312,6 +315,7 @@ impl AppState {
                     multipart_dir,
                     std::time::Duration::from_secs(25 * 3600),
                 ),
+                hooks_dir,
             }),
         })
     }

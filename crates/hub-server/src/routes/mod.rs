@@ -698,7 +698,14 @@ async fn git(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Res
     if is_push {
         // Keep API commits out while receive-pack updates refs.
         let guard = ctx.st.inner.repos.lock(&repo).lock_owned().await;
-        Ok(crate::git_http::serve_git_guarded(dir, req, user, can_write, guard).await)
+        let checks = crate::git_http::PushChecks {
+            hooks_dir: ctx.st.inner.hooks_dir.clone(),
+            lfs_objects: Some(ctx.st.inner.data_dir.join("lfs").join("objects")),
+        };
+        Ok(
+            crate::git_http::serve_git_guarded(dir, req, user, can_write, Some(checks), guard)
+                .await,
+        )
     } else {
         Ok(crate::git_http::serve_git(dir, req, user, can_write).await)
     }
