@@ -1,7 +1,7 @@
 //! Content-addressed storage of LFS objects, keyed by sha256.
 //!
-//! The [`BlobStore`] trait is the seam for other backends (an S3-compatible store would map
-//! `put` to a streaming multipart upload with a final existence check, `get` to a ranged GET).
+//! The [`BlobStore`] trait is the seam between the server and where LFS contents live:
+//! [`LocalBlobStore`] on a directory, [`crate::s3::S3BlobStore`] on an S3-compatible service.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -60,6 +60,11 @@ pub trait BlobStore: Send + Sync + 'static {
         let result = self.put(oid, size, body).await;
         let _ = tokio::fs::remove_file(&path).await;
         result
+    }
+    /// A URL (valid for a while) where clients can download the object straight from the
+    /// store, for stores they can reach; `None` means downloads go through the server.
+    async fn presigned_get(&self, _oid: &str) -> std::io::Result<Option<String>> {
+        Ok(None)
     }
     /// Streams the object, or the byte range `[start, end)` of it. `None` when absent.
     async fn get(

@@ -110,6 +110,7 @@ pub mod multipart;
 pub mod pack;
 pub mod repo;
 mod routes;
+pub mod s3;
 pub mod util;
 
 use std::net::SocketAddr;
@@ -206,6 +207,16 @@ pub struct ServerConfig {
     pub multipart_threshold: Option<u64>,
     /// Part size of multipart LFS uploads; default 16 MiB.
     pub multipart_chunk_size: Option<u64>,
+    /// Where LFS contents live: `None` for `DATA/lfs`, or `s3://BUCKET[/PREFIX]` for an
+    /// S3-compatible service (credentials from the `AWS_*` environment variables).
+    pub blob_store: Option<String>,
+    /// Endpoint URL of the S3-compatible service (default: AWS, or `AWS_ENDPOINT_URL`).
+    pub s3_endpoint: Option<String>,
+    /// Region of the S3 bucket (default: `AWS_REGION`, else `us-east-1`).
+    pub s3_region: Option<String>,
+    /// Answer LFS downloads with presigned redirects to the S3 store, for clients that can
+    /// reach it; otherwise the server streams them.
+    pub s3_presign: bool,
 }
 
 impl ServerConfig {
@@ -220,6 +231,10 @@ impl ServerConfig {
             page_size: None,
             multipart_threshold: None,
             multipart_chunk_size: None,
+            blob_store: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_presign: false,
         }
     }
 }
@@ -244,6 +259,8 @@ struct StateInner {
     multipart: multipart::Multipart,
     /// The server's git hooks (the push checks of [`git_http::PushChecks`]).
     hooks_dir: PathBuf,
+    /// The local LFS store's `objects` directory, for the push checks (`None` for S3).
+    lfs_objects: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -290,8 +307,27 @@ impl AppState {
             .map(|b| b.trim_end_matches('/').to_string())
             .unwrap_or_else(|| public_url.clone());
         let page_size = page_size.unwrap_or(1000).max(1);
-        let blobs: Arc<dyn blobstore::BlobStore> =
-            Arc::new(blobstore::LocalBlobStore::new(data_dir.join("lfs"))?);
+        let (blobs, lfs_objects): (Arc<dyn blobstore::BlobStore>, Option<PathBuf>) =
+            match config.blob_store.as_deref() {
+                None => (
+                    Arc::new(blobstore::LocalBlobStore::new(data_dir.join("lfs"))?),
+                    Some(data_dir.join("lfs").join("objects")),
+                ),
+                Some(url) => {
+                    let mut s3 = s3::S3Config::parse(url).ok_or_else(|| {
+                        ServerError::Config(format!(
+                            "--blob-store {url:?}: expected s3://BUCKET[/PREFIX]"
+                        ))
+                    })?;
+                    s3.endpoint = config.s3_endpoint.clone();
+                    s3.region = config.s3_region.clone();
+                    s3.presign = config.s3_presign;
+                    let store = s3::S3BlobStore::open(&s3)
+                        .map_err(|e| ServerError::Config(e.to_string()))?;
+                    // The push checks read a local store only.
+                    (Arc::new(store), None)
+                }
+            };
         Ok(AppState {
             inner: Arc::new(StateInner {
                 data_dir: data_dir.to_path_buf(),
@@ -316,6 +352,7 @@ impl AppState {
                     std::time::Duration::from_secs(25 * 3600),
                 ),
                 hooks_dir,
+                lfs_objects,
             }),
         })
     }

@@ -56,6 +56,19 @@ enum Cmd {
         /// Part size of multipart LFS uploads.
         #[arg(long)]
         multipart_chunk_size: Option<u64>,
+        /// Where LFS contents live: `s3://BUCKET[/PREFIX]` for an S3-compatible service
+        /// (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); default DATA/lfs.
+        #[arg(long)]
+        blob_store: Option<String>,
+        /// Endpoint URL of the S3-compatible service (default: AWS, or AWS_ENDPOINT_URL).
+        #[arg(long)]
+        s3_endpoint: Option<String>,
+        /// Region of the bucket (default: AWS_REGION, else us-east-1).
+        #[arg(long)]
+        s3_region: Option<String>,
+        /// Redirect LFS downloads to presigned store URLs (when clients can reach the store).
+        #[arg(long)]
+        s3_presign: bool,
     },
 }
 
@@ -156,6 +169,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             page_size,
             multipart_threshold,
             multipart_chunk_size,
+            blob_store,
+            s3_endpoint,
+            s3_region,
+            s3_presign,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -172,6 +189,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.page_size = page_size;
             config.multipart_threshold = multipart_threshold;
             config.multipart_chunk_size = multipart_chunk_size;
+            config.blob_store = blob_store;
+            config.s3_endpoint = s3_endpoint;
+            config.s3_region = s3_region;
+            config.s3_presign = s3_presign;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

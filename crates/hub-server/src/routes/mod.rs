@@ -700,7 +700,7 @@ async fn git(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Res
         let guard = ctx.st.inner.repos.lock(&repo).lock_owned().await;
         let checks = crate::git_http::PushChecks {
             hooks_dir: ctx.st.inner.hooks_dir.clone(),
-            lfs_objects: Some(ctx.st.inner.data_dir.join("lfs").join("objects")),
+            lfs_objects: ctx.st.inner.lfs_objects.clone(),
         };
         Ok(
             crate::git_http::serve_git_guarded(dir, req, user, can_write, Some(checks), guard)
