@@ -29,10 +29,15 @@
 //! | upload | `/api/{T}/{id}/preupload/{rev}`, `/{prefix}{id}.git/info/lfs/objects/{batch,verify}`, signed `PUT /_upload/…`, NDJSON `POST /api/{T}/{id}/commit/{rev}` |
 //! | PRs | `/api/{T}/{id}/discussions[/{num}[/{comment,status,title,merge}]]` |
 //! | git | `/{prefix}{id}[.git]/info/refs`, `/git-upload-pack`, `/git-receive-pack` (via [`git_http`]) |
-//! | misc | `POST /api/validate-yaml`, `HEAD /api/telemetry/…` |
+//! | commit page | `GET /{prefix}{id}/commit/{sha}` (HTML) |
+//! | misc | `POST /api/validate-yaml`, `GET /api/metrics`, `HEAD /api/telemetry/…` |
+//!
+//! `{id}` is `namespace/name`, or just `name` for the canonical repositories an administrator
+//! creates ([`admin::create_canonical_repo`]); revisions may be abbreviated commit ids (7+ hex).
 //!
 //! Errors carry `X-Error-Code` (`RepoNotFound`, `RevisionNotFound`, `EntryNotFound`,
-//! `GatedRepo`), `X-Error-Message` and a JSON body `{"error": …}`; every response has an
+//! `GatedRepo`), `X-Error-Message` and a JSON body `{"error": …}` with the Hub's statuses and
+//! texts (a missing or invisible repository is a 401 without a token, a 404 with one); every response has an
 //! `x-request-id`. Revisions and paths may use raw or `%2F`-encoded slashes; where a revision and
 //! a path share the URL, the longest prefix naming an existing revision wins.
 //!
@@ -49,6 +54,7 @@
 //!       discussions.json           discussions / pull requests (numbering of refs/pr/N)
 //!   lfs/objects/{aa}/{sha256}      LFS contents (LocalBlobStore)
 //!   multipart/mp-…, mp-….parts     multipart uploads in progress and their stored parts
+//!   hooks/pre-receive              the push checks (rewritten at every start)
 //!   tmp/                           staging area (same filesystem, so renames are atomic)
 //! ```
 //!
@@ -78,7 +84,9 @@
 //!   rename. A new repository is assembled in `tmp/` and renamed into place in one step; a deleted
 //!   one is first renamed into `tmp/`.
 //! * What a killed process leaves behind is garbage by construction and is swept at start-up:
-//!   `tmp/`, ref `.lock` files, `.tmp*` files in object directories. (While running, a ref lock
+//!   `tmp/`, ref `.lock` files, `.tmp*` files in object directories. Multipart uploads in
+//!   progress are the exception: they are kept with the list of their stored parts and taken up
+//!   again ([`multipart`]). (While running, a ref lock
 //!   older than 5 s is also reclaimed: no live writer holds one that long.)
 //! * Pull-request numbers are the maximum of existing `refs/pr/N` and recorded discussions plus
 //!   one, so a crash between creating the ref and recording the discussion cannot wedge numbering.
@@ -92,10 +100,12 @@
 //! # The `BlobStore` seam
 //!
 //! [`blobstore::BlobStore`] is an async trait (put from a byte stream with verification, put of an
-//! already verified staged file, get as a stream with an optional range, exists, len).
-//! [`blobstore::LocalBlobStore`] implements it over a directory and moves staged files into place;
-//! an S3-compatible store would implement `put`, `get` and `len`, and inherit the default
-//! `put_verified_file`, which streams the staged multipart file through `put`.
+//! already verified staged file, get as a stream with an optional range, exists, len, presigned
+//! download URL). [`blobstore::LocalBlobStore`] implements it over a directory and moves staged
+//! files into place; [`s3::S3BlobStore`] (`--blob-store s3://BUCKET/PREFIX`) keeps objects in an
+//! S3-compatible bucket, verifying each upload in a staging key before copying it to its
+//! content address, and inherits the default `put_verified_file`, which streams the staged
+//! multipart file through `put`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

@@ -30,6 +30,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: OrgCmd,
     },
+    /// Manage repositories whose id has no namespace (`gpt2`).
+    Repo {
+        #[command(subcommand)]
+        cmd: RepoCmd,
+    },
     /// Run the server.
     Serve {
         /// Root of all persistent state.
@@ -90,6 +95,24 @@ enum UserCmd {
         /// E-mail address.
         #[arg(long)]
         email: Option<String>,
+        /// Root of all persistent state.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RepoCmd {
+    /// Create a repository without a namespace (safe while the server runs).
+    Create {
+        /// Repository name (`gpt2`).
+        name: String,
+        /// `model`, `dataset` or `space`.
+        #[arg(long = "type", default_value = "model")]
+        repo_type: String,
+        /// User or organization whose members may write to it.
+        #[arg(long)]
+        owner: Option<String>,
         /// Root of all persistent state.
         #[arg(long)]
         data_dir: PathBuf,
@@ -158,6 +181,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             hub_server::admin::add_org(&data_dir, &org, &members, fullname.as_deref())?;
+            Ok(())
+        }
+        Cmd::Repo {
+            cmd:
+                RepoCmd::Create {
+                    name,
+                    repo_type,
+                    owner,
+                    data_dir,
+                },
+        } => {
+            let ty = hub_server::repo::RepoType::from_singular(&repo_type).ok_or_else(|| {
+                anyhow::anyhow!("--type {repo_type:?}: expected model, dataset or space")
+            })?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(hub_server::admin::create_canonical_repo(
+                &data_dir,
+                ty,
+                &name,
+                owner.as_deref(),
+            ))?;
             Ok(())
         }
         Cmd::Serve {
