@@ -189,6 +189,14 @@ out["bob_pr_main_files"] = sorted(hf.list_repo_files(repo))
 out["bob_pr_files"] = sorted(hf.list_repo_files(repo, revision=pr.pr_revision))
 path = hf_hub_download(repo, "bob.bin", revision=pr.pr_revision, cache_dir=os.path.join(work, "cache4"))
 out["bob_pr_lfs"] = open(path, "rb").read().decode()
+# The PR's author may add commits to it; others may not.
+bob.upload_file(path_or_fileobj=b"more", path_in_repo="bob2.txt", repo_id=repo, revision=pr.pr_revision)
+out["bob_pr_files_after_push"] = sorted(hf.list_repo_files(repo, revision=pr.pr_revision))
+carol_pr = error(
+    HfHubHTTPError, api(env("READ_TOKEN")).upload_file, path_or_fileobj=b"x", path_in_repo="r.txt",
+    repo_id=repo, revision=pr.pr_revision,
+)
+out["read_token_pr_push"] = carol_pr
 out["bob_direct_commit"] = error(
     HfHubHTTPError, bob.upload_file, path_or_fileobj=b"x", path_in_repo="direct.txt", repo_id=repo
 )

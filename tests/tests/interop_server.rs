@@ -1114,6 +1114,21 @@ fn interop_hub_parity_v026() {
     );
     assert!(strings(&out["bob_pr_files"]).contains(&"bob.bin".to_string()));
     assert_eq!(out["bob_pr_lfs"], "bob's weights");
+    assert_eq!(
+        strings(&out["bob_pr_files_after_push"]),
+        [
+            ".gitattributes",
+            "a.txt",
+            "b/inner/deep.txt",
+            "b/w.txt",
+            "b/x.txt",
+            "bob.bin",
+            "bob2.txt",
+            "c.txt",
+            "z/y.txt"
+        ]
+    );
+    assert_status(&out, "read_token_pr_push", 403);
     assert_status(&out, "bob_direct_commit", 403);
     assert_status(&out, "delete_main", 403);
     assert_eq!(

@@ -210,6 +210,36 @@ impl Ctx {
         self.check_gated(repo).await
     }
 
+    /// Writes to `rev`: needs write access, except that the author of an open pull request may
+    /// add commits to its `refs/pr/N` (as on the Hub).
+    pub(crate) async fn check_write_rev(&self, repo: &Repo, rev: &str) -> HubResult<()> {
+        let denied = match self.check_write(repo).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        let Some(num) = rev
+            .strip_prefix("refs/pr/")
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            return Err(denied);
+        };
+        let Some(caller) = &self.caller else {
+            return Err(denied);
+        };
+        let discussions = self.st.inner.repos.discussions(repo).await?;
+        let own_open_pr = discussions.iter().any(|d| {
+            d.num == num
+                && d.is_pull_request
+                && d.author == caller.name
+                && matches!(d.status.as_str(), "open" | "draft")
+        });
+        if own_open_pr {
+            self.check_contribute(repo).await
+        } else {
+            Err(denied)
+        }
+    }
+
     /// Gated repos: file access needs an authenticated member of the owning namespace.
     pub(crate) async fn check_gated(&self, repo: &Repo) -> HubResult<()> {
         if repo.meta.gated == serde_json::Value::Bool(false) || repo.meta.gated.is_null() {

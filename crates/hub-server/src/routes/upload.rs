@@ -94,7 +94,7 @@ pub(super) async fn preupload(
     if create_pr {
         ctx.check_contribute(&repo).await?;
     } else {
-        ctx.check_write(&repo).await?;
+        ctx.check_write_rev(&repo, rev).await?;
     }
     let files = body
         .get("files")
@@ -586,11 +586,12 @@ pub(super) async fn commit(
 ) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
     let create_pr = ctx.query.flag("create_pr");
-    // A pull request lands on a new `refs/pr/N` (never on a branch), so readers may open one.
+    // A pull request lands on a new `refs/pr/N` (never on a branch), so readers may open one,
+    // and its author may add commits to it.
     if create_pr {
         ctx.check_contribute(&repo).await?;
     } else {
-        ctx.check_write(&repo).await?;
+        ctx.check_write_rev(&repo, rev).await?;
     }
     let author = ctx.need_caller()?.name.clone();
     let body = ctx.body_bytes(COMMIT_LIMIT).await?;
