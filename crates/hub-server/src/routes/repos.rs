@@ -436,7 +436,10 @@ fn base_json(repo: &Repo, snap: Option<&Snapshot>) -> Map<String, Value> {
     if repo.ty == RepoType::Model {
         m.insert("modelId".into(), json!(repo.id()));
     }
-    m.insert("author".into(), json!(repo.ns));
+    // A canonical repository has no namespace; its owner stands in as the author.
+    if !repo.owner().is_empty() {
+        m.insert("author".into(), json!(repo.owner()));
+    }
     if let Some(s) = snap {
         if let Some(sha) = &s.sha {
             m.insert("sha".into(), json!(sha));

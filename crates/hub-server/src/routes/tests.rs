@@ -1961,6 +1961,7 @@ async fn canonical_ids_do_not_shadow_namespaced_repos() {
     let r = h.get("/api/models/gpt2", None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["id"], "gpt2");
+    assert_eq!(r.json()["author"], "acme");
     assert_eq!(
         h.get("/api/models/alice/tree", None).await.json()["id"],
         "alice/tree"
