@@ -1414,3 +1414,30 @@ fn interop_s3_1gib_roundtrip_slow() {
     // The default multipart settings (64 MiB threshold, 16 MiB parts): 64 parts.
     s3_roundtrip(1 << 30, true, None);
 }
+
+#[test]
+fn interop_s3_two_processes_share_one_bucket_v026() {
+    use hub_tests::S3Store;
+    use hub_tests::moto::Moto;
+    let bucket = "hub-shared";
+    let moto = Moto::start(bucket);
+    let store = S3Store {
+        url: format!("s3://{bucket}/lfs"),
+        endpoint: moto.endpoint(),
+        presign: false,
+    };
+    // Two servers, each with its own data directory (git repositories), one bucket.
+    let a = TestServer::builder().s3(store.clone()).spawn_process();
+    let b = TestServer::builder().s3(store).spawn_process();
+    let work = Work::new("shared");
+    let data = random_bytes(2 << 20, 53);
+    write_file(&work.input("large.bin"), &data);
+    let first = work.run(&a, Version::V026, "shared_upload.py", &[]);
+    assert_eq!(first["puts"], 1, "the first server receives the content");
+    assert_eq!(first["sha256"], sha256_hex(&data));
+    // The second server finds the object in the bucket: the client sends no content at all.
+    let second = work.run(&b, Version::V026, "shared_upload.py", &[]);
+    assert_eq!(second["puts"], 0, "{second}");
+    assert_eq!(second["sha256"], sha256_hex(&data));
+    assert_eq!(moto.list(bucket, "lfs/").len(), 1);
+}
