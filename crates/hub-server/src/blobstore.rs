@@ -61,6 +61,31 @@ pub trait BlobStore: Send + Sync + 'static {
         let _ = tokio::fs::remove_file(&path).await;
         result
     }
+    /// Starts a multipart upload that clients send straight to the store (part `i` to
+    /// `part_urls[i - 1]`, parts of `chunk` bytes); `None` when the store does not take uploads
+    /// from clients, and the server receives the parts itself.
+    async fn begin_direct_multipart(
+        &self,
+        _oid: &str,
+        _size: u64,
+        _chunk: u64,
+    ) -> std::io::Result<Option<DirectUpload>> {
+        Ok(None)
+    }
+    /// Completes a [`begin_direct_multipart`](Self::begin_direct_multipart) upload with the
+    /// part ETags the client got, verifies the content's sha256 and size, and only then makes
+    /// the object visible.
+    async fn finish_direct_multipart(
+        &self,
+        _oid: &str,
+        _size: u64,
+        _upload: &DirectUpload,
+        _etags: Vec<String>,
+    ) -> Result<(), PutError> {
+        Err(PutError::Io(std::io::Error::other(
+            "this blob store takes no direct multipart uploads",
+        )))
+    }
     /// A URL (valid for a while) where clients can download the object straight from the
     /// store, for stores they can reach; `None` means downloads go through the server.
     async fn presigned_get(&self, _oid: &str) -> std::io::Result<Option<String>> {
@@ -72,6 +97,17 @@ pub trait BlobStore: Send + Sync + 'static {
         oid: &str,
         range: Option<(u64, u64)>,
     ) -> std::io::Result<Option<ByteStream>>;
+}
+
+/// A multipart upload that goes straight from the client to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectUpload {
+    /// Key the parts are assembled under before verification (store specific).
+    pub staging: String,
+    /// The store's id of the multipart upload.
+    pub upload_id: String,
+    /// Presigned URL of each part, in part order (empty when only completing).
+    pub part_urls: Vec<String>,
 }
 
 /// Whether `oid` is a 64-hex sha256.

@@ -16,15 +16,19 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::StreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path as StorePath;
-use object_store::signer::Signer;
+use object_store::signer::{SignedUrlOptions, Signer};
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
-use crate::blobstore::{BlobStore, ByteStream, PutError, is_sha256};
+use crate::blobstore::{BlobStore, ByteStream, DirectUpload, PutError, is_sha256};
 
 /// Part size of the multipart uploads into the store (S3 needs at least 5 MiB but the last).
 const PART_SIZE: usize = 16 * 1024 * 1024;
+
+/// Smallest part S3 accepts (all parts but the last).
+const MIN_PART: u64 = 5 * 1024 * 1024;
 
 /// Lifetime of presigned download URLs.
 const PRESIGN_TTL: Duration = Duration::from_secs(3600);
@@ -127,6 +131,51 @@ impl S3BlobStore {
             let oid = oid.to_ascii_lowercase();
             self.key(&format!("objects/{}/{oid}", &oid[..2]))
         })
+    }
+
+    /// Checks a complete staging object (sha256 and size) and, when it matches, copies it to
+    /// its content address; the staging object goes either way.
+    async fn promote(&self, staging: &StorePath, oid: &str, size: u64) -> Result<(), PutError> {
+        let verdict = self.verify(staging, oid, size).await;
+        let verdict = match verdict {
+            Ok(()) => match self.object(oid) {
+                Some(key) => self
+                    .store
+                    .copy(staging, &key)
+                    .await
+                    .map_err(|e| PutError::Io(io(e))),
+                None => Err(PutError::Io(std::io::Error::other("not a sha256"))),
+            },
+            Err(e) => Err(e),
+        };
+        let _ = self.store.delete(staging).await;
+        verdict
+    }
+
+    /// Reads a staging object back and checks its sha256 and size.
+    async fn verify(&self, staging: &StorePath, oid: &str, size: u64) -> Result<(), PutError> {
+        let mut stream = self.store.get(staging).await.map_err(io)?.into_stream();
+        let mut hasher = Sha256::new();
+        let mut got = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(io)?;
+            got += chunk.len() as u64;
+            hasher.update(&chunk);
+        }
+        if got != size {
+            return Err(PutError::SizeMismatch {
+                expected: size,
+                actual: got,
+            });
+        }
+        let actual = hex::encode(hasher.finalize());
+        if !actual.eq_ignore_ascii_case(oid) {
+            return Err(PutError::HashMismatch {
+                expected: oid.to_string(),
+                actual,
+            });
+        }
+        Ok(())
     }
 
     /// Streams `body` into a new staging object, returning its sha256 and size.
@@ -232,6 +281,71 @@ impl BlobStore for S3BlobStore {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(io(e)),
         }
+    }
+
+    async fn begin_direct_multipart(
+        &self,
+        oid: &str,
+        size: u64,
+        chunk: u64,
+    ) -> std::io::Result<Option<DirectUpload>> {
+        let parts = size.div_ceil(chunk.max(1)).max(1);
+        // Clients must reach the store, and the parts must be large enough for S3.
+        if !self.presign || !is_sha256(oid) || (parts > 1 && chunk < MIN_PART) {
+            return Ok(None);
+        }
+        let staging = format!(
+            "staging/{}.{}",
+            oid.to_ascii_lowercase(),
+            uuid::Uuid::new_v4()
+        );
+        let path = self.key(&staging);
+        let upload_id = self.store.create_multipart(&path).await.map_err(io)?;
+        let mut part_urls = Vec::with_capacity(parts as usize);
+        for n in 1..=parts {
+            let mut options = SignedUrlOptions::new();
+            options.extra_query = vec![
+                ("partNumber".into(), n.to_string()),
+                ("uploadId".into(), upload_id.clone()),
+            ];
+            let url = self
+                .store
+                .signed_url_opts(http::Method::PUT, &path, PRESIGN_TTL, &options)
+                .await
+                .map_err(io)?;
+            part_urls.push(url.to_string());
+        }
+        Ok(Some(DirectUpload {
+            staging,
+            upload_id,
+            part_urls,
+        }))
+    }
+
+    async fn finish_direct_multipart(
+        &self,
+        oid: &str,
+        size: u64,
+        upload: &DirectUpload,
+        etags: Vec<String>,
+    ) -> Result<(), PutError> {
+        if !upload.staging.starts_with("staging/") || upload.staging.contains("..") {
+            return Err(PutError::Io(std::io::Error::other("bad staging key")));
+        }
+        if self.len(oid).await? == Some(size) {
+            return Ok(());
+        }
+        let path = self.key(&upload.staging);
+        let parts = etags
+            .into_iter()
+            .map(|content_id| PartId { content_id })
+            .collect();
+        self.store
+            .complete_multipart(&path, &upload.upload_id, parts)
+            .await
+            .map_err(io)?;
+        // The client wrote the bytes: they are read back and checked before they count.
+        self.promote(&path, oid, size).await
     }
 
     async fn presigned_get(&self, oid: &str) -> std::io::Result<Option<String>> {

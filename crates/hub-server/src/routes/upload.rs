@@ -185,6 +185,12 @@ fn lfs_json(v: Value, status: StatusCode) -> Response {
     resp
 }
 
+/// The signed `kind` of a direct multipart upload's completion URL: binds the staging key and
+/// the store's upload id, so a client can complete only the upload it was given.
+fn direct_kind(staging: &str, upload_id: &str) -> String {
+    format!("s3mp\n{staging}\n{upload_id}")
+}
+
 fn upload_sig(secret: &[u8], kind: &str, oid: &str, size: u64, chunk: u64, exp: i64) -> String {
     util::hmac_hex(
         secret,
@@ -271,6 +277,26 @@ pub(super) async fn lfs_batch(
         if size >= st.multipart_threshold {
             any_multipart = true;
             let chunk = st.multipart_chunk_size;
+            // A store the clients can reach takes the parts itself (its own multipart upload).
+            if let Some(direct) = st.blobs.begin_direct_multipart(&oid, size, chunk).await? {
+                let kind = direct_kind(&direct.staging, &direct.upload_id);
+                let sig = upload_sig(&st.secret, &kind, &oid, size, chunk, exp);
+                let q = format!(
+                    "size={size}&chunk={chunk}&exp={exp}&staging={}&upload={}&sig={sig}",
+                    super::enc(&direct.staging),
+                    super::enc(&direct.upload_id)
+                );
+                let mut header = serde_json::Map::new();
+                header.insert("chunk_size".into(), json!(chunk.to_string()));
+                for (i, url) in direct.part_urls.iter().enumerate() {
+                    header.insert((i + 1).to_string(), json!(url));
+                }
+                out.push(json!({"oid": oid, "size": size, "authenticated": true, "actions": {
+                    "upload": {"href": format!("{}/_upload/{oid}/complete?{q}", st.public_url), "header": header},
+                    "verify": verify,
+                }}));
+                continue;
+            }
             let n = size.div_ceil(chunk).max(1);
             let sig = upload_sig(&st.secret, "mp", &oid, size, chunk, exp);
             let q = format!("size={size}&chunk={chunk}&exp={exp}&sig={sig}");
@@ -374,12 +400,22 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let sig = ctx.query.get("sig").unwrap_or("").to_string();
-    let (oid, kind) = match rest {
-        [oid] => (*oid, "put"),
-        [oid, _] => (*oid, "mp"),
+    let direct = match (ctx.query.get("staging"), ctx.query.get("upload")) {
+        (Some(staging), Some(upload_id)) => Some(crate::blobstore::DirectUpload {
+            staging: staging.to_string(),
+            upload_id: upload_id.to_string(),
+            part_urls: vec![],
+        }),
+        _ => None,
+    };
+    let (oid, kind) = match (rest, &direct) {
+        ([oid], None) => (*oid, "put".to_string()),
+        ([oid, "complete"], Some(d)) => (*oid, direct_kind(&d.staging, &d.upload_id)),
+        ([oid, _], None) => (*oid, "mp".to_string()),
         _ => return Err(HubError::NotFound("Not Found".into())),
     };
-    if !is_sha256(oid) || !util::ct_eq(&sig, &upload_sig(&st.secret, kind, oid, size, chunk, exp)) {
+    if !is_sha256(oid) || !util::ct_eq(&sig, &upload_sig(&st.secret, &kind, oid, size, chunk, exp))
+    {
         return Err(HubError::Forbidden("Invalid signature".into()));
     }
     if exp < chrono::Utc::now().timestamp() {
@@ -399,6 +435,42 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
                 HeaderValue::from_str(&format!("\"{oid}\"")).map_err(internal)?,
             );
             Ok(resp)
+        }
+        [_, "complete"] if m == axum::http::Method::POST && direct.is_some() => {
+            let n = size.div_ceil(chunk.max(1)).max(1);
+            let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+                .await
+                .map_err(|e| bad(format!("Unreadable completion body: {e}")))?;
+            let body: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| bad(format!("Invalid completion body: {e}")))?;
+            let mut parts: Vec<(u64, String)> = body
+                .get("parts")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| {
+                            Some((
+                                p.get("partNumber")?.as_u64()?,
+                                p.get("etag")?.as_str()?.to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            parts.sort();
+            parts.dedup_by_key(|p| p.0);
+            if parts.len() as u64 != n || parts.iter().zip(1..).any(|(p, i)| p.0 != i) {
+                return Err(bad(format!(
+                    "Completion must list the ETag of each of the {n} parts"
+                )));
+            }
+            if let Some(d) = &direct {
+                st.blobs
+                    .finish_direct_multipart(oid, size, d, parts.into_iter().map(|p| p.1).collect())
+                    .await
+                    .map_err(put_err)?;
+            }
+            Ok(super::json(json!({})))
         }
         [_, "complete"] if m == axum::http::Method::POST => {
             let n = size.div_ceil(chunk.max(1)).max(1);
