@@ -1473,4 +1473,26 @@ fn interop_s3_direct_multipart_v026() {
         [format!("objects/{}/{sha}", &sha[..2])],
         "verified, then copied to its address; the staging object is gone"
     );
+
+    // Other bytes than the declared oid, sent straight to the store: refused at completion,
+    // never visible, and the staging object is removed.
+    let size = (7u64 << 20).to_string();
+    let out = work.run(
+        &server,
+        Version::V026,
+        "lfs_tamper.py",
+        &[("HUBTEST_SIZE", &size)],
+    );
+    let moto_host = moto.endpoint().trim_start_matches("http://").to_string();
+    assert_eq!(strings(&out["part_hosts"]), [moto_host]);
+    assert_eq!(out["complete_status"], 400, "{out}");
+    assert!(
+        out["complete_body"]
+            .as_str()
+            .unwrap()
+            .contains("sha256 mismatch"),
+        "{out}"
+    );
+    assert_eq!(out["stored_after"], false);
+    assert_eq!(moto.list(bucket, "").len(), 1, "only the verified object");
 }

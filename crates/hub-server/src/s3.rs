@@ -4,9 +4,13 @@
 //! Objects live at `PREFIX/objects/aa/<sha256>`, the local store's layout. An upload streams
 //! into an S3 multipart upload under `PREFIX/staging/<uuid>` while it is hashed; only when the
 //! sha256 and the size match is it copied (server side) to its content-addressed key and the
-//! staging object deleted, so a key under `objects/` always holds exactly its content. A
-//! multipart LFS upload from a client is assembled and verified on local disk first (see
-//! [`crate::multipart`]) and then streamed into the store's multipart upload the same way.
+//! staging object deleted, so a key under `objects/` always holds exactly its content.
+//!
+//! Multipart LFS uploads: when clients can reach the store (`presign`), each client part goes
+//! straight to a presigned `UploadPart` URL of one S3 multipart upload under a staging key; the
+//! completion carries the part ETags, and the assembled object is read back and checked before
+//! it is copied to its address. Otherwise the parts are assembled and verified on local disk
+//! ([`crate::multipart`], which survives restarts) and streamed into the store like any upload.
 //!
 //! Several hub-server processes can share one bucket: the keys are content addressed, a put of
 //! an object that already exists is a no-op, and staging keys are unique per upload.
