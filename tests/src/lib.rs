@@ -32,12 +32,13 @@
 
 pub mod bins;
 pub mod fixtures;
+pub mod moto;
 pub mod python;
 mod server;
 
 pub use bins::{cli, cli_bin, cli_command, server_bin};
 pub use fixtures::{git_blob_sha1, random_bytes, sha256_hex, unique_name, write_file};
-pub use server::{TestServer, TestServerBuilder, Tokens};
+pub use server::{S3Store, TestServer, TestServerBuilder, Tokens};
 
 /// The main test user; owns the write and read-only tokens of [`Tokens`].
 pub const ALICE: &str = "alice";

@@ -40,6 +40,19 @@ pub struct TestServerBuilder {
     blob_host: Option<String>,
     page_size: Option<usize>,
     multipart: Option<(u64, u64)>,
+    s3: Option<S3Store>,
+}
+
+/// An S3-compatible store for LFS contents (see [`TestServerBuilder::s3`]); the server gets the
+/// credentials of [`crate::moto`].
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    /// `s3://BUCKET[/PREFIX]`.
+    pub url: String,
+    /// Endpoint URL of the service.
+    pub endpoint: String,
+    /// Redirect downloads to presigned store URLs.
+    pub presign: bool,
 }
 
 impl TestServerBuilder {
@@ -67,6 +80,14 @@ impl TestServerBuilder {
     /// `chunk_size` bytes (small values exercise multipart with small files).
     pub fn multipart(mut self, threshold: u64, chunk_size: u64) -> Self {
         self.multipart = Some((threshold, chunk_size));
+        self
+    }
+
+    /// Keeps LFS contents in an S3-compatible store instead of the data directory. Process
+    /// servers only ([`TestServerBuilder::spawn_process`]): the credentials are passed in the
+    /// child's environment.
+    pub fn s3(mut self, store: S3Store) -> Self {
+        self.s3 = Some(store);
         self
     }
 
@@ -128,6 +149,11 @@ impl TestServerBuilder {
         config.page_size = self.page_size;
         config.multipart_threshold = self.multipart.map(|m| m.0);
         config.multipart_chunk_size = self.multipart.map(|m| m.1);
+        if let Some(s3) = &self.s3 {
+            config.blob_store = Some(s3.url.clone());
+            config.s3_endpoint = Some(s3.endpoint.clone());
+            config.s3_presign = s3.presign;
+        }
         config
     }
 }
@@ -295,6 +321,29 @@ impl TestServer {
         token
     }
 
+    /// Creates an organization (or adds members to it) while the server runs.
+    pub fn add_org(&self, org: &str, members: &[&str]) {
+        let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+        hub_server::admin::add_org(self.data_dir(), org, &members, None)
+            .unwrap_or_else(|e| panic!("add org {org}: {e}"));
+    }
+
+    /// Creates a repository whose id has no namespace (`gpt2`) while the server runs; members of
+    /// `owner` may write to it.
+    pub fn add_canonical_repo(&self, ty: hub_server::repo::RepoType, name: &str, owner: &str) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(hub_server::admin::create_canonical_repo(
+            self.data_dir(),
+            ty,
+            name,
+            Some(owner),
+        ))
+        .unwrap_or_else(|e| panic!("create canonical repo {name}: {e}"));
+    }
+
     /// `HF_ENDPOINT` and `HF_TOKEN` (alice's write token) for a child process.
     pub fn envs(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -435,6 +484,15 @@ fn server_command(b: &TestServerBuilder, data_dir: &Path, addr: SocketAddr) -> C
     if let Some((threshold, chunk)) = b.multipart {
         cmd.arg("--multipart-threshold").arg(threshold.to_string());
         cmd.arg("--multipart-chunk-size").arg(chunk.to_string());
+    }
+    if let Some(s3) = &b.s3 {
+        cmd.env("AWS_ACCESS_KEY_ID", crate::moto::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", crate::moto::SECRET_KEY);
+        cmd.arg("--blob-store").arg(&s3.url);
+        cmd.arg("--s3-endpoint").arg(&s3.endpoint);
+        if s3.presign {
+            cmd.arg("--s3-presign");
+        }
     }
     cmd
 }

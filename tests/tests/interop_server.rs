@@ -970,3 +970,529 @@ fn interop_download_under_dropped_connections() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hub parity: ids without a namespace, metrics, commit pages, abbreviated ids, tree order, and
+// the Hub's auth statuses and error texts.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_hub_parity_v026() {
+    use hub_server::repo::RepoType;
+    let server = TestServer::start();
+    let work = Work::new("parity");
+    let canonical = format!("{}-gpt", work.prefix);
+    let canonical_ds = format!("{}-squad", work.prefix);
+    let metrics_org = "evaluate-metric";
+    server.add_canonical_repo(RepoType::Model, &canonical, ALICE);
+    server.add_canonical_repo(RepoType::Dataset, &canonical_ds, ALICE);
+    server.add_org(metrics_org, &[ALICE]);
+    let out = work.run(
+        &server,
+        Version::V026,
+        "parity.py",
+        &[
+            ("HUBTEST_CANONICAL", &canonical),
+            ("HUBTEST_CANONICAL_DATASET", &canonical_ds),
+            ("HUBTEST_METRICS_ORG", metrics_org),
+        ],
+    );
+    let url = server.url();
+    let p = &work.prefix;
+
+    // Ids without a namespace work on info, revision, tree, commits, resolve and git.
+    let sha = out["canonical_sha"].as_str().unwrap();
+    assert_eq!(out["canonical_revision_info"], sha);
+    assert_eq!(
+        strings(&out["canonical_files"]),
+        [".gitattributes", "config.json", "pytorch_model.bin"]
+    );
+    assert_eq!(
+        out["canonical_commits"][0],
+        "Upload pytorch_model.bin with huggingface_hub"
+    );
+    assert_eq!(out["canonical_download"], "{\"n_layer\": 12}\n");
+    assert_eq!(out["canonical_lfs_download"], "weights");
+    assert_eq!(out["canonical_anon_info"], canonical.as_str());
+    assert_eq!(strings(&out["canonical_refs"]), ["main"]);
+    assert_raised(&out, "canonical_missing", "RepositoryNotFoundError");
+    assert_eq!(
+        strings(&out["canonical_git_clone"]),
+        [".gitattributes", "config.json", "pytorch_model.bin"]
+    );
+    assert_eq!(out["canonical_git_head"], sha);
+    assert_eq!(out["canonical_dataset_download"], "a,b\n1,2\n");
+    assert!(
+        out["canonical_dataset_commit_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{url}/datasets/{canonical_ds}/commit/"))
+    );
+
+    // Commit pages.
+    let page = &out["commit_page"];
+    assert_eq!(page["status"], 200);
+    assert!(page["type"].as_str().unwrap().starts_with("text/html"));
+    let text = page["text"].as_str().unwrap();
+    assert!(
+        text.contains(out["commit_page_sha"].as_str().unwrap()),
+        "{text}"
+    );
+    assert!(
+        text.contains("Add a.txt") && text.contains("<li>A a.txt</li>"),
+        "{text}"
+    );
+    for key in [
+        "commit_page_canonical",
+        "commit_page_dataset",
+        "commit_page_space",
+    ] {
+        assert_eq!(out[key]["status"], 200, "{key}");
+    }
+    assert_eq!(out["commit_page_missing"], 404);
+
+    // Abbreviated commit ids as revisions and starting points.
+    let full = out["commit_page_sha"].as_str().unwrap();
+    assert_eq!(out["abbrev_info"], full);
+    assert_eq!(out["abbrev_download"], "hello\n");
+    assert_eq!(strings(&out["abbrev_branch"]), [full]);
+    assert_eq!(strings(&out["abbrev_tag"]), [full]);
+    assert_eq!(strings(&out["abbrev_commits"]), [full]);
+
+    // Folders before files.
+    assert_eq!(
+        strings(&out["tree_root"]),
+        ["b", "z", ".gitattributes", "a.txt", "c.txt"]
+    );
+    assert_eq!(strings(&out["tree_b"]), ["b/inner", "b/w.txt", "b/x.txt"]);
+
+    // Metrics are the Spaces of the metrics organization.
+    assert_eq!(
+        out["metrics"],
+        serde_json::json!([{
+            "id": format!("{p}-accuracy"),
+            "space_id": format!("{metrics_org}/{p}-accuracy"),
+            "description": "The proportion of correct predictions."
+        }])
+    );
+
+    // Auth and visibility.
+    assert_raised(&out, "private_anon", "RepositoryNotFoundError");
+    assert_status(&out, "private_anon", 401);
+    assert_raised(&out, "private_bob", "RepositoryNotFoundError");
+    assert_status(&out, "private_bob", 404);
+    assert_status(&out, "missing_anon", 401);
+    assert_status(&out, "invalid_token", 401);
+    assert_eq!(
+        out["invalid_token"]["server_message"],
+        "Invalid username or password."
+    );
+    assert_status(&out, "invalid_token_whoami", 401);
+    assert_raised(&out, "gated_bob", "GatedRepoError");
+    assert_status(&out, "gated_bob", 403);
+    assert_eq!(
+        out["gated_bob"]["server_message"],
+        format!(
+            "Access to model {ALICE}/{p}-gated is restricted and you are not in the authorized list. Visit {url}/{ALICE}/{p}-gated to ask for access."
+        )
+    );
+    assert_raised(&out, "gated_anon", "GatedRepoError");
+    assert_status(&out, "gated_anon", 401);
+    assert_eq!(out["bob_pr_revision"], "refs/pr/1");
+    assert_eq!(out["bob_pr2_revision"], "refs/pr/2");
+    assert_eq!(
+        strings(&out["bob_pr_main_files"]),
+        [
+            ".gitattributes",
+            "a.txt",
+            "b/inner/deep.txt",
+            "b/w.txt",
+            "b/x.txt",
+            "c.txt",
+            "z/y.txt"
+        ]
+    );
+    assert!(strings(&out["bob_pr_files"]).contains(&"bob.bin".to_string()));
+    assert_eq!(out["bob_pr_lfs"], "bob's weights");
+    assert_eq!(
+        strings(&out["bob_pr_files_after_push"]),
+        [
+            ".gitattributes",
+            "a.txt",
+            "b/inner/deep.txt",
+            "b/w.txt",
+            "b/x.txt",
+            "bob.bin",
+            "bob2.txt",
+            "c.txt",
+            "z/y.txt"
+        ]
+    );
+    assert_status(&out, "read_token_pr_push", 403);
+    assert_status(&out, "bob_direct_commit", 403);
+    assert_status(&out, "delete_main", 403);
+    assert_eq!(
+        out["delete_main"]["server_message"],
+        "Cannot delete refs/heads/main"
+    );
+    assert_raised(
+        &out,
+        "branch_missing_start_bad_name",
+        "RevisionNotFoundError",
+    );
+    assert_status(&out, "branch_bad_name", 400);
+
+    // The Hub's texts for the not-found cases.
+    assert_eq!(
+        out["revision_missing"]["server_message"],
+        "Invalid rev id: no-such-rev"
+    );
+    assert_eq!(out["entry_missing"]["server_message"], "Entry not found");
+    assert_eq!(
+        out["repo_missing"]["server_message"],
+        "Repository not found"
+    );
+    assert_status(&out, "repo_missing", 404);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commit rules: implicit folder delete, path names, README metadata validation.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_commit_rules_v026() {
+    let server = TestServer::start();
+    let work = Work::new("rules");
+    let out = work.run(&server, Version::V026, "commit_rules.py", &[]);
+
+    assert_eq!(
+        strings(&out["after_folder_delete"]),
+        [".gitattributes", "dirt.txt"]
+    );
+    assert_raised(&out, "delete_missing", "EntryNotFoundError");
+
+    let odd = "folder/..\\..\\..\\file.txt";
+    assert_eq!(out["backslash_listed"], true);
+    assert_eq!(strings(&out["backslash_info"]), [odd]);
+    for key in ["leading_dotdot_backslash", "empty_segment", "dot_segment"] {
+        assert_status(&out, key, 422);
+    }
+
+    for key in ["client_invalid_yaml", "client_bad_index"] {
+        let text = out[key]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("Invalid metadata in README.md.\n- "),
+            "{key}: {text}"
+        );
+    }
+    assert!(
+        out["client_bad_index"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("\"model-index[0].results[0].metrics[0].value\" is required")
+    );
+    let warned = strings(&out["empty_metadata_warnings"]);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].contains(hub_server::card::EMPTY_METADATA_WARNING),
+        "{warned:?}"
+    );
+    assert_eq!(out["empty_metadata_committed"], true);
+
+    for key in ["preupload_invalid", "commit_invalid"] {
+        assert_status(&out, key, 400);
+        // The client joins X-Error-Message (one line) and the body's `error` (the full text).
+        let msg = out[key]["server_message"].as_str().unwrap();
+        assert!(
+            msg.contains("Invalid metadata in README.md.\n- "),
+            "{key}: {msg}"
+        );
+    }
+    assert_eq!(out["good_readme"], "mit");
+
+    assert_eq!(out["repocard_valid"], true);
+    assert!(
+        out["repocard_invalid"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid metadata in README.md.\n- ")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durability of multipart uploads: kill -9 in the middle, restart, the client carries on.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn interop_multipart_upload_survives_kill_9() {
+    const PART: u64 = 1 << 20;
+    const PARTS: u64 = 12;
+    let mut server = TestServer::builder().multipart(PART, PART).spawn_process();
+    let work = Work::new("mpkill");
+    let data = random_bytes((PART * PARTS) as usize, 43);
+    write_file(&work.input("large.bin"), &data);
+    let mut envs: Vec<(String, String)> = server
+        .envs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    for (k, v) in [
+        ("HUBTEST_NS", ALICE.to_string()),
+        ("HUBTEST_PREFIX", work.prefix.clone()),
+        ("HUBTEST_WORK", work.path().to_str().unwrap().to_string()),
+        ("HUBTEST_PART_DELAY", "0.3".to_string()),
+    ] {
+        envs.push((k.to_string(), v));
+    }
+    let code = script("multipart_restart.py");
+    let client = std::thread::spawn(move || {
+        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        hub_tests::python::run_json(Version::V026, &code, &envs)
+    });
+
+    // Kill once a few parts are journaled as stored.
+    let journaled = |dir: &Path| -> usize {
+        std::fs::read_dir(dir.join("multipart"))
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".parts"))
+                    .map(|e| {
+                        std::fs::read_to_string(e.path())
+                            .unwrap_or_default()
+                            .lines()
+                            .count()
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while journaled(server.data_dir()) < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no parts stored within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    server.kill();
+    let stored_before = journaled(server.data_dir());
+    // Down long enough for the client to meet a refused connection and retry.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    server.restart();
+    let out = client.join().unwrap();
+
+    assert_eq!(out["sha256"], sha256_hex(&data));
+    assert_eq!(out["size"], data.len());
+    // Every part arrived exactly once with success: the parts stored before the crash were not
+    // sent again, and the upload was not started over.
+    let sends = out["sends"].as_array().unwrap();
+    for n in 1..=PARTS {
+        let ok = sends.iter().filter(|s| s[0] == n && s[1] == 200).count();
+        assert_eq!(ok, 1, "part {n}: {sends:?}");
+    }
+    let failed = sends.iter().filter(|s| s[1] != 200).count();
+    assert!(
+        (1..=3).contains(&failed),
+        "the client met the dead server and retried: {sends:?}"
+    );
+    assert_eq!(sends.len() as u64, PARTS + failed as u64, "{sends:?}");
+    assert!(
+        stored_before >= 4 && (stored_before as u64) < PARTS,
+        "{stored_before}"
+    );
+    // Completed: nothing is left in progress.
+    assert_eq!(
+        std::fs::read_dir(server.data_dir().join("multipart"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// LFS contents in an S3-compatible store (moto's server mode, from `cargo xtask venv`).
+// ---------------------------------------------------------------------------------------------
+
+/// Uploads `work/input/large.bin` through the 0.26.5 client into a server whose blob store is
+/// the bucket, downloads it back, and checks the bytes and what the bucket holds.
+fn s3_roundtrip(len: usize, presign: bool, multipart: Option<(u64, u64)>) {
+    use hub_tests::S3Store;
+    use hub_tests::moto::Moto;
+    let bucket = "hub-lfs";
+    let moto = Moto::start(bucket);
+    let mut builder = TestServer::builder().s3(S3Store {
+        url: format!("s3://{bucket}/site-a"),
+        endpoint: moto.endpoint(),
+        presign,
+    });
+    if let Some((threshold, chunk)) = multipart {
+        builder = builder.multipart(threshold, chunk);
+    }
+    let server = builder.spawn_process();
+    let work = Work::new("s3");
+    let data = random_bytes(len, 47);
+    let sha = sha256_hex(&data);
+    write_file(&work.input("large.bin"), &data);
+    drop(data);
+    let started = std::time::Instant::now();
+    let out = work.run(&server, Version::V026, "roundtrip.py", &[]);
+    eprintln!(
+        "s3 round trip of {len} bytes (presign={presign}): {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(out["size"], len);
+    let downloaded = out["downloaded"].as_str().unwrap();
+    assert_eq!(
+        hub_tests::python::run_json(
+            Version::V026,
+            &format!(
+                "import json; from hubtest import sha256_file; print(json.dumps(sha256_file({downloaded:?})))"
+            ),
+            &[
+                (
+                    "PYTHONPATH",
+                    hub_tests::repo_root()
+                        .join("tests/python")
+                        .to_str()
+                        .unwrap()
+                ),
+                ("HF_ENDPOINT", server.url()),
+                ("HF_TOKEN", "unused")
+            ],
+        ),
+        sha.as_str(),
+        "downloaded content hashes to the uploaded sha256"
+    );
+    // Where the download came from: a presigned store URL, or the server itself.
+    let repo = out["repo"].as_str().unwrap();
+    let hops = server.python_json(
+        Version::V026,
+        &format!(
+            "import json, os, requests\n\
+             url = os.environ['HF_ENDPOINT'] + '/{repo}/resolve/main/large.bin'\n\
+             auth = {{'authorization': 'Bearer ' + os.environ['HF_TOKEN']}}\n\
+             r1 = requests.get(url, headers=auth, allow_redirects=False)\n\
+             r2 = requests.get(r1.headers['location'], allow_redirects=False, stream=True)\n\
+             print(json.dumps([r1.status_code, r2.status_code, r2.headers.get('location', '')]))"
+        ),
+    );
+    assert_eq!(hops[0], 302);
+    if presign {
+        assert_eq!(hops[1], 302);
+        let loc = hops[2].as_str().unwrap();
+        assert!(
+            loc.starts_with(&format!("{}/{bucket}/site-a/objects/", moto.endpoint()))
+                && loc.contains("X-Amz-Signature="),
+            "{loc}"
+        );
+    } else {
+        assert_eq!(hops[1], 200, "streamed by the server");
+    }
+    // The object sits under its content address in the bucket; no staging object is left and
+    // nothing went to the local LFS directory.
+    let keys = moto.list(bucket, "site-a/");
+    assert_eq!(keys, [format!("site-a/objects/{}/{sha}", &sha[..2])]);
+    let local = server.data_dir().join("lfs").join("objects");
+    let local_files = std::fs::read_dir(&local).map(|rd| rd.count()).unwrap_or(0);
+    assert_eq!(local_files, 0, "nothing stored locally");
+}
+
+#[test]
+fn interop_s3_store_v026() {
+    // Multipart intake (5 parts), downloads streamed through the server.
+    s3_roundtrip(5 << 20, false, Some((1 << 20, 1 << 20)));
+}
+
+#[test]
+fn interop_s3_store_presigned_v026() {
+    // Single-part intake, downloads redirected to presigned store URLs.
+    s3_roundtrip(3 << 20, true, None);
+}
+
+#[test]
+fn interop_s3_1gib_roundtrip_slow() {
+    // The default multipart settings (64 MiB threshold, 16 MiB parts): 64 parts.
+    s3_roundtrip(1 << 30, true, None);
+}
+
+#[test]
+fn interop_s3_two_processes_share_one_bucket_v026() {
+    use hub_tests::S3Store;
+    use hub_tests::moto::Moto;
+    let bucket = "hub-shared";
+    let moto = Moto::start(bucket);
+    let store = S3Store {
+        url: format!("s3://{bucket}/lfs"),
+        endpoint: moto.endpoint(),
+        presign: false,
+    };
+    // Two servers, each with its own data directory (git repositories), one bucket.
+    let a = TestServer::builder().s3(store.clone()).spawn_process();
+    let b = TestServer::builder().s3(store).spawn_process();
+    let work = Work::new("shared");
+    let data = random_bytes(2 << 20, 53);
+    write_file(&work.input("large.bin"), &data);
+    let first = work.run(&a, Version::V026, "shared_upload.py", &[]);
+    assert_eq!(first["puts"], 1, "the first server receives the content");
+    assert_eq!(first["sha256"], sha256_hex(&data));
+    // The second server finds the object in the bucket: the client sends no content at all.
+    let second = work.run(&b, Version::V026, "shared_upload.py", &[]);
+    assert_eq!(second["puts"], 0, "{second}");
+    assert_eq!(second["sha256"], sha256_hex(&data));
+    assert_eq!(moto.list(bucket, "lfs/").len(), 1);
+}
+
+#[test]
+fn interop_s3_direct_multipart_v026() {
+    // Presigned store URLs for each part (3 parts of 6 MiB): the client writes the parts into
+    // the store's own multipart upload; the server checks the assembled object before use.
+    s3_roundtrip(13 << 20, true, Some((6 << 20, 6 << 20)));
+
+    use hub_tests::S3Store;
+    use hub_tests::moto::Moto;
+    let bucket = "hub-direct";
+    let moto = Moto::start(bucket);
+    let server = TestServer::builder()
+        .s3(S3Store {
+            url: format!("s3://{bucket}"),
+            endpoint: moto.endpoint(),
+            presign: true,
+        })
+        .multipart(6 << 20, 6 << 20)
+        .spawn_process();
+    let work = Work::new("direct");
+    let data = random_bytes(13 << 20, 59);
+    write_file(&work.input("large.bin"), &data);
+    let out = work.run(&server, Version::V026, "shared_upload.py", &[]);
+    assert_eq!(out["puts"], 0, "no part went through the server: {out}");
+    assert_eq!(out["store_parts"], 3, "{out}");
+    assert_eq!(out["sha256"], sha256_hex(&data));
+    let sha = sha256_hex(&data);
+    assert_eq!(
+        moto.list(bucket, ""),
+        [format!("objects/{}/{sha}", &sha[..2])],
+        "verified, then copied to its address; the staging object is gone"
+    );
+
+    // Other bytes than the declared oid, sent straight to the store: refused at completion,
+    // never visible, and the staging object is removed.
+    let size = (7u64 << 20).to_string();
+    let out = work.run(
+        &server,
+        Version::V026,
+        "lfs_tamper.py",
+        &[("HUBTEST_SIZE", &size)],
+    );
+    let moto_host = moto.endpoint().trim_start_matches("http://").to_string();
+    assert_eq!(strings(&out["part_hosts"]), [moto_host]);
+    assert_eq!(out["complete_status"], 400, "{out}");
+    assert!(
+        out["complete_body"]
+            .as_str()
+            .unwrap()
+            .contains("sha256 mismatch"),
+        "{out}"
+    );
+    assert_eq!(out["stored_after"], false);
+    assert_eq!(moto.list(bucket, "").len(), 1, "only the verified object");
+}

@@ -1,12 +1,13 @@
 //! `cargo xtask venv`: the pinned Python clients used by the interop suite and the benchmarks.
 //!
-//! Two virtual environments live under the repository root (gitignored as `/.venv*`):
-//! `.venv/hf026` (huggingface_hub 0.26.5 + hf_transfer, and Jinja2 for the repo-card template
-//! comparison, the requests-based client) and
+//! Three virtual environments live under the repository root (gitignored as `/.venv*`):
+//! `.venv/hf026` (huggingface_hub 0.26.5 + hf_transfer, the requests-based client, and Jinja2 for
+//! the repo-card template comparison),
 //! `.venv/hf24` (huggingface_hub 2.4.0, the httpx-based client; run it with
-//! `HF_HUB_DISABLE_XET=1` because hub-server does not speak Xet). The step is idempotent: a venv
-//! whose interpreter already reports the pinned versions is left alone, so CI and developers can
-//! call it before every test run.
+//! `HF_HUB_DISABLE_XET=1` because hub-server does not speak Xet) and `.venv/moto` (moto 5.2.5,
+//! whose `moto_server` is the S3-compatible service of hub-server's S3 blob store tests). The
+//! step is idempotent: a venv whose interpreter already reports the pinned versions is left
+//! alone, so CI and developers can call it before every test run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,7 +22,9 @@ pub(crate) struct VenvSpec {
     pub(crate) name: &'static str,
     /// Requirements handed to pip.
     pub(crate) requirements: &'static [&'static str],
-    /// The version `huggingface_hub.__version__` must report.
+    /// The module whose `__version__` identifies the venv.
+    pub(crate) module: &'static str,
+    /// The version that module must report.
     pub(crate) hub_version: &'static str,
     /// Extra modules that must import (e.g. `hf_transfer`).
     pub(crate) extra_imports: &'static [&'static str],
@@ -34,13 +37,23 @@ pub(crate) const VENVS: &[VenvSpec] = &[
         // Jinja2 is an optional dependency of huggingface_hub that `ModelCard.from_template`
         // needs; the hub-cards template tests compare against it.
         requirements: &["huggingface_hub==0.26.5", "hf_transfer", "jinja2"],
+        module: "huggingface_hub",
         hub_version: "0.26.5",
         extra_imports: &["hf_transfer", "jinja2"],
     },
     VenvSpec {
         name: "hf24",
         requirements: &["huggingface_hub==2.4.0"],
+        module: "huggingface_hub",
         hub_version: "2.4.0",
+        extra_imports: &[],
+    },
+    // A real S3-compatible server (moto's server mode) for hub-server's S3 blob store tests.
+    VenvSpec {
+        name: "moto",
+        requirements: &["moto[server]==5.2.5"],
+        module: "moto",
+        hub_version: "5.2.5",
         extra_imports: &[],
     },
 ];
@@ -61,11 +74,11 @@ fn is_ready(spec: &VenvSpec) -> bool {
     if !py.is_file() {
         return false;
     }
-    let mut script = String::from("import huggingface_hub\n");
+    let mut script = format!("import {}\n", spec.module);
     for m in spec.extra_imports {
         script.push_str(&format!("import {m}\n"));
     }
-    script.push_str("print(huggingface_hub.__version__)\n");
+    script.push_str(&format!("print({}.__version__)\n", spec.module));
     match output(
         Command::new(&py)
             .arg("-c")
@@ -99,8 +112,9 @@ fn create(spec: &VenvSpec, dir: &Path) -> Result<()> {
         .args(spec.requirements))?;
     if !is_ready(spec) {
         bail!(
-            "{} was installed but does not report huggingface_hub {}",
+            "{} was installed but does not report {} {}",
             dir.display(),
+            spec.module,
             spec.hub_version
         );
     }
@@ -113,8 +127,9 @@ pub(crate) fn ensure_all() -> Result<()> {
         let dir = venv_dir(spec.name);
         if is_ready(spec) {
             eprintln!(
-                "venv {} ok (huggingface_hub {})",
+                "venv {} ok ({} {})",
                 dir.display(),
+                spec.module,
                 spec.hub_version
             );
             continue;

@@ -1,7 +1,7 @@
 //! Content-addressed storage of LFS objects, keyed by sha256.
 //!
-//! The [`BlobStore`] trait is the seam for other backends (an S3-compatible store would map
-//! `put` to a streaming multipart upload with a final existence check, `get` to a ranged GET).
+//! The [`BlobStore`] trait is the seam between the server and where LFS contents live:
+//! [`LocalBlobStore`] on a directory, [`crate::s3::S3BlobStore`] on an S3-compatible service.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -61,12 +61,53 @@ pub trait BlobStore: Send + Sync + 'static {
         let _ = tokio::fs::remove_file(&path).await;
         result
     }
+    /// Starts a multipart upload that clients send straight to the store (part `i` to
+    /// `part_urls[i - 1]`, parts of `chunk` bytes); `None` when the store does not take uploads
+    /// from clients, and the server receives the parts itself.
+    async fn begin_direct_multipart(
+        &self,
+        _oid: &str,
+        _size: u64,
+        _chunk: u64,
+    ) -> std::io::Result<Option<DirectUpload>> {
+        Ok(None)
+    }
+    /// Completes a [`begin_direct_multipart`](Self::begin_direct_multipart) upload with the
+    /// part ETags the client got, verifies the content's sha256 and size, and only then makes
+    /// the object visible.
+    async fn finish_direct_multipart(
+        &self,
+        _oid: &str,
+        _size: u64,
+        _upload: &DirectUpload,
+        _etags: Vec<String>,
+    ) -> Result<(), PutError> {
+        Err(PutError::Io(std::io::Error::other(
+            "this blob store takes no direct multipart uploads",
+        )))
+    }
+    /// A URL (valid for a while) where clients can download the object straight from the
+    /// store, for stores they can reach; `None` means downloads go through the server.
+    async fn presigned_get(&self, _oid: &str) -> std::io::Result<Option<String>> {
+        Ok(None)
+    }
     /// Streams the object, or the byte range `[start, end)` of it. `None` when absent.
     async fn get(
         &self,
         oid: &str,
         range: Option<(u64, u64)>,
     ) -> std::io::Result<Option<ByteStream>>;
+}
+
+/// A multipart upload that goes straight from the client to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectUpload {
+    /// Key the parts are assembled under before verification (store specific).
+    pub staging: String,
+    /// The store's id of the multipart upload.
+    pub upload_id: String,
+    /// Presigned URL of each part, in part order (empty when only completing).
+    pub part_urls: Vec<String>,
 }
 
 /// Whether `oid` is a 64-hex sha256.

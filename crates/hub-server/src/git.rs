@@ -265,6 +265,33 @@ impl GitRepo {
         }
     }
 
+    /// Every object id (loose or packed) starting with `prefix` (4 to 40 hex digits, any case),
+    /// for resolving abbreviated ids as git does.
+    pub fn ids_with_prefix(&self, prefix: &str) -> std::io::Result<Vec<Oid>> {
+        if !(4..=40).contains(&prefix.len()) || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(vec![]);
+        }
+        let prefix = prefix.to_ascii_lowercase();
+        let mut out = crate::pack::Packs::open(&self.dir.join("objects"))?.with_prefix(&prefix);
+        let (fan, rest) = prefix.split_at(2);
+        match std::fs::read_dir(self.dir.join("objects").join(fan)) {
+            Ok(rd) => {
+                for e in rd.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.len() == 38 && name.starts_with(rest) && is_oid(&format!("{fan}{name}"))
+                    {
+                        out.push(format!("{fan}{name}"));
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     fn read_packed(&self, oid: &str) -> std::io::Result<Option<(Kind, Vec<u8>)>> {
         match crate::pack::Packs::open(&self.dir.join("objects"))?.find(oid)? {
             Some(crate::pack::Found::Object(kind, data)) => return Ok(Some((kind, data))),

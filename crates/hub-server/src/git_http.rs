@@ -3,8 +3,9 @@
 //!
 //! Both directions are streamed (request body → backend stdin, backend stdout → response body), so
 //! memory stays bounded whatever the size of the pack. The backend runs with an isolated
-//! configuration (no system/global config, repository hooks disabled, automatic gc off) so that a
-//! push can only change what the server itself would change: objects (fsck-checked on receipt) and
+//! configuration (no system/global config, repository hooks replaced by the server's own push
+//! checks, automatic gc off) so that a push can only change what the server itself would change:
+//! objects (fsck-checked on receipt, files over 10 MiB only as LFS pointers to stored objects) and
 //! refs under `refs/heads/`, `refs/tags/` and existing `refs/pr/` refs. Deleting the default branch
 //! is refused.
 //!
@@ -141,7 +142,91 @@ pub async fn serve_git(
     user: Option<String>,
     can_write: bool,
 ) -> Response {
-    serve_git_guarded(git_dir, req, user, can_write, ()).await
+    serve_git_guarded(git_dir, req, user, can_write, None, ()).await
+}
+
+/// The Hub's rules for pushed content, checked by a `pre-receive` hook the server installs
+/// (see [`install_push_checks`]) while the pushed objects are still in git's quarantine: a
+/// rejected push changes nothing.
+#[derive(Debug, Clone)]
+pub struct PushChecks {
+    /// Directory holding the server's `pre-receive` hook.
+    pub hooks_dir: PathBuf,
+    /// `objects` directory of the local LFS store (`aa/<sha256>` files), used to check that
+    /// pushed LFS pointers name stored objects; `None` skips that check.
+    pub lfs_objects: Option<PathBuf>,
+}
+
+/// Largest blob a push may carry outside LFS (the Hub's limit).
+pub const MAX_NON_LFS_BLOB: u64 = 10 * 1024 * 1024;
+
+/// The `pre-receive` hook. For every pushed ref it lists the new objects (those not reachable
+/// from any existing ref) and refuses blobs over [`MAX_NON_LFS_BLOB`] (they must go through LFS)
+/// and LFS pointers whose object is not in the LFS store, with the Hub's messages. Only blobs
+/// of pointer size are read, so a push of many small files stays cheap.
+const PRE_RECEIVE: &str = r#"#!/bin/sh
+# Installed by hub-server (rewritten at every start): the Hub's LFS rules for pushed content.
+limit=__LIMIT__
+zero=0000000000000000000000000000000000000000
+big=$(mktemp) || exit 1
+missing=$(mktemp) || exit 1
+trap 'rm -f "$big" "$missing"' EXIT
+while read -r old new ref; do
+    [ "$new" = "$zero" ] && continue
+    if [ "$old" = "$zero" ]; then
+        git rev-list --objects "$new" --not --all
+    else
+        git rev-list --objects "$new" "^$old"
+    fi | git cat-file --batch-check='%(objecttype) %(objectsize) %(objectname) %(rest)' |
+    while read -r type size oid path; do
+        [ "$type" = blob ] || continue
+        if [ "$size" -gt "$limit" ]; then
+            echo "  - $path (ref: $ref)" >> "$big"
+            continue
+        fi
+        [ "$size" -ge 100 ] && [ "$size" -le 200 ] && [ -n "$HUB_LFS_OBJECTS" ] || continue
+        sha=$(git cat-file blob "$oid" | sed -n -e '1{/^version https:\/\/git-lfs\.github\.com\/spec\/v1$/!q;}' -e 's/^oid sha256:\([0-9a-f]\{64\}\)$/\1/p')
+        [ -n "$sha" ] || continue
+        prefix=$(printf %s "$sha" | cut -c1-2)
+        [ -f "$HUB_LFS_OBJECTS/$prefix/$sha" ] || echo "  - $path (ref: $ref)" >> "$missing"
+    done
+done
+status=0
+if [ -s "$big" ]; then
+    echo "-------------------------------------------------------------------------" >&2
+    echo "Your push was rejected because it contains files larger than 10 MiB." >&2
+    echo "Please use https://git-lfs.github.com/ to store large files." >&2
+    echo "See also: https://hf.co/docs/hub/repositories-getting-started#terminal" >&2
+    echo "" >&2
+    echo "Offending files:" >&2
+    cat "$big" >&2
+    echo "-------------------------------------------------------------------------" >&2
+    status=1
+fi
+if [ -s "$missing" ]; then
+    echo "-------------------------------------------------------------------------" >&2
+    echo "Your push was rejected because an LFS pointer pointed to a file that does not exist." >&2
+    echo "For instance, this can happen if you used git push --no-verify to push your changes." >&2
+    echo "Offending files:" >&2
+    cat "$missing" >&2
+    echo "-------------------------------------------------------------------------" >&2
+    status=1
+fi
+exit $status
+"#;
+
+/// Writes the server's `pre-receive` hook into `data_dir/hooks` (replacing an older one) and
+/// returns that directory, for [`PushChecks::hooks_dir`].
+pub fn install_push_checks(data_dir: &Path) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = data_dir.join("hooks");
+    std::fs::create_dir_all(&dir)?;
+    let script = PRE_RECEIVE.replace("__LIMIT__", &MAX_NON_LFS_BLOB.to_string());
+    let tmp = dir.join(format!(".pre-receive.{}", uuid::Uuid::new_v4()));
+    std::fs::write(&tmp, script)?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&tmp, dir.join("pre-receive"))?;
+    Ok(dir)
 }
 
 /// Like [`serve_git`], but keeps `guard` alive until the backend process has exited.
@@ -154,9 +239,10 @@ pub async fn serve_git_guarded<G: Send + 'static>(
     req: Request,
     user: Option<String>,
     can_write: bool,
+    checks: Option<PushChecks>,
     guard: G,
 ) -> Response {
-    match run_backend(git_dir, req, user, can_write, guard).await {
+    match run_backend(git_dir, req, user, can_write, checks, guard).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
@@ -167,6 +253,7 @@ async fn run_backend<G: Send + 'static>(
     req: Request,
     user: Option<String>,
     can_write: bool,
+    checks: Option<PushChecks>,
     guard: G,
 ) -> Result<Response, GitHttpError> {
     let (parts, body) = req.into_parts();
@@ -232,11 +319,20 @@ async fn run_backend<G: Send + 'static>(
             cmd.env(var, value);
         }
     }
+    // Repository hooks never run: the server, not the repo content, decides what happens; its
+    // own hook directory holds only the push checks.
+    let hooks_path = checks
+        .as_ref()
+        .and_then(|c| c.hooks_dir.to_str())
+        .unwrap_or("/dev/null")
+        .to_owned();
+    if let Some(lfs) = checks.as_ref().and_then(|c| c.lfs_objects.as_ref()) {
+        cmd.env("HUB_LFS_OBJECTS", lfs);
+    }
     let config: [(&str, &str); 10] = [
         ("http.uploadpack", "true"),
         ("http.receivepack", if can_write { "true" } else { "false" }),
-        // Repository hooks never run: the server, not the repo content, decides what happens.
-        ("core.hooksPath", "/dev/null"),
+        ("core.hooksPath", &hooks_path),
         // Reject malformed objects instead of storing them.
         ("receive.fsckObjects", "true"),
         // No background repacking / ref packing behind the server's back.

@@ -29,10 +29,15 @@
 //! | upload | `/api/{T}/{id}/preupload/{rev}`, `/{prefix}{id}.git/info/lfs/objects/{batch,verify}`, signed `PUT /_upload/…`, NDJSON `POST /api/{T}/{id}/commit/{rev}` |
 //! | PRs | `/api/{T}/{id}/discussions[/{num}[/{comment,status,title,merge}]]` |
 //! | git | `/{prefix}{id}[.git]/info/refs`, `/git-upload-pack`, `/git-receive-pack` (via [`git_http`]) |
-//! | misc | `POST /api/validate-yaml`, `HEAD /api/telemetry/…` |
+//! | commit page | `GET /{prefix}{id}/commit/{sha}` (HTML) |
+//! | misc | `POST /api/validate-yaml`, `GET /api/metrics`, `HEAD /api/telemetry/…` |
+//!
+//! `{id}` is `namespace/name`, or just `name` for the canonical repositories an administrator
+//! creates ([`admin::create_canonical_repo`]); revisions may be abbreviated commit ids (7+ hex).
 //!
 //! Errors carry `X-Error-Code` (`RepoNotFound`, `RevisionNotFound`, `EntryNotFound`,
-//! `GatedRepo`), `X-Error-Message` and a JSON body `{"error": …}`; every response has an
+//! `GatedRepo`), `X-Error-Message` and a JSON body `{"error": …}` with the Hub's statuses and
+//! texts (a missing or invisible repository is a 401 without a token, a 404 with one); every response has an
 //! `x-request-id`. Revisions and paths may use raw or `%2F`-encoded slashes; where a revision and
 //! a path share the URL, the longest prefix naming an existing revision wins.
 //!
@@ -48,6 +53,8 @@
 //!       hub.json                   repo settings (private, gated, sdk, createdAt)
 //!       discussions.json           discussions / pull requests (numbering of refs/pr/N)
 //!   lfs/objects/{aa}/{sha256}      LFS contents (LocalBlobStore)
+//!   multipart/mp-…, mp-….parts     multipart uploads in progress and their stored parts
+//!   hooks/pre-receive              the push checks (rewritten at every start)
 //!   tmp/                           staging area (same filesystem, so renames are atomic)
 //! ```
 //!
@@ -77,7 +84,9 @@
 //!   rename. A new repository is assembled in `tmp/` and renamed into place in one step; a deleted
 //!   one is first renamed into `tmp/`.
 //! * What a killed process leaves behind is garbage by construction and is swept at start-up:
-//!   `tmp/`, ref `.lock` files, `.tmp*` files in object directories. (While running, a ref lock
+//!   `tmp/`, ref `.lock` files, `.tmp*` files in object directories. Multipart uploads in
+//!   progress are the exception: they are kept with the list of their stored parts and taken up
+//!   again ([`multipart`]). (While running, a ref lock
 //!   older than 5 s is also reclaimed: no live writer holds one that long.)
 //! * Pull-request numbers are the maximum of existing `refs/pr/N` and recorded discussions plus
 //!   one, so a crash between creating the ref and recording the discussion cannot wedge numbering.
@@ -91,10 +100,12 @@
 //! # The `BlobStore` seam
 //!
 //! [`blobstore::BlobStore`] is an async trait (put from a byte stream with verification, put of an
-//! already verified staged file, get as a stream with an optional range, exists, len).
-//! [`blobstore::LocalBlobStore`] implements it over a directory and moves staged files into place;
-//! an S3-compatible store would implement `put`, `get` and `len`, and inherit the default
-//! `put_verified_file`, which streams the staged multipart file through `put`.
+//! already verified staged file, get as a stream with an optional range, exists, len, presigned
+//! download URL). [`blobstore::LocalBlobStore`] implements it over a directory and moves staged
+//! files into place; [`s3::S3BlobStore`] (`--blob-store s3://BUCKET/PREFIX`) keeps objects in an
+//! S3-compatible bucket, verifying each upload in a staging key before copying it to its
+//! content address, and inherits the default `put_verified_file`, which streams the staged
+//! multipart file through `put`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -110,6 +121,7 @@ pub mod pack;
 mod positional;
 pub mod repo;
 mod routes;
+pub mod s3;
 pub mod util;
 
 use std::net::SocketAddr;
@@ -121,6 +133,53 @@ pub use error::{HubError, HubResult};
 /// Administrative operations used by the `hub-server user|org` commands and by test harnesses.
 pub mod admin {
     pub use crate::auth::{AdminError, add_org, add_user};
+
+    use std::path::Path;
+
+    use crate::repo::{RepoMeta, RepoStore, RepoType, StoreError};
+
+    /// Creates a canonical repository, one whose id has no namespace (`gpt2`, `squad`), like the
+    /// Hub's oldest models and datasets. Users cannot create these through the API (a name
+    /// without a namespace lands in the caller's namespace there, as on the Hub); members of
+    /// `owner` (a user or organization) may write to it. Safe to run next to a live server.
+    pub async fn create_canonical_repo(
+        data_dir: &Path,
+        ty: RepoType,
+        name: &str,
+        owner: Option<&str>,
+    ) -> Result<(), AdminError> {
+        if !crate::auth::valid_name(name) {
+            return Err(AdminError::Invalid(format!("invalid repo name {name:?}")));
+        }
+        let io = |source| AdminError::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        };
+        let store = RepoStore::open_shared(data_dir).map_err(io)?;
+        let meta = RepoMeta {
+            id: hex::encode(rand::random::<[u8; 12]>()),
+            private: false,
+            gated: serde_json::Value::Bool(false),
+            sdk: (ty == RepoType::Space).then(|| "static".to_string()),
+            created_at: crate::util::now_date(),
+            access: Default::default(),
+            likers: vec![],
+            owner: owner.map(str::to_string),
+            space: None,
+        };
+        match store
+            .create(ty, "", name, meta, owner.unwrap_or("hub-server"))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(StoreError::Exists) => Err(AdminError::Invalid(format!(
+                "a {} called {name} already exists",
+                ty.singular()
+            ))),
+            Err(StoreError::NotFound) => Err(AdminError::Invalid(format!("{name} not found"))),
+            Err(StoreError::Io(e)) => Err(io(e)),
+        }
+    }
 }
 
 /// Errors starting the server.
@@ -159,6 +218,16 @@ pub struct ServerConfig {
     pub multipart_threshold: Option<u64>,
     /// Part size of multipart LFS uploads; default 16 MiB.
     pub multipart_chunk_size: Option<u64>,
+    /// Where LFS contents live: `None` for `DATA/lfs`, or `s3://BUCKET[/PREFIX]` for an
+    /// S3-compatible service (credentials from the `AWS_*` environment variables).
+    pub blob_store: Option<String>,
+    /// Endpoint URL of the S3-compatible service (default: AWS, or `AWS_ENDPOINT_URL`).
+    pub s3_endpoint: Option<String>,
+    /// Region of the S3 bucket (default: `AWS_REGION`, else `us-east-1`).
+    pub s3_region: Option<String>,
+    /// Answer LFS downloads with presigned redirects to the S3 store, for clients that can
+    /// reach it; otherwise the server streams them.
+    pub s3_presign: bool,
 }
 
 impl ServerConfig {
@@ -173,6 +242,10 @@ impl ServerConfig {
             page_size: None,
             multipart_threshold: None,
             multipart_chunk_size: None,
+            blob_store: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_presign: false,
         }
     }
 }
@@ -195,6 +268,10 @@ struct StateInner {
     repos: repo::RepoStore,
     blobs: Arc<dyn blobstore::BlobStore>,
     multipart: multipart::Multipart,
+    /// The server's git hooks (the push checks of [`git_http::PushChecks`]).
+    hooks_dir: PathBuf,
+    /// The local LFS store's `objects` directory, for the push checks (`None` for S3).
+    lfs_objects: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -223,6 +300,10 @@ impl AppState {
         // Temp files from a previous (possibly killed) run are garbage by construction.
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp)?;
+        // Multipart uploads in progress are kept across restarts (see `multipart`).
+        let multipart_dir = data_dir.join("multipart");
+        std::fs::create_dir_all(&multipart_dir)?;
+        let hooks_dir = git_http::install_push_checks(data_dir)?;
         let secret_path = data_dir.join("secret");
         let secret = match std::fs::read(&secret_path) {
             Ok(s) if s.len() >= 32 => s,
@@ -237,8 +318,27 @@ impl AppState {
             .map(|b| b.trim_end_matches('/').to_string())
             .unwrap_or_else(|| public_url.clone());
         let page_size = page_size.unwrap_or(1000).max(1);
-        let blobs: Arc<dyn blobstore::BlobStore> =
-            Arc::new(blobstore::LocalBlobStore::new(data_dir.join("lfs"))?);
+        let (blobs, lfs_objects): (Arc<dyn blobstore::BlobStore>, Option<PathBuf>) =
+            match config.blob_store.as_deref() {
+                None => (
+                    Arc::new(blobstore::LocalBlobStore::new(data_dir.join("lfs"))?),
+                    Some(data_dir.join("lfs").join("objects")),
+                ),
+                Some(url) => {
+                    let mut s3 = s3::S3Config::parse(url).ok_or_else(|| {
+                        ServerError::Config(format!(
+                            "--blob-store {url:?}: expected s3://BUCKET[/PREFIX]"
+                        ))
+                    })?;
+                    s3.endpoint = config.s3_endpoint.clone();
+                    s3.region = config.s3_region.clone();
+                    s3.presign = config.s3_presign;
+                    let store = s3::S3BlobStore::open(&s3)
+                        .map_err(|e| ServerError::Config(e.to_string()))?;
+                    // The push checks read a local store only.
+                    (Arc::new(store), None)
+                }
+            };
         Ok(AppState {
             inner: Arc::new(StateInner {
                 data_dir: data_dir.to_path_buf(),
@@ -259,9 +359,11 @@ impl AppState {
                 blobs,
                 // Signed upload URLs live a day; an upload never completed goes a little later.
                 multipart: multipart::Multipart::new(
-                    tmp.clone(),
+                    multipart_dir,
                     std::time::Duration::from_secs(25 * 3600),
                 ),
+                hooks_dir,
+                lfs_objects,
             }),
         })
     }

@@ -30,6 +30,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: OrgCmd,
     },
+    /// Manage repositories whose id has no namespace (`gpt2`).
+    Repo {
+        #[command(subcommand)]
+        cmd: RepoCmd,
+    },
     /// Run the server.
     Serve {
         /// Root of all persistent state.
@@ -56,6 +61,19 @@ enum Cmd {
         /// Part size of multipart LFS uploads.
         #[arg(long)]
         multipart_chunk_size: Option<u64>,
+        /// Where LFS contents live: `s3://BUCKET[/PREFIX]` for an S3-compatible service
+        /// (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); default DATA/lfs.
+        #[arg(long)]
+        blob_store: Option<String>,
+        /// Endpoint URL of the S3-compatible service (default: AWS, or AWS_ENDPOINT_URL).
+        #[arg(long)]
+        s3_endpoint: Option<String>,
+        /// Region of the bucket (default: AWS_REGION, else us-east-1).
+        #[arg(long)]
+        s3_region: Option<String>,
+        /// Redirect LFS downloads to presigned store URLs (when clients can reach the store).
+        #[arg(long)]
+        s3_presign: bool,
     },
 }
 
@@ -77,6 +95,24 @@ enum UserCmd {
         /// E-mail address.
         #[arg(long)]
         email: Option<String>,
+        /// Root of all persistent state.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RepoCmd {
+    /// Create a repository without a namespace (safe while the server runs).
+    Create {
+        /// Repository name (`gpt2`).
+        name: String,
+        /// `model`, `dataset` or `space`.
+        #[arg(long = "type", default_value = "model")]
+        repo_type: String,
+        /// User or organization whose members may write to it.
+        #[arg(long)]
+        owner: Option<String>,
         /// Root of all persistent state.
         #[arg(long)]
         data_dir: PathBuf,
@@ -147,6 +183,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hub_server::admin::add_org(&data_dir, &org, &members, fullname.as_deref())?;
             Ok(())
         }
+        Cmd::Repo {
+            cmd:
+                RepoCmd::Create {
+                    name,
+                    repo_type,
+                    owner,
+                    data_dir,
+                },
+        } => {
+            let ty = hub_server::repo::RepoType::from_singular(&repo_type).ok_or_else(|| {
+                anyhow::anyhow!("--type {repo_type:?}: expected model, dataset or space")
+            })?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(hub_server::admin::create_canonical_repo(
+                &data_dir,
+                ty,
+                &name,
+                owner.as_deref(),
+            ))?;
+            Ok(())
+        }
         Cmd::Serve {
             data_dir,
             listen,
@@ -156,6 +215,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             page_size,
             multipart_threshold,
             multipart_chunk_size,
+            blob_store,
+            s3_endpoint,
+            s3_region,
+            s3_presign,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -172,6 +235,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.page_size = page_size;
             config.multipart_threshold = multipart_threshold;
             config.multipart_chunk_size = multipart_chunk_size;
+            config.blob_store = blob_store;
+            config.s3_endpoint = s3_endpoint;
+            config.s3_region = s3_region;
+            config.s3_presign = s3_presign;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

@@ -12,12 +12,20 @@
 //! the bytes that end up stored. Two uploads of the same part at once (two clients uploading the
 //! same content) take turns: the second waits for the first and writes only if the first failed.
 //!
-//! State lives in memory: an upload in progress is lost when the server restarts (the staging
-//! directory is wiped at start-up) and the client starts it again. Uploads that are never
-//! completed are dropped once their signed URLs have expired.
+//! Uploads in progress survive a restart. The staging files live in their own directory (not the
+//! temp directory wiped at start-up), named after the upload's key, and next to each a journal
+//! (`….parts`) lists the parts stored so far, one number a line, appended once a part's bytes are
+//! all written. At start-up every staging file with its journal becomes an upload in progress
+//! again, with those parts stored: a client that keeps retrying its part PUTs across the restart
+//! sends only the parts that had not arrived, and the hash is rebuilt from the stored bytes. A
+//! part is journaled after its bytes are written but before they are fsynced: a `kill -9` keeps
+//! them (the kernel has them), and after a power loss the sha256 check at completion refuses
+//! whatever the disk lost. Uploads that are never completed are dropped once their signed URLs
+//! have expired (by the staging file's age after a restart).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -121,14 +129,27 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Multipart {
-    /// Uploads stage their files in `tmp` (same filesystem as the blob store) and are dropped
-    /// `ttl` after they started if never completed.
-    pub fn new(tmp: PathBuf, ttl: Duration) -> Self {
+    /// Uploads stage their files in `dir` (same filesystem as the blob store, kept across
+    /// restarts) and are dropped `ttl` after they started if never completed. The uploads left
+    /// in `dir` by a previous run are taken up again.
+    pub fn new(dir: PathBuf, ttl: Duration) -> Self {
+        let uploads = recover(&dir, ttl);
         Multipart {
-            tmp,
+            tmp: dir,
             ttl,
-            uploads: Mutex::new(HashMap::new()),
+            uploads: Mutex::new(uploads),
         }
+    }
+
+    /// Parts stored so far (1-based numbers) of the upload of `oid` in progress, if any.
+    pub fn stored_parts(&self, oid: &str, size: u64, chunk: u64) -> Option<Vec<u64>> {
+        let up = self.upload(oid, size, chunk, false)?;
+        let st = lock(&up.state);
+        Some(
+            (1..=up.parts)
+                .filter(|n| st.parts[(*n - 1) as usize] == Part::Done)
+                .collect(),
+        )
     }
 
     fn upload(&self, oid: &str, size: u64, chunk: u64, create: bool) -> Option<Arc<Upload>> {
@@ -142,7 +163,7 @@ impl Multipart {
         map.retain(|_, u| {
             let keep = u.created.elapsed() < ttl;
             if !keep {
-                let _ = std::fs::remove_file(&u.path);
+                remove_staged(&u.path);
             }
             keep
         });
@@ -158,23 +179,13 @@ impl Multipart {
             key.oid,
             uuid::Uuid::new_v4()
         ));
-        let up = Arc::new(Upload {
-            key: key.clone(),
+        let up = Arc::new(Upload::new(
+            key.clone(),
             path,
             parts,
-            created: Instant::now(),
-            state: Mutex::new(State {
-                parts: vec![Part::Empty; parts as usize],
-                hashed: 0,
-                hasher: Some(Sha256::new()),
-                hashing: false,
-                unflushed: 0,
-                flushing: false,
-                failed: None,
-            }),
-            changed: watch::channel(0).0,
-            finishing: tokio::sync::Mutex::new(()),
-        });
+            Instant::now(),
+            vec![Part::Empty; parts as usize],
+        ));
         map.insert(key, up.clone());
         Some(up)
     }
@@ -224,7 +235,12 @@ impl Multipart {
         if !up.claim(index).await {
             return discard_part(number, expected, &mut body).await;
         }
-        let result = write_part(&up.path, offset, expected, number, &mut body).await;
+        let mut result = write_part(&up.path, offset, expected, number, &mut body).await;
+        if result.is_ok()
+            && let Err(e) = journal_part(&up.path, number).await
+        {
+            result = Err(e.into());
+        }
         up.settle(index, result.as_ref().ok().map(|_| expected));
         result
     }
@@ -243,6 +259,8 @@ impl Multipart {
         };
         let _one = up.finishing.lock().await;
         let mut changed = up.changed.subscribe();
+        // An upload taken up after a restart may have every part already: start its hash.
+        up.start_hashing_if_ready();
         enum Next {
             Wait,
             Failed(String),
@@ -273,7 +291,7 @@ impl Multipart {
                 Next::Gone => return Ok(None),
                 Next::Failed(err) => {
                     self.forget(&up);
-                    let _ = tokio::fs::remove_file(&up.path).await;
+                    remove_staged(&up.path);
                     return Err(MultipartError::Io(std::io::Error::other(err)));
                 }
                 Next::Wait => {
@@ -286,6 +304,8 @@ impl Multipart {
             }
         };
         self.forget(&up);
+        // From here on the staging file is either discarded or handed over: no journal needed.
+        let _ = std::fs::remove_file(journal_path(&up.path));
         let actual = hex::encode(hasher.finalize());
         if !actual.eq_ignore_ascii_case(oid) {
             let _ = tokio::fs::remove_file(&up.path).await;
@@ -307,6 +327,48 @@ impl Multipart {
 }
 
 impl Upload {
+    fn new(key: Key, path: PathBuf, parts: u64, created: Instant, stored: Vec<Part>) -> Upload {
+        Upload {
+            key,
+            path,
+            parts,
+            created,
+            state: Mutex::new(State {
+                parts: stored,
+                hashed: 0,
+                hasher: Some(Sha256::new()),
+                hashing: false,
+                unflushed: 0,
+                flushing: false,
+                failed: None,
+            }),
+            changed: watch::channel(0).0,
+            finishing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Starts the hashing thread when the next part to hash is stored and none is running.
+    fn start_hashing_if_ready(self: &Arc<Self>) {
+        let start = {
+            let mut st = lock(&self.state);
+            let ready = !st.hashing
+                && st.hasher.is_some()
+                && st.failed.is_none()
+                && st
+                    .parts
+                    .get(st.hashed as usize)
+                    .is_some_and(|p| *p == Part::Done);
+            if ready {
+                st.hashing = true;
+            }
+            ready
+        };
+        if start {
+            let up = self.clone();
+            tokio::task::spawn_blocking(move || up.hash_ready_parts());
+        }
+    }
+
     /// Takes part `index` for writing. `false` when it is already stored; waits while another
     /// request is writing it.
     async fn claim(&self, index: usize) -> bool {
@@ -334,7 +396,7 @@ impl Upload {
     /// and starts hashing and an early flush when they can progress.
     fn settle(self: &Arc<Self>, index: usize, stored: Option<u64>) {
         let ok = stored.is_some();
-        let (start, flush) = {
+        let flush = {
             let mut st = lock(&self.state);
             st.parts[index] = if ok { Part::Done } else { Part::Empty };
             st.unflushed += stored.unwrap_or(0);
@@ -343,22 +405,11 @@ impl Upload {
                 st.flushing = true;
                 st.unflushed = 0;
             }
-            let ready = ok
-                && !st.hashing
-                && st.hasher.is_some()
-                && st
-                    .parts
-                    .get(st.hashed as usize)
-                    .is_some_and(|p| *p == Part::Done);
-            if ready {
-                st.hashing = true;
-            }
-            (ready, flush)
+            flush
         };
         self.changed.send_modify(|v| *v += 1);
-        if start {
-            let up = self.clone();
-            tokio::task::spawn_blocking(move || up.hash_ready_parts());
+        if ok {
+            self.start_hashing_if_ready();
         }
         if flush {
             let up = self.clone();
@@ -413,6 +464,100 @@ impl Upload {
             self.changed.send_modify(|v| *v += 1);
         }
     }
+}
+
+/// The journal of stored parts next to a staging file.
+fn journal_path(staged: &Path) -> PathBuf {
+    let mut name = staged.as_os_str().to_owned();
+    name.push(".parts");
+    PathBuf::from(name)
+}
+
+/// Removes a staging file and its journal.
+fn remove_staged(staged: &Path) {
+    let _ = std::fs::remove_file(staged);
+    let _ = std::fs::remove_file(journal_path(staged));
+}
+
+/// Appends part `number` to the journal of `staged` (one small write, so a killed process
+/// leaves either the whole line or none of it).
+async fn journal_part(staged: &Path, number: u64) -> std::io::Result<()> {
+    let journal = journal_path(staged);
+    tokio::task::spawn_blocking(move || {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(journal)?;
+        f.write_all(format!("{number}\n").as_bytes())
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// Parses a staging file name `mp-{oid}-{size}-{chunk}-{uuid}` into its upload key.
+fn parse_staged_name(name: &str) -> Option<Key> {
+    let rest = name.strip_prefix("mp-")?;
+    let mut it = rest.splitn(4, '-');
+    let oid = it.next()?;
+    let size: u64 = it.next()?.parse().ok()?;
+    let chunk: u64 = it.next()?.parse().ok()?;
+    let uuid = it.next()?;
+    if oid.len() != 64 || !oid.bytes().all(|b| b.is_ascii_hexdigit()) || chunk == 0 {
+        return None;
+    }
+    if uuid.is_empty() || uuid.ends_with(".parts") {
+        return None;
+    }
+    Some(Key {
+        oid: oid.to_ascii_lowercase(),
+        size,
+        chunk,
+    })
+}
+
+/// Takes up the uploads a previous run left in `dir`: each staging file with the parts its
+/// journal lists. Expired uploads, stray files and journals without a staging file go.
+fn recover(dir: &Path, ttl: Duration) -> HashMap<Key, Arc<Upload>> {
+    let mut out: HashMap<Key, Arc<Upload>> = HashMap::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(staged) = name.strip_suffix(".parts") {
+            if !dir.join(staged).exists() {
+                let _ = std::fs::remove_file(&path);
+            }
+            continue;
+        }
+        let age = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .unwrap_or_default();
+        let key = match parse_staged_name(&name) {
+            Some(k) if age < ttl && !out.contains_key(&k) => k,
+            _ => {
+                remove_staged(&path);
+                continue;
+            }
+        };
+        let parts = key.size.div_ceil(key.chunk).max(1);
+        let mut stored = vec![Part::Empty; parts as usize];
+        if let Ok(text) = std::fs::read_to_string(journal_path(&path)) {
+            for n in text.lines().filter_map(|l| l.trim().parse::<u64>().ok()) {
+                if (1..=parts).contains(&n) {
+                    stored[(n - 1) as usize] = Part::Done;
+                }
+            }
+        }
+        let created = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        let up = Upload::new(key.clone(), path, parts, created, stored);
+        out.insert(key, Arc::new(up));
+    }
+    out
 }
 
 fn hash_range(
@@ -585,6 +730,71 @@ mod tests {
             1,
             "only the result"
         );
+    }
+
+    #[tokio::test]
+    async fn uploads_in_progress_survive_a_restart() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = b"0123456789abcdefghij"; // 20 bytes, chunks of 8: 8 + 8 + 4
+        let oid = oid(data);
+        {
+            let mp = Multipart::new(tmp.path().to_path_buf(), Duration::from_secs(60));
+            mp.put_part(&oid, 20, 8, 1, false, body(vec![&data[..8]]))
+                .await
+                .unwrap();
+            mp.put_part(&oid, 20, 8, 3, false, body(vec![&data[16..]]))
+                .await
+                .unwrap();
+            assert_eq!(mp.stored_parts(&oid, 20, 8), Some(vec![1, 3]));
+            // Dropped without completing: the process is gone.
+        }
+        // A stray file and an orphan journal are swept; an expired upload is dropped.
+        std::fs::write(tmp.path().join("junk"), b"x").unwrap();
+        std::fs::write(tmp.path().join("mp-gone.parts"), b"1\n").unwrap();
+        let mp = Multipart::new(tmp.path().to_path_buf(), Duration::from_secs(60));
+        assert!(!tmp.path().join("junk").exists());
+        assert!(!tmp.path().join("mp-gone.parts").exists());
+        assert_eq!(mp.stored_parts(&oid, 20, 8), Some(vec![1, 3]));
+        // The stored parts are not taken again; the missing one completes the upload.
+        mp.put_part(&oid, 20, 8, 1, false, body(vec![b"XXXXXXXX"]))
+            .await
+            .unwrap();
+        mp.put_part(&oid, 20, 8, 2, false, body(vec![&data[8..16]]))
+            .await
+            .unwrap();
+        let done = mp.complete(&oid, 20, 8).await.unwrap().unwrap();
+        assert_eq!(std::fs::read(&done.path).unwrap(), data);
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "only the result, no journal"
+        );
+        std::fs::remove_file(&done.path).unwrap();
+
+        // Every part stored before the restart: completion alone finishes it.
+        {
+            let mp = Multipart::new(tmp.path().to_path_buf(), Duration::from_secs(60));
+            for (n, range) in [(1, 0..8), (2, 8..16), (3, 16..20)] {
+                mp.put_part(&oid, 20, 8, n, false, body(vec![&data[range]]))
+                    .await
+                    .unwrap();
+            }
+        }
+        let mp = Multipart::new(tmp.path().to_path_buf(), Duration::from_secs(60));
+        let done = mp.complete(&oid, 20, 8).await.unwrap().unwrap();
+        assert_eq!(std::fs::read(&done.path).unwrap(), data);
+        std::fs::remove_file(&done.path).unwrap();
+
+        // Past the time-to-live, a left-over upload is dropped at start-up.
+        {
+            let mp = Multipart::new(tmp.path().to_path_buf(), Duration::from_secs(60));
+            mp.put_part(&oid, 20, 8, 1, false, body(vec![&data[..8]]))
+                .await
+                .unwrap();
+        }
+        let mp = Multipart::new(tmp.path().to_path_buf(), Duration::ZERO);
+        assert_eq!(mp.stored_parts(&oid, 20, 8), None);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     }
 
     #[tokio::test]

@@ -333,6 +333,25 @@ impl Packs {
             .find_map(|(pack, idx)| idx.offset_of(&id).map(|off| (pack.as_path(), off)))
     }
 
+    /// Ids (40 hex) listed by the readable indexes that start with `prefix` (lowercase hex).
+    pub fn with_prefix(&self, prefix: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (_, idx) in &self.indexes {
+            // Ids are sorted, so the matches are one run starting at the first id not below it.
+            let start = idx
+                .ids
+                .partition_point(|id| hex::encode(id).as_str() < prefix);
+            for id in &idx.ids[start..] {
+                let h = hex::encode(id);
+                if !h.starts_with(prefix) {
+                    break;
+                }
+                out.push(h);
+            }
+        }
+        out
+    }
+
     /// Whether a readable index lists `oid` (40 hex).
     pub fn contains(&self, oid: &str) -> bool {
         self.locate(oid).is_some()

@@ -595,3 +595,77 @@ async fn concurrent_pushes_and_api_commits() {
         assert_eq!(env.resolve("", "alice/race", path).await, path.as_bytes());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_checks_refuse_large_files_and_dangling_lfs_pointers() {
+    let env = Env::new().await;
+    env.create_repo("model", "alice/checks", false).await;
+    let work = env.work("checks");
+    env.clone_repo(&env.git_url(Some(ALICE_WRITE), "", "alice/checks"), &work)
+        .await;
+    let before = env.repo_info("models", "alice/checks").await["sha"].clone();
+
+    // A file over 10 MiB outside LFS: refused with the Hub's message, nothing changes.
+    std::fs::write(work.join("big file.txt"), noise(10 * 1024 * 1024 + 1, 5)).unwrap();
+    std::fs::write(work.join("small.txt"), "small\n").unwrap();
+    env.commit_all(&work, "too big").await;
+    let err = env.git_err(&work, &["push", "origin", "main"]).await;
+    assert!(
+        err.contains("Your push was rejected because it contains files larger than 10 MiB."),
+        "{err}"
+    );
+    assert!(
+        err.contains("  - big file.txt (ref: refs/heads/main)"),
+        "{err}"
+    );
+    assert!(!err.contains("small.txt"), "{err}");
+    assert_eq!(env.repo_info("models", "alice/checks").await["sha"], before);
+
+    // Exactly 10 MiB is still fine.
+    env.git_ok(&work, &["reset", "-q", "--hard", "HEAD~1"])
+        .await;
+    std::fs::write(work.join("limit.txt"), noise(10 * 1024 * 1024, 6)).unwrap();
+    let at_limit = env.commit_all(&work, "at the limit").await;
+    env.git_ok(&work, &["push", "-q", "origin", "main"]).await;
+    assert_eq!(
+        env.repo_info("models", "alice/checks").await["sha"],
+        at_limit.as_str()
+    );
+
+    // An LFS pointer (written as is: no git-lfs filter here) to an object never uploaded.
+    let content = b"weights that never reached the LFS store";
+    let sha = sha256_hex(content);
+    let pointer = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{sha}\nsize {}\n",
+        content.len()
+    );
+    std::fs::write(work.join("w.bin"), &pointer).unwrap();
+    env.commit_all(&work, "dangling pointer").await;
+    let err = env.git_err(&work, &["push", "origin", "main"]).await;
+    assert!(
+        err.contains(
+            "Your push was rejected because an LFS pointer pointed to a file that does not exist."
+        ),
+        "{err}"
+    );
+    assert!(err.contains("  - w.bin (ref: refs/heads/main)"), "{err}");
+    assert_eq!(
+        env.repo_info("models", "alice/checks").await["sha"],
+        at_limit.as_str()
+    );
+
+    // Once the object is in the store, the same push goes through.
+    let obj = env
+        .tmp
+        .path()
+        .join("data/lfs/objects")
+        .join(&sha[..2])
+        .join(&sha);
+    std::fs::create_dir_all(obj.parent().unwrap()).unwrap();
+    std::fs::write(&obj, content).unwrap();
+    env.git_ok(&work, &["push", "-q", "origin", "main"]).await;
+    assert_eq!(
+        env.resolve("", "alice/checks", "w.bin").await,
+        content.to_vec()
+    );
+}

@@ -1,6 +1,6 @@
 //! Accounts: whoami, user/org overviews, README metadata validation, telemetry.
 
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{Ctx, internal};
@@ -51,42 +51,57 @@ pub(super) async fn whoami(ctx: &mut Ctx) -> HubResult<Response> {
     })))
 }
 
-/// `POST /api/validate-yaml`: checks that the README front matter is a YAML-ish mapping.
+/// `POST /api/validate-yaml`: judges a README's metadata. Accepts the JSON body of
+/// `HfApi._validate_yaml` (`{"content", "repoType"}`) and the form body of `RepoCard.validate`
+/// (`repoType=…&content=…`, `Accept: text/plain`, which gets its verdict as plain text since
+/// that client raises `ValueError(response.text)`). 400 when the metadata is invalid.
 pub(super) async fn validate_yaml(ctx: &mut Ctx) -> HubResult<Response> {
-    let body: Value = ctx.json().await?;
-    let content = body.get("content").and_then(Value::as_str).unwrap_or("");
-    let mut errors: Vec<Value> = vec![];
-    if let Some(rest) = content
-        .strip_prefix("---\n")
-        .or_else(|| content.strip_prefix("---\r\n"))
-    {
-        match rest.find("\n---") {
-            None => errors.push(json!({"message": "README metadata block is not closed with ---"})),
-            Some(end) => {
-                for line in rest[..end].lines() {
-                    let t = line.trim_end();
-                    if t.is_empty()
-                        || t.starts_with('#')
-                        || t.starts_with(' ')
-                        || t.starts_with('-')
-                        || t.starts_with('\t')
-                    {
-                        continue;
-                    }
-                    if !t.contains(':') {
-                        errors.push(json!({"message": format!("Invalid YAML line: {t}")}));
-                    }
-                }
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(super::json(json!({"errors": [], "warnings": []})))
+    let is_form = ctx
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let wants_text = ctx
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.starts_with("text/plain"));
+    let content = if is_form {
+        let bytes = ctx.body_bytes(super::JSON_LIMIT).await?;
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| HubError::BadRequest(format!("Invalid form body: {e}")))?;
+        form.into_iter()
+            .find(|(k, _)| k == "content")
+            .map(|(_, v)| v)
     } else {
-        let mut resp = super::json(json!({"errors": errors, "warnings": []}));
-        *resp.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-        Ok(resp)
-    }
+        let body: Value = ctx.json().await?;
+        body.get("content")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let content = content
+        .ok_or_else(|| HubError::BadRequest("Missing `content` (the README text)".into()))?;
+    let verdict = crate::card::validate(&content);
+    let status = if verdict.errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    let mut resp = if wants_text {
+        let text = if verdict.errors.is_empty() {
+            verdict.warnings.join("\n")
+        } else {
+            verdict.error_text()
+        };
+        text.into_response()
+    } else {
+        let msgs = |list: &[String]| -> Vec<Value> {
+            list.iter().map(|m| json!({"message": m})).collect()
+        };
+        super::json(json!({"errors": msgs(&verdict.errors), "warnings": msgs(&verdict.warnings)}))
+    };
+    *resp.status_mut() = status;
+    Ok(resp)
 }
 
 /// `GET /api/users/{user}/overview`.

@@ -201,3 +201,34 @@ pub(super) async fn user_likes(ctx: &mut Ctx, user: &str) -> HubResult<Response>
     }
     Ok(super::json(Value::Array(items)))
 }
+
+/// The organization whose Spaces are the Hub's evaluation metrics (`evaluate-metric/accuracy`).
+pub(crate) const METRICS_NAMESPACE: &str = "evaluate-metric";
+
+/// `GET /api/metrics`: the metric Spaces (those of [`METRICS_NAMESPACE`]) the caller may see, as
+/// `{id, spaceId, description}` with the description taken from the Space's card.
+pub(super) async fn metrics(ctx: &mut Ctx) -> HubResult<Response> {
+    let mut items = vec![];
+    for repo in ctx.st.inner.repos.list(RepoType::Space).await? {
+        if !repo.ns.eq_ignore_ascii_case(METRICS_NAMESPACE) || !ctx.can_read(&repo).await? {
+            continue;
+        }
+        let reader = ctx.st.inner.repos.reader(&repo);
+        let readme = crate::repo::blocking(&reader, |r| {
+            let Some(head) = r.git.read_ref("refs/heads/main")? else {
+                return Ok(String::new());
+            };
+            let c = r.commit(&head)?;
+            r.file_text(&c.tree, "README.md")
+        })
+        .await
+        .map_err(internal)?;
+        let card = crate::card::parse(&readme);
+        let description = card
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        items.push(json!({"id": repo.name, "spaceId": repo.id(), "description": description}));
+    }
+    Ok(super::json(Value::Array(items)))
+}

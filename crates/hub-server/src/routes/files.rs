@@ -240,10 +240,7 @@ pub(super) async fn resolve(
         )));
     };
     let (Some(entry), Some(info)) = (entry, info) else {
-        return Err(HubError::entry(
-            format!("Entry not found: {path} does not exist in {}", repo.id()),
-            Some(commit),
-        ));
+        return Err(HubError::entry("Entry not found", Some(commit)));
     };
     let mut headers = HeaderMap::new();
     headers.insert("x-repo-commit", hv(&commit));
@@ -303,6 +300,16 @@ pub(super) async fn signed_blob(ctx: &mut Ctx, oid: &str) -> HubResult<Response>
         return Err(HubError::Forbidden("Signed URL expired".into()));
     }
     let blobs = ctx.st.inner.blobs.clone();
+    // A store the clients can reach serves the bytes itself (the client follows the redirect
+    // and, as for the Hub's CDN, sends no Authorization to the other host).
+    if ctx.method() == axum::http::Method::GET
+        && let Some(url) = blobs.presigned_get(oid).await?
+        && let Ok(loc) = axum::http::HeaderValue::from_str(&url)
+    {
+        let mut resp = StatusCode::FOUND.into_response();
+        resp.headers_mut().insert(axum::http::header::LOCATION, loc);
+        return Ok(resp);
+    }
     let Some(size) = blobs.len(oid).await? else {
         return Err(HubError::entry(
             "LFS object not found",

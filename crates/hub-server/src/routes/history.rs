@@ -1,6 +1,6 @@
 //! Refs, commit history, branches, tags and super-squash.
 
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{Ctx, decode_cursor, encode_cursor, internal, with_next};
@@ -92,6 +92,7 @@ pub(super) async fn commits(
     }
     let reader = ctx.st.inner.repos.reader(&repo);
     let rev = rev.to_string();
+    let rev_shown = rev.clone();
     let res = repo::blocking(&reader, move |r| {
         let Some(res) = r.resolve(&rev)? else {
             return Ok(None);
@@ -107,7 +108,9 @@ pub(super) async fn commits(
     .await
     .map_err(internal)?;
     let Some((items, more)) = res else {
-        return Err(HubError::RevisionNotFound("Invalid rev id".into()));
+        return Err(HubError::RevisionNotFound(format!(
+            "Invalid rev id: {rev_shown}"
+        )));
     };
     let next = more.then(|| ctx.next_link(&encode_cursor(offset + page)));
     Ok(with_next(super::json(Value::Array(items)), next))
@@ -141,7 +144,6 @@ pub(super) async fn create_branch(
 ) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_write(ty, ns, name).await?;
-    check_ref_name("branch", branch)?;
     let start = body
         .get("startingPoint")
         .and_then(Value::as_str)
@@ -152,7 +154,17 @@ pub(super) async fn create_branch(
     let _g = lock.lock().await;
     let reader = ctx.st.inner.repos.reader(&repo);
     let refname = format!("refs/heads/{branch}");
+    let branch = branch.to_string();
     let result = repo::blocking(&reader, move |r| {
+        // The Hub reports a missing starting point before it judges the new branch's name.
+        let Some(res) = r.resolve(&start)? else {
+            return Ok(Err(HubError::RevisionNotFound(format!(
+                "Invalid rev id: {start}"
+            ))));
+        };
+        if let Err(e) = check_ref_name("branch", &branch) {
+            return Ok(Err(e));
+        }
         if r.git.read_ref(&refname)?.is_some() {
             return Ok(Err(HubError::conflict("Reference already exists")));
         }
@@ -165,11 +177,6 @@ pub(super) async fn create_branch(
                 "A conflicting reference already exists",
             )));
         }
-        let Some(res) = r.resolve(&start)? else {
-            return Ok(Err(HubError::RevisionNotFound(format!(
-                "Invalid rev id: {start}"
-            ))));
-        };
         Ok(r.git
             .update_ref(&refname, None, Some(&res.commit))
             .map_err(|e| ref_err(e, "Branch")))
@@ -189,10 +196,8 @@ pub(super) async fn delete_branch(
     branch: &str,
 ) -> HubResult<Response> {
     let repo = ctx.repo_write(ty, ns, name).await?;
-    if branch == "main" {
-        return Err(HubError::Forbidden(
-            "Cannot delete the default branch".into(),
-        ));
+    if branch == "main" || branch == "refs/heads/main" {
+        return Err(HubError::Forbidden("Cannot delete refs/heads/main".into()));
     }
     delete_ref(ctx, &repo, format!("refs/heads/{branch}"), branch, "Branch").await
 }
@@ -343,4 +348,87 @@ pub(super) async fn super_squash(
     .await
     .map_err(internal)??;
     Ok(super::json(json!({"commitId": oid})))
+}
+
+/// `GET /{prefix}{id}/commit/{sha}`: the web page of one commit (title, message, author, date,
+/// parents and the files it changed), which clients open after a push.
+pub(super) async fn commit_page(
+    ctx: &mut Ctx,
+    ty: RepoType,
+    ns: &str,
+    name: &str,
+    sha: &str,
+) -> HubResult<Response> {
+    let repo = ctx.repo_read(ty, ns, name).await?;
+    let reader = ctx.st.inner.repos.reader(&repo);
+    let rev = sha.to_string();
+    let found = repo::blocking(&reader, move |r| {
+        let Some(res) = r.resolve(&rev)? else {
+            return Ok(None);
+        };
+        let c = r.commit(&res.commit)?;
+        let after = r.flatten(&c.tree)?;
+        let before = match c.parents.first() {
+            Some(p) => r.flatten(&r.commit(p)?.tree)?,
+            None => Default::default(),
+        };
+        let mut changed: Vec<(char, String)> = Vec::new();
+        for (path, (_, oid)) in &after {
+            match before.get(path) {
+                None => changed.push(('A', path.clone())),
+                Some((_, old)) if old != oid => changed.push(('M', path.clone())),
+                Some(_) => {}
+            }
+        }
+        for path in before.keys().filter(|p| !after.contains_key(*p)) {
+            changed.push(('D', path.clone()));
+        }
+        changed.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(Some((res.commit, c, changed)))
+    })
+    .await
+    .map_err(internal)?;
+    let Some((oid, c, changed)) = found else {
+        return Err(HubError::RevisionNotFound(format!("Invalid rev id: {sha}")));
+    };
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let id = repo.id();
+    let repo_url = ctx.repo_url(&repo);
+    let mut html = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title} · {id} at {short}</title></head>\n<body>\n\
+         <h1><a href=\"{repo_url}\">{id}</a></h1>\n<h2>{title}</h2>\n<pre>{message}</pre>\n\
+         <p>commit <code>{oid}</code> by {author} on {date}</p>\n",
+        title = esc(c.title()),
+        id = esc(&id),
+        short = &oid[..7.min(oid.len())],
+        repo_url = esc(&repo_url),
+        message = esc(c
+            .message
+            .split_once('\n')
+            .map(|(_, b)| b.trim())
+            .unwrap_or("")),
+        author = esc(&c.author),
+        date = util::format_unix(c.time),
+    );
+    for p in &c.parents {
+        html.push_str(&format!(
+            "<p>parent <a href=\"{repo_url}/commit/{p}\"><code>{p}</code></a></p>\n",
+            repo_url = esc(&repo_url)
+        ));
+    }
+    html.push_str("<ul>\n");
+    for (kind, path) in &changed {
+        html.push_str(&format!("<li>{kind} {}</li>\n", esc(path)));
+    }
+    html.push_str("</ul>\n</body></html>\n");
+    let mut resp = axum::response::Html(html).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&oid) {
+        resp.headers_mut().insert("x-repo-commit", v);
+    }
+    Ok(resp)
 }

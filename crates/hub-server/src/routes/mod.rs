@@ -137,7 +137,7 @@ impl Ctx {
             .get()
             .await
             .map_err(|e| HubError::Internal(e.to_string()))?;
-        Ok(auth.can_write_namespace(&c.name, &repo.ns))
+        Ok(auth.can_write_namespace(&c.name, repo.owner()))
     }
 
     /// Whether the caller may write `repo` (write token of the owner or an org member).
@@ -155,18 +155,13 @@ impl Ctx {
             .get()
             .await
             .map_err(|e| HubError::Internal(e.to_string()))?;
-        Ok(auth.can_write_namespace(&c.name, &repo.ns))
+        Ok(auth.can_write_namespace(&c.name, repo.owner()))
     }
 
     /// Finds a repo the caller can read (private repos of others are reported as missing).
     pub(crate) async fn repo_read(&self, ty: RepoType, ns: &str, name: &str) -> HubResult<Repo> {
-        let missing = || {
-            HubError::RepoNotFound(format!(
-                "Repository Not Found for url: {}/api/{}/{ns}/{name}. Please make sure you specified the correct `repo_id` and `repo_type`. If you are trying to access a private or gated repo, make sure you are authenticated.",
-                self.public(),
-                ty.plural()
-            ))
-        };
+        // The Hub's text: the client prints its own explanation, then this line.
+        let missing = || HubError::RepoNotFound("Repository not found".into());
         let repo = self
             .st
             .inner
@@ -203,19 +198,60 @@ impl Ctx {
         Ok(())
     }
 
+    /// Anyone who can read a repository may contribute to it through a pull request, as on the
+    /// Hub: preupload and commit with `create_pr=1`, and LFS uploads (content-addressed objects
+    /// reach no branch until a commit names them). Needs a write token; other changes need
+    /// [`Ctx::check_write`].
+    pub(crate) async fn check_contribute(&self, repo: &Repo) -> HubResult<()> {
+        let c = self.need_caller()?;
+        if !c.write {
+            return Err(HubError::Forbidden("You have read access but not the required permissions for this operation (read-only token).".into()));
+        }
+        self.check_gated(repo).await
+    }
+
+    /// Writes to `rev`: needs write access, except that the author of an open pull request may
+    /// add commits to its `refs/pr/N` (as on the Hub).
+    pub(crate) async fn check_write_rev(&self, repo: &Repo, rev: &str) -> HubResult<()> {
+        let denied = match self.check_write(repo).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        let Some(num) = rev
+            .strip_prefix("refs/pr/")
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            return Err(denied);
+        };
+        let Some(caller) = &self.caller else {
+            return Err(denied);
+        };
+        let discussions = self.st.inner.repos.discussions(repo).await?;
+        let own_open_pr = discussions.iter().any(|d| {
+            d.num == num
+                && d.is_pull_request
+                && d.author == caller.name
+                && matches!(d.status.as_str(), "open" | "draft")
+        });
+        if own_open_pr {
+            self.check_contribute(repo).await
+        } else {
+            Err(denied)
+        }
+    }
+
     /// Gated repos: file access needs an authenticated member of the owning namespace.
     pub(crate) async fn check_gated(&self, repo: &Repo) -> HubResult<()> {
         if repo.meta.gated == serde_json::Value::Bool(false) || repo.meta.gated.is_null() {
             return Ok(());
         }
-        let msg = format!(
-            "Access to {} {} is restricted. You must have access to it and be authenticated to access it.",
-            repo.ty.singular(),
-            repo.id()
-        );
         match &self.caller {
             None => Err(HubError::GatedRepo {
-                message: msg,
+                message: format!(
+                    "Access to {} {} is restricted. You must have access to it and be authenticated to access it. Please log in.",
+                    repo.ty.singular(),
+                    repo.id()
+                ),
                 status: StatusCode::UNAUTHORIZED,
             }),
             Some(c) => {
@@ -231,11 +267,16 @@ impl Ctx {
                     .access
                     .get(&c.name)
                     .is_some_and(|a| a.status == "accepted");
-                if granted || auth.can_write_namespace(&c.name, &repo.ns) {
+                if granted || auth.can_write_namespace(&c.name, repo.owner()) {
                     Ok(())
                 } else {
                     Err(HubError::GatedRepo {
-                        message: msg,
+                        message: format!(
+                            "Access to {} {} is restricted and you are not in the authorized list. Visit {} to ask for access.",
+                            repo.ty.singular(),
+                            repo.id(),
+                            self.repo_url(repo)
+                        ),
                         status: StatusCode::FORBIDDEN,
                     })
                 }
@@ -353,8 +394,9 @@ async fn resolve_caller(st: &AppState, headers: &HeaderMap) -> HubResult<Option<
             token_name: t.display_name.clone(),
             token_created: t.created_at.clone(),
         })),
+        // The Hub's wording for an unknown or revoked token.
         None => Err(HubError::Unauthorized(
-            "Invalid credentials in Authorization header".into(),
+            "Invalid username or password.".into(),
         )),
     }
 }
@@ -394,6 +436,13 @@ async fn dispatch(State(st): State<AppState>, req: Request) -> Response {
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     match route(&mut ctx, &segs).await {
         Ok(r) => r,
+        // Like the Hub: without a token a missing (or invisible) repository is a 401, so an
+        // anonymous caller learns to authenticate; with one it is a 404.
+        Err(e @ HubError::RepoNotFound(_)) if ctx.caller.is_none() => {
+            let mut resp = e.into_response();
+            *resp.status_mut() = StatusCode::UNAUTHORIZED;
+            resp
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -419,6 +468,7 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         ["whoami-v2"] | ["whoami"] => account::whoami(ctx).await,
         ["validate-yaml"] if m == Method::POST => account::validate_yaml(ctx).await,
         ["telemetry", ..] => Ok(StatusCode::OK.into_response()),
+        ["metrics"] if m == Method::GET => extras::metrics(ctx).await,
         ["repos", "create"] if m == Method::POST => repos::create(ctx).await,
         ["repos", "delete"] if m == Method::DELETE => repos::delete(ctx).await,
         ["repos", "move"] if m == Method::POST => repos::move_repo(ctx).await,
@@ -430,16 +480,70 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
             Some(ty) => repos::list(ctx, ty).await,
             None => Err(not_found()),
         },
-        [t, ns, name, rest @ ..] => match RepoType::from_plural(t) {
-            Some(ty) => repo_api(ctx, ty, ns, name, rest).await,
+        [t, first, rest @ ..] => match RepoType::from_plural(t) {
+            Some(ty) => match rest {
+                [] => repo_api(ctx, ty, "", first, rest).await,
+                [second, tail @ ..] => {
+                    if API_ACTIONS.contains(second) && canonical(ctx, ty, first, second).await {
+                        repo_api(ctx, ty, "", first, rest).await
+                    } else {
+                        repo_api(ctx, ty, first, second, tail).await
+                    }
+                }
+            },
             None => Err(not_found()),
         },
-        // Legacy namespace-less ids (`gpt2`) do not exist here; say so in Hub terms.
-        [t, id] if RepoType::from_plural(t).is_some() => {
-            Err(HubError::RepoNotFound(format!("Repository {id} not found")))
-        }
         _ => Err(not_found()),
     }
+}
+
+/// The first path segment after a repository id on `/api/{T}/{id}/…` routes.
+const API_ACTIONS: &[&str] = &[
+    "revision",
+    "tree",
+    "paths-info",
+    "refs",
+    "commits",
+    "branch",
+    "tag",
+    "super-squash",
+    "preupload",
+    "commit",
+    "settings",
+    "duplicate",
+    "runtime",
+    "hardware",
+    "sleeptime",
+    "pause",
+    "restart",
+    "storage",
+    "secrets",
+    "variables",
+    "like",
+    "likers",
+    "auth-check",
+    "user-access-request",
+    "discussions",
+];
+
+/// The first path segment after a repository id on the non-API routes (`/{id}/resolve/…`).
+const WEB_ACTIONS: &[&str] = &[
+    "resolve",
+    "commit",
+    "info",
+    "git-upload-pack",
+    "git-receive-pack",
+    "HEAD",
+    "objects",
+];
+
+/// Whether `first/second…` addresses the canonical repository `first` (an id without a
+/// namespace, like `gpt2`) rather than the repository `first/second`: the canonical one must
+/// exist and the namespaced one must not, so neither ever shadows an existing repository.
+async fn canonical(ctx: &Ctx, ty: RepoType, first: &str, second: &str) -> bool {
+    let repos = &ctx.st.inner.repos;
+    matches!(repos.find(ty, "", first).await, Ok(Some(_)))
+        && matches!(repos.find(ty, first, second).await, Ok(None))
 }
 
 async fn repo_api(
@@ -552,12 +656,18 @@ async fn repo_scoped(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         Some(&"spaces") => (RepoType::Space, &segs[1..]),
         _ => (RepoType::Model, segs),
     };
-    let [ns, name, rest @ ..] = rest else {
-        return Err(not_found());
+    let (ns, name, rest) = match rest {
+        // Namespaces never end in `.git`, so `/gpt2.git/…` can only be a canonical repository.
+        [first, rest @ ..] if first.ends_with(".git") => ("", *first, rest),
+        [first, tail @ ..]
+            if tail.first().is_some_and(|a| WEB_ACTIONS.contains(a))
+                && canonical(ctx, ty, first, tail[0]).await =>
+        {
+            ("", *first, tail)
+        }
+        [ns, name, rest @ ..] => (*ns, *name, rest),
+        _ => return Err(not_found()),
     };
-    if *name == "resolve" {
-        return Err(HubError::RepoNotFound(format!("Repository {ns} not found")));
-    }
     if let Some(base) = name.strip_suffix(".git") {
         return match rest {
             ["info", "lfs", "objects", "batch"] => upload::lfs_batch(ctx, ty, ns, base).await,
@@ -572,6 +682,9 @@ async fn repo_scoped(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
                 return Ok(resp);
             }
             files::resolve(ctx, ty, ns, name, rest).await
+        }
+        ["commit", sha] if ctx.method() == Method::GET || ctx.method() == Method::HEAD => {
+            history::commit_page(ctx, ty, ns, name, sha).await
         }
         ["info", ..] | ["git-upload-pack"] | ["git-receive-pack"] | ["HEAD"] | ["objects", ..] => {
             git(ctx, ty, ns, name).await
@@ -615,7 +728,14 @@ async fn git(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Res
     if is_push {
         // Keep API commits out while receive-pack updates refs.
         let guard = ctx.st.inner.repos.lock(&repo).lock_owned().await;
-        Ok(crate::git_http::serve_git_guarded(dir, req, user, can_write, guard).await)
+        let checks = crate::git_http::PushChecks {
+            hooks_dir: ctx.st.inner.hooks_dir.clone(),
+            lfs_objects: ctx.st.inner.lfs_objects.clone(),
+        };
+        Ok(
+            crate::git_http::serve_git_guarded(dir, req, user, can_write, Some(checks), guard)
+                .await,
+        )
     } else {
         Ok(crate::git_http::serve_git(dir, req, user, can_write).await)
     }

@@ -85,6 +85,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         created_at: util::now_date(),
         access: Default::default(),
         likers: vec![],
+        owner: None,
         space: None,
     };
     match ctx
@@ -206,6 +207,7 @@ pub(super) async fn duplicate(
         created_at: util::now_date(),
         access: Default::default(),
         likers: vec![],
+        owner: None,
         space: None,
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());
@@ -434,7 +436,10 @@ fn base_json(repo: &Repo, snap: Option<&Snapshot>) -> Map<String, Value> {
     if repo.ty == RepoType::Model {
         m.insert("modelId".into(), json!(repo.id()));
     }
-    m.insert("author".into(), json!(repo.ns));
+    // A canonical repository has no namespace; its owner stands in as the author.
+    if !repo.owner().is_empty() {
+        m.insert("author".into(), json!(repo.owner()));
+    }
     if let Some(s) = snap {
         if let Some(sha) = &s.sha {
             m.insert("sha".into(), json!(sha));

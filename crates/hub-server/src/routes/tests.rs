@@ -359,10 +359,12 @@ async fn info_privacy_and_initial_commit() {
     assert_eq!(v["sha"].as_str().unwrap().len(), 40);
     // Case-insensitive ids.
     assert_eq!(h.get("/api/models/ALICE/Pub", None).await.status, 200);
-    for tok in [None, Some(BOB)] {
+    // The Hub's statuses: 401 without a token, 404 with one that has no access.
+    for (tok, status) in [(None, 401), (Some(BOB), 404)] {
         let r = h.get("/api/models/alice/priv", tok).await;
-        assert_eq!(r.status, 404);
+        assert_eq!(r.status, status);
         assert_eq!(r.code(), "RepoNotFound");
+        assert_eq!(r.header("x-error-message"), "Repository not found");
         let r = h
             .req(
                 "HEAD",
@@ -1942,4 +1944,111 @@ async fn git_routes_respect_privacy_and_gating() {
     assert_eq!(h.get(refs, None).await.status, 401);
     assert_eq!(h.get(refs, Some(BOB)).await.code(), "GatedRepo");
     assert_eq!(h.get(refs, Some(W)).await.status, 200);
+}
+
+#[tokio::test]
+async fn canonical_ids_do_not_shadow_namespaced_repos() {
+    let h = H::new();
+    crate::admin::create_canonical_repo(
+        h._dir.path(),
+        crate::repo::RepoType::Model,
+        "gpt2",
+        Some("acme"),
+    )
+    .await
+    .unwrap();
+    // A namespaced repository whose name is also an action word keeps its own routes.
+    h.create("alice/tree", json!({})).await;
+    let r = h.get("/api/models/gpt2", None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["id"], "gpt2");
+    assert_eq!(r.json()["author"], "acme");
+    assert_eq!(
+        h.get("/api/models/alice/tree", None).await.json()["id"],
+        "alice/tree"
+    );
+    assert_eq!(h.get("/api/models/gpt2/tree/main", None).await.status, 200);
+    assert_eq!(
+        h.get("/api/models/gpt2/revision/main", None).await.status,
+        200
+    );
+    assert_eq!(
+        h.get("/api/models/gpt2/commits/main", None).await.status,
+        200
+    );
+    let r = h
+        .req(
+            "HEAD",
+            "/gpt2/resolve/main/.gitattributes",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    // Missing canonical ids answer in Hub terms: 401 + RepoNotFound without a token.
+    let r = h.get("/api/models/nope", None).await;
+    assert_eq!((r.status.as_u16(), r.code()), (401, "RepoNotFound"));
+    let r = h.get("/api/models/nope", Some(W)).await;
+    assert_eq!((r.status.as_u16(), r.code()), (404, "RepoNotFound"));
+    // Members of the owner may write; others may not.
+    let r = h
+        .post_json("/api/models/gpt2/branch/dev", Some(W), json!({}))
+        .await;
+    assert_eq!(r.status, 200);
+    let r = h
+        .post_json("/api/models/gpt2/branch/dev2", Some(BOB), json!({}))
+        .await;
+    assert_eq!(r.status, 403);
+    // The commit page exists for the head and is a 404 for an unknown id.
+    let sha = h.get("/api/models/gpt2", None).await.json()["sha"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = h.get(&format!("/gpt2/commit/{}", &sha[..7]), None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-repo-commit"), sha);
+    let r = h
+        .get(&format!("/gpt2/commit/{}", "f".repeat(40)), None)
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (404, "RevisionNotFound"));
+}
+
+#[tokio::test]
+async fn validate_yaml_accepts_repocard_form_bodies() {
+    let h = H::new();
+    let form = |content: &str| {
+        format!(
+            "repoType=model&content={}",
+            url::form_urlencoded::byte_serialize(content.as_bytes()).collect::<String>()
+        )
+    };
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", "text/plain"),
+    ];
+    let r = h
+        .req(
+            "POST",
+            "/api/validate-yaml",
+            None,
+            &headers,
+            Body::from(form("---\nlicense: mit\n---\n# ok\n")),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = h
+        .req(
+            "POST",
+            "/api/validate-yaml",
+            None,
+            &headers,
+            Body::from(form("---\nmodel-index: 3\n---\n")),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        String::from_utf8_lossy(&r.body),
+        "Invalid metadata in README.md.\n- \"model-index\" must be an array"
+    );
 }

@@ -65,7 +65,6 @@ pub(super) async fn tree(
         page = page.min(l.max(1));
     }
     let parts: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-    let repo_id = repo.id();
     let result = repo::blocking(&reader, move |r| {
         for k in (1..=parts.len()).rev() {
             let rev = parts[..k].join("/");
@@ -75,10 +74,7 @@ pub(super) async fn tree(
             let path = parts[k..].join("/").trim_matches('/').to_string();
             let commit = r.commit(&res.commit)?;
             let Some(entry) = r.entry(&commit.tree, &path)? else {
-                return Ok(Err(HubError::entry(
-                    format!("Entry not found: {path} does not exist in {repo_id}"),
-                    Some(res.commit),
-                )));
+                return Ok(Err(HubError::entry("Entry not found", Some(res.commit))));
             };
             if !entry.is_tree {
                 return Ok(Err(HubError::entry(

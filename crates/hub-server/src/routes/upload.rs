@@ -32,9 +32,6 @@ pub(crate) fn validate_path(p: &str) -> HubResult<String> {
     if p.starts_with('/') {
         return Err(bad("absolute paths are not allowed"));
     }
-    if p.contains('\\') {
-        return Err(bad("backslashes are not allowed"));
-    }
     if p.len() > 4096 {
         return Err(bad("too long"));
     }
@@ -42,6 +39,12 @@ pub(crate) fn validate_path(p: &str) -> HubResult<String> {
         return Err(bad("control characters are not allowed"));
     }
     let p = p.strip_prefix("./").unwrap_or(p);
+    // Names are Hub paths, not Windows ones: a backslash is an ordinary character
+    // (`folder/..\\x` is a legal name) and only `/` separates segments. A path that *starts* by
+    // climbing out with a backslash (`..\\ddd`) is refused like the Hub does (422).
+    if p.split(['/', '\\']).next() == Some("..") {
+        return Err(bad("relative components are not allowed"));
+    }
     for comp in p.split('/') {
         match comp {
             "" => return Err(bad("empty path component")),
@@ -51,6 +54,17 @@ pub(crate) fn validate_path(p: &str) -> HubResult<String> {
         }
     }
     Ok(p.to_string())
+}
+
+/// Refuses a README whose metadata the Hub would refuse (400 with the Hub's text); returns
+/// the warnings of an acceptable one (empty metadata).
+fn check_readme(content: &[u8]) -> HubResult<Vec<String>> {
+    let verdict = crate::card::validate(&String::from_utf8_lossy(content));
+    if verdict.errors.is_empty() {
+        Ok(verdict.warnings)
+    } else {
+        Err(bad(verdict.error_text()))
+    }
 }
 
 fn bad(msg: impl Into<String>) -> HubError {
@@ -76,8 +90,12 @@ pub(super) async fn preupload(
 ) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
-    ctx.check_write(&repo).await?;
     let create_pr = ctx.query.flag("create_pr");
+    if create_pr {
+        ctx.check_contribute(&repo).await?;
+    } else {
+        ctx.check_write_rev(&repo, rev).await?;
+    }
     let files = body
         .get("files")
         .and_then(Value::as_array)
@@ -94,6 +112,10 @@ pub(super) async fn preupload(
         let sample = base64::engine::general_purpose::STANDARD
             .decode(sample)
             .map_err(|_| bad(format!("Invalid base64 sample for {path}")))?;
+        // A README small enough to fit the sample is judged here already, as on the Hub.
+        if path == "README.md" && sample.len() as u64 == size {
+            check_readme(&sample)?;
+        }
         reqs.push((
             f.get("path")
                 .and_then(Value::as_str)
@@ -163,6 +185,12 @@ fn lfs_json(v: Value, status: StatusCode) -> Response {
     resp
 }
 
+/// The signed `kind` of a direct multipart upload's completion URL: binds the staging key and
+/// the store's upload id, so a client can complete only the upload it was given.
+fn direct_kind(staging: &str, upload_id: &str) -> String {
+    format!("s3mp\n{staging}\n{upload_id}")
+}
+
 fn upload_sig(secret: &[u8], kind: &str, oid: &str, size: u64, chunk: u64, exp: i64) -> String {
     util::hmac_hex(
         secret,
@@ -188,7 +216,7 @@ pub(super) async fn lfs_batch(
         .unwrap_or("download")
         .to_string();
     if op == "upload" {
-        ctx.check_write(&repo).await?;
+        ctx.check_contribute(&repo).await?;
     } else if op == "download" {
         ctx.check_gated(&repo).await?;
     } else {
@@ -249,6 +277,26 @@ pub(super) async fn lfs_batch(
         if size >= st.multipart_threshold {
             any_multipart = true;
             let chunk = st.multipart_chunk_size;
+            // A store the clients can reach takes the parts itself (its own multipart upload).
+            if let Some(direct) = st.blobs.begin_direct_multipart(&oid, size, chunk).await? {
+                let kind = direct_kind(&direct.staging, &direct.upload_id);
+                let sig = upload_sig(&st.secret, &kind, &oid, size, chunk, exp);
+                let q = format!(
+                    "size={size}&chunk={chunk}&exp={exp}&staging={}&upload={}&sig={sig}",
+                    super::enc(&direct.staging),
+                    super::enc(&direct.upload_id)
+                );
+                let mut header = serde_json::Map::new();
+                header.insert("chunk_size".into(), json!(chunk.to_string()));
+                for (i, url) in direct.part_urls.iter().enumerate() {
+                    header.insert((i + 1).to_string(), json!(url));
+                }
+                out.push(json!({"oid": oid, "size": size, "authenticated": true, "actions": {
+                    "upload": {"href": format!("{}/_upload/{oid}/complete?{q}", st.public_url), "header": header},
+                    "verify": verify,
+                }}));
+                continue;
+            }
             let n = size.div_ceil(chunk).max(1);
             let sig = upload_sig(&st.secret, "mp", &oid, size, chunk, exp);
             let q = format!("size={size}&chunk={chunk}&exp={exp}&sig={sig}");
@@ -293,7 +341,7 @@ pub(super) async fn lfs_verify(
 ) -> HubResult<Response> {
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
-    ctx.check_write(&repo).await?;
+    ctx.check_contribute(&repo).await?;
     let oid = body
         .get("oid")
         .and_then(Value::as_str)
@@ -352,12 +400,22 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let sig = ctx.query.get("sig").unwrap_or("").to_string();
-    let (oid, kind) = match rest {
-        [oid] => (*oid, "put"),
-        [oid, _] => (*oid, "mp"),
+    let direct = match (ctx.query.get("staging"), ctx.query.get("upload")) {
+        (Some(staging), Some(upload_id)) => Some(crate::blobstore::DirectUpload {
+            staging: staging.to_string(),
+            upload_id: upload_id.to_string(),
+            part_urls: vec![],
+        }),
+        _ => None,
+    };
+    let (oid, kind) = match (rest, &direct) {
+        ([oid], None) => (*oid, "put".to_string()),
+        ([oid, "complete"], Some(d)) => (*oid, direct_kind(&d.staging, &d.upload_id)),
+        ([oid, _], None) => (*oid, "mp".to_string()),
         _ => return Err(HubError::NotFound("Not Found".into())),
     };
-    if !is_sha256(oid) || !util::ct_eq(&sig, &upload_sig(&st.secret, kind, oid, size, chunk, exp)) {
+    if !is_sha256(oid) || !util::ct_eq(&sig, &upload_sig(&st.secret, &kind, oid, size, chunk, exp))
+    {
         return Err(HubError::Forbidden("Invalid signature".into()));
     }
     if exp < chrono::Utc::now().timestamp() {
@@ -377,6 +435,42 @@ pub(super) async fn signed_upload(ctx: &mut Ctx, rest: &[&str]) -> HubResult<Res
                 HeaderValue::from_str(&format!("\"{oid}\"")).map_err(internal)?,
             );
             Ok(resp)
+        }
+        [_, "complete"] if m == axum::http::Method::POST && direct.is_some() => {
+            let n = size.div_ceil(chunk.max(1)).max(1);
+            let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+                .await
+                .map_err(|e| bad(format!("Unreadable completion body: {e}")))?;
+            let body: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| bad(format!("Invalid completion body: {e}")))?;
+            let mut parts: Vec<(u64, String)> = body
+                .get("parts")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| {
+                            Some((
+                                p.get("partNumber")?.as_u64()?,
+                                p.get("etag")?.as_str()?.to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            parts.sort();
+            parts.dedup_by_key(|p| p.0);
+            if parts.len() as u64 != n || parts.iter().zip(1..).any(|(p, i)| p.0 != i) {
+                return Err(bad(format!(
+                    "Completion must list the ETag of each of the {n} parts"
+                )));
+            }
+            if let Some(d) = &direct {
+                st.blobs
+                    .finish_direct_multipart(oid, size, d, parts.into_iter().map(|p| p.1).collect())
+                    .await
+                    .map_err(put_err)?;
+            }
+            Ok(super::json(json!({})))
         }
         [_, "complete"] if m == axum::http::Method::POST => {
             let n = size.div_ceil(chunk.max(1)).max(1);
@@ -563,12 +657,26 @@ pub(super) async fn commit(
     rev: &str,
 ) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
-    ctx.check_write(&repo).await?;
-    let author = ctx.need_caller()?.name.clone();
     let create_pr = ctx.query.flag("create_pr");
+    // A pull request lands on a new `refs/pr/N` (never on a branch), so readers may open one,
+    // and its author may add commits to it.
+    if create_pr {
+        ctx.check_contribute(&repo).await?;
+    } else {
+        ctx.check_write_rev(&repo, rev).await?;
+    }
+    let author = ctx.need_caller()?.name.clone();
     let body = ctx.body_bytes(COMMIT_LIMIT).await?;
     let (header, ops) = parse_ndjson(&body)?;
     drop(body);
+    let mut warnings = Vec::new();
+    for op in &ops {
+        if let Op::File { path, content } = op
+            && path == "README.md"
+        {
+            warnings = check_readme(content)?;
+        }
+    }
     let st = ctx.st.inner.clone();
     // Resolve LFS sizes and check the content is stored before touching anything.
     let mut lfs = Vec::new();
@@ -711,7 +819,14 @@ pub(super) async fn commit(
         d.events.push(commit_event);
         st.repos.save_discussions(&repo, &discussions).await?;
     }
-    Ok(super::json(resp))
+    let mut resp = super::json(resp);
+    // Surfaced by clients that log `X-HF-Warning` (`<topic>; <message>`).
+    for w in warnings {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!("README.md; {w}")) {
+            resp.headers_mut().append("x-hf-warning", v);
+        }
+    }
+    Ok(resp)
 }
 
 #[cfg(test)]
@@ -732,8 +847,12 @@ mod tests {
             "x/.git/y",
             "..\\ddd",
             "a/./b",
+            "a/",
         ] {
             assert!(validate_path(p).is_err(), "{p}");
+        }
+        for p in ["folder/..\\..\\..\\file.txt", "a\\b.txt", "x/y..\\z"] {
+            assert_eq!(validate_path(p).unwrap(), p);
         }
     }
 
