@@ -218,15 +218,26 @@ exit $status
 /// Writes the server's `pre-receive` hook into `data_dir/hooks` (replacing an older one) and
 /// returns that directory, for [`PushChecks::hooks_dir`].
 pub fn install_push_checks(data_dir: &Path) -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     let dir = data_dir.join("hooks");
     std::fs::create_dir_all(&dir)?;
     let script = PRE_RECEIVE.replace("__LIMIT__", &MAX_NON_LFS_BLOB.to_string());
     let tmp = dir.join(format!(".pre-receive.{}", uuid::Uuid::new_v4()));
     std::fs::write(&tmp, script)?;
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+    make_executable(&tmp)?;
     std::fs::rename(&tmp, dir.join("pre-receive"))?;
     Ok(dir)
+}
+
+/// Git runs a hook only if it is executable (on Unix; Git for Windows runs it through its shell).
+#[cfg(unix)]
+fn make_executable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Like [`serve_git`], but keeps `guard` alive until the backend process has exited.
