@@ -701,81 +701,33 @@ async fn landed(ctx: &RepoCtx, head: &str, expect: &[(String, Expect)]) -> Resul
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-    /// Reads one HTTP/1.1 request (headers + Content-Length body) from a raw socket.
-    async fn read_request(sock: &mut tokio::net::TcpStream) -> (String, Vec<u8>) {
-        let mut buf = Vec::new();
-        let mut tmp = [0u8; 65536];
-        let header_end = loop {
-            let n = sock.read(&mut tmp).await.unwrap();
-            assert!(n > 0, "connection closed early");
-            buf.extend_from_slice(&tmp[..n]);
-            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p + 4;
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
-        let len: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .map(|v| v.trim().parse().unwrap())
-            .unwrap_or(0);
-        while buf.len() < header_end + len {
-            let n = sock.read(&mut tmp).await.unwrap();
-            assert!(n > 0);
-            buf.extend_from_slice(&tmp[..n]);
-        }
-        (head, buf[header_end..header_end + len].to_vec())
-    }
-
-    async fn respond(sock: &mut tokio::net::TcpStream, body: &str) {
-        let resp = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        sock.write_all(resp.as_bytes()).await.unwrap();
+    /// Answers the repo head (GET) and the commit (POST).
+    fn hub() -> axum::Router {
+        axum::Router::new().fallback(|method: axum::http::Method| async move {
+            let body = if method == axum::http::Method::GET {
+                format!("{{\"id\":\"a/b\",\"sha\":\"{}\"}}", "a".repeat(40))
+            } else {
+                r#"{"commitOid":"bbbb","commitUrl":"http://h/a/b/commit/bbbb"}"#.to_owned()
+            };
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+        })
     }
 
     /// The commit body is streamed from disk but announced with an exact Content-Length (the
     /// Hub mis-reads chunked NDJSON), and parses as NDJSON on the other side.
     #[tokio::test]
     async fn commit_body_is_streamed_with_content_length() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            let (mut sock, _) = listener.accept().await.unwrap();
-            let mut seen = Vec::new();
-            // repo head, then the commit (keep-alive on one connection, or new ones).
-            for _ in 0..2 {
-                let (head, body) = read_request(&mut sock).await;
-                if head.starts_with("get ") {
-                    respond(
-                        &mut sock,
-                        &format!("{{\"id\":\"a/b\",\"sha\":\"{}\"}}", "a".repeat(40)),
-                    )
-                    .await;
-                } else {
-                    respond(
-                        &mut sock,
-                        r#"{"commitOid":"bbbb","commitUrl":"http://h/a/b/commit/bbbb"}"#,
-                    )
-                    .await;
-                }
-                seen.push((head, body));
-            }
-            seen
-        });
+        let server = test_support::MockServer::start(hub()).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.txt");
         let data = vec![b'x'; 3_000_001];
         std::fs::write(&p, &data).unwrap();
         let client = HubClient::builder()
-            .config(
-                hub_core::Config::builder()
-                    .endpoint(format!("http://{addr}"))
-                    .build(),
-            )
+            .config(hub_core::Config::builder().endpoint(server.url()).build())
             .token("hf_test")
             .build()
             .unwrap();
@@ -799,18 +751,16 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(info.oid, "bbbb");
-        let seen = server.await.unwrap();
-        let (head, body) = &seen[1];
-        assert!(
-            head.starts_with("post /api/models/a/b/commit/main "),
-            "{head}"
-        );
-        assert!(
-            head.contains("content-type: application/x-ndjson"),
-            "{head}"
-        );
-        assert!(head.contains("authorization: bearer hf_test"), "{head}");
-        assert!(!head.contains("transfer-encoding"), "{head}");
+        let seen = server.requests();
+        let commit = &seen[1];
+        assert_eq!(commit.method, axum::http::Method::POST);
+        assert_eq!(commit.path, "/api/models/a/b/commit/main");
+        assert_eq!(commit.header("content-type"), Some("application/x-ndjson"));
+        assert_eq!(commit.header("authorization"), Some("Bearer hf_test"));
+        assert_eq!(commit.header("transfer-encoding"), None);
+        let announced = commit.header("content-length").map(str::to_owned);
+        assert_eq!(announced, Some(commit.body.len().to_string()));
+        let body = &commit.body;
         let text = std::str::from_utf8(body).unwrap();
         let lines: Vec<serde_json::Value> = text
             .lines()

@@ -597,65 +597,27 @@ mod tests {
     }
 
     /// The (lower-cased head, body) of every request the fake server saw.
-    type Seen = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
-
-    /// Serves one HTTP/1.1 connection: each request's (head, body) goes to `seen`; PUTs of part
-    /// N answer `ETag: "eN"`, the completion POST answers `{}`.
-    async fn serve(mut sock: tokio::net::TcpStream, seen: Seen) {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let mut buf = Vec::new();
-        let mut tmp = [0u8; 8192];
-        loop {
-            let head_end = loop {
-                if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    break p + 4;
-                }
-                let n = sock.read(&mut tmp).await.unwrap();
-                if n == 0 {
-                    return;
-                }
-                buf.extend_from_slice(&tmp[..n]);
-            };
-            let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |v| v.trim().parse().unwrap());
-            while buf.len() < head_end + len {
-                let n = sock.read(&mut tmp).await.unwrap();
-                assert!(n > 0, "body cut");
-                buf.extend_from_slice(&tmp[..n]);
-            }
-            let body = buf[head_end..head_end + len].to_vec();
-            buf.drain(..head_end + len);
-            let extra = match head
-                .split_whitespace()
-                .nth(1)
-                .and_then(|p| p.strip_prefix("/part"))
+    /// PUTs of part N answer `ETag: "eN"`; the completion POST answers `{}`.
+    fn lfs_storage() -> axum::Router {
+        axum::Router::new().fallback(|uri: axum::http::Uri| async move {
+            let mut resp = axum::response::Response::new(axum::body::Body::from("{}"));
+            if let Some(n) = uri.path().strip_prefix("/part")
+                && let Ok(v) = axum::http::HeaderValue::from_str(&format!("\"e{n}\""))
             {
-                Some(n) => format!("etag: \"e{n}\"\r\n"),
-                None => String::new(),
-            };
-            seen.lock().unwrap().push((head, body));
-            let resp = format!("HTTP/1.1 200 OK\r\n{extra}content-length: 2\r\n\r\n{{}}");
-            sock.write_all(resp.as_bytes()).await.unwrap();
-        }
+                resp.headers_mut().insert(axum::http::header::ETAG, v);
+            }
+            resp
+        })
     }
 
     /// The public multipart uploader PUTs each slice to its part URL without the Hub token,
     /// then POSTs the ETags in part order to the completion URL, and reports every byte once.
     #[tokio::test]
     async fn multipart_file_upload_puts_parts_then_completes() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let ep = format!("http://{}", listener.local_addr().unwrap());
-        let seen: Seen = Arc::default();
-        let seen2 = seen.clone();
-        tokio::spawn(async move {
-            loop {
-                let (sock, _) = listener.accept().await.unwrap();
-                tokio::spawn(serve(sock, seen2.clone()));
-            }
-        });
+        let server = test_support::MockServer::start(lfs_storage())
+            .await
+            .unwrap();
+        let ep = server.url();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.bin");
         let data: Vec<u8> = (0..25u8).collect();
@@ -684,21 +646,25 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(deltas.0.lock().unwrap().iter().sum::<u64>(), 25);
-        let seen = seen.lock().unwrap().clone();
+        let seen = server.requests();
         assert_eq!(seen.len(), 4);
-        let mut parts: Vec<(String, Vec<u8>)> = seen[..3].to_vec();
-        parts.sort_by(|a, b| a.0.cmp(&b.0));
-        for (i, (head, body)) in parts.iter().enumerate() {
-            assert!(head.starts_with(&format!("put /part{} ", i + 1)), "{head}");
-            assert!(
-                !head.contains("hf_secret"),
-                "token sent to a part URL: {head}"
+        let mut parts = seen[..3].to_vec();
+        parts.sort_by(|a, b| a.path.cmp(&b.path));
+        for (i, part) in parts.iter().enumerate() {
+            assert_eq!(part.method, axum::http::Method::PUT);
+            assert_eq!(part.path, format!("/part{}", i + 1));
+            assert_eq!(
+                part.header("authorization"),
+                None,
+                "token sent to a part URL"
             );
-            assert_eq!(body.as_slice(), &data[i * 10..(i * 10 + 10).min(25)]);
+            assert_eq!(part.body.as_ref(), &data[i * 10..(i * 10 + 10).min(25)]);
         }
-        let (head, body) = &seen[3];
-        assert!(head.starts_with("post /complete "), "{head}");
-        assert!(!head.contains("hf_secret"), "{head}");
+        let complete = &seen[3];
+        assert_eq!(complete.method, axum::http::Method::POST);
+        assert_eq!(complete.path, "/complete");
+        assert_eq!(complete.header("authorization"), None);
+        let body = &complete.body;
         let body: serde_json::Value = serde_json::from_slice(body).unwrap();
         assert_eq!(
             body,
