@@ -352,7 +352,12 @@ impl HfFileSystem {
                     return Err(FsError::path_not_found(&name));
                 }
                 let parent = rp.with_path(parent_in_repo(&rp.path_in_repo));
-                let v = self.ls_tree(&parent, expand, refresh).await?;
+                let v = match self.ls_tree(&parent, expand, refresh).await {
+                    Err(FsError::Hub(e)) if e.kind() == ErrorKind::EntryNotFound => {
+                        return Err(FsError::path_not_found(&name));
+                    }
+                    other => other?,
+                };
                 let out: Vec<FsEntry> = v
                     .iter()
                     .map(|e| FsEntry::from_repo_entry(&root, e))

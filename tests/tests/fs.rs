@@ -1,0 +1,581 @@
+//! End-to-end tests of hub-fs against hub-server, with Python 0.26.5's `HfFileSystem` as the
+//! referee:
+//!
+//! * resolution: a few hundred generated paths (prefixes, `@revision` spellings including
+//!   `refs/pr/1`, quoted revisions and a branch with `/`, missing repositories and revisions,
+//!   invalid ids) resolve to the same repository, revision, path and unresolved name, or fail
+//!   with the same error class and reason;
+//! * reading: `ls`, `info`, `glob`, `find`, `du`, `walk`, `cat_file` ranges and `exists` give
+//!   the same answers as Python on a model (nested folders, LFS files, a PR and a branch with
+//!   `/`), a dataset and a Space;
+//! * writing: `pipe`, `put_file`, `cp_file` (server-side), `mv`, `rm -r` are one commit each,
+//!   invalidate our cache, and Python reads back what we wrote;
+//! * `HfFile`: random seeks and reads return the right bytes with read-ahead.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use hub_core::types::SpaceSdk;
+use hub_core::{HubClient, RepoId, RepoType};
+use hub_fs::{FsEntry, FsError, HfFileSystem, NotFoundReason};
+use hub_tests::TestServer;
+use hub_tests::python::Version;
+use hub_tests::{random_bytes, sha256_hex};
+use hub_upload::{CommitOperation, UploadExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+fn client(server: &TestServer) -> HubClient {
+    HubClient::builder()
+        .config(hub_core::Config::builder().endpoint(server.url()).build())
+        .token(&server.tokens().write)
+        .build()
+        .unwrap()
+}
+
+const MODEL: &str = "alice/fs-model";
+const DATA: &str = "alice/fs-data";
+const SPACE: &str = "alice/fs-space";
+
+/// The fixture repositories, made with hub-core/hub-upload directly (not through hub-fs).
+async fn fixtures(c: &HubClient) -> BTreeMap<&'static str, Vec<u8>> {
+    let api = c.api();
+    let mut files = BTreeMap::new();
+    files.insert("README.md", b"# fs model\n".to_vec());
+    files.insert("a/e.txt", b"e text\n".to_vec());
+    files.insert("a/b/c.txt", b"c text in a nested folder\n".to_vec());
+    files.insert("a/b/d.bin", random_bytes(300_000, 1));
+    files.insert("weights.safetensors", random_bytes(150_000, 2));
+    let model = RepoId::new(MODEL).unwrap();
+    api.create_repo(&model).send().await.unwrap();
+    let ops = files
+        .iter()
+        .map(|(p, d)| CommitOperation::add_bytes(p, d.clone()).unwrap())
+        .collect();
+    c.create_commit(&model, ops)
+        .commit_message("fixture")
+        .send()
+        .await
+        .unwrap();
+    api.create_branch(&model, "feat/x").send().await.unwrap();
+    c.create_commit(
+        &model,
+        vec![CommitOperation::add_bytes("x-only.txt", b"on feat/x".to_vec()).unwrap()],
+    )
+    .revision("feat/x")
+    .commit_message("branch file")
+    .send()
+    .await
+    .unwrap();
+    let pr = c
+        .create_commit(
+            &model,
+            vec![CommitOperation::add_bytes("pr/file.txt", b"in the PR".to_vec()).unwrap()],
+        )
+        .create_pr(true)
+        .commit_message("a PR")
+        .send()
+        .await
+        .unwrap();
+    assert!(pr.pr_url.unwrap().ends_with("/1"));
+
+    let data = RepoId::new(DATA).unwrap();
+    api.create_repo(&data)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
+    let ops = vec![
+        CommitOperation::add_bytes("data/train/0.parquet", random_bytes(20_000, 3)).unwrap(),
+        CommitOperation::add_bytes("data/test/0.parquet", random_bytes(10_000, 4)).unwrap(),
+        CommitOperation::add_bytes("README.md", b"dataset".to_vec()).unwrap(),
+    ];
+    c.create_commit(&data, ops)
+        .repo_type(RepoType::Dataset)
+        .commit_message("data")
+        .send()
+        .await
+        .unwrap();
+
+    let space = RepoId::new(SPACE).unwrap();
+    api.create_repo(&space)
+        .repo_type(RepoType::Space)
+        .space_sdk(SpaceSdk::Gradio)
+        .send()
+        .await
+        .unwrap();
+    c.create_commit(
+        &space,
+        vec![CommitOperation::add_bytes("app.py", b"print('hi')\n".to_vec()).unwrap()],
+    )
+    .repo_type(RepoType::Space)
+    .commit_message("app")
+    .send()
+    .await
+    .unwrap();
+    files
+}
+
+fn entry_json(e: &FsEntry) -> Value {
+    let mut v = json!({"name": e.name, "size": e.size, "type": e.kind.as_str()});
+    if let Some(b) = &e.blob_id {
+        v["blob_id"] = json!(b);
+    }
+    if let Some(l) = &e.lfs {
+        v["lfs"] = json!({"size": l.size, "sha256": l.sha256, "pointer_size": l.pointer_size});
+    }
+    v
+}
+
+/// Our error as the Python script reports one: exception class and reason.
+fn error_json(e: &FsError) -> Value {
+    match e {
+        FsError::NotFound { reason, .. } => {
+            let r = match reason {
+                NotFoundReason::Repository => json!("repository not found"),
+                NotFoundReason::Revision => json!("revision not found"),
+                NotFoundReason::InvalidRepoId => json!("invalid repository id"),
+                NotFoundReason::Path => Value::Null,
+            };
+            json!({"error": "FileNotFoundError", "reason": r})
+        }
+        FsError::RepoListing(_) => json!({"error": "NotImplementedError", "reason": null}),
+        FsError::InvalidArgument(_) => json!({"error": "ValueError", "reason": null}),
+        // Any other failure (an HTTP error): Python's script reports these as one class.
+        _ => json!({"error": "Other", "reason": null}),
+    }
+}
+
+fn answer<T>(r: Result<T, FsError>, f: impl FnOnce(T) -> Value) -> Value {
+    match r {
+        Ok(v) => f(v),
+        Err(e) => error_json(&e),
+    }
+}
+
+fn python(server: &TestServer, spec: &Value) -> Value {
+    server.python_json_with(
+        Version::V026,
+        &format!(
+            "import runpy; runpy.run_path({:?}, run_name='__main__')",
+            hub_tests::repo_root()
+                .join("tests/python/fs_ops.py")
+                .display()
+                .to_string()
+        ),
+        &[("HUBTEST_FS_SPEC", &spec.to_string())],
+    )
+}
+
+fn compare(kind: &str, inputs: &[Value], ours: &[Value], theirs: &Value) {
+    let theirs = theirs[kind].as_array().unwrap();
+    assert_eq!(ours.len(), theirs.len(), "{kind}: answer count");
+    let mut diffs = Vec::new();
+    for ((input, o), t) in inputs.iter().zip(ours).zip(theirs) {
+        if o != t {
+            diffs.push(format!("{kind}({input}):\n  ours   {o}\n  python {t}"));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Paths built from every combination of prefix, repository, revision spelling and suffix.
+fn generated_paths() -> Vec<String> {
+    let prefixes = ["", "hf://"];
+    let repos = [
+        "alice/fs-model",
+        "datasets/alice/fs-data",
+        "spaces/alice/fs-space",
+        "datasets/alice/fs-model",
+        "alice/missing",
+        "alice/bad..id",
+        "alice",
+        "datasets",
+    ];
+    let revisions = [
+        "",
+        "@main",
+        "@refs/pr/1",
+        "@refs%2Fpr%2F1",
+        "@feat%2Fx",
+        "@feat/x",
+        "@nope",
+        "@refs/pr/9",
+        "@refs/convert/parquet",
+    ];
+    let suffixes = ["", "/", "/a", "/a/b/c.txt", "/pr/file.txt", "/x-only.txt"];
+    let mut out = Vec::new();
+    for p in prefixes {
+        for r in repos {
+            for rev in revisions {
+                for s in suffixes {
+                    out.push(format!("{p}{r}{rev}{s}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn resolved_json(r: &hub_fs::ResolvedPath) -> Value {
+    json!({
+        "repo_type": r.repo_type.as_str(),
+        "repo_id": r.repo_id.as_str(),
+        "revision": r.revision,
+        "path_in_repo": r.path_in_repo,
+        "unresolve": r.unresolve(),
+    })
+}
+
+#[tokio::test]
+async fn resolve_and_read_like_python_slow() {
+    let server = TestServer::start();
+    let c = client(&server);
+    let files = fixtures(&c).await;
+    let fs = HfFileSystem::new(c.clone());
+
+    let resolve: Vec<Value> = generated_paths().into_iter().map(Value::from).collect();
+    let ls: Vec<Value> = [
+        "alice/fs-model",
+        "alice/fs-model/a",
+        "alice/fs-model/a/b",
+        "alice/fs-model/a/b/d.bin",
+        "alice/fs-model/a/missing",
+        "alice/fs-model@refs/pr/1",
+        "alice/fs-model@refs/pr/1/pr",
+        "alice/fs-model@feat%2Fx",
+        "datasets/alice/fs-data/data",
+        "spaces/alice/fs-space",
+        "hf://datasets/alice/fs-data/data/train/",
+    ]
+    .map(Value::from)
+    .to_vec();
+    let info: Vec<Value> = [
+        "alice/fs-model/a",
+        "alice/fs-model/a/b/d.bin",
+        "alice/fs-model/weights.safetensors",
+        "alice/fs-model/README.md",
+        "alice/fs-model/nope.txt",
+        "alice/fs-model@feat%2Fx/x-only.txt",
+        "alice/fs-model@refs/pr/1/pr/file.txt",
+        "datasets/alice/fs-data/data/test/0.parquet",
+    ]
+    .map(Value::from)
+    .to_vec();
+    let glob: Vec<Value> = [
+        "alice/fs-model/*",
+        "alice/fs-model/*.md",
+        "alice/fs-model/**",
+        "alice/fs-model/**/*.txt",
+        "alice/fs-model/a/**/c.txt",
+        "alice/fs-model/a/?/[cd].*",
+        "alice/fs-model/a/b/c.txt",
+        "alice/fs-model/nothing*",
+        "datasets/alice/fs-data/**/*.parquet",
+        "datasets/alice/fs-data/data/*/",
+        "alice/fs-model@refs/pr/1/**",
+        "alice/fs-model@feat%2Fx/*.txt",
+    ]
+    .map(Value::from)
+    .to_vec();
+    let find: Vec<Value> = vec![
+        json!(["alice/fs-model", null, false]),
+        json!(["alice/fs-model", null, true]),
+        json!(["alice/fs-model", 1, false]),
+        json!(["alice/fs-model", 2, true]),
+        json!(["alice/fs-model/a", null, true]),
+        json!(["alice/fs-model/a/b/c.txt", null, false]),
+        json!(["alice/fs-model/missing", null, false]),
+        json!(["datasets/alice/fs-data", null, false]),
+        json!(["alice/fs-model@refs/pr/1", null, false]),
+    ];
+    let du: Vec<Value> = [
+        "alice/fs-model",
+        "alice/fs-model/a",
+        "datasets/alice/fs-data",
+        "alice/fs-model/a/b/d.bin",
+    ]
+    .map(Value::from)
+    .to_vec();
+    let cat: Vec<Value> = vec![
+        json!(["alice/fs-model/a/b/d.bin", null, null]),
+        json!(["alice/fs-model/a/b/d.bin", 1000, 5000]),
+        json!(["alice/fs-model/a/b/d.bin", -100, null]),
+        json!(["alice/fs-model/a/b/d.bin", 10, -10]),
+        json!(["alice/fs-model/a/b/d.bin", 5000, 1000]),
+        json!(["alice/fs-model/a/b/d.bin", 299_990, 400_000]),
+        json!(["alice/fs-model/README.md", 2, 4]),
+        json!(["alice/fs-model@refs/pr/1/pr/file.txt", null, null]),
+    ];
+    let walk: Vec<Value> = ["alice/fs-model", "datasets/alice/fs-data/data"]
+        .map(Value::from)
+        .to_vec();
+    let exists: Vec<Value> = [
+        "alice/fs-model/a",
+        "alice/fs-model/a/b/c.txt",
+        "alice/fs-model/zzz",
+        "alice/missing/x",
+        "alice/fs-model@nope/a",
+    ]
+    .map(Value::from)
+    .to_vec();
+    let spec = json!({
+        "resolve": resolve, "ls": ls, "info": info, "glob": glob, "find": find, "du": du,
+        "cat": cat, "walk": walk, "exists": exists,
+    });
+    let py = python(&server, &spec);
+
+    let mut ours = Vec::new();
+    for p in &resolve {
+        ours.push(answer(
+            fs.resolve_path(p.as_str().unwrap(), None).await,
+            |r| resolved_json(&r),
+        ));
+    }
+    compare("resolve", &resolve, &ours, &py);
+    assert!(resolve.len() > 800);
+
+    let mut ours = Vec::new();
+    for p in &ls {
+        ours.push(answer(fs.ls(p.as_str().unwrap()).send().await, |mut v| {
+            v.sort_by(|a, b| a.name.cmp(&b.name));
+            Value::from(v.iter().map(entry_json).collect::<Vec<_>>())
+        }));
+    }
+    compare("ls", &ls, &ours, &py);
+    // LFS files are covered: the listing of a/b has one.
+    assert!(
+        ours[2]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.get("lfs").is_some()),
+        "{}",
+        ours[2]
+    );
+
+    let mut ours = Vec::new();
+    for p in &info {
+        ours.push(answer(fs.info(p.as_str().unwrap(), true).await, |e| {
+            entry_json(&e)
+        }));
+    }
+    compare("info", &info, &ours, &py);
+
+    let mut ours = Vec::new();
+    for p in &glob {
+        ours.push(answer(
+            fs.glob(p.as_str().unwrap()).names().await,
+            Value::from,
+        ));
+    }
+    compare("glob", &glob, &ours, &py);
+
+    let mut ours = Vec::new();
+    for a in &find {
+        let mut b = fs
+            .find(a[0].as_str().unwrap())
+            .withdirs(a[2].as_bool().unwrap());
+        if let Some(d) = a[1].as_u64() {
+            b = b.maxdepth(d as usize);
+        }
+        ours.push(answer(b.names().await, Value::from));
+    }
+    compare("find", &find, &ours, &py);
+
+    let mut ours = Vec::new();
+    for p in &du {
+        ours.push(answer(fs.du(p.as_str().unwrap()).send().await, Value::from));
+    }
+    compare("du", &du, &ours, &py);
+
+    let mut ours = Vec::new();
+    for a in &cat {
+        let r = fs
+            .cat_file(a[0].as_str().unwrap(), a[1].as_i64(), a[2].as_i64())
+            .await;
+        ours.push(answer(r, |b| Value::from(sha256_hex(&b))));
+    }
+    compare("cat", &cat, &ours, &py);
+    assert_eq!(ours[0], json!(sha256_hex(&files["a/b/d.bin"])));
+    assert_eq!(ours[1], json!(sha256_hex(&files["a/b/d.bin"][1000..5000])));
+
+    let mut ours = Vec::new();
+    for p in &walk {
+        ours.push(answer(
+            fs.walk(p.as_str().unwrap()).send().await,
+            |levels| {
+                let base = |n: &str| n.rsplit('/').next().unwrap_or("").to_owned();
+                Value::from(
+                    levels
+                        .iter()
+                        .map(|l| {
+                            let mut d: Vec<String> = l.dirs.iter().map(|e| base(&e.name)).collect();
+                            let mut f: Vec<String> =
+                                l.files.iter().map(|e| base(&e.name)).collect();
+                            d.sort();
+                            f.sort();
+                            json!([l.path, d, f])
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            },
+        ));
+    }
+    compare("walk", &walk, &ours, &py);
+
+    let mut ours = Vec::new();
+    for p in &exists {
+        ours.push(Value::from(fs.exists(p.as_str().unwrap()).await.unwrap()));
+    }
+    compare("exists", &exists, &ours, &py);
+}
+
+#[tokio::test]
+async fn writes_are_single_commits_and_python_reads_them_back() {
+    let server = TestServer::start();
+    let c = client(&server);
+    fixtures(&c).await;
+    let fs = HfFileSystem::new(c.clone());
+    let model = RepoId::new(MODEL).unwrap();
+    let commits = |c: HubClient| async move {
+        use futures::TryStreamExt;
+        let v: Vec<_> = c
+            .api()
+            .list_repo_commits(&RepoId::new(MODEL).unwrap())
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
+        v.len()
+    };
+
+    // Fill the cache, then write: the listing must show the new file without a refresh.
+    assert!(!fs.exists("alice/fs-model/new/piped.txt").await.unwrap());
+    let before = commits(c.clone()).await;
+    fs.pipe("alice/fs-model/new/piped.txt", b"piped bytes".to_vec())
+        .commit_message("pipe it")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(commits(c.clone()).await, before + 1);
+    assert!(fs.exists("alice/fs-model/new/piped.txt").await.unwrap());
+    assert_eq!(
+        fs.ls("alice/fs-model/new").names().await.unwrap(),
+        vec!["alice/fs-model/new/piped.txt"]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local.bin");
+    let big = random_bytes(200_000, 9);
+    std::fs::write(&local, &big).unwrap();
+    fs.put_file(&local, "alice/fs-model/new/put.bin")
+        .send()
+        .await
+        .unwrap();
+
+    // Server-side copy of an LFS file, then a move: one commit each.
+    let before = commits(c.clone()).await;
+    fs.cp_file("alice/fs-model/a/b/d.bin", "alice/fs-model/copy/d.bin")
+        .send()
+        .await
+        .unwrap();
+    fs.mv("alice/fs-model/new/piped.txt", "alice/fs-model/moved.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(commits(c.clone()).await, before + 2);
+    assert!(!fs.exists("alice/fs-model/new/piped.txt").await.unwrap());
+    let copy = fs.info("alice/fs-model/copy/d.bin", false).await.unwrap();
+    let orig = fs.info("alice/fs-model/a/b/d.bin", false).await.unwrap();
+    assert_eq!(copy.lfs, orig.lfs);
+    assert!(copy.lfs.is_some());
+
+    // rm of a folder needs recursive; with it, one commit removes everything below.
+    let e = fs.rm("alice/fs-model/a").send().await.unwrap_err();
+    assert!(matches!(e, FsError::WrongKind { .. }), "{e}");
+    let before = commits(c.clone()).await;
+    fs.rm("alice/fs-model/a")
+        .recursive(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(commits(c.clone()).await, before + 1);
+    assert!(!fs.exists("alice/fs-model/a/b/c.txt").await.unwrap());
+    assert!(!fs.isdir("alice/fs-model/a").await.unwrap());
+    fs.mkdir("alice/fs-model/empty").await.unwrap();
+    let e = fs
+        .rm("alice/fs-model/nothing.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+
+    // Python sees exactly what we wrote.
+    let py = server.python_json(
+        Version::V026,
+        &format!(
+            r#"
+import hashlib, json
+from huggingface_hub import HfFileSystem
+fs = HfFileSystem()
+out = {{
+  "files": fs.find("{MODEL}"),
+  "moved": fs.cat_file("{MODEL}/moved.txt").decode(),
+  "put": hashlib.sha256(fs.cat_file("{MODEL}/new/put.bin")).hexdigest(),
+  "copy": hashlib.sha256(fs.cat_file("{MODEL}/copy/d.bin")).hexdigest(),
+}}
+print(json.dumps(out))
+"#
+        ),
+    );
+    assert_eq!(py["moved"], "piped bytes");
+    assert_eq!(py["put"], sha256_hex(&big));
+    assert_eq!(py["copy"], sha256_hex(&random_bytes(300_000, 1)));
+    let ours = fs.find(MODEL).names().await.unwrap();
+    assert_eq!(py["files"], json!(ours));
+    assert!(!ours.iter().any(|n| n.starts_with("alice/fs-model/a/")));
+    let _ = model;
+}
+
+#[tokio::test]
+async fn open_reads_ranges_with_read_ahead() {
+    let server = TestServer::start();
+    let c = client(&server);
+    let files = fixtures(&c).await;
+    let fs = HfFileSystem::new(c);
+    let data = &files["a/b/d.bin"];
+    let mut f = fs
+        .open_with_block_size("alice/fs-model/a/b/d.bin", 64 * 1024)
+        .await
+        .unwrap();
+    assert_eq!(f.size(), data.len() as u64);
+    let mut rng_state = 7u64;
+    for _ in 0..50 {
+        rng_state = rng_state.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let off = (rng_state >> 33) % (data.len() as u64);
+        let len = ((rng_state >> 20) % 5000) as usize;
+        f.seek(std::io::SeekFrom::Start(off)).await.unwrap();
+        let mut buf = vec![0u8; len];
+        let n = f.read(&mut buf).await.unwrap();
+        let end = (off as usize + len).min(data.len());
+        assert!(n > 0 || off as usize == data.len());
+        assert_eq!(&buf[..n], &data[off as usize..off as usize + n]);
+        assert!(off as usize + n <= end);
+    }
+    f.seek(std::io::SeekFrom::End(-10)).await.unwrap();
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).await.unwrap();
+    assert_eq!(tail, data[data.len() - 10..]);
+    f.seek(std::io::SeekFrom::Start(0)).await.unwrap();
+    let mut all = Vec::new();
+    f.read_to_end(&mut all).await.unwrap();
+    assert_eq!(&all, data);
+    assert!(fs.open("alice/fs-model/a").await.is_err());
+}
