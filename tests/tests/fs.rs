@@ -579,3 +579,68 @@ async fn open_reads_ranges_with_read_ahead() {
     assert_eq!(&all, data);
     assert!(fs.open("alice/fs-model/a").await.is_err());
 }
+
+#[tokio::test]
+async fn listings_are_cached_per_revision() {
+    let mut server = TestServer::start();
+    let c = HubClient::builder()
+        .config(hub_core::Config::builder().endpoint(server.url()).build())
+        .token(&server.tokens().write)
+        .retry_policy(hub_core::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let files = fixtures(&c).await;
+    let fs = HfFileSystem::new(c);
+    let all = fs.find(MODEL).withdirs(true).names().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs.get_file("alice/fs-model/a/b/d.bin", dir.path().join("x/d.bin"))
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("x/d.bin")).unwrap(),
+        files["a/b/d.bin"]
+    );
+
+    // From now on every request fails: only cached answers can be given.
+    server.restart_with_chaos(Some("error=1"));
+    assert_eq!(
+        fs.find(MODEL).withdirs(true).names().await.unwrap(),
+        all,
+        "find again"
+    );
+    // ls with details needs last_commit, which the cheap listing of find did not fetch.
+    assert!(fs.ls("alice/fs-model/a/b").send().await.is_err());
+    let names = fs
+        .ls("alice/fs-model/a/b")
+        .detail(false)
+        .names()
+        .await
+        .unwrap();
+    assert_eq!(
+        names,
+        ["alice/fs-model/a/b/c.txt", "alice/fs-model/a/b/d.bin"]
+    );
+    assert!(fs.isdir("alice/fs-model/a/b").await.unwrap());
+    assert!(fs.isfile("alice/fs-model/a/e.txt").await.unwrap());
+    assert!(!fs.exists("alice/fs-model/a/zzz").await.unwrap());
+    assert_eq!(
+        fs.glob("alice/fs-model/**/*.txt").names().await.unwrap(),
+        ["alice/fs-model/a/b/c.txt", "alice/fs-model/a/e.txt"]
+    );
+    assert_eq!(
+        fs.du("alice/fs-model/a").send().await.unwrap(),
+        300_000 + 7 + 26
+    );
+    // Another revision was never listed: it needs the (failing) server.
+    assert!(
+        fs.ls("alice/fs-model@feat%2Fx")
+            .detail(false)
+            .names()
+            .await
+            .is_err()
+    );
+
+    // After invalidate_cache, the failing server is asked again.
+    fs.invalidate_cache();
+    assert!(fs.isdir("alice/fs-model/a/b").await.is_err());
+}

@@ -185,7 +185,86 @@ impl AsyncSeek for HfFile {
     }
 }
 
+/// `GET {resolve url}` streamed into `dest` (the other HTTP call of the read path).
+async fn download_to(client: &HubClient, rp: &ResolvedPath, dest: &std::path::Path) -> Result<u64> {
+    use tokio::io::AsyncWriteExt;
+    let url = hub_core::urls::hf_hub_url(
+        client.endpoint(),
+        &rp.repo_id,
+        &rp.path_in_repo,
+        rp.repo_type,
+        &rp.revision,
+    );
+    let mut resp = client
+        .send(client.request(Method::GET, &url), SendOptions::new())
+        .await?;
+    let io = |context: String| move |source| FsError::Io { context, source };
+    let mut file = tokio::fs::File::create(dest)
+        .await
+        .map_err(io(format!("cannot create {}", dest.display())))?;
+    let mut written = 0u64;
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| FsError::Hub(hub_core::Error::transport(&url, e)))?
+    {
+        file.write_all(&chunk)
+            .await
+            .map_err(io(format!("cannot write {}", dest.display())))?;
+        written += chunk.len() as u64;
+    }
+    file.flush()
+        .await
+        .map_err(io(format!("cannot write {}", dest.display())))?;
+    Ok(written)
+}
+
 impl HfFileSystem {
+    /// Downloads a file to the local path `lpath` (Python's `get_file`): parent folders are
+    /// created, a directory becomes an empty local directory. The file is written to a
+    /// temporary name next to `lpath` and renamed when complete, so `lpath` never holds half a
+    /// file.
+    pub async fn get_file(&self, rpath: &str, lpath: impl AsRef<std::path::Path>) -> Result<()> {
+        let lpath = lpath.as_ref();
+        let io = |context: String| move |source| FsError::Io { context, source };
+        let info = self.info(rpath, false).await?;
+        if info.is_dir() {
+            return tokio::fs::create_dir_all(lpath)
+                .await
+                .map_err(io(format!("cannot create {}", lpath.display())));
+        }
+        if let Some(parent) = lpath.parent().filter(|p| !p.as_os_str().is_empty()) {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(io(format!("cannot create {}", parent.display())))?;
+        }
+        let rp = self.resolve_path(rpath, None).await?;
+        let mut tmp = lpath.as_os_str().to_owned();
+        tmp.push(".hffs-incomplete");
+        let tmp = std::path::PathBuf::from(tmp);
+        let written = match download_to(&self.inner.client, &rp, &tmp).await {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e);
+            }
+        };
+        if written != info.size {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(FsError::Hub(hub_core::Error::decode(
+                &rp.unresolve(),
+                format!(
+                    "downloaded {written} bytes but the file has {} bytes; retry the download",
+                    info.size
+                ),
+            )));
+        }
+        tokio::fs::rename(&tmp, lpath).await.map_err(io(format!(
+            "cannot move the download to {}",
+            lpath.display()
+        )))
+    }
+
     /// Opens a file for reading with the default read-ahead ([`DEFAULT_BLOCK_SIZE`]).
     pub async fn open(&self, path: &str) -> Result<HfFile> {
         self.open_with_block_size(path, DEFAULT_BLOCK_SIZE).await
