@@ -644,3 +644,76 @@ async fn listings_are_cached_per_revision() {
     fs.invalidate_cache();
     assert!(fs.isdir("alice/fs-model/a/b").await.is_err());
 }
+
+/// 1,000 random 64 KiB ranges of a 32 MiB LFS file, through `cat_file` and through `HfFile`,
+/// against Python's `HfFileSystem.cat_file` on the same server; prints the times and checks
+/// every range's bytes.
+#[tokio::test]
+async fn random_range_reads_against_python_slow() {
+    let server = TestServer::start();
+    let c = client(&server);
+    let repo = RepoId::new("alice/fs-bench").unwrap();
+    c.api().create_repo(&repo).send().await.unwrap();
+    let size = 32 * 1024 * 1024;
+    let data = random_bytes(size, 11);
+    c.create_commit(
+        &repo,
+        vec![CommitOperation::add_bytes("big.bin", data.clone()).unwrap()],
+    )
+    .commit_message("big")
+    .send()
+    .await
+    .unwrap();
+    let mut offsets = Vec::new();
+    let mut state = 12345u64;
+    for _ in 0..1000 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        offsets.push((state >> 16) % (size as u64 - 65536));
+    }
+    let fs = HfFileSystem::new(c);
+    let path = "alice/fs-bench/big.bin";
+    fs.info(path, false).await.unwrap();
+    let t = std::time::Instant::now();
+    for &o in &offsets {
+        let b = fs
+            .cat_file(path, Some(o as i64), Some(o as i64 + 65536))
+            .await
+            .unwrap();
+        assert_eq!(&b[..], &data[o as usize..o as usize + 65536]);
+    }
+    let ours = t.elapsed().as_secs_f64();
+    let mut f = fs.open_with_block_size(path, 65536).await.unwrap();
+    let t = std::time::Instant::now();
+    let mut buf = vec![0u8; 65536];
+    for &o in &offsets {
+        f.seek(std::io::SeekFrom::Start(o)).await.unwrap();
+        f.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf[..], &data[o as usize..o as usize + 65536]);
+    }
+    let ours_file = t.elapsed().as_secs_f64();
+    let py = server.python_json(
+        Version::V026,
+        &format!(
+            r#"
+import json, time
+from huggingface_hub import HfFileSystem
+fs = HfFileSystem()
+offsets = {offsets:?}
+fs.info("{path}")
+t = time.perf_counter()
+n = 0
+for o in offsets:
+    n += len(fs.cat_file("{path}", start=o, end=o + 65536))
+print(json.dumps({{"seconds": time.perf_counter() - t, "bytes": n}}))
+"#
+        ),
+    );
+    assert_eq!(py["bytes"], json!(1000 * 65536));
+    let py_s = py["seconds"].as_f64().unwrap();
+    println!(
+        "1000 random 64 KiB reads of a 32 MiB file: hub-fs cat_file {ours:.3}s, hub-fs HfFile {ours_file:.3}s, Python HfFileSystem.cat_file {py_s:.3}s (Python/Rust {:.2}x)",
+        py_s / ours
+    );
+}
