@@ -717,3 +717,126 @@ print(json.dumps({{"seconds": time.perf_counter() - t, "bytes": n}}))
         py_s / ours
     );
 }
+
+fn safetensors_file(tensors: &[(&str, &str, &[u64])]) -> Vec<u8> {
+    let mut header = serde_json::Map::new();
+    header.insert("__metadata__".into(), json!({"format": "pt"}));
+    let mut off = 0u64;
+    for (name, dtype, shape) in tensors {
+        let n: u64 = shape.iter().product::<u64>() * 2;
+        header.insert(
+            (*name).into(),
+            json!({"dtype": dtype, "shape": shape, "data_offsets": [off, off + n]}),
+        );
+        off += n;
+    }
+    let h = Value::Object(header).to_string();
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(h.as_bytes());
+    out.extend(random_bytes(off as usize, 5));
+    out
+}
+
+#[tokio::test]
+async fn safetensors_metadata_like_python() {
+    let server = TestServer::start();
+    let c = client(&server);
+    let sharded = RepoId::new("alice/fs-sharded").unwrap();
+    let single = RepoId::new("alice/fs-single").unwrap();
+    for r in [&sharded, &single] {
+        c.api().create_repo(r).send().await.unwrap();
+    }
+    let s1 = safetensors_file(&[("a.weight", "F16", &[64, 32]), ("a.bias", "F16", &[64])]);
+    let s2 = safetensors_file(&[("b.weight", "BF16", &[16, 16, 4]), ("c", "F16", &[])]);
+    let index = json!({
+        "metadata": {"total_size": 12345},
+        "weight_map": {
+            "a.weight": "model-00001-of-00002.safetensors",
+            "a.bias": "model-00001-of-00002.safetensors",
+            "b.weight": "model-00002-of-00002.safetensors",
+            "c": "model-00002-of-00002.safetensors",
+        }
+    });
+    let ops = vec![
+        CommitOperation::add_bytes("model-00001-of-00002.safetensors", s1.clone()).unwrap(),
+        CommitOperation::add_bytes("model-00002-of-00002.safetensors", s2).unwrap(),
+        CommitOperation::add_bytes(
+            "model.safetensors.index.json",
+            index.to_string().into_bytes(),
+        )
+        .unwrap(),
+    ];
+    c.create_commit(&sharded, ops)
+        .commit_message("shards")
+        .send()
+        .await
+        .unwrap();
+    c.create_commit(
+        &single,
+        vec![CommitOperation::add_bytes("model.safetensors", s1).unwrap()],
+    )
+    .commit_message("single")
+    .send()
+    .await
+    .unwrap();
+
+    let fs = HfFileSystem::new(c);
+    let py = server.python_json(
+        Version::V026,
+        r#"
+import json
+from huggingface_hub import HfApi
+api = HfApi()
+out = {}
+for repo in ["alice/fs-sharded", "alice/fs-single"]:
+    m = api.get_safetensors_metadata(repo)
+    out[repo] = {
+        "sharded": m.sharded,
+        "metadata": m.metadata,
+        "weight_map": m.weight_map,
+        "parameter_count": m.parameter_count,
+        "files": {f: {k: [t.dtype, t.shape, list(t.data_offsets)] for k, t in fm.tensors.items()} for f, fm in m.files_metadata.items()},
+    }
+print(json.dumps(out))
+"#,
+    );
+    for repo in ["alice/fs-sharded", "alice/fs-single"] {
+        let m = fs.safetensors_metadata(repo).await.unwrap();
+        let files: BTreeMap<_, _> = m
+            .files_metadata
+            .iter()
+            .map(|(f, fm)| {
+                let t: BTreeMap<_, _> = fm
+                    .tensors
+                    .iter()
+                    .map(|(k, t)| {
+                        (
+                            k.clone(),
+                            json!([t.dtype, t.shape, [t.data_offsets.0, t.data_offsets.1]]),
+                        )
+                    })
+                    .collect();
+                (f.clone(), t)
+            })
+            .collect();
+        let ours = json!({
+            "sharded": m.sharded,
+            "metadata": m.metadata,
+            "weight_map": m.weight_map,
+            "parameter_count": m.parameter_count(),
+            "files": files,
+        });
+        assert_eq!(ours, py[repo], "{repo}");
+    }
+    assert_eq!(
+        fs.safetensors_metadata("alice/fs-sharded")
+            .await
+            .unwrap()
+            .parameter_count(),
+        BTreeMap::from([
+            ("BF16".to_owned(), 1024),
+            ("F16".to_owned(), 64 * 32 + 64 + 1)
+        ])
+    );
+    assert!(fs.safetensors_metadata("alice/fs-nothing").await.is_err());
+}

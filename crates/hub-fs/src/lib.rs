@@ -47,6 +47,7 @@ pub mod file;
 mod fs;
 pub mod glob;
 pub mod path;
+pub mod safetensors;
 mod write;
 
 pub use error::{FsError, NotFoundReason, Result};
@@ -56,4 +57,5 @@ pub use fs::{
     WalkLevel,
 };
 pub use path::{DEFAULT_REVISION, ResolvedPath};
+pub use safetensors::{SafetensorsFileMetadata, SafetensorsRepoMetadata, TensorInfo};
 pub use write::{CopyBuilder, PutBuilder, RmBuilder};
