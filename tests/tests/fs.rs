@@ -840,3 +840,86 @@ print(json.dumps(out))
     );
     assert!(fs.safetensors_metadata("alice/fs-nothing").await.is_err());
 }
+
+#[test]
+fn shard_plans_and_index_json_like_python() {
+    use hub_fs::shards::{TensorSize, split_state_dict_into_shards};
+    // Deterministic pseudo-random state dicts: sizes around the limit, shared storages,
+    // names needing JSON escapes.
+    let mut state = 99u64;
+    let mut next = |m: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % m
+    };
+    let mut cases = Vec::new();
+    for case in 0..60 {
+        let n = next(12) as usize;
+        let limit = 50 + next(200);
+        let tensors: Vec<TensorSize> = (0..n)
+            .map(|i| TensorSize {
+                name: if i % 5 == 4 {
+                    format!("layer.{i}.é\"w")
+                } else {
+                    format!("layer.{i}.weight")
+                },
+                size: next(limit * 2),
+                storage_id: (next(4) == 0).then(|| format!("s{}", next(3))),
+            })
+            .collect();
+        cases.push((case, tensors, limit));
+    }
+    let spec: Vec<Value> = cases
+        .iter()
+        .map(|(_, t, limit)| {
+            json!({
+                "limit": limit,
+                "tensors": t.iter().map(|x| json!([x.name, x.size, x.storage_id])).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let py = hub_tests::python::run_json(
+        Version::V026,
+        r#"
+import json, os
+from huggingface_hub import split_state_dict_into_shards_factory
+out = []
+for case in json.loads(os.environ["HUBTEST_CASES"]):
+    sd = {name: {"size": size, "sid": sid} for name, size, sid in case["tensors"]}
+    split = split_state_dict_into_shards_factory(
+        sd,
+        get_storage_size=lambda t: t["size"],
+        get_storage_id=lambda t: t["sid"],
+        filename_pattern="model{suffix}.safetensors",
+        max_shard_size=case["limit"],
+    )
+    index = {"metadata": {**split.metadata, "format": "pt"}, "weight_map": split.tensor_to_filename}
+    out.append({
+        "files": [[f, t] for f, t in split.filename_to_tensors.items()],
+        "weight_map": [[t, f] for t, f in split.tensor_to_filename.items()],
+        "total": split.metadata["total_size"],
+        "sharded": split.is_sharded,
+        "index": json.dumps(index, indent=2),
+    })
+print(json.dumps({"cases": out}))
+"#,
+        &[("HUBTEST_CASES", &Value::from(spec).to_string())],
+    );
+    let theirs = py["cases"].as_array().unwrap();
+    assert_eq!(theirs.len(), cases.len());
+    let mut sharded = 0;
+    for ((case, tensors, limit), t) in cases.iter().zip(theirs) {
+        let p = split_state_dict_into_shards(tensors, "model{suffix}.safetensors", *limit).unwrap();
+        sharded += usize::from(p.is_sharded());
+        let ours = json!({
+            "files": p.filename_to_tensors.iter().map(|(f, v)| json!([f, v])).collect::<Vec<_>>(),
+            "weight_map": p.tensor_to_filename.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>(),
+            "total": p.total_size,
+            "sharded": p.is_sharded(),
+            "index": p.index_json(&[("format".to_owned(), json!("pt"))]),
+        });
+        assert_eq!(&ours, t, "case {case}: {tensors:?} limit {limit}");
+    }
+    assert!(sharded > 20, "the cases must exercise sharding ({sharded})");
+}

@@ -48,6 +48,7 @@ mod fs;
 pub mod glob;
 pub mod path;
 pub mod safetensors;
+pub mod shards;
 mod write;
 
 pub use error::{FsError, NotFoundReason, Result};
