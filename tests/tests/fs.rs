@@ -923,3 +923,159 @@ print(json.dumps({"cases": out}))
     }
     assert!(sharded > 20, "the cases must exercise sharding ({sharded})");
 }
+
+#[tokio::test]
+async fn object_store_conformance() {
+    use futures::TryStreamExt;
+    use object_store::path::Path;
+    use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload};
+
+    let server = TestServer::start();
+    let c = client(&server);
+    fixtures(&c).await;
+    let fs = HfFileSystem::new(c);
+    let store = hub_fs::HfObjectStore::new(fs.clone(), "datasets/alice/fs-data")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.to_string(),
+        "HfObjectStore(hf://datasets/alice/fs-data)"
+    );
+    assert!(
+        hub_fs::HfObjectStore::new(fs.clone(), "datasets/alice/fs-data/data")
+            .await
+            .is_err()
+    );
+
+    // list and list_with_delimiter agree with the file system.
+    let mut listed: Vec<String> = store
+        .list(None)
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    listed.sort();
+    let expected: Vec<String> = fs
+        .find("datasets/alice/fs-data")
+        .names()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.trim_start_matches("datasets/alice/fs-data/").to_owned())
+        .collect();
+    assert_eq!(listed, expected);
+    assert!(listed.contains(&"data/train/0.parquet".to_owned()));
+    let under: Vec<String> = store
+        .list(Some(&Path::from("data/train")))
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(under, ["data/train/0.parquet"]);
+    let d = store
+        .list_with_delimiter(Some(&Path::from("data")))
+        .await
+        .unwrap();
+    let mut prefixes: Vec<String> = d.common_prefixes.iter().map(|p| p.to_string()).collect();
+    prefixes.sort();
+    assert_eq!(prefixes, ["data/test", "data/train"]);
+    assert!(d.objects.is_empty());
+    let root = store.list_with_delimiter(None).await.unwrap();
+    assert!(
+        root.objects
+            .iter()
+            .any(|o| o.location.as_ref() == "README.md")
+    );
+    assert!(
+        store
+            .list(Some(&Path::from("nowhere")))
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // put / get / ranges / head
+    let body = random_bytes(70_000, 21);
+    let p = Path::from("new/object.bin");
+    store.put(&p, PutPayload::from(body.clone())).await.unwrap();
+    let got = store.get(&p).await.unwrap().bytes().await.unwrap();
+    assert_eq!(&got[..], &body[..]);
+    assert_eq!(
+        &store.get_range(&p, 100..2100).await.unwrap()[..],
+        &body[100..2100]
+    );
+    let ranges = store
+        .get_ranges(&p, &[0..10, 50_000..60_000, 69_990..70_000])
+        .await
+        .unwrap();
+    assert_eq!(&ranges[1][..], &body[50_000..60_000]);
+    assert_eq!(&ranges[2][..], &body[69_990..]);
+    let head = store.head(&p).await.unwrap();
+    assert_eq!(head.size, 70_000);
+    assert!(head.e_tag.is_some());
+    assert!(head.last_modified.timestamp() > 0);
+    let e = store
+        .put_opts(&p, PutPayload::from_static(b"x"), PutMode::Create.into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, object_store::Error::AlreadyExists { .. }),
+        "{e}"
+    );
+    let e = store.get(&Path::from("missing.bin")).await.unwrap_err();
+    assert!(matches!(e, object_store::Error::NotFound { .. }), "{e}");
+
+    // copy (server side), copy_if_not_exists, rename, delete
+    let q = Path::from("copy/object.bin");
+    store.copy(&p, &q).await.unwrap();
+    assert_eq!(
+        &store.get(&q).await.unwrap().bytes().await.unwrap()[..],
+        &body[..]
+    );
+    let e = store.copy_if_not_exists(&p, &q).await.unwrap_err();
+    assert!(
+        matches!(e, object_store::Error::AlreadyExists { .. }),
+        "{e}"
+    );
+    let r = Path::from("renamed.bin");
+    store.rename(&q, &r).await.unwrap();
+    assert!(matches!(
+        store.head(&q).await.unwrap_err(),
+        object_store::Error::NotFound { .. }
+    ));
+    store.delete(&r).await.unwrap();
+    assert!(store.head(&r).await.is_err());
+
+    // multipart
+    let m = Path::from("multi/parts.bin");
+    let mut up = store.put_multipart(&m).await.unwrap();
+    for i in 0..3u64 {
+        up.put_part(PutPayload::from(random_bytes(10_000, 30 + i)))
+            .await
+            .unwrap();
+    }
+    up.complete().await.unwrap();
+    let mut expected = Vec::new();
+    for i in 0..3u64 {
+        expected.extend(random_bytes(10_000, 30 + i));
+    }
+    assert_eq!(
+        &store.get(&m).await.unwrap().bytes().await.unwrap()[..],
+        &expected[..]
+    );
+
+    // Python reads what the store wrote.
+    let py = server.python_json(
+        Version::V026,
+        r#"
+import hashlib, json
+from huggingface_hub import HfFileSystem
+fs = HfFileSystem()
+print(json.dumps({"sha": hashlib.sha256(fs.cat_file("datasets/alice/fs-data/multi/parts.bin")).hexdigest(),
+                  "renamed": fs.exists("datasets/alice/fs-data/renamed.bin")}))
+"#,
+    );
+    assert_eq!(py["sha"], sha256_hex(&expected));
+    assert_eq!(py["renamed"], false);
+}

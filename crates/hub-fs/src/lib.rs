@@ -46,6 +46,8 @@ pub mod error;
 pub mod file;
 mod fs;
 pub mod glob;
+#[cfg(feature = "object-store")]
+pub mod objstore;
 pub mod path;
 pub mod safetensors;
 pub mod shards;
@@ -57,6 +59,8 @@ pub use fs::{
     DuBuilder, EntryKind, FindBuilder, FsEntry, GlobBuilder, HfFileSystem, LsBuilder, WalkBuilder,
     WalkLevel,
 };
+#[cfg(feature = "object-store")]
+pub use objstore::HfObjectStore;
 pub use path::{DEFAULT_REVISION, ResolvedPath};
 pub use safetensors::{SafetensorsFileMetadata, SafetensorsRepoMetadata, TensorInfo};
 pub use write::{CopyBuilder, PutBuilder, RmBuilder};
