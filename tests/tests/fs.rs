@@ -1079,3 +1079,28 @@ print(json.dumps({"sha": hashlib.sha256(fs.cat_file("datasets/alice/fs-data/mult
     assert_eq!(py["sha"], sha256_hex(&expected));
     assert_eq!(py["renamed"], false);
 }
+
+#[test]
+fn blocking_read_seek_adapter() {
+    use std::io::{Read, Seek, SeekFrom};
+    let server = TestServer::start();
+    let files = {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(fixtures(&client(&server)))
+    };
+    let data = &files["weights.safetensors"];
+    // A fresh file system: its connections are opened on the blocking file's runtime thread.
+    let fs = HfFileSystem::new(client(&server));
+    let mut f =
+        hub_fs::BlockingHfFile::open(&fs, "alice/fs-model/weights.safetensors", 16 * 1024).unwrap();
+    assert_eq!(f.size(), data.len() as u64);
+    f.seek(SeekFrom::Start(100_000)).unwrap();
+    let mut buf = vec![0u8; 30_000];
+    f.read_exact(&mut buf).unwrap();
+    assert_eq!(buf, data[100_000..130_000]);
+    f.seek(SeekFrom::End(-5)).unwrap();
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).unwrap();
+    assert_eq!(tail, data[data.len() - 5..]);
+    assert!(hub_fs::BlockingHfFile::open(&fs, "alice/fs-model/none.bin", 1024).is_err());
+}

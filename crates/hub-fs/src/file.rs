@@ -293,3 +293,89 @@ impl HfFileSystem {
         })
     }
 }
+
+/// A blocking `std::io::Read + Seek` over [`HfFile`], for synchronous code (e.g. a parser
+/// that wants `Read + Seek`). Every call runs on a private runtime thread, so it can be used
+/// (and dropped) anywhere, also inside async code, without panicking.
+#[derive(Debug)]
+pub struct BlockingHfFile {
+    rt: hub_core::runtime_thread::RuntimeThread,
+    file: Option<HfFile>,
+    size: u64,
+}
+
+fn stopped() -> std::io::Error {
+    std::io::Error::other("the runtime thread of the blocking file stopped")
+}
+
+impl BlockingHfFile {
+    /// Opens `path` of `fs` for blocking reads with read-ahead of `block_size` bytes.
+    ///
+    /// The file system's requests run on the blocking file's own runtime thread; give it a
+    /// file system whose connections were not opened on another, since stopped, runtime
+    /// (typically: a fresh `HfFileSystem`).
+    pub fn open(fs: &HfFileSystem, path: &str, block_size: usize) -> Result<BlockingHfFile> {
+        let rt = hub_core::runtime_thread::RuntimeThread::start("hub-fs-blocking").map_err(
+            |source| FsError::Io {
+                context: "cannot start the runtime thread of a blocking file".to_owned(),
+                source,
+            },
+        )?;
+        let (fs, path) = (fs.clone(), path.to_owned());
+        let file = rt
+            .run(async move { fs.open_with_block_size(&path, block_size).await })
+            .map_err(|_| FsError::Io {
+                context: "opening a blocking file".to_owned(),
+                source: stopped(),
+            })??;
+        Ok(BlockingHfFile {
+            rt,
+            size: file.size(),
+            file: Some(file),
+        })
+    }
+
+    /// Size of the file in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+impl std::io::Read for BlockingHfFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use tokio::io::AsyncReadExt;
+        let mut file = self.file.take().ok_or_else(stopped)?;
+        let want = buf.len();
+        let (file, res) = self
+            .rt
+            .run(async move {
+                let mut tmp = vec![0u8; want];
+                let res = file.read(&mut tmp).await.map(|n| {
+                    tmp.truncate(n);
+                    tmp
+                });
+                (file, res)
+            })
+            .map_err(|_| stopped())?;
+        self.file = Some(file);
+        let data = res?;
+        buf[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
+}
+
+impl std::io::Seek for BlockingHfFile {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        use tokio::io::AsyncSeekExt;
+        let mut file = self.file.take().ok_or_else(stopped)?;
+        let (file, res) = self
+            .rt
+            .run(async move {
+                let res = file.seek(pos).await;
+                (file, res)
+            })
+            .map_err(|_| stopped())?;
+        self.file = Some(file);
+        res
+    }
+}

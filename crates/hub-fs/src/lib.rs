@@ -54,7 +54,7 @@ pub mod shards;
 mod write;
 
 pub use error::{FsError, NotFoundReason, Result};
-pub use file::{DEFAULT_BLOCK_SIZE, HfFile};
+pub use file::{BlockingHfFile, DEFAULT_BLOCK_SIZE, HfFile};
 pub use fs::{
     DuBuilder, EntryKind, FindBuilder, FsEntry, GlobBuilder, HfFileSystem, LsBuilder, WalkBuilder,
     WalkLevel,
