@@ -1104,3 +1104,46 @@ fn blocking_read_seek_adapter() {
     assert_eq!(tail, data[data.len() - 5..]);
     assert!(hub_fs::BlockingHfFile::open(&fs, "alice/fs-model/none.bin", 1024).is_err());
 }
+
+#[tokio::test]
+async fn open_for_writing_commits_once() {
+    use futures::TryStreamExt;
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start();
+    let c = client(&server);
+    fixtures(&c).await;
+    let fs = HfFileSystem::new(c.clone());
+    let e = fs.open_write("alice/nope/file.txt").await.unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    let mut w = fs.open_write("alice/fs-model/written/w.bin").await.unwrap();
+    let mut expected = Vec::new();
+    for i in 0..4u64 {
+        let chunk = random_bytes(50_000, 40 + i);
+        w.write_all(&chunk).await.unwrap();
+        expected.extend(chunk);
+    }
+    // Nothing is committed before `commit`.
+    assert!(!fs.exists("alice/fs-model/written/w.bin").await.unwrap());
+    w.commit_message("written through HfWriter")
+        .commit()
+        .await
+        .unwrap();
+    let titles: Vec<String> = c
+        .api()
+        .list_repo_commits(&RepoId::new(MODEL).unwrap())
+        .send()
+        .map_ok(|x| x.title)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(titles[0], "written through HfWriter");
+    let py = server.python_json(
+        Version::V026,
+        r#"
+import hashlib, json
+from huggingface_hub import HfFileSystem
+print(json.dumps({"sha": hashlib.sha256(HfFileSystem().cat_file("alice/fs-model/written/w.bin")).hexdigest()}))
+"#,
+    );
+    assert_eq!(py["sha"], sha256_hex(&expected));
+}

@@ -63,4 +63,4 @@ pub use fs::{
 pub use objstore::HfObjectStore;
 pub use path::{DEFAULT_REVISION, ResolvedPath};
 pub use safetensors::{SafetensorsFileMetadata, SafetensorsRepoMetadata, TensorInfo};
-pub use write::{CopyBuilder, PutBuilder, RmBuilder};
+pub use write::{CopyBuilder, HfWriter, PutBuilder, RmBuilder};

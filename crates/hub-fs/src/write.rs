@@ -331,3 +331,95 @@ impl CopyBuilder {
     }
 }
 into_future!(CopyBuilder => CommitInfo);
+
+/// A file opened for writing ([`HfFileSystem::open_write`]): an `AsyncWrite` spooled to a
+/// local temporary file and committed as one file by [`HfWriter::commit`]. Dropping it without
+/// committing uploads nothing (Rust cannot run the upload in `Drop`, where Python's `close`
+/// does).
+#[derive(Debug)]
+pub struct HfWriter {
+    fs: HfFileSystem,
+    path: String,
+    tmp: tempfile::TempPath,
+    file: tokio::fs::File,
+    commit: CommitSettings,
+}
+
+impl HfFileSystem {
+    /// Opens `path` for writing; the repository and revision must exist (checked now, as
+    /// Python checks on open).
+    pub async fn open_write(&self, path: &str) -> Result<HfWriter> {
+        let rp = self.resolve_path(path, None).await?;
+        if rp.path_in_repo.is_empty() {
+            return Err(FsError::WrongKind {
+                path: path.to_owned(),
+                message: "is a repository root; give a file path inside it".to_owned(),
+            });
+        }
+        let io = |source| FsError::Io {
+            context: "cannot create a temporary file to spool the upload".to_owned(),
+            source,
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix("hffs-")
+            .tempfile()
+            .map_err(io)?
+            .into_temp_path();
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&tmp)
+            .await
+            .map_err(io)?;
+        Ok(HfWriter {
+            fs: self.clone(),
+            path: path.to_owned(),
+            tmp,
+            file,
+            commit: CommitSettings::default(),
+        })
+    }
+}
+
+impl HfWriter {
+    commit_setters!();
+
+    /// Uploads what was written as one commit.
+    pub async fn commit(mut self) -> Result<CommitInfo> {
+        use tokio::io::AsyncWriteExt;
+        self.file.flush().await.map_err(|source| FsError::Io {
+            context: "cannot flush the spooled upload".to_owned(),
+            source,
+        })?;
+        drop(self.file);
+        let mut b = self.fs.put_file(self.tmp.to_path_buf(), self.path);
+        b.commit = self.commit;
+        let out = b.send().await;
+        // The temporary file is removed when `self.tmp` drops, after the upload.
+        drop(self.tmp);
+        out
+    }
+}
+
+impl tokio::io::AsyncWrite for HfWriter {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.file).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.file).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.file).poll_shutdown(cx)
+    }
+}
