@@ -1,9 +1,9 @@
 """HfFileSystem answers for tests/tests/fs.rs: runs the operations listed in HUBTEST_FS_SPEC
 (JSON) with Python's HfFileSystem and emits normalised answers, one per operation, in order.
 
-Spec keys (all optional): "setup" (build the fixture repos first), "resolve", "ls", "info",
+Spec keys (all optional): "resolve", "ls", "info",
 "glob", "find" ([path, maxdepth, withdirs]), "du", "cat" ([path, start, end]), "walk",
-"read" (paths whose bytes are returned as sha256 + length).
+"exists", "modified" (commit date as a Unix timestamp).
 """
 
 import hashlib
@@ -76,6 +76,7 @@ def main():
         for p in spec.get("walk", [])
     ]
     out["exists"] = [fs.exists(p) for p in spec.get("exists", [])]
+    out["modified"] = [int(fs.modified(p).timestamp()) for p in spec.get("modified", [])]
     emit(out)
 
 

@@ -265,6 +265,9 @@ async fn resolve_and_read_like_python_slow() {
         "alice/fs-model@feat%2Fx/x-only.txt",
         "alice/fs-model@refs/pr/1/pr/file.txt",
         "datasets/alice/fs-data/data/test/0.parquet",
+        "alice/fs-model",
+        "alice/fs-model@refs%2Fpr%2F1",
+        "spaces/alice/fs-space/app.py",
     ]
     .map(Value::from)
     .to_vec();
@@ -325,9 +328,16 @@ async fn resolve_and_read_like_python_slow() {
     ]
     .map(Value::from)
     .to_vec();
+    let modified: Vec<Value> = [
+        "alice/fs-model/a/b/c.txt",
+        "alice/fs-model@feat%2Fx/x-only.txt",
+        "alice/fs-model@refs/pr/1/pr/file.txt",
+    ]
+    .map(Value::from)
+    .to_vec();
     let spec = json!({
         "resolve": resolve, "ls": ls, "info": info, "glob": glob, "find": find, "du": du,
-        "cat": cat, "walk": walk, "exists": exists,
+        "cat": cat, "walk": walk, "exists": exists, "modified": modified,
     });
     let py = python(&server, &spec);
 
@@ -435,6 +445,13 @@ async fn resolve_and_read_like_python_slow() {
         ours.push(Value::from(fs.exists(p.as_str().unwrap()).await.unwrap()));
     }
     compare("exists", &exists, &ours, &py);
+
+    let mut ours = Vec::new();
+    for p in &modified {
+        let d = fs.modified(p.as_str().unwrap()).await.unwrap().unwrap();
+        ours.push(Value::from(d.timestamp()));
+    }
+    compare("modified", &modified, &ours, &py);
 }
 
 #[tokio::test]
