@@ -419,7 +419,7 @@ async fn resolve_and_read_like_python_slow() {
     let mut ours = Vec::new();
     for p in &walk {
         ours.push(answer(
-            fs.walk(p.as_str().unwrap()).send().await,
+            fs.walk(p.as_str().unwrap()).collect().await,
             |levels| {
                 let base = |n: &str| n.rsplit('/').next().unwrap_or("").to_owned();
                 Value::from(

@@ -61,6 +61,9 @@ pub enum FsError {
     /// An argument is invalid.
     #[error("{0}")]
     InvalidArgument(String),
+    /// Content read from the Hub could not be parsed (a safetensors header, an index file).
+    #[error("{0}")]
+    Parse(String),
     /// The Hub or the transport failed.
     #[error("{0}")]
     Hub(#[from] hub_core::Error),
@@ -88,6 +91,7 @@ impl FsError {
             FsError::RepoListing(_) | FsError::InvalidArgument(_) | FsError::WrongKind { .. } => {
                 ErrorKind::InvalidArgument
             }
+            FsError::Parse(_) => ErrorKind::Decode,
             FsError::Hub(e) => e.kind(),
             FsError::Io { .. } => ErrorKind::Io,
         }

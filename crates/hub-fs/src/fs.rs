@@ -5,8 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
+use futures::StreamExt;
 use futures::TryStreamExt;
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use hub_core::types::{BlobLfsInfo, LastCommitInfo, RepoEntry};
 use hub_core::{ErrorKind, HfApi, HubClient, RepoId, RepoType};
 
@@ -594,45 +596,66 @@ impl HfFileSystem {
         maxdepth: Option<usize>,
         expand: bool,
     ) -> Result<Vec<WalkLevel>> {
-        if maxdepth == Some(0) {
-            return Err(FsError::InvalidArgument(
-                "maxdepth must be at least 1".to_owned(),
-            ));
-        }
-        let start = self.resolve_path(path, None).await?.unresolve();
-        let mut out = Vec::new();
-        // Depth-first, parents before children, children in listing order (as fsspec).
-        let mut stack = vec![(start, maxdepth)];
-        while let Some((dir, depth)) = stack.pop() {
-            let listing = match self.ls_impl(&dir, None, expand, false).await {
-                Ok(v) => v,
-                // fsspec's on_error="omit": an unlistable folder yields nothing.
-                Err(e) if absent(&e) => continue,
-                Err(e) => return Err(e),
-            };
-            let mut dirs = Vec::new();
-            let mut files = Vec::new();
-            for info in listing {
-                let pathname = info.name.trim_end_matches('/');
-                if info.is_dir() && pathname != dir {
-                    dirs.push(info);
-                } else {
-                    files.push(info);
+        self.walk_stream(path.to_owned(), maxdepth, expand)
+            .try_collect()
+            .await
+    }
+
+    /// The walk as a lazy stream: one folder listing per level, fetched when polled.
+    fn walk_stream(
+        &self,
+        path: String,
+        maxdepth: Option<usize>,
+        expand: bool,
+    ) -> BoxStream<'static, Result<WalkLevel>> {
+        type Stack = Vec<(String, Option<usize>)>;
+        let fs = self.clone();
+        // State: None before the start path is resolved, then the stack of folders to visit
+        // (depth-first, parents before children, children in listing order, as fsspec).
+        let init: Option<Stack> = None;
+        futures::stream::try_unfold(init, move |state| {
+            let fs = fs.clone();
+            let path = path.clone();
+            async move {
+                let mut stack = match state {
+                    Some(s) => s,
+                    None => {
+                        if maxdepth == Some(0) {
+                            return Err(FsError::InvalidArgument(
+                                "maxdepth must be at least 1".to_owned(),
+                            ));
+                        }
+                        let start = fs.resolve_path(&path, None).await?.unresolve();
+                        vec![(start, maxdepth)]
+                    }
+                };
+                while let Some((dir, depth)) = stack.pop() {
+                    let listing = match fs.ls_impl(&dir, None, expand, false).await {
+                        Ok(v) => v,
+                        // fsspec's on_error="omit": an unlistable folder yields nothing.
+                        Err(e) if absent(&e) => continue,
+                        Err(e) => return Err(e),
+                    };
+                    let (dirs, files): (Vec<FsEntry>, Vec<FsEntry>) = listing
+                        .into_iter()
+                        .partition(|i| i.is_dir() && i.name.trim_end_matches('/') != dir);
+                    let next = depth.map(|d| d - 1);
+                    if next != Some(0) {
+                        for d in dirs.iter().rev() {
+                            stack.push((d.name.clone(), next));
+                        }
+                    }
+                    let level = WalkLevel {
+                        path: dir,
+                        dirs,
+                        files,
+                    };
+                    return Ok(Some((level, Some(stack))));
                 }
+                Ok(None)
             }
-            let next = depth.map(|d| d - 1);
-            if next != Some(0) {
-                for d in dirs.iter().rev() {
-                    stack.push((d.name.clone(), next));
-                }
-            }
-            out.push(WalkLevel {
-                path: dir,
-                dirs,
-                files,
-            });
-        }
-        Ok(out)
+        })
+        .boxed()
     }
 
     /// Total size of the files below `path` (Python's `du`).
@@ -909,7 +932,7 @@ impl GlobBuilder {
 into_future!(GlobBuilder => BTreeMap<String, FsEntry>);
 
 /// Builder of [`HfFileSystem::walk`].
-#[must_use = "a builder does nothing until `.send()` is awaited"]
+#[must_use = "a builder does nothing until `.send()` is polled"]
 #[derive(Debug, Clone)]
 pub struct WalkBuilder {
     fs: HfFileSystem,
@@ -923,12 +946,15 @@ impl WalkBuilder {
         self.maxdepth = Some(depth);
         self
     }
-    /// The levels, parents first.
-    pub fn send(self) -> BoxFuture<'static, Result<Vec<WalkLevel>>> {
-        Box::pin(async move { self.fs.walk_impl(&self.path, self.maxdepth, false).await })
+    /// The levels, parents first, as a lazy stream (one folder listing per level).
+    pub fn send(self) -> BoxStream<'static, Result<WalkLevel>> {
+        self.fs.walk_stream(self.path, self.maxdepth, false)
+    }
+    /// All levels, collected.
+    pub fn collect(self) -> BoxFuture<'static, Result<Vec<WalkLevel>>> {
+        Box::pin(self.send().try_collect())
     }
 }
-into_future!(WalkBuilder => Vec<WalkLevel>);
 
 /// Builder of [`HfFileSystem::du`].
 #[must_use = "a builder does nothing until `.send()` is awaited"]

@@ -87,7 +87,7 @@ impl SafetensorsRepoMetadata {
 }
 
 fn parsing(path: &str, what: impl std::fmt::Display) -> FsError {
-    FsError::InvalidArgument(format!(
+    FsError::Parse(format!(
         "Failed to parse safetensors header of '{path}': {what}. Make sure it is a correctly formatted safetensors file."
     ))
 }
