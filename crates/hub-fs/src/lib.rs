@@ -26,6 +26,14 @@
 //! it wrote to; [`HfFileSystem::invalidate_cache`] drops everything (for writes made by
 //! others).
 //!
+//! What is where: [`HfFileSystem`] (listings, `glob`/`find`/`walk`/`du`, `cat_file`, writes),
+//! [`HfFile`] / [`BlockingHfFile`] (reads with read-ahead), [`HfWriter`] (a file opened for
+//! writing, one commit), [`safetensors`] (headers by range requests), [`shards`] (Python's
+//! shard plan and index JSON) and, with the `object-store` feature, `HfObjectStore`.
+//!
+//! The caches are never evicted: a long-lived file system over many repositories should call
+//! [`HfFileSystem::invalidate_cache`] now and then, as Python's users call `invalidate_cache`.
+//!
 //! Errors: [`FsError`] keeps hub-core's error reachable ([`FsError::Hub`], [`FsError::kind`]).
 //! Unlike Python, `exists`/`isdir`/`isfile` only turn "not found" into `false`; network and
 //! auth failures are returned.
