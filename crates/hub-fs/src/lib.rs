@@ -16,7 +16,7 @@
 //! Everything builds on the other crates: listings are hub-core's `list_repo_tree` and
 //! `get_paths_info`, writes are hub-upload commits (copies are server-side
 //! `CommitOperationCopy`s, so LFS content is never uploaded again), and the one new HTTP call
-//! is a ranged `GET` of the resolve URL ([`file`]), sent through `HubClient::send` like every
+//! is a ranged `GET` of the resolve URL ([`mod@file`]), sent through `HubClient::send` like every
 //! other request.
 //!
 //! Caching: directory listings are cached per (repository, revision, folder), and whether a
