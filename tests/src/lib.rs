@@ -106,3 +106,7 @@ mod guide_server {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/cards.md")]
 mod guide_cards {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/filesystem.md")]
+mod guide_filesystem {}

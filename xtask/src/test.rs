@@ -45,6 +45,7 @@ const PORTABLE_CRATES: &[&str] = &[
     "hub-endpoints",
     "hub-server",
     "hub-cli",
+    "hub-fs",
 ];
 
 /// Options of `cargo xtask test`.
