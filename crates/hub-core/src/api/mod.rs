@@ -22,6 +22,7 @@
 //! | info | [`HfApi::model_info`], [`HfApi::dataset_info`], [`HfApi::space_info`], [`HfApi::repo_info`], [`HfApi::repo_exists`], [`HfApi::revision_exists`], [`HfApi::file_exists`] |
 //! | search | [`HfApi::list_models`], [`HfApi::list_datasets`], [`HfApi::list_spaces`] |
 //! | files | [`HfApi::list_repo_tree`], [`HfApi::list_repo_files`], [`HfApi::get_paths_info`], [`HfApi::get_hf_file_metadata`], [`HfApi::hf_hub_url`], [`file_metadata`], [`probe_file`] |
+//! | community | [`HfApi::get_repo_discussions`], [`HfApi::get_discussion_details`], [`HfApi::create_discussion`], [`HfApi::create_pull_request`], [`HfApi::comment_discussion`], [`HfApi::edit_discussion_comment`], [`HfApi::hide_discussion_comment`], [`HfApi::rename_discussion`], [`HfApi::change_discussion_status`], [`HfApi::merge_pull_request`] ([`discussions`]) |
 //! | history | [`HfApi::list_repo_refs`], [`HfApi::list_repo_commits`], [`HfApi::create_branch`], [`HfApi::delete_branch`], [`HfApi::create_tag`], [`HfApi::delete_tag`], [`HfApi::super_squash_history`] |
 //!
 //! Python's per-call `token=` argument is [`HfApi::with_token`].
@@ -45,6 +46,7 @@ use crate::error::Result;
 use crate::repo::{RepoId, RepoType};
 use crate::types::WhoAmI;
 
+pub mod discussions;
 pub mod info;
 pub mod listing;
 pub mod metadata;
@@ -52,6 +54,11 @@ pub mod refs;
 pub mod repos;
 pub mod tree;
 
+pub use discussions::{
+    ChangeStatusBuilder, CreateDiscussionBuilder, DiscussionChangeBuilder,
+    DiscussionDetailsBuilder, DiscussionListBuilder, DiscussionStatusFilter, DiscussionTypeFilter,
+    MergePullRequestBuilder,
+};
 pub use info::{InfoBuilder, RepoInfoBuilder};
 pub use listing::{DatasetListBuilder, ModelListBuilder, Sort, SpaceListBuilder};
 pub use metadata::{FileMetadataBuilder, FileProbe, file_metadata, probe_file};

@@ -70,7 +70,13 @@ async fn details_json(ctx: &Ctx, repo: &Repo, d: &Discussion) -> HubResult<Value
         })
         .await
         .map_err(internal)?;
-        v["changes"] = json!({"base": "refs/heads/main", "mergeCommitId": null, "head": head, "baseCommit": base});
+        let merge_commit = d
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| e["data"]["mergeCommitId"].as_str())
+            .map(str::to_owned);
+        v["changes"] = json!({"base": "refs/heads/main", "mergeCommitId": merge_commit, "head": head, "baseCommit": base});
         v["filesWithConflicts"] = json!([]);
         v["diff"] = json!("");
     }
@@ -244,6 +250,11 @@ pub(super) async fn action(
             d.status = s.clone();
             let e = event("status-change", &caller, json!({"status": s}));
             d.events.push(e.clone());
+            // The Hub posts the optional comment along with the change.
+            let comment = text("comment");
+            if !comment.trim().is_empty() {
+                d.events.push(comment_event(&caller, &comment));
+            }
             json!({"newStatus": e})
         }
         "merge" => {
@@ -253,7 +264,7 @@ pub(super) async fn action(
             let reader = ctx.st.inner.repos.reader(&repo);
             let pr_num = d.num;
             let author = caller.clone();
-            repo::blocking(&reader, move |r| {
+            let merge_oid = repo::blocking(&reader, move |r| {
                 let pr = r
                     .git
                     .read_ref(&format!("refs/pr/{pr_num}"))?
@@ -275,14 +286,23 @@ pub(super) async fn action(
                 let oid = r.git.write(crate::git::Kind::Commit, &c.serialize())?;
                 r.git
                     .update_ref("refs/heads/main", Some(&main), Some(&oid))
-                    .map_err(std::io::Error::other)
+                    .map_err(std::io::Error::other)?;
+                Ok(oid)
             })
             .await
             .map_err(internal)?;
             d.status = "merged".into();
-            d.events
-                .push(event("status-change", &caller, json!({"status": "merged"})));
-            json!({})
+            let comment = text("comment");
+            if !comment.trim().is_empty() {
+                d.events.push(comment_event(&caller, &comment));
+            }
+            // The merge commit is kept on the event, where `details_json` finds it.
+            d.events.push(event(
+                "status-change",
+                &caller,
+                json!({"status": "merged", "mergeCommitId": merge_oid}),
+            ));
+            json!({"mergeCommitId": merge_oid})
         }
         _ => return Err(HubError::NotFound("Not Found".into())),
     };

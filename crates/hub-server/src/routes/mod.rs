@@ -3,6 +3,7 @@
 //! area.
 
 mod account;
+mod comments;
 mod discussions;
 mod extras;
 mod files;
@@ -517,6 +518,9 @@ async fn repo_api(
         ["discussions", num] if get => discussions::details(ctx, ty, ns, name, num).await,
         ["discussions", num, action] if m == Method::POST => {
             discussions::action(ctx, ty, ns, name, num, action).await
+        }
+        ["discussions", num, "comment", id, action] if m == Method::POST => {
+            comments::action(ctx, ty, (ns, name), num, id, action).await
         }
         _ => Err(not_found()),
     }

@@ -1,0 +1,550 @@
+//! Wire types of the community API (protocol §8.1): discussions, pull requests and their
+//! events.
+//!
+//! The Hub's JSON is read into private `*Wire` structs and turned into the public types here,
+//! because the public shape is Python's (`author` is a plain name, `"deleted"` when the account
+//! is gone; a PR's details are flattened out of `changes`), not the wire's. Every public type
+//! keeps what it was built from where Python does (`DiscussionEvent::raw`), so fields the Hub
+//! adds later stay reachable.
+//!
+//! Required keys are the ones Python 0.26 indexes with `[...]`; a missing one is a decode error
+//! rather than a silently empty value. Dates are lenient as everywhere else
+//! ([`crate::types::parse_hub_date`]).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::repo::RepoType;
+
+/// Author name Python reports when the Hub sends no author (a deleted account).
+pub const DELETED_AUTHOR: &str = "deleted";
+
+/// Status of a discussion or pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DiscussionStatus {
+    /// Open (discussions, and PRs that are ready).
+    Open,
+    /// Closed without merging.
+    Closed,
+    /// A merged pull request.
+    Merged,
+    /// A pull request that is not ready yet (every new PR starts as a draft).
+    Draft,
+    /// A status this client does not know, kept verbatim.
+    Other(String),
+}
+
+impl DiscussionStatus {
+    /// The wire name (`open`, `closed`, `merged`, `draft`, or the unknown string).
+    pub fn as_str(&self) -> &str {
+        match self {
+            DiscussionStatus::Open => "open",
+            DiscussionStatus::Closed => "closed",
+            DiscussionStatus::Merged => "merged",
+            DiscussionStatus::Draft => "draft",
+            DiscussionStatus::Other(s) => s,
+        }
+    }
+}
+
+impl From<String> for DiscussionStatus {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "open" => DiscussionStatus::Open,
+            "closed" => DiscussionStatus::Closed,
+            "merged" => DiscussionStatus::Merged,
+            "draft" => DiscussionStatus::Draft,
+            _ => DiscussionStatus::Other(s),
+        }
+    }
+}
+
+impl From<DiscussionStatus> for String {
+    fn from(s: DiscussionStatus) -> Self {
+        s.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for DiscussionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A discussion or pull request, as listed (Python's `Discussion`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Discussion {
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: DiscussionStatus,
+    /// Number, unique per repository and shared by discussions and PRs.
+    pub num: u64,
+    /// The repository it belongs to (`namespace/name`).
+    pub repo_id: String,
+    /// The repository's type.
+    pub repo_type: RepoType,
+    /// Username of the author, [`DELETED_AUTHOR`] when the account is gone.
+    pub author: String,
+    /// Whether it is a pull request.
+    pub is_pull_request: bool,
+    /// Creation date (`None` if the Hub sent a date this client cannot read).
+    pub created_at: Option<DateTime<Utc>>,
+    /// Endpoint it was read from, for [`Discussion::url`].
+    pub endpoint: String,
+}
+
+impl Discussion {
+    /// The git reference of a pull request (`refs/pr/<num>`), `None` for a discussion.
+    pub fn git_reference(&self) -> Option<String> {
+        self.is_pull_request
+            .then(|| format!("refs/pr/{}", self.num))
+    }
+
+    /// The page of the discussion on the Hub: `{endpoint}/[datasets/|spaces/]{repo_id}/discussions/{num}`.
+    pub fn url(&self) -> String {
+        format!(
+            "{}/{}{}/discussions/{}",
+            self.endpoint,
+            self.repo_type.url_prefix(),
+            self.repo_id,
+            self.num
+        )
+    }
+}
+
+/// A discussion or pull request with its events (Python's `DiscussionWithDetails`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiscussionWithDetails {
+    /// The listing part.
+    pub discussion: Discussion,
+    /// Events, oldest first (the first is the opening comment).
+    pub events: Vec<DiscussionEvent>,
+    /// Files in conflict with the target branch (PRs only): a list, or `true`/`false` when the
+    /// Hub only says whether there are any.
+    pub conflicting_files: Option<ConflictingFiles>,
+    /// The branch a pull request merges into (`refs/heads/main`), `None` for a discussion.
+    pub target_branch: Option<String>,
+    /// The commit that merged a pull request, once merged.
+    pub merge_commit_oid: Option<String>,
+    /// Unified diff of a pull request (when the Hub sent one).
+    pub diff: Option<String>,
+}
+
+impl std::ops::Deref for DiscussionWithDetails {
+    type Target = Discussion;
+    fn deref(&self) -> &Discussion {
+        &self.discussion
+    }
+}
+
+/// [`DiscussionWithDetails::conflicting_files`]: the Hub sends either a list or a boolean.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConflictingFiles {
+    /// The files in conflict.
+    Files(Vec<String>),
+    /// Only whether there are conflicts.
+    Any(bool),
+}
+
+/// One event of a discussion (Python's `DiscussionEvent` and its subclasses).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiscussionEvent {
+    /// Event id (a comment's id is what [`crate::HfApi::edit_discussion_comment`] takes).
+    pub id: String,
+    /// Wire type: `comment`, `status-change`, `commit`, `title-change`, or another.
+    pub event_type: String,
+    /// When it happened.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Username of the author, [`DELETED_AUTHOR`] when the account is gone.
+    pub author: String,
+    /// The typed content.
+    pub kind: DiscussionEventKind,
+    /// The event as the Hub sent it.
+    pub raw: Value,
+}
+
+impl DiscussionEvent {
+    /// The comment, if this event is one.
+    pub fn as_comment(&self) -> Option<&DiscussionComment> {
+        match &self.kind {
+            DiscussionEventKind::Comment(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// Typed content of a [`DiscussionEvent`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum DiscussionEventKind {
+    /// A comment (`comment`).
+    Comment(DiscussionComment),
+    /// A status change (`status-change`).
+    StatusChange(DiscussionStatusChange),
+    /// A commit pushed to a pull request (`commit`).
+    Commit(DiscussionCommit),
+    /// A rename (`title-change`).
+    TitleChange(DiscussionTitleChange),
+    /// Any other type; read [`DiscussionEvent::raw`].
+    Other,
+}
+
+/// A comment (Python's `DiscussionComment`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiscussionComment {
+    /// Current raw (markdown) text.
+    pub content: String,
+    /// Current rendered HTML.
+    pub rendered: String,
+    /// Whether it was edited.
+    pub edited: bool,
+    /// Whether it was hidden (its text is then no longer available).
+    pub hidden: bool,
+    /// When the current text was written.
+    pub last_edited_at: Option<DateTime<Utc>>,
+    /// Who wrote the current text, [`DELETED_AUTHOR`] when unknown.
+    pub last_edited_by: String,
+    /// Earlier revisions, as the Hub sent them (`number_of_edits` is its length).
+    pub edit_history: Vec<CommentRevision>,
+}
+
+impl DiscussionComment {
+    /// How many times the comment was edited.
+    pub fn number_of_edits(&self) -> usize {
+        self.edit_history.len()
+    }
+}
+
+/// One revision of a comment (`data.latest` and `data.history[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentRevision {
+    /// Raw (markdown) text.
+    #[serde(default)]
+    pub raw: String,
+    /// Rendered HTML.
+    #[serde(default)]
+    pub html: String,
+    /// When this revision was written.
+    #[serde(default, with = "crate::types::date")]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Author of this revision.
+    #[serde(default)]
+    pub author: Option<AuthorRef>,
+}
+
+/// `{"name": ...}` author objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorRef {
+    /// Username.
+    pub name: String,
+}
+
+/// A status change (Python's `DiscussionStatusChange`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiscussionStatusChange {
+    /// The status after the change.
+    pub new_status: DiscussionStatus,
+}
+
+/// A commit pushed to a pull request (Python's `DiscussionCommit`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiscussionCommit {
+    /// First line of the commit message.
+    pub summary: String,
+    /// Commit id.
+    pub oid: String,
+}
+
+/// A rename (Python's `DiscussionTitleChange`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiscussionTitleChange {
+    /// Title before.
+    pub old_title: String,
+    /// Title after.
+    pub new_title: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire → public
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DiscussionWire {
+    title: String,
+    status: DiscussionStatus,
+    num: u64,
+    #[serde(default)]
+    author: Option<AuthorRef>,
+    #[serde(with = "crate::types::date")]
+    created_at: Option<DateTime<Utc>>,
+    is_pull_request: bool,
+    repo: RepoRefWire,
+}
+
+#[derive(Deserialize)]
+struct RepoRefWire {
+    name: String,
+    #[serde(rename = "type")]
+    kind: RepoType,
+}
+
+impl DiscussionWire {
+    pub(crate) fn into_discussion(self, endpoint: &str) -> Discussion {
+        Discussion {
+            title: self.title,
+            status: self.status,
+            num: self.num,
+            repo_id: self.repo.name,
+            repo_type: self.repo.kind,
+            author: author_name(self.author),
+            is_pull_request: self.is_pull_request,
+            created_at: self.created_at,
+            endpoint: endpoint.to_owned(),
+        }
+    }
+}
+
+/// `GET .../discussions` page.
+#[derive(Deserialize)]
+pub(crate) struct DiscussionPageWire {
+    pub(crate) discussions: Vec<DiscussionWire>,
+    pub(crate) count: u64,
+    pub(crate) start: u64,
+}
+
+fn author_name(a: Option<AuthorRef>) -> String {
+    a.map(|a| a.name)
+        .unwrap_or_else(|| DELETED_AUTHOR.to_owned())
+}
+
+/// Builds a [`DiscussionWithDetails`] from the details JSON; `Err` names what is missing.
+pub(crate) fn details_from_json(v: Value, endpoint: &str) -> Result<DiscussionWithDetails, String> {
+    let discussion: DiscussionWire =
+        serde_json::from_value(v.clone()).map_err(|e| format!("discussion: {e}"))?;
+    let discussion = discussion.into_discussion(endpoint);
+    let events = v
+        .get("events")
+        .and_then(Value::as_array)
+        .ok_or("no `events` list")?
+        .iter()
+        .map(|e| event_from_json(e.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (mut conflicting_files, mut target_branch, mut merge_commit_oid) = (None, None, None);
+    if discussion.is_pull_request {
+        let changes = v.get("changes").ok_or("pull request without `changes`")?;
+        target_branch = Some(
+            changes
+                .get("base")
+                .and_then(Value::as_str)
+                .ok_or("no `changes.base`")?
+                .to_owned(),
+        );
+        merge_commit_oid = changes
+            .get("mergeCommitId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        conflicting_files = match v.get("filesWithConflicts") {
+            None | Some(Value::Null) => None,
+            Some(f) => Some(
+                serde_json::from_value(f.clone())
+                    .map_err(|e| format!("`filesWithConflicts`: {e}"))?,
+            ),
+        };
+    }
+    let diff = v.get("diff").and_then(Value::as_str).map(str::to_owned);
+    Ok(DiscussionWithDetails {
+        discussion,
+        events,
+        conflicting_files,
+        target_branch,
+        merge_commit_oid,
+        diff,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventWire {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(with = "crate::types::date")]
+    created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    author: Option<AuthorRef>,
+    #[serde(default)]
+    data: Value,
+}
+
+#[derive(Deserialize)]
+struct CommentDataWire {
+    edited: bool,
+    hidden: bool,
+    latest: CommentRevision,
+    #[serde(default)]
+    history: Vec<CommentRevision>,
+}
+
+#[derive(Deserialize)]
+struct StatusDataWire {
+    status: DiscussionStatus,
+}
+
+#[derive(Deserialize)]
+struct CommitDataWire {
+    subject: String,
+    oid: String,
+}
+
+#[derive(Deserialize)]
+struct TitleDataWire {
+    from: String,
+    to: String,
+}
+
+/// Builds one [`DiscussionEvent`] (Python's `deserialize_event`).
+pub(crate) fn event_from_json(raw: Value) -> Result<DiscussionEvent, String> {
+    let w: EventWire = serde_json::from_value(raw.clone()).map_err(|e| format!("event: {e}"))?;
+    let data = |what: &str| -> Result<Value, String> {
+        match &w.data {
+            Value::Object(_) => Ok(w.data.clone()),
+            _ => Err(format!("{what} event {} without `data`", w.id)),
+        }
+    };
+    let kind = match w.kind.as_str() {
+        "comment" => {
+            let d: CommentDataWire = serde_json::from_value(data("comment")?)
+                .map_err(|e| format!("comment {}: {e}", w.id))?;
+            let last_edited_by = author_name(d.latest.author.clone());
+            DiscussionEventKind::Comment(DiscussionComment {
+                content: d.latest.raw.clone(),
+                rendered: d.latest.html.clone(),
+                edited: d.edited,
+                hidden: d.hidden,
+                last_edited_at: d.latest.updated_at,
+                last_edited_by,
+                edit_history: d.history,
+            })
+        }
+        "status-change" => {
+            let d: StatusDataWire = serde_json::from_value(data("status-change")?)
+                .map_err(|e| format!("status change {}: {e}", w.id))?;
+            DiscussionEventKind::StatusChange(DiscussionStatusChange {
+                new_status: d.status,
+            })
+        }
+        "commit" => {
+            let d: CommitDataWire = serde_json::from_value(data("commit")?)
+                .map_err(|e| format!("commit {}: {e}", w.id))?;
+            DiscussionEventKind::Commit(DiscussionCommit {
+                summary: d.subject,
+                oid: d.oid,
+            })
+        }
+        "title-change" => {
+            let d: TitleDataWire = serde_json::from_value(data("title-change")?)
+                .map_err(|e| format!("title change {}: {e}", w.id))?;
+            DiscussionEventKind::TitleChange(DiscussionTitleChange {
+                old_title: d.from,
+                new_title: d.to,
+            })
+        }
+        _ => DiscussionEventKind::Other,
+    };
+    Ok(DiscussionEvent {
+        id: w.id,
+        event_type: w.kind,
+        created_at: w.created_at,
+        author: author_name(w.author),
+        kind,
+        raw,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base(pr: bool) -> Value {
+        json!({"num": 3, "title": "T", "status": "draft", "createdAt": "2024-05-01T12:00:00.000Z",
+            "isPullRequest": pr, "repo": {"name": "a/b", "type": "dataset"}, "events": []})
+    }
+
+    #[test]
+    fn details_of_a_pr_are_flattened_and_a_missing_author_is_deleted() {
+        let mut v = base(true);
+        v["changes"] = json!({"base": "refs/heads/main", "mergeCommitId": "abc"});
+        v["filesWithConflicts"] = json!(["x.txt"]);
+        v["diff"] = json!("diff --git");
+        let d = details_from_json(v, "http://h").unwrap();
+        assert_eq!(d.author, DELETED_AUTHOR);
+        assert_eq!(d.status, DiscussionStatus::Draft);
+        assert_eq!(d.target_branch.as_deref(), Some("refs/heads/main"));
+        assert_eq!(d.merge_commit_oid.as_deref(), Some("abc"));
+        assert_eq!(
+            d.conflicting_files,
+            Some(ConflictingFiles::Files(vec!["x.txt".into()]))
+        );
+        assert_eq!(d.git_reference().as_deref(), Some("refs/pr/3"));
+        assert_eq!(d.url(), "http://h/datasets/a/b/discussions/3");
+    }
+
+    #[test]
+    fn a_pr_without_changes_is_an_error_and_a_discussion_ignores_them() {
+        assert!(details_from_json(base(true), "h").is_err());
+        let d = details_from_json(base(false), "h").unwrap();
+        assert_eq!(d.target_branch, None);
+        assert_eq!(d.git_reference(), None);
+    }
+
+    #[test]
+    fn events_are_typed_and_unknown_ones_kept() {
+        let at = "2024-05-01T12:00:00Z";
+        let comment = json!({"id": "c1", "type": "comment", "createdAt": at, "author": {"name": "u"},
+            "data": {"edited": true, "hidden": false,
+                "latest": {"raw": "new", "html": "<p>new</p>", "updatedAt": at, "author": {"name": "v"}},
+                "history": [{"raw": "old", "html": "old", "updatedAt": at}]}});
+        let e = event_from_json(comment).unwrap();
+        let c = e.as_comment().unwrap();
+        assert_eq!(
+            (c.content.as_str(), c.edited, c.number_of_edits()),
+            ("new", true, 1)
+        );
+        assert_eq!(c.last_edited_by, "v");
+        let t = event_from_json(json!({"id": "t", "type": "title-change", "createdAt": at,
+            "data": {"from": "a", "to": "b"}}))
+        .unwrap();
+        assert_eq!(
+            t.kind,
+            DiscussionEventKind::TitleChange(DiscussionTitleChange {
+                old_title: "a".into(),
+                new_title: "b".into()
+            })
+        );
+        assert_eq!(t.author, DELETED_AUTHOR);
+        let s = event_from_json(json!({"id": "s", "type": "status-change", "createdAt": at,
+            "data": {"status": "someday"}}))
+        .unwrap();
+        assert_eq!(
+            s.kind,
+            DiscussionEventKind::StatusChange(DiscussionStatusChange {
+                new_status: DiscussionStatus::Other("someday".into())
+            })
+        );
+        let o = event_from_json(json!({"id": "o", "type": "pinned", "createdAt": at})).unwrap();
+        assert_eq!(o.kind, DiscussionEventKind::Other);
+        assert!(
+            event_from_json(json!({"id": "x", "type": "commit", "createdAt": at,
+            "data": {"subject": "s"}}))
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,530 @@
+//! hub-core's community API (discussions and pull requests) against a real local hub-server,
+//! and the Python 0.26.5 client doing the same operations on the same server.
+//!
+//! Assertions read back what the server holds (details, listings, refs, files) through a second
+//! call, not just the `Ok` of the call under test.
+
+#![allow(clippy::unwrap_used)]
+
+use futures::{StreamExt, TryStreamExt};
+use hub_core::api::{DiscussionStatusFilter, DiscussionTypeFilter};
+use hub_core::types_community::{
+    ConflictingFiles, DiscussionEventKind, DiscussionStatus, DiscussionWithDetails,
+};
+use hub_core::{Config, ErrorKind, HfApi, HubClient, RepoId, RepoType, RetryPolicy};
+use hub_tests::python::Version;
+use hub_tests::{ALICE, BOB, TestServer, unique_name};
+use serde_json::json;
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn api_as(server: &TestServer, token: &str) -> HfApi {
+    HubClient::builder()
+        .config(Config::builder().endpoint(server.url()).build())
+        .retry_policy(RetryPolicy::none())
+        .token(token)
+        .build()
+        .unwrap()
+        .api()
+}
+
+fn alice(server: &TestServer) -> HfApi {
+    api_as(server, &server.tokens().write)
+}
+
+fn bob(server: &TestServer) -> HfApi {
+    api_as(server, &server.tokens().bob)
+}
+
+/// Commits one regular file to `revision` with the NDJSON commit endpoint (no hub-upload).
+async fn commit_file(server: &TestServer, repo: &RepoId, revision: &str, path: &str, text: &str) {
+    let header =
+        json!({"key": "header", "value": {"summary": format!("add {path}"), "description": ""}});
+    let file =
+        json!({"key": "file", "value": {"content": text, "path": path, "encoding": "utf-8"}});
+    let url = format!(
+        "{}/api/models/{repo}/commit/{}",
+        server.url(),
+        hub_core::urls::quote_segment(revision)
+    );
+    let resp = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(&server.tokens().write)
+        .header("content-type", "application/x-ndjson")
+        .body(format!("{header}\n{file}\n"))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    assert!(
+        status.is_success(),
+        "commit: {status} {}",
+        resp.text().await.unwrap()
+    );
+}
+
+/// A fresh model repo of alice with one file on main.
+async fn repo(server: &TestServer, prefix: &str) -> RepoId {
+    let id = RepoId::new(format!("{ALICE}/{}", unique_name(prefix))).unwrap();
+    alice(server).create_repo(&id).send().await.unwrap();
+    commit_file(server, &id, "main", "base.txt", "base\n").await;
+    id
+}
+
+async fn files_on_main(api: &HfApi, id: &RepoId) -> Vec<String> {
+    api.list_repo_files(id)
+        .send()
+        .map_ok(|e| e.path().to_owned())
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+fn comments(d: &DiscussionWithDetails) -> Vec<(String, String)> {
+    d.events
+        .iter()
+        .filter_map(|e| {
+            e.as_comment()
+                .map(|c| (e.author.clone(), c.content.clone()))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// discussions
+
+#[tokio::test]
+async fn create_list_filter_and_details() {
+    let server = TestServer::start();
+    let id = repo(&server, "disc").await;
+    let a = alice(&server);
+
+    let q = a
+        .create_discussion(&id, "  A question  ")
+        .description("Is this right?")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(q.title, "A question");
+    assert_eq!((q.author.as_str(), q.is_pull_request), (ALICE, false));
+    assert_eq!(q.status, DiscussionStatus::Open);
+    assert_eq!(q.repo_id, id.as_str());
+    assert_eq!(q.repo_type, RepoType::Model);
+    assert_eq!(
+        comments(&q),
+        vec![(ALICE.to_owned(), "Is this right?".to_owned())]
+    );
+    assert_eq!(
+        q.url(),
+        format!("{}/{id}/discussions/{}", server.url(), q.num)
+    );
+    assert_eq!(q.git_reference(), None);
+    assert_eq!(q.target_branch, None);
+    assert!(q.created_at.is_some());
+
+    // Anyone signed in may open a discussion on a public repo; the default description says who.
+    let by_bob = bob(&server)
+        .create_discussion(&id, "From bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_bob.author, BOB);
+    assert_eq!(
+        comments(&by_bob)[0].1,
+        "Discussion opened with the [huggingface_hub Python library](https://huggingface.co/docs/huggingface_hub)"
+    );
+
+    let pr = a.create_pull_request(&id, "A change").send().await.unwrap();
+    assert!(pr.is_pull_request);
+    assert_eq!(pr.status, DiscussionStatus::Draft);
+    assert_eq!(pr.git_reference(), Some(format!("refs/pr/{}", pr.num)));
+    assert_eq!(pr.target_branch.as_deref(), Some("refs/heads/main"));
+    assert!(comments(&pr)[0].1.starts_with("Pull Request opened with"));
+
+    // The listing: newest first, and each filter is applied by the server.
+    let all: Vec<_> = a
+        .get_repo_discussions(&id)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let nums: Vec<u64> = all.iter().map(|d| d.num).collect();
+    assert_eq!(nums, vec![pr.num, by_bob.num, q.num]);
+    assert_eq!(all[0].git_reference(), pr.git_reference());
+    let list = |b: hub_core::api::DiscussionListBuilder| async move {
+        b.send()
+            .map_ok(|d| d.num)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_type(DiscussionTypeFilter::PullRequest)
+        )
+        .await,
+        vec![pr.num]
+    );
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_type(DiscussionTypeFilter::Discussion)
+        )
+        .await,
+        vec![by_bob.num, q.num]
+    );
+    assert_eq!(
+        list(a.get_repo_discussions(&id).author(BOB)).await,
+        vec![by_bob.num]
+    );
+    a.change_discussion_status(&id, q.num, DiscussionStatus::Closed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_status(DiscussionStatusFilter::Closed)
+        )
+        .await,
+        vec![q.num]
+    );
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_status(DiscussionStatusFilter::Open)
+                .discussion_type(DiscussionTypeFilter::Discussion)
+        )
+        .await,
+        vec![by_bob.num]
+    );
+
+    // Missing things are typed errors.
+    let missing = a.get_discussion_details(&id, 999).send().await.unwrap_err();
+    assert_eq!(missing.status(), Some(404), "{missing:?}");
+    let zero = a.get_discussion_details(&id, 0).send().await.unwrap_err();
+    assert_eq!(zero.kind(), ErrorKind::InvalidArgument);
+    let no_repo = RepoId::new(format!("{ALICE}/{}", unique_name("none"))).unwrap();
+    let err = a
+        .get_repo_discussions(&no_repo)
+        .send()
+        .next()
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
+async fn listing_follows_page_numbers_lazily() {
+    let server = TestServer::start();
+    let id = repo(&server, "pages").await;
+    let a = alice(&server);
+    // The server's page is 50: 53 threads need two pages.
+    let mut created = Vec::new();
+    for i in 0..53 {
+        let d = a
+            .create_discussion(&id, &format!("thread {i}"))
+            .send()
+            .await
+            .unwrap();
+        created.push(d.num);
+    }
+    created.reverse();
+    let listed: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .send()
+        .map_ok(|d| d.num)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed, created);
+    // Taking a few only reads the first page and stops.
+    let first: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .send()
+        .take(2)
+        .map(|r| r.unwrap().num)
+        .collect()
+        .await;
+    assert_eq!(first, created[..2]);
+}
+
+#[tokio::test]
+async fn comment_edit_hide_rename_and_status() {
+    let server = TestServer::start();
+    let id = repo(&server, "edit").await;
+    let (a, b) = (alice(&server), bob(&server));
+    let d = b
+        .create_discussion(&id, "Typo")
+        .description("first")
+        .send()
+        .await
+        .unwrap();
+
+    let c = b
+        .comment_discussion(&id, d.num, "second")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c.author, BOB);
+    assert_eq!(c.as_comment().unwrap().content, "second");
+
+    // Edit: the author may, with the old text kept in the history; others may not.
+    let edited = b
+        .edit_discussion_comment(&id, d.num, &c.id.to_uppercase(), "second, fixed")
+        .send()
+        .await
+        .unwrap();
+    let ec = edited.as_comment().unwrap();
+    assert_eq!(edited.id, c.id);
+    assert_eq!(
+        (ec.content.as_str(), ec.edited, ec.number_of_edits()),
+        ("second, fixed", true, 1)
+    );
+    assert_eq!(ec.edit_history[0].raw, "second");
+    assert_eq!(ec.last_edited_by, BOB);
+    let err = a
+        .edit_discussion_comment(&id, d.num, &c.id, "not mine")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    let err = b
+        .edit_discussion_comment(&id, d.num, "0123456789abcdef01234567", "x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+
+    // Hide: the repo owner may hide bob's comment; its text is gone and it cannot be edited.
+    let hidden = a
+        .hide_discussion_comment(&id, d.num, &c.id)
+        .send()
+        .await
+        .unwrap();
+    let hc = hidden.as_comment().unwrap();
+    assert!(hc.hidden);
+    assert!(!hc.content.contains("second"), "{hc:?}");
+    assert_eq!(hc.number_of_edits(), 0);
+    let err = b
+        .edit_discussion_comment(&id, d.num, &c.id, "again")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+
+    // Rename (writers only) and status changes with a comment.
+    let err = b
+        .rename_discussion(&id, d.num, "Mine")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    let t = a
+        .rename_discussion(&id, d.num, "Typo in README")
+        .send()
+        .await
+        .unwrap();
+    match &t.kind {
+        DiscussionEventKind::TitleChange(tc) => {
+            assert_eq!(
+                (tc.old_title.as_str(), tc.new_title.as_str()),
+                ("Typo", "Typo in README")
+            )
+        }
+        other => panic!("not a title change: {other:?}"),
+    }
+    let s = a
+        .change_discussion_status(&id, d.num, DiscussionStatus::Closed)
+        .comment("Fixed, thanks")
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(&s.kind,
+        DiscussionEventKind::StatusChange(sc) if sc.new_status == DiscussionStatus::Closed));
+    let err = a
+        .change_discussion_status(&id, d.num, DiscussionStatus::Merged)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+
+    // Everything above is what the server now holds, in order.
+    let details = a.get_discussion_details(&id, d.num).send().await.unwrap();
+    assert_eq!(details.title, "Typo in README");
+    assert_eq!(details.status, DiscussionStatus::Closed);
+    let kinds: Vec<&str> = details
+        .events
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "comment",
+            "comment",
+            "title-change",
+            "status-change",
+            "comment"
+        ]
+    );
+    assert!(details.events[1].as_comment().unwrap().hidden);
+    assert_eq!(
+        comments(&details)[2],
+        (ALICE.to_owned(), "Fixed, thanks".to_owned())
+    );
+    a.change_discussion_status(&id, d.num, DiscussionStatus::Open)
+        .send()
+        .await
+        .unwrap();
+    let reopened = a.get_discussion_details(&id, d.num).await.unwrap();
+    assert_eq!(reopened.status, DiscussionStatus::Open);
+}
+
+#[tokio::test]
+async fn pull_request_commit_and_merge() {
+    let server = TestServer::start();
+    let id = repo(&server, "merge").await;
+    let a = alice(&server);
+    let pr = a
+        .create_pull_request(&id, "Add a file")
+        .description("please merge")
+        .send()
+        .await
+        .unwrap();
+    let git_ref = pr.git_reference().unwrap();
+    commit_file(&server, &id, &git_ref, "new.txt", "from the pr\n").await;
+
+    let before = a.get_discussion_details(&id, pr.num).send().await.unwrap();
+    assert_eq!(before.merge_commit_oid, None);
+    assert_eq!(
+        before.conflicting_files,
+        Some(ConflictingFiles::Files(vec![]))
+    );
+    assert!(before.diff.is_some());
+    let files = files_on_main(&a, &id).await;
+    assert!(!files.contains(&"new.txt".to_owned()));
+
+    // Bob cannot merge alice's PR.
+    let err = bob(&server)
+        .merge_pull_request(&id, pr.num)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+
+    a.merge_pull_request(&id, pr.num)
+        .comment("merging")
+        .send()
+        .await
+        .unwrap();
+    let after = a.get_discussion_details(&id, pr.num).send().await.unwrap();
+    assert_eq!(after.status, DiscussionStatus::Merged);
+    let main = a.list_repo_refs(&id).send().await.unwrap();
+    let head = &main
+        .branches
+        .iter()
+        .find(|b| b.name == "main")
+        .unwrap()
+        .target_commit;
+    assert_eq!(after.merge_commit_oid.as_ref(), Some(head));
+    assert!(matches!(&after.events.last().unwrap().kind,
+        DiscussionEventKind::StatusChange(s) if s.new_status == DiscussionStatus::Merged));
+    assert_eq!(comments(&after).last().unwrap().1, "merging");
+    let files = files_on_main(&a, &id).await;
+    assert!(files.contains(&"new.txt".to_owned()), "{files:?}");
+    let merged_prs: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .discussion_type(DiscussionTypeFilter::PullRequest)
+        .discussion_status(DiscussionStatusFilter::Closed)
+        .send()
+        .map_ok(|d| d.num)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(merged_prs, vec![pr.num]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python 0.26.5 on the same server
+
+/// Python edits, hides and renames what Rust created; Rust reads back what Python did, and
+/// Python reads what Rust did.
+#[tokio::test]
+async fn python_026_and_rust_share_discussions() {
+    let server = TestServer::start();
+    let id = repo(&server, "py").await;
+    let a = alice(&server);
+    let d = a
+        .create_discussion(&id, "Shared")
+        .description("opened by rust")
+        .send()
+        .await
+        .unwrap();
+    let c = a
+        .comment_discussion(&id, d.num, "rust comment")
+        .send()
+        .await
+        .unwrap();
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+r, n, cid = {repo:?}, {num}, {cid:?}
+d = api.get_discussion_details(r, n)
+seen = [e.content for e in d.events if e.type == "comment"]
+e = api.edit_discussion_comment(r, n, cid, "edited by python")
+p = api.comment_discussion(r, n, "python comment")
+h = api.hide_discussion_comment(r, n, p.id)
+t = api.rename_discussion(r, n, "Renamed by python")
+s = api.change_discussion_status(r, n, "closed", comment="closing")
+pr = api.create_pull_request(r, "Python PR")
+api.merge_pull_request(r, pr.num)
+m = api.get_discussion_details(r, pr.num)
+print(json.dumps({{"seen": seen, "edit": [e.content, e.edited, e.number_of_edits, e.edit_history[0]["raw"]],
+  "hidden": h.hidden, "title": [t.old_title, t.new_title], "status": s.new_status,
+  "pr": pr.num, "merged": [m.status, m.merge_commit_oid, m.target_branch],
+  "listed": [x.num for x in api.get_repo_discussions(r)]}}))
+"#,
+        repo = id.as_str(),
+        num = d.num,
+        cid = c.id,
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(py["seen"], json!(["opened by rust", "rust comment"]));
+    assert_eq!(
+        py["edit"],
+        json!(["edited by python", true, 1, "rust comment"])
+    );
+    assert_eq!(py["hidden"], json!(true));
+    assert_eq!(py["title"], json!(["Shared", "Renamed by python"]));
+    assert_eq!(py["status"], json!("closed"));
+
+    let rd = a.get_discussion_details(&id, d.num).send().await.unwrap();
+    assert_eq!(rd.title, "Renamed by python");
+    assert_eq!(rd.status, DiscussionStatus::Closed);
+    let texts = comments(&rd);
+    assert_eq!(texts[1], (ALICE.to_owned(), "edited by python".to_owned()));
+    assert!(rd.events[2].as_comment().unwrap().hidden);
+    assert_eq!(texts.last().unwrap().1, "closing");
+
+    let pr_num = py["pr"].as_u64().unwrap();
+    let pr = a.get_discussion_details(&id, pr_num).send().await.unwrap();
+    assert_eq!(pr.status, DiscussionStatus::Merged);
+    assert_eq!(
+        py["merged"],
+        json!(["merged", pr.merge_commit_oid, "refs/heads/main"])
+    );
+    assert!(pr.merge_commit_oid.is_some());
+    let listed: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .send()
+        .map_ok(|x| x.num)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(py["listed"], json!(listed));
+}
