@@ -9,7 +9,8 @@
 use futures::{StreamExt, TryStreamExt};
 use hub_core::api::{DiscussionStatusFilter, DiscussionTypeFilter};
 use hub_core::types_community::{
-    ConflictingFiles, DiscussionEventKind, DiscussionStatus, DiscussionWithDetails,
+    CollectionItemType, ConflictingFiles, DiscussionEventKind, DiscussionStatus,
+    DiscussionWithDetails,
 };
 use hub_core::{Config, ErrorKind, HfApi, HubClient, RepoId, RepoType, RetryPolicy};
 use hub_tests::python::Version;
@@ -527,4 +528,295 @@ print(json.dumps({{"seen": seen, "edit": [e.content, e.edited, e.number_of_edits
         .await
         .unwrap();
     assert_eq!(py["listed"], json!(listed));
+}
+
+// ---------------------------------------------------------------------------------------------
+// collections
+
+#[tokio::test]
+async fn collections_create_items_update_list_and_delete() {
+    let server = TestServer::start();
+    let model = repo(&server, "cm").await;
+    let a = alice(&server);
+    let c = a
+        .create_collection("My Models!")
+        .description("the good ones")
+        .send()
+        .await
+        .unwrap();
+    assert!(c.slug.starts_with("alice/my-models-"), "{}", c.slug);
+    assert_eq!(c.url, format!("{}/collections/{}", server.url(), c.slug));
+    assert_eq!(
+        (c.title.as_str(), c.private, c.position),
+        ("My Models!", false, 0)
+    );
+    assert_eq!(c.description.as_deref(), Some("the good ones"));
+    assert_eq!(c.owner["name"], ALICE);
+    // Same title again: 409, or the existing one with exists_ok.
+    let err = a.create_collection("My Models!").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err:?}");
+    let again = a
+        .create_collection("My Models!")
+        .exists_ok(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.slug, c.slug);
+
+    // Items: a repo with a note, a paper; duplicates and missing repos are errors.
+    let c1 = a
+        .add_collection_item(&c.slug, model.as_str(), RepoType::Model)
+        .note("start here")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c1.items.len(), 1);
+    assert_eq!(c1.items[0].item_id, model.as_str());
+    assert_eq!(c1.items[0].note.as_deref(), Some("start here"));
+    let c2 = a
+        .add_collection_item(&c.slug, "2310.01234", CollectionItemType::Paper)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c2.items[1].item_type, CollectionItemType::Paper);
+    let err = a
+        .add_collection_item(&c.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err:?}");
+    let same = a
+        .add_collection_item(&c.slug, model.as_str(), RepoType::Model)
+        .exists_ok(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.items.len(), 2);
+    let err = a
+        .add_collection_item(&c.slug, &format!("{ALICE}/nope"), RepoType::Dataset)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+
+    // Move the paper first and change the repo's note.
+    let paper = c2.items[1].item_object_id.clone();
+    let repo_item = c2.items[0].item_object_id.clone();
+    a.update_collection_item(&c.slug, &paper)
+        .position(0)
+        .send()
+        .await
+        .unwrap();
+    a.update_collection_item(&c.slug, &repo_item)
+        .note("updated note")
+        .send()
+        .await
+        .unwrap();
+    let got = a.get_collection(&c.slug).await.unwrap();
+    let order: Vec<(&str, u64)> = got
+        .items
+        .iter()
+        .map(|i| (i.item_id.as_str(), i.position))
+        .collect();
+    assert_eq!(order, vec![("2310.01234", 0), (model.as_str(), 1)]);
+    assert_eq!(got.items[1].note.as_deref(), Some("updated note"));
+
+    // Delete an item; again is a 404 unless missing_ok.
+    a.delete_collection_item(&c.slug, &paper)
+        .send()
+        .await
+        .unwrap();
+    let err = a
+        .delete_collection_item(&c.slug, &paper)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    a.delete_collection_item(&c.slug, &paper)
+        .missing_ok(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.get_collection(&c.slug).await.unwrap().items.len(), 1);
+
+    // Rename: the slug's title part changes, the old slug still resolves; then make it private.
+    let renamed = a
+        .update_collection_metadata(&c.slug)
+        .title("Renamed")
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        renamed.slug.starts_with("alice/renamed-"),
+        "{}",
+        renamed.slug
+    );
+    assert_eq!(
+        renamed.slug.rsplit('-').next(),
+        c.slug.rsplit('-').next(),
+        "the id part stays"
+    );
+    assert!(renamed.private);
+    assert_eq!(a.get_collection(&c.slug).await.unwrap().title, "Renamed");
+    let err = bob(&server)
+        .get_collection(&renamed.slug)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(404),
+        "private collections do not exist for others: {err:?}"
+    );
+    let err = bob(&server)
+        .update_collection_metadata(&renamed.slug)
+        .title("hijack")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+
+    // Listings: filters by owner and item, limit, and positions are listing indexes.
+    let org_c = a
+        .create_collection("Team picks")
+        .namespace(hub_tests::ORG)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(org_c.owner["type"], "org");
+    let err = bob(&server)
+        .create_collection("Not mine")
+        .namespace(hub_tests::ORG)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    a.add_collection_item(&org_c.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap();
+    let slugs = |s: Vec<hub_core::types_community::Collection>| {
+        s.into_iter()
+            .map(|c| (c.slug, c.position))
+            .collect::<Vec<_>>()
+    };
+    let mine = a
+        .list_collections()
+        .owner(ALICE)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(slugs(mine), vec![(renamed.slug.clone(), 0)]);
+    let with_model = a
+        .list_collections()
+        .item(format!("models/{model}"))
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(with_model.len(), 2);
+    assert_eq!(with_model[1].position, 1);
+    let as_bob = bob(&server)
+        .list_collections()
+        .item(format!("models/{model}"))
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        slugs(as_bob),
+        vec![(org_c.slug.clone(), 0)],
+        "bob sees only the public one"
+    );
+    let one = a
+        .list_collections()
+        .limit(1)
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+
+    // Delete: then 404, and missing_ok.
+    a.delete_collection(&renamed.slug).send().await.unwrap();
+    let err = a.get_collection(&renamed.slug).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    let err = a.delete_collection(&renamed.slug).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    a.delete_collection(&renamed.slug)
+        .missing_ok(true)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Python 0.26.5 creates and fills a collection; Rust reads and changes it; Python reads back.
+#[tokio::test]
+async fn python_026_and_rust_share_collections() {
+    let server = TestServer::start();
+    let model = repo(&server, "pyc").await;
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+c = api.create_collection("From Python", description="py")
+c = api.add_collection_item(c.slug, {m:?}, "model", note="a note")
+c = api.add_collection_item(c.slug, "2310.01234", "paper")
+again = api.create_collection("From Python", exists_ok=True)
+print(json.dumps({{"slug": c.slug, "again": again.slug, "items": [[i.item_id, i.item_type, i.position, i.note] for i in c.items]}}))
+"#,
+        m = model.as_str()
+    );
+    let py = server.python_json(Version::V026, &script);
+    let slug = py["slug"].as_str().unwrap().to_owned();
+    assert_eq!(py["again"], json!(slug));
+    assert_eq!(
+        py["items"],
+        json!([
+            [model.as_str(), "model", 0, "a note"],
+            ["2310.01234", "paper", 1, null]
+        ])
+    );
+    let a = alice(&server);
+    let c = a.get_collection(&slug).await.unwrap();
+    assert_eq!(c.title, "From Python");
+    assert_eq!(c.items[0].note.as_deref(), Some("a note"));
+    let paper = c.items[1].item_object_id.clone();
+    a.update_collection_item(&slug, &paper)
+        .position(0)
+        .note("first")
+        .send()
+        .await
+        .unwrap();
+    a.update_collection_metadata(&slug)
+        .description("changed by rust")
+        .send()
+        .await
+        .unwrap();
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+c = api.get_collection({slug:?})
+listed = [x.slug for x in api.list_collections(owner="alice")]
+api.delete_collection_item({slug:?}, c.items[1].item_object_id)
+api.delete_collection_item({slug:?}, c.items[1].item_object_id, missing_ok=True)
+after = api.get_collection({slug:?})
+api.delete_collection({slug:?})
+api.delete_collection({slug:?}, missing_ok=True)
+print(json.dumps({{"description": c.description, "items": [[i.item_id, i.note] for i in c.items],
+  "listed": listed, "after": [i.item_id for i in after.items]}}))
+"#
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(py["description"], "changed by rust");
+    assert_eq!(
+        py["items"],
+        json!([["2310.01234", "first"], [model.as_str(), "a note"]])
+    );
+    assert_eq!(py["listed"], json!([slug]));
+    assert_eq!(py["after"], json!(["2310.01234"]));
+    let err = a.get_collection(&slug).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
 }

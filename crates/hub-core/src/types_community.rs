@@ -271,6 +271,185 @@ pub struct DiscussionTitleChange {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Collections (protocol §8.2)
+
+/// Kind of a [`CollectionItem`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum CollectionItemType {
+    /// A model repository.
+    Model,
+    /// A dataset repository.
+    Dataset,
+    /// A Space.
+    Space,
+    /// A paper (its arXiv id).
+    Paper,
+    /// A type this client does not know, kept verbatim.
+    Other(String),
+}
+
+impl CollectionItemType {
+    /// The wire name (`model`, `dataset`, `space`, `paper`, ...).
+    pub fn as_str(&self) -> &str {
+        match self {
+            CollectionItemType::Model => "model",
+            CollectionItemType::Dataset => "dataset",
+            CollectionItemType::Space => "space",
+            CollectionItemType::Paper => "paper",
+            CollectionItemType::Other(s) => s,
+        }
+    }
+}
+
+impl From<String> for CollectionItemType {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "model" => CollectionItemType::Model,
+            "dataset" => CollectionItemType::Dataset,
+            "space" => CollectionItemType::Space,
+            "paper" => CollectionItemType::Paper,
+            _ => CollectionItemType::Other(s),
+        }
+    }
+}
+
+impl From<CollectionItemType> for String {
+    fn from(t: CollectionItemType) -> Self {
+        t.as_str().to_owned()
+    }
+}
+
+impl From<RepoType> for CollectionItemType {
+    fn from(t: RepoType) -> Self {
+        match t {
+            RepoType::Model => CollectionItemType::Model,
+            RepoType::Dataset => CollectionItemType::Dataset,
+            RepoType::Space => CollectionItemType::Space,
+        }
+    }
+}
+
+/// One entry of a [`Collection`] (Python's `CollectionItem`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionItem {
+    /// Id of the entry itself (what item updates and deletes take).
+    pub item_object_id: String,
+    /// Id of what it points to: a repo id or a paper id.
+    pub item_id: String,
+    /// What it points to.
+    pub item_type: CollectionItemType,
+    /// Position in the collection, from 0.
+    pub position: u64,
+    /// The note attached to it (markdown text).
+    pub note: Option<String>,
+    /// Other keys the Hub sent (repo metadata and so on), kept as sent.
+    pub extra: serde_json::Map<String, Value>,
+}
+
+/// A collection (Python's `Collection`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Collection {
+    /// `{namespace}/{title-slug}-{id}`: what every collection call takes.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Owner object as the Hub sent it (`name`, `type`, ...).
+    pub owner: Value,
+    /// Entries, in order.
+    pub items: Vec<CollectionItem>,
+    /// Last change.
+    pub last_updated: Option<DateTime<Utc>>,
+    /// Position among the owner's collections (in a listing: the index in the listing).
+    pub position: u64,
+    /// Whether only the owner can see it.
+    pub private: bool,
+    /// Display theme.
+    pub theme: String,
+    /// Number of upvotes.
+    pub upvotes: u64,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// Its page: `{endpoint}/collections/{slug}`.
+    pub url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CollectionWire {
+    slug: String,
+    title: String,
+    owner: Value,
+    items: Vec<CollectionItemWire>,
+    #[serde(with = "crate::types::date")]
+    last_updated: Option<DateTime<Utc>>,
+    #[serde(default)]
+    position: Option<u64>,
+    private: bool,
+    theme: String,
+    upvotes: u64,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CollectionItemWire {
+    #[serde(rename = "_id")]
+    object_id: String,
+    id: String,
+    #[serde(rename = "type")]
+    kind: CollectionItemType,
+    position: u64,
+    #[serde(default)]
+    note: Option<NoteWire>,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct NoteWire {
+    text: String,
+}
+
+impl CollectionWire {
+    /// `position` comes from the object, or (listings) from `listed_at`; one of them is needed.
+    pub(crate) fn into_collection(
+        self,
+        endpoint: &str,
+        listed_at: Option<u64>,
+    ) -> Result<Collection, String> {
+        let position = self
+            .position
+            .or(listed_at)
+            .ok_or("collection without `position`")?;
+        Ok(Collection {
+            url: format!("{endpoint}/collections/{}", self.slug),
+            slug: self.slug,
+            title: self.title,
+            owner: self.owner,
+            items: self
+                .items
+                .into_iter()
+                .map(|i| CollectionItem {
+                    item_object_id: i.object_id,
+                    item_id: i.id,
+                    item_type: i.kind,
+                    position: i.position,
+                    note: i.note.map(|n| n.text),
+                    extra: i.extra,
+                })
+                .collect(),
+            last_updated: self.last_updated,
+            position,
+            private: self.private,
+            theme: self.theme,
+            upvotes: self.upvotes,
+            description: self.description,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wire → public
 
 #[derive(Deserialize)]

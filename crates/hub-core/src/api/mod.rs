@@ -23,6 +23,7 @@
 //! | search | [`HfApi::list_models`], [`HfApi::list_datasets`], [`HfApi::list_spaces`] |
 //! | files | [`HfApi::list_repo_tree`], [`HfApi::list_repo_files`], [`HfApi::get_paths_info`], [`HfApi::get_hf_file_metadata`], [`HfApi::hf_hub_url`], [`file_metadata`], [`probe_file`] |
 //! | community | [`HfApi::get_repo_discussions`], [`HfApi::get_discussion_details`], [`HfApi::create_discussion`], [`HfApi::create_pull_request`], [`HfApi::comment_discussion`], [`HfApi::edit_discussion_comment`], [`HfApi::hide_discussion_comment`], [`HfApi::rename_discussion`], [`HfApi::change_discussion_status`], [`HfApi::merge_pull_request`] ([`discussions`]) |
+//! | collections | [`HfApi::get_collection`], [`HfApi::list_collections`], [`HfApi::create_collection`], [`HfApi::update_collection_metadata`], [`HfApi::delete_collection`], [`HfApi::add_collection_item`], [`HfApi::update_collection_item`], [`HfApi::delete_collection_item`] ([`collections`]) |
 //! | history | [`HfApi::list_repo_refs`], [`HfApi::list_repo_commits`], [`HfApi::create_branch`], [`HfApi::delete_branch`], [`HfApi::create_tag`], [`HfApi::delete_tag`], [`HfApi::super_squash_history`] |
 //!
 //! Python's per-call `token=` argument is [`HfApi::with_token`].
@@ -46,6 +47,7 @@ use crate::error::Result;
 use crate::repo::{RepoId, RepoType};
 use crate::types::WhoAmI;
 
+pub mod collections;
 pub mod discussions;
 pub mod info;
 pub mod listing;
@@ -54,6 +56,10 @@ pub mod refs;
 pub mod repos;
 pub mod tree;
 
+pub use collections::{
+    AddCollectionItemBuilder, CollectionListBuilder, CollectionSort, CreateCollectionBuilder,
+    DeleteCollectionBuilder, UpdateCollectionBuilder, UpdateCollectionItemBuilder,
+};
 pub use discussions::{
     ChangeStatusBuilder, CreateDiscussionBuilder, DiscussionChangeBuilder,
     DiscussionDetailsBuilder, DiscussionListBuilder, DiscussionStatusFilter, DiscussionTypeFilter,

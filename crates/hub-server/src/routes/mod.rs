@@ -3,6 +3,7 @@
 //! area.
 
 mod account;
+mod collections;
 mod comments;
 mod discussions;
 mod extras;
@@ -420,6 +421,7 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         ["whoami-v2"] | ["whoami"] => account::whoami(ctx).await,
         ["validate-yaml"] if m == Method::POST => account::validate_yaml(ctx).await,
         ["telemetry", ..] => Ok(StatusCode::OK.into_response()),
+        ["collections", rest @ ..] => collections::route(ctx, rest).await,
         ["repos", "create"] if m == Method::POST => repos::create(ctx).await,
         ["repos", "delete"] if m == Method::DELETE => repos::delete(ctx).await,
         ["repos", "move"] if m == Method::POST => repos::move_repo(ctx).await,
