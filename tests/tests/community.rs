@@ -8,6 +8,7 @@
 
 use futures::{StreamExt, TryStreamExt};
 use hub_core::api::{DiscussionStatusFilter, DiscussionTypeFilter};
+use hub_core::types::Gated;
 use hub_core::types_community::{
     CollectionItemType, ConflictingFiles, DiscussionEventKind, DiscussionStatus,
     DiscussionWithDetails,
@@ -819,4 +820,316 @@ print(json.dumps({{"description": c.description, "items": [[i.item_id, i.note] f
     assert_eq!(py["after"], json!(["2310.01234"]));
     let err = a.get_collection(&slug).await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// likes, users, organizations
+
+/// Raw `POST|DELETE /api/users/{user}/follow` (the Python client has no follow call).
+async fn follow(server: &TestServer, token: &str, user: &str, yes: bool) {
+    let url = format!("{}/api/users/{user}/follow", server.url());
+    let c = reqwest::Client::new();
+    let rb = if yes { c.post(url) } else { c.delete(url) };
+    let resp = rb.bearer_auth(token).send().await.unwrap();
+    assert!(resp.status().is_success(), "follow: {}", resp.status());
+}
+
+#[tokio::test]
+async fn likes_users_orgs_and_follows() {
+    let server = TestServer::start();
+    let model = repo(&server, "liked").await;
+    let (a, b) = (alice(&server), bob(&server));
+    let ds = RepoId::new(format!("{ALICE}/{}", unique_name("ds"))).unwrap();
+    a.create_repo(&ds)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
+
+    b.like(&model, RepoType::Model).await.unwrap();
+    b.like(&model, RepoType::Model).await.unwrap(); // twice is still one like
+    b.like(&ds, RepoType::Dataset).await.unwrap();
+    a.like(&model, RepoType::Model).await.unwrap();
+    let likes = b.list_liked_repos(None).await.unwrap();
+    assert_eq!(likes.user, BOB);
+    assert_eq!(likes.total, 2);
+    assert_eq!(likes.models, vec![model.as_str().to_owned()]);
+    assert_eq!(likes.datasets, vec![ds.as_str().to_owned()]);
+    assert!(likes.spaces.is_empty());
+    let likers: Vec<String> = a
+        .list_repo_likers(&model)
+        .send()
+        .map_ok(|u| u.username)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(likers, vec![BOB.to_owned(), ALICE.to_owned()]);
+    b.unlike(&ds, RepoType::Dataset).await.unwrap();
+    let likes = a.list_liked_repos(Some(BOB)).await.unwrap();
+    assert_eq!((likes.total, likes.datasets.len()), (1, 0));
+    let ds_likers: Vec<_> = a
+        .list_repo_likers(&ds)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(ds_likers.is_empty());
+    let err = b
+        .like(&RepoId::new("alice/none-such").unwrap(), RepoType::Model)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+
+    let me = a.get_user_overview(ALICE).await.unwrap();
+    assert_eq!(me.username, ALICE);
+    assert!(me.orgs.iter().any(|o| o.name == hub_tests::ORG), "{me:?}");
+    let err = a.get_user_overview("no-such-user").await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    let members: Vec<String> = a
+        .list_organization_members(hub_tests::ORG)
+        .map_ok(|u| u.username)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(members, vec![ALICE.to_owned()]);
+
+    // Follows: bob follows alice and the org; alice follows bob; then bob unfollows the org.
+    follow(&server, &server.tokens().bob, ALICE, true).await;
+    follow(&server, &server.tokens().bob, hub_tests::ORG, true).await;
+    follow(&server, &server.tokens().write, BOB, true).await;
+    let names = |s: BoxedUsers| async move {
+        s.map_ok(|u| u.username)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        names(a.list_user_followers(ALICE)).await,
+        vec![BOB.to_owned()]
+    );
+    assert_eq!(
+        names(a.list_user_following(BOB)).await,
+        vec![ALICE.to_owned(), hub_tests::ORG.to_owned()]
+    );
+    follow(&server, &server.tokens().bob, hub_tests::ORG, false).await;
+    assert_eq!(
+        names(a.list_user_following(BOB)).await,
+        vec![ALICE.to_owned()]
+    );
+    assert_eq!(
+        names(a.list_user_followers(BOB)).await,
+        vec![ALICE.to_owned()]
+    );
+    assert!(
+        names(a.list_user_followers(hub_tests::ORG))
+            .await
+            .is_empty()
+    );
+    let err = a
+        .list_user_followers("no-such-user")
+        .next()
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+}
+
+type BoxedUsers =
+    futures::stream::BoxStream<'static, hub_core::Result<hub_core::types_community::User>>;
+
+// ---------------------------------------------------------------------------------------------
+// gated repos: access requests
+
+/// Raw `POST .../ask-access` as `token` (the gate form on the Hub); returns the status.
+async fn ask_access(server: &TestServer, token: &str, repo: &RepoId) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/models/{repo}/ask-access", server.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "ask-access: {}", resp.status());
+    let v: serde_json::Value = resp.json().await.unwrap();
+    v["status"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn access_requests_follow_the_gate_mode() {
+    let server = TestServer::start();
+    let id = repo(&server, "gated").await;
+    let a = alice(&server);
+    // Not gated: listing is a 400.
+    let err = a
+        .list_pending_access_requests(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err:?}");
+
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &id).await,
+        "pending"
+    );
+    let pending = a.list_pending_access_requests(&id).send().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].username, BOB);
+    assert_eq!(pending[0].status, "pending");
+    assert!(pending[0].timestamp.is_some());
+    // Only the owner may list.
+    let err = bob(&server)
+        .list_pending_access_requests(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+
+    a.accept_access_request(&id, BOB).send().await.unwrap();
+    assert!(
+        a.list_pending_access_requests(&id)
+            .send()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let accepted = a.list_accepted_access_requests(&id).send().await.unwrap();
+    assert_eq!(
+        accepted
+            .iter()
+            .map(|r| r.username.as_str())
+            .collect::<Vec<_>>(),
+        [BOB]
+    );
+    a.reject_access_request(&id, BOB).send().await.unwrap();
+    assert_eq!(
+        a.list_rejected_access_requests(&id)
+            .send()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Asking again does not undo the owner's answer.
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &id).await,
+        "rejected"
+    );
+    a.cancel_access_request(&id, BOB).send().await.unwrap();
+    assert_eq!(
+        a.list_pending_access_requests(&id)
+            .send()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let err = a
+        .accept_access_request(&id, ALICE)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "no request from alice: {err:?}");
+
+    // Grant without a request; granting again is a 409.
+    server.add_user("carol", false);
+    a.grant_access(&id, "carol").send().await.unwrap();
+    let accepted = a.list_accepted_access_requests(&id).send().await.unwrap();
+    assert_eq!(
+        accepted
+            .iter()
+            .map(|r| r.username.as_str())
+            .collect::<Vec<_>>(),
+        ["carol"]
+    );
+    let err = a.grant_access(&id, "carol").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err:?}");
+
+    // Auto mode accepts at once.
+    let auto = repo(&server, "auto").await;
+    a.update_repo_settings(&auto)
+        .gated(Gated::Auto)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &auto).await,
+        "accepted"
+    );
+    assert_eq!(
+        a.list_accepted_access_requests(&auto).send().await.unwrap()[0].username,
+        BOB
+    );
+}
+
+/// Python 0.26.5 performs likes, users and access-request calls against hub-server, and agrees
+/// with what the Rust client reads.
+#[tokio::test]
+async fn python_026_likes_users_and_access_requests() {
+    let server = TestServer::start();
+    let id = repo(&server, "pysoc").await;
+    let a = alice(&server);
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &id).await,
+        "pending"
+    );
+    follow(&server, &server.tokens().bob, ALICE, true).await;
+    bob(&server).like(&id, RepoType::Model).await.unwrap();
+    // 0.26 sends access requests and user overviews to the global endpoint: HF_ENDPOINT.
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+r = {r:?}
+api.like(r)
+pending = [[x.username, x.status] for x in api.list_pending_access_requests(r)]
+api.accept_access_request(r, "bob")
+accepted = [x.username for x in api.list_accepted_access_requests(r)]
+api.reject_access_request(r, "bob")
+rejected = [x.username for x in api.list_rejected_access_requests(r)]
+api.cancel_access_request(r, "bob")
+likes = api.list_liked_repos("bob")
+print(json.dumps({{"pending": pending, "accepted": accepted, "rejected": rejected,
+  "after_cancel": [x.username for x in api.list_pending_access_requests(r)],
+  "likers": [u.username for u in api.list_repo_likers(r)],
+  "bob_likes": [likes.total, likes.models],
+  "overview": api.get_user_overview("alice").username,
+  "members": [u.username for u in api.list_organization_members("acme")],
+  "followers": [u.username for u in api.list_user_followers("alice")],
+  "following": [u.username for u in api.list_user_following("bob")]}}))
+"#,
+        r = id.as_str()
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(py["pending"], json!([["bob", "pending"]]));
+    assert_eq!(py["accepted"], json!(["bob"]));
+    assert_eq!(py["rejected"], json!(["bob"]));
+    assert_eq!(py["after_cancel"], json!(["bob"]));
+    assert_eq!(py["overview"], json!(ALICE));
+    assert_eq!(py["members"], json!([ALICE]));
+    assert_eq!(py["followers"], json!([BOB]));
+    assert_eq!(py["following"], json!([ALICE]));
+    // What Rust reads is what Python saw.
+    let likers: Vec<String> = a
+        .list_repo_likers(&id)
+        .send()
+        .map_ok(|u| u.username)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(py["likers"], json!(likers));
+    assert_eq!(likers, vec![BOB.to_owned(), ALICE.to_owned()]);
+    let bob_likes = a.list_liked_repos(Some(BOB)).await.unwrap();
+    assert_eq!(py["bob_likes"], json!([bob_likes.total, bob_likes.models]));
+    let pending = a.list_pending_access_requests(&id).send().await.unwrap();
+    assert_eq!(pending[0].username, BOB);
 }

@@ -450,6 +450,162 @@ impl CollectionWire {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Users, likes and access requests (protocol §8.4, gated repos)
+
+/// A user or organization as the Hub describes people (Python's `User`). Every field is
+/// optional on the wire; the username is under the key `user`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Username.
+    #[serde(rename = "user", default)]
+    pub username: String,
+    /// Display name.
+    #[serde(default)]
+    pub fullname: Option<String>,
+    /// Avatar URL.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    /// Whether the caller follows this user.
+    #[serde(default)]
+    pub is_following: Option<bool>,
+    /// Whether the user has a Pro subscription.
+    #[serde(default)]
+    pub is_pro: Option<bool>,
+    /// Profile text.
+    #[serde(default)]
+    pub details: Option<String>,
+    /// Number of models.
+    #[serde(default)]
+    pub num_models: Option<u64>,
+    /// Number of datasets.
+    #[serde(default)]
+    pub num_datasets: Option<u64>,
+    /// Number of Spaces.
+    #[serde(default)]
+    pub num_spaces: Option<u64>,
+    /// Number of discussions.
+    #[serde(default)]
+    pub num_discussions: Option<u64>,
+    /// Number of papers.
+    #[serde(default)]
+    pub num_papers: Option<u64>,
+    /// Number of upvotes received.
+    #[serde(default)]
+    pub num_upvotes: Option<u64>,
+    /// Number of likes given.
+    #[serde(default)]
+    pub num_likes: Option<u64>,
+    /// Number of accounts followed.
+    #[serde(default)]
+    pub num_following: Option<u64>,
+    /// Number of followers.
+    #[serde(default)]
+    pub num_followers: Option<u64>,
+    /// `user` or `org`.
+    #[serde(rename = "type", default)]
+    pub user_type: Option<String>,
+    /// Organizations the user belongs to.
+    #[serde(default)]
+    pub orgs: Vec<UserOrg>,
+    /// Other keys the Hub sent (Python keeps them as attributes).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+/// An organization in [`User::orgs`] (Python's `Organization`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserOrg {
+    /// Organization name.
+    #[serde(default)]
+    pub name: String,
+    /// Display name.
+    #[serde(default)]
+    pub fullname: Option<String>,
+    /// Avatar URL.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+}
+
+/// The repos a user liked, by type (Python's `UserLikes`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct UserLikes {
+    /// Whose likes these are.
+    pub user: String,
+    /// Number of liked repos.
+    pub total: usize,
+    /// Liked datasets.
+    pub datasets: Vec<String>,
+    /// Liked models.
+    pub models: Vec<String>,
+    /// Liked Spaces.
+    pub spaces: Vec<String>,
+}
+
+/// A request for access to a gated repo (Python's `AccessRequest`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccessRequest {
+    /// Who asked.
+    pub username: String,
+    /// Their display name.
+    pub fullname: String,
+    /// Their e-mail, when the Hub shows it to the repo's owner.
+    pub email: Option<String>,
+    /// When the request was made or last handled.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+    /// What the requester filled in the gate form's extra fields, if it has any.
+    pub fields: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AccessRequestWire {
+    user: AccessUserWire,
+    status: String,
+    #[serde(with = "crate::types::date")]
+    timestamp: Option<DateTime<Utc>>,
+    #[serde(default)]
+    fields: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct AccessUserWire {
+    user: String,
+    #[serde(default)]
+    fullname: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+impl From<AccessRequestWire> for AccessRequest {
+    fn from(w: AccessRequestWire) -> Self {
+        AccessRequest {
+            fullname: w.user.fullname.unwrap_or_default(),
+            username: w.user.user,
+            email: w.user.email,
+            timestamp: w.timestamp,
+            status: w.status,
+            fields: w.fields.filter(|f| !f.is_empty()),
+        }
+    }
+}
+
+/// One entry of `GET /api/users/{user}/likes`.
+#[derive(Deserialize)]
+pub(crate) struct LikeWire {
+    pub(crate) repo: LikedRepoWire,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LikedRepoWire {
+    pub(crate) name: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wire → public
 
 #[derive(Deserialize)]

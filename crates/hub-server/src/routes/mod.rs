@@ -2,6 +2,7 @@
 //! with raw or `%2F`-encoded slashes, which a pattern router cannot express), plus one module per
 //! area.
 
+mod access;
 mod account;
 mod collections;
 mod comments;
@@ -10,6 +11,7 @@ mod extras;
 mod files;
 mod history;
 mod repos;
+mod social;
 mod tree;
 mod upload;
 
@@ -427,6 +429,9 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         ["repos", "move"] if m == Method::POST => repos::move_repo(ctx).await,
         ["users", user, "overview"] => account::user_overview(ctx, user).await,
         ["users", user, "likes"] => extras::user_likes(ctx, user).await,
+        ["users", user, what @ ("follow" | "followers" | "following")] => {
+            social::route(ctx, user, what).await
+        }
         ["organizations", org, "members"] => account::org_members(ctx, org).await,
         ["organizations", org, "overview"] => account::org_overview(ctx, org).await,
         [t] if m == Method::GET || m == Method::HEAD => match RepoType::from_plural(t) {
@@ -509,6 +514,7 @@ async fn repo_api(
         }
         ["likers"] if get => extras::likers(ctx, ty, ns, name).await,
         ["auth-check"] if get => repos::auth_check(ctx, ty, ns, name).await,
+        ["ask-access"] if m == Method::POST => access::ask(ctx, ty, ns, name).await,
         ["user-access-request", status] if get => {
             repos::access_list(ctx, ty, ns, name, status).await
         }
