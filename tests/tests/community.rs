@@ -11,7 +11,7 @@ use hub_core::api::{DiscussionStatusFilter, DiscussionTypeFilter};
 use hub_core::types::Gated;
 use hub_core::types_community::{
     CollectionItemType, ConflictingFiles, DiscussionEventKind, DiscussionStatus,
-    DiscussionWithDetails,
+    DiscussionWithDetails, WatchedType, WebhookDomain, WebhookWatchedItem,
 };
 use hub_core::{Config, ErrorKind, HfApi, HubClient, RepoId, RepoType, RetryPolicy};
 use hub_tests::python::Version;
@@ -1132,4 +1132,148 @@ print(json.dumps({{"pending": pending, "accepted": accepted, "rejected": rejecte
     assert_eq!(py["bob_likes"], json!([bob_likes.total, bob_likes.models]));
     let pending = a.list_pending_access_requests(&id).send().await.unwrap();
     assert_eq!(pending[0].username, BOB);
+}
+
+// ---------------------------------------------------------------------------------------------
+// webhooks (settings; delivery is not implemented)
+
+#[tokio::test]
+async fn webhooks_crud_enable_disable_and_ownership() {
+    let server = TestServer::start();
+    let (a, b) = (alice(&server), bob(&server));
+    let hook = a
+        .create_webhook()
+        .url("https://example.invalid/hook")
+        .watch(WebhookWatchedItem::new(WatchedType::Model, "alice/m"))
+        .watch(WebhookWatchedItem::new(WatchedType::Org, hub_tests::ORG))
+        .domains([WebhookDomain::Repo])
+        .secret("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hook.url, "https://example.invalid/hook");
+    assert_eq!(hook.watched.len(), 2);
+    assert_eq!(hook.watched[1].item_type, WatchedType::Org);
+    assert_eq!(hook.domains, vec![WebhookDomain::Repo]);
+    assert_eq!(hook.secret.as_deref(), Some("s3cret"));
+    assert!(!hook.disabled);
+    // Defaults: every domain, no secret.
+    let second = a
+        .create_webhook()
+        .url("http://127.0.0.1:9/other")
+        .watch(WebhookWatchedItem::new(WatchedType::User, BOB))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        second.domains,
+        vec![WebhookDomain::Repo, WebhookDomain::Discussion]
+    );
+    assert_eq!(second.secret, None);
+    // Invalid input is a 400.
+    let err = a
+        .create_webhook()
+        .url("ftp://x")
+        .watch(WebhookWatchedItem::new(WatchedType::User, BOB))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err:?}");
+    let err = a
+        .create_webhook()
+        .url("https://x.invalid")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err:?}");
+
+    assert_eq!(a.get_webhook(&hook.id).await.unwrap(), hook);
+    let ids: Vec<String> = a
+        .list_webhooks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(ids, vec![hook.id.clone(), second.id.clone()]);
+    // Bob sees none of them and cannot touch them.
+    assert!(b.list_webhooks().await.unwrap().is_empty());
+    let err = b.get_webhook(&hook.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    let err = b.delete_webhook(&hook.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+
+    let updated = a
+        .update_webhook(&hook.id)
+        .url("https://example.invalid/new")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.url, "https://example.invalid/new");
+    assert_eq!(updated.watched, hook.watched, "watched kept when not given");
+    let updated = a
+        .update_webhook(&hook.id)
+        .watch(WebhookWatchedItem::new(WatchedType::Dataset, "alice/d"))
+        .domains([WebhookDomain::Discussion])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.watched,
+        vec![WebhookWatchedItem::new(WatchedType::Dataset, "alice/d")]
+    );
+    assert_eq!(updated.domains, vec![WebhookDomain::Discussion]);
+    assert!(a.disable_webhook(&hook.id).await.unwrap().disabled);
+    assert!(a.get_webhook(&hook.id).await.unwrap().disabled);
+    assert!(!a.enable_webhook(&hook.id).await.unwrap().disabled);
+
+    a.delete_webhook(&hook.id).await.unwrap();
+    let err = a.get_webhook(&hook.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    assert_eq!(a.list_webhooks().await.unwrap().len(), 1);
+    // A read-only token may read but not change.
+    let ro = api_as(&server, &server.tokens().read);
+    assert_eq!(ro.list_webhooks().await.unwrap().len(), 1);
+    let err = ro.disable_webhook(&second.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+}
+
+/// Python 0.26.5's webhook calls against hub-server, read back by Rust.
+#[tokio::test]
+async fn python_026_webhooks() {
+    let server = TestServer::start();
+    let script = r#"import json
+from huggingface_hub import HfApi, WebhookWatchedItem
+api = HfApi()
+h = api.create_webhook(url="https://example.invalid/py", watched=[WebhookWatchedItem(type="user", name="alice")], domains=["repo"], secret="py-secret")
+d = api.disable_webhook(h.id)
+u = api.update_webhook(h.id, url="https://example.invalid/py2", watched=[{"type": "model", "name": "alice/x"}], domains=["repo", "discussion"])
+e = api.enable_webhook(h.id)
+other = api.create_webhook(url="https://example.invalid/gone", watched=[{"type": "org", "name": "acme"}])
+api.delete_webhook(other.id)
+print(json.dumps({"id": h.id, "secret": h.secret, "disabled": [d.disabled, e.disabled],
+  "updated": [u.url, [[w.type, w.name] for w in u.watched], u.domains],
+  "listed": [x.id for x in api.list_webhooks()], "got": api.get_webhook(h.id).url}))
+"#;
+    let py = server.python_json(Version::V026, script);
+    assert_eq!(py["secret"], "py-secret");
+    assert_eq!(py["disabled"], json!([true, false]));
+    assert_eq!(
+        py["updated"],
+        json!([
+            "https://example.invalid/py2",
+            [["model", "alice/x"]],
+            ["repo", "discussion"]
+        ])
+    );
+    let id = py["id"].as_str().unwrap();
+    assert_eq!(py["listed"], json!([id]));
+    assert_eq!(py["got"], "https://example.invalid/py2");
+    let h = alice(&server).get_webhook(id).await.unwrap();
+    assert_eq!(h.url, "https://example.invalid/py2");
+    assert_eq!(h.secret.as_deref(), Some("py-secret"));
+    assert_eq!(
+        h.watched,
+        vec![WebhookWatchedItem::new(WatchedType::Model, "alice/x")]
+    );
 }

@@ -606,6 +606,108 @@ pub(crate) struct LikedRepoWire {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Webhooks (protocol §8.3)
+
+/// What a [`WebhookWatchedItem`] watches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum WatchedType {
+    /// A model repository.
+    Model,
+    /// A dataset repository.
+    Dataset,
+    /// A Space.
+    Space,
+    /// Every repo of a user.
+    User,
+    /// Every repo of an organization.
+    Org,
+    /// A type this client does not know, kept verbatim.
+    Other(String),
+}
+
+impl WatchedType {
+    /// The wire name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WatchedType::Model => "model",
+            WatchedType::Dataset => "dataset",
+            WatchedType::Space => "space",
+            WatchedType::User => "user",
+            WatchedType::Org => "org",
+            WatchedType::Other(s) => s,
+        }
+    }
+}
+
+impl From<String> for WatchedType {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "model" => WatchedType::Model,
+            "dataset" => WatchedType::Dataset,
+            "space" => WatchedType::Space,
+            "user" => WatchedType::User,
+            "org" => WatchedType::Org,
+            _ => WatchedType::Other(s),
+        }
+    }
+}
+
+impl From<WatchedType> for String {
+    fn from(t: WatchedType) -> Self {
+        t.as_str().to_owned()
+    }
+}
+
+/// One thing a webhook watches (Python's `WebhookWatchedItem`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookWatchedItem {
+    /// What kind of thing.
+    #[serde(rename = "type")]
+    pub item_type: WatchedType,
+    /// Repo id, user name or organization name.
+    pub name: String,
+}
+
+impl WebhookWatchedItem {
+    /// A watched item of `item_type` named `name`.
+    pub fn new(item_type: WatchedType, name: impl Into<String>) -> Self {
+        WebhookWatchedItem {
+            item_type,
+            name: name.into(),
+        }
+    }
+}
+
+/// Which events a webhook receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookDomain {
+    /// Commits, refs and repo settings.
+    Repo,
+    /// Discussions, pull requests and comments.
+    Discussion,
+}
+
+/// A webhook (Python's `WebhookInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookInfo {
+    /// Id (what the other webhook calls take).
+    pub id: String,
+    /// Where events are POSTed.
+    pub url: String,
+    /// What it watches.
+    pub watched: Vec<WebhookWatchedItem>,
+    /// Which events it receives.
+    pub domains: Vec<WebhookDomain>,
+    /// Secret sent as `X-Webhook-Secret`, if set.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Whether deliveries are paused.
+    pub disabled: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wire → public
 
 #[derive(Deserialize)]

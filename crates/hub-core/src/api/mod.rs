@@ -26,6 +26,7 @@
 //! | collections | [`HfApi::get_collection`], [`HfApi::list_collections`], [`HfApi::create_collection`], [`HfApi::update_collection_metadata`], [`HfApi::delete_collection`], [`HfApi::add_collection_item`], [`HfApi::update_collection_item`], [`HfApi::delete_collection_item`] ([`collections`]) |
 //! | likes, users, orgs | [`HfApi::like`], [`HfApi::unlike`], [`HfApi::list_liked_repos`], [`HfApi::list_repo_likers`], [`HfApi::get_user_overview`], [`HfApi::list_organization_members`], [`HfApi::list_user_followers`], [`HfApi::list_user_following`] ([`social`]) |
 //! | gated repos | [`HfApi::list_pending_access_requests`], [`HfApi::list_accepted_access_requests`], [`HfApi::list_rejected_access_requests`], [`HfApi::accept_access_request`], [`HfApi::reject_access_request`], [`HfApi::cancel_access_request`], [`HfApi::grant_access`] ([`access_requests`]) |
+//! | webhooks | [`HfApi::create_webhook`], [`HfApi::get_webhook`], [`HfApi::list_webhooks`], [`HfApi::update_webhook`], [`HfApi::enable_webhook`], [`HfApi::disable_webhook`], [`HfApi::delete_webhook`] ([`webhooks`]) |
 //! | history | [`HfApi::list_repo_refs`], [`HfApi::list_repo_commits`], [`HfApi::create_branch`], [`HfApi::delete_branch`], [`HfApi::create_tag`], [`HfApi::delete_tag`], [`HfApi::super_squash_history`] |
 //!
 //! Python's per-call `token=` argument is [`HfApi::with_token`].
@@ -59,6 +60,7 @@ pub mod refs;
 pub mod repos;
 pub mod social;
 pub mod tree;
+pub mod webhooks;
 
 pub use access_requests::{AccessChangeBuilder, AccessRequestStatus, AccessRequestsBuilder};
 pub use collections::{
@@ -82,6 +84,7 @@ pub use repos::{
 };
 pub use social::LikersBuilder;
 pub use tree::{PathsInfoBuilder, TreeBuilder};
+pub use webhooks::WebhookBuilder;
 
 /// Implements `IntoFuture` for a builder by calling its `send()`.
 macro_rules! into_future {

@@ -14,6 +14,7 @@ mod repos;
 mod social;
 mod tree;
 mod upload;
+mod webhooks;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -424,6 +425,7 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         ["validate-yaml"] if m == Method::POST => account::validate_yaml(ctx).await,
         ["telemetry", ..] => Ok(StatusCode::OK.into_response()),
         ["collections", rest @ ..] => collections::route(ctx, rest).await,
+        ["settings", "webhooks", rest @ ..] => webhooks::route(ctx, rest).await,
         ["repos", "create"] if m == Method::POST => repos::create(ctx).await,
         ["repos", "delete"] if m == Method::DELETE => repos::delete(ctx).await,
         ["repos", "move"] if m == Method::POST => repos::move_repo(ctx).await,
