@@ -158,3 +158,7 @@ pub(crate) fn bool_str(b: bool) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod community_tests;
