@@ -105,3 +105,7 @@ mod guide_server {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/cards.md")]
 mod guide_cards {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/community.md")]
+mod guide_community {}
