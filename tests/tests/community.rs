@@ -1277,3 +1277,134 @@ print(json.dumps({"id": h.id, "secret": h.secret, "disabled": [d.disabled, e.dis
         vec![WebhookWatchedItem::new(WatchedType::Model, "alice/x")]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// webhook delivery of discussion events
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, serde_json::Value)>>>;
+
+/// A local receiver recording `(X-Webhook-Secret, payload)`; it answers 500 to the first
+/// `fail_first` requests, 200 after.
+async fn receiver(fail_first: usize) -> (String, Received) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let got: Received = Default::default();
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let g = got.clone();
+    let app = axum::Router::new().fallback(
+        move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let (g, seen) = (g.clone(), seen.clone());
+            async move {
+                let secret = headers
+                    .get("x-webhook-secret")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                g.lock()
+                    .unwrap()
+                    .push((secret, serde_json::from_slice(&body).unwrap()));
+                if seen.fetch_add(1, Ordering::SeqCst) < fail_first {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+async fn wait_for(got: &Received, n: usize) -> Vec<(Option<String>, serde_json::Value)> {
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    got.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn discussion_events_are_delivered_in_order_with_the_secret_and_retries() {
+    let server = TestServer::start();
+    let id = repo(&server, "hooked").await;
+    let a = alice(&server);
+    let (url, got) = receiver(1).await;
+    let (quiet_url, quiet) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .domains([WebhookDomain::Discussion])
+        .secret("hook-secret")
+        .send()
+        .await
+        .unwrap();
+    // Disabled, repo-domain-only and unreachable hooks: nothing arrives, and writes still work.
+    let off = a
+        .create_webhook()
+        .url(&quiet_url)
+        .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+        .send()
+        .await
+        .unwrap();
+    a.disable_webhook(&off.id).await.unwrap();
+    a.create_webhook()
+        .url(&quiet_url)
+        .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+        .domains([WebhookDomain::Repo])
+        .send()
+        .await
+        .unwrap();
+    a.create_webhook()
+        .url("http://127.0.0.1:1/nobody")
+        .watch(WebhookWatchedItem::new(WatchedType::Org, ALICE))
+        .send()
+        .await
+        .unwrap();
+
+    let d = a
+        .create_discussion(&id, "Hooked")
+        .description("first")
+        .send()
+        .await
+        .unwrap();
+    a.comment_discussion(&id, d.num, "a comment")
+        .send()
+        .await
+        .unwrap();
+
+    // The create is refused once (500) and retried; the comment comes after it.
+    let events = wait_for(&got, 3).await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    for (secret, _) in &events {
+        assert_eq!(secret.as_deref(), Some("hook-secret"));
+    }
+    let scopes: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(_, p)| {
+            (
+                p["event"]["scope"].as_str().unwrap(),
+                p["event"]["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            ("discussion", "create"),
+            ("discussion", "create"),
+            ("discussion.comment", "create")
+        ]
+    );
+    let (_, comment) = &events[2];
+    assert_eq!(comment["repo"]["name"], id.as_str());
+    assert_eq!(comment["repo"]["type"], "model");
+    assert_eq!(comment["discussion"]["num"], d.num);
+    assert_eq!(comment["comment"]["content"], "a comment");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        quiet.lock().unwrap().is_empty(),
+        "disabled or other-domain hooks got events"
+    );
+}

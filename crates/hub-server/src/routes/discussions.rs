@@ -192,6 +192,8 @@ pub(super) async fn create(
     };
     all.push(d.clone());
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
+    let hook = json!({"discussion": discussion_json(&repo, &d)});
+    super::webhooks::notify(ctx, &repo, "discussion", "discussion", "create", hook).await;
     Ok(super::json(details_json(ctx, &repo, &d).await?))
 }
 
@@ -306,6 +308,24 @@ pub(super) async fn action(
         }
         _ => return Err(HubError::NotFound("Not Found".into())),
     };
+    // Webhook payload: a new comment, or an update of the discussion itself.
+    let (scope, hook) = match result.get("newMessage") {
+        Some(c) => (
+            "discussion.comment",
+            json!({"discussion": discussion_json(&repo, d), "comment": {"id": c["id"],
+                "author": c["author"], "content": c["data"]["latest"]["raw"], "hidden": false}}),
+        ),
+        None => (
+            "discussion",
+            json!({"discussion": discussion_json(&repo, d)}),
+        ),
+    };
+    let action = if scope == "discussion" {
+        "update"
+    } else {
+        "create"
+    };
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
+    super::webhooks::notify(ctx, &repo, "discussion", scope, action, hook).await;
     Ok(super::json(result))
 }

@@ -7,7 +7,12 @@
 //! Updates (`POST .../{id}`) replace the fields they carry; an empty `watched` list and a null
 //! `domains` or `secret` keep the current value, because Python's `update_webhook` sends
 //! `watched: []` and nulls for the arguments the caller left out.
-//! Delivery of events to the URLs is not implemented here (see the report of issue 13).
+//!
+//! Delivery ([`notify`]): discussion events (new discussion or PR, new comment, status and
+//! title changes) are POSTed to every enabled webhook watching the repo (or its owner) with
+//! the `discussion` domain, with `X-Webhook-Secret`, from a background task per webhook that
+//! keeps their order and retries failures; the write that caused the event never waits for it.
+//! Commit and ref events (the `repo` domain) are not emitted yet.
 
 use std::sync::LazyLock;
 
@@ -215,4 +220,182 @@ pub(super) async fn route(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         _ => return Err(HubError::NotFound("Not Found".into())),
     };
     Ok(super::json(answer))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+
+/// One event to POST to one webhook.
+struct Job {
+    url: String,
+    secret: Option<String>,
+    body: Vec<u8>,
+}
+
+/// Pending jobs per webhook id, and whether a worker is draining them. One worker per webhook
+/// delivers its events one at a time, in the order they happened.
+/// A webhook's queue and whether its worker runs.
+type Queue = (std::collections::VecDeque<Job>, bool);
+static QUEUES: LazyLock<std::sync::Mutex<std::collections::HashMap<String, Queue>>> =
+    LazyLock::new(Default::default);
+
+/// Attempts per event (first try + retries), and the pause before retry `n` is `n` × this.
+const ATTEMPTS: u32 = 3;
+const BACKOFF: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Queues the Hub's webhook payload for every enabled webhook watching `repo` (by repo, or by
+/// its owner) with `domain` in its domains. Never fails and never waits: delivery runs in the
+/// background, so the write that caused the event is answered first.
+pub(super) async fn notify(
+    ctx: &Ctx,
+    repo: &crate::repo::Repo,
+    domain: &str,
+    scope: &str,
+    action: &str,
+    extra: Value,
+) {
+    let hooks = match load(ctx).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!("webhooks not loaded, event {scope} dropped: {e}");
+            return;
+        }
+    };
+    let repo_id = repo.id();
+    let ty = repo.ty.singular();
+    for h in hooks
+        .iter()
+        .filter(|h| !h.disabled && h.domains.iter().any(|d| d == domain))
+    {
+        let watches = h.watched.iter().any(|w| {
+            (w.kind == ty && w.name == repo_id)
+                || ((w.kind == "user" || w.kind == "org") && w.name.eq_ignore_ascii_case(&repo.ns))
+        });
+        if !watches {
+            continue;
+        }
+        let base = &ctx.st.inner.public_url;
+        let mut payload = json!({
+            "event": {"action": action, "scope": scope},
+            "repo": {"type": ty, "name": repo_id, "private": repo.meta.private,
+                "url": {"web": format!("{base}/{}{repo_id}", repo.ty.url_prefix()),
+                        "api": format!("{base}/api/{}s/{repo_id}", ty)},
+                "owner": {"name": repo.ns}},
+            "webhook": {"id": h.id, "version": 3},
+        });
+        if let (Value::Object(p), Value::Object(e)) = (&mut payload, &extra) {
+            p.extend(e.clone());
+        }
+        let Ok(body) = serde_json::to_vec(&payload) else {
+            continue;
+        };
+        enqueue(
+            h.id.clone(),
+            Job {
+                url: h.url.clone(),
+                secret: h.secret.clone(),
+                body,
+            },
+        );
+    }
+}
+
+fn enqueue(hook: String, job: Job) {
+    let start = {
+        let mut q = QUEUES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = q.entry(hook.clone()).or_default();
+        entry.0.push_back(job);
+        !std::mem::replace(&mut entry.1, true)
+    };
+    if start {
+        tokio::spawn(drain(hook));
+    }
+}
+
+async fn drain(hook: String) {
+    loop {
+        let job = {
+            let mut q = QUEUES
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(entry) = q.get_mut(&hook) else {
+                return;
+            };
+            match entry.0.pop_front() {
+                Some(j) => j,
+                None => {
+                    entry.1 = false;
+                    return;
+                }
+            }
+        };
+        for attempt in 1..=ATTEMPTS {
+            match post(&job).await {
+                Ok(status) if (200..300).contains(&status) => break,
+                outcome => {
+                    tracing::warn!(
+                        "webhook {hook}: delivery attempt {attempt} to {} failed: {outcome:?}",
+                        job.url
+                    );
+                    if attempt < ATTEMPTS {
+                        tokio::time::sleep(BACKOFF * attempt).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// POSTs one payload over plain HTTP/1.1 and returns the status code. hub-server has no HTTP
+/// client (and must not depend on the client crates), and a test server delivers to local
+/// receivers, so `https://` URLs are reported as undeliverable.
+async fn post(job: &Job) -> std::io::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let err = |m: &str| std::io::Error::other(m.to_string());
+    let rest = job
+        .url
+        .strip_prefix("http://")
+        .ok_or_else(|| err("only http:// webhook URLs can be delivered by hub-server"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let addr = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:80")
+    };
+    let io = async {
+        let mut s = tokio::net::TcpStream::connect(&addr).await?;
+        let mut head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: hub-server-webhooks\r\n",
+            job.body.len()
+        );
+        if let Some(secret) = &job.secret {
+            head.push_str(&format!("X-Webhook-Secret: {secret}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes()).await?;
+        s.write_all(&job.body).await?;
+        let mut buf = [0u8; 64];
+        let mut n = 0;
+        while n < 12 {
+            let r = s.read(&mut buf[n..]).await?;
+            if r == 0 {
+                break;
+            }
+            n += r;
+        }
+        let line = String::from_utf8_lossy(&buf[..n]).to_string();
+        line.split(' ')
+            .nth(1)
+            .and_then(|c| c.get(..3))
+            .and_then(|c| c.parse::<u16>().ok())
+            .ok_or_else(|| err("no HTTP status line in the answer"))
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), io)
+        .await
+        .map_err(|_| err("timed out"))?
 }
