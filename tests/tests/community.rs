@@ -1408,3 +1408,83 @@ async fn discussion_events_are_delivered_in_order_with_the_secret_and_retries() 
         "disabled or other-domain hooks got events"
     );
 }
+
+/// hub-server delivering to the `hub-webhooks` receiver: typed payloads, in order, and a
+/// webhook with the wrong secret is refused by the receiver (401) and never reaches a handler.
+#[tokio::test]
+async fn hub_webhooks_receiver_gets_typed_discussion_events() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    let server = TestServer::start();
+    let id = repo(&server, "recv").await;
+    let a = alice(&server);
+    let got: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let g = got.clone();
+    let receiver =
+        WebhooksServer::new()
+            .secret("right")
+            .route("/events", move |p: WebhookPayload| {
+                let g = g.clone();
+                async move { g.lock().unwrap().push(p) }
+            });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(receiver.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    for secret in ["right", "wrong"] {
+        a.create_webhook()
+            .url(format!("{base}/events"))
+            .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+            .secret(secret)
+            .send()
+            .await
+            .unwrap();
+    }
+    let d = a.create_pull_request(&id, "Typed").send().await.unwrap();
+    a.comment_discussion(&id, d.num, "looks good")
+        .send()
+        .await
+        .unwrap();
+    a.change_discussion_status(&id, d.num, DiscussionStatus::Closed)
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Let the wrong-secret webhook's retries run out: none of them may get through.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let got = got.lock().unwrap().clone();
+    let seen: Vec<(String, String)> = got
+        .iter()
+        .map(|p| (p.event.scope.clone(), p.event.action.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("discussion".to_owned(), "create".to_owned()),
+            ("discussion.comment".to_owned(), "create".to_owned()),
+            ("discussion".to_owned(), "update".to_owned())
+        ]
+    );
+    let first = got[0].discussion.as_ref().unwrap();
+    assert_eq!(
+        (first.num, first.is_pull_request),
+        (Some(d.num), Some(true))
+    );
+    assert_eq!(got[0].repo.as_ref().unwrap().name, id.as_str());
+    assert_eq!(
+        got[1].comment.as_ref().unwrap().content.as_deref(),
+        Some("looks good")
+    );
+    assert_eq!(
+        got[2].discussion.as_ref().unwrap().status.as_deref(),
+        Some("closed")
+    );
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
+}
