@@ -1488,3 +1488,88 @@ async fn hub_webhooks_receiver_gets_typed_discussion_events() {
     let _ = stop.send(());
     serving.await.unwrap().unwrap();
 }
+
+/// A commit and a comment on a watched repo reach the `hub-webhooks` receiver in order, with the
+/// secret, while the commit itself is answered before the (slow) receiver is done.
+#[tokio::test]
+async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    let server = TestServer::start();
+    let id = repo(&server, "commits").await;
+    let a = alice(&server);
+    let d = a
+        .create_discussion(&id, "Before the hook")
+        .send()
+        .await
+        .unwrap();
+    let got: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let g = got.clone();
+    let receiver = WebhooksServer::new()
+        .secret("c-secret")
+        .route("/h", move |p| {
+            let g = g.clone();
+            async move {
+                // A slow receiver: the commit must not wait for it.
+                tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+                g.lock().unwrap().push(p)
+            }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/h", listener.local_addr().unwrap());
+    tokio::spawn(receiver.serve(listener, std::future::pending()));
+    a.create_webhook()
+        .url(url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .secret("c-secret")
+        .send()
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    commit_file(&server, &id, "main", "new.txt", "hello\n").await;
+    let commit_took = started.elapsed();
+    a.comment_discussion(&id, d.num, "after the commit")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        commit_took < std::time::Duration::from_millis(700),
+        "the commit waited for delivery: {commit_took:?}"
+    );
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "delivered before the receiver finished?"
+    );
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let head = a
+        .list_repo_refs(&id)
+        .send()
+        .await
+        .unwrap()
+        .branches
+        .into_iter()
+        .find(|b| b.name == "main")
+        .unwrap()
+        .target_commit;
+    assert_eq!(got[0].event.scope, "repo.content");
+    assert_eq!(
+        got[0].repo.as_ref().unwrap().head_sha.as_deref(),
+        Some(head.as_str())
+    );
+    assert_eq!(
+        got[0].updated_refs,
+        Some(vec![json!({"ref": "refs/heads/main", "newSha": head})])
+    );
+    assert_eq!(got[1].event.scope, "discussion.comment");
+    assert_eq!(
+        got[1].comment.as_ref().unwrap().content.as_deref(),
+        Some("after the commit")
+    );
+}

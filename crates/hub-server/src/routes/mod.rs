@@ -34,6 +34,10 @@ const JSON_LIMIT: usize = 10 * 1024 * 1024;
 pub(crate) fn router(state: AppState) -> axum::Router {
     axum::Router::new()
         .fallback(dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            webhooks::repo_events,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(request_id))
         .layer(tower_http::trace::TraceLayer::new_for_http())

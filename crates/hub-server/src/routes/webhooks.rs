@@ -9,10 +9,11 @@
 //! `watched: []` and nulls for the arguments the caller left out.
 //!
 //! Delivery ([`notify`]): discussion events (new discussion or PR, new comment, status and
-//! title changes) are POSTed to every enabled webhook watching the repo (or its owner) with
-//! the `discussion` domain, with `X-Webhook-Secret`, from a background task per webhook that
-//! keeps their order and retries failures; the write that caused the event never waits for it.
-//! Commit and ref events (the `repo` domain) are not emitted yet.
+//! title changes; domain `discussion`) and commits (`repo.content`, domain `repo`, emitted by
+//! the [`repo_events`] middleware) are POSTed to every enabled webhook watching the repo (or
+//! its owner) with that domain, with `X-Webhook-Secret`, from a background task per webhook
+//! that keeps their order and retries failures; the write that caused the event never waits
+//! for it. Branch/tag creation and settings changes emit nothing yet.
 
 use std::sync::LazyLock;
 
@@ -64,7 +65,11 @@ fn path(ctx: &Ctx) -> std::path::PathBuf {
 }
 
 async fn load(ctx: &Ctx) -> HubResult<Vec<Hook>> {
-    match tokio::fs::read(path(ctx)).await {
+    load_state(&ctx.st).await
+}
+
+async fn load_state(st: &crate::AppState) -> HubResult<Vec<Hook>> {
+    match tokio::fs::read(st.inner.data_dir.join("webhooks.json")).await {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(internal),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(internal(e)),
@@ -254,7 +259,18 @@ pub(super) async fn notify(
     action: &str,
     extra: Value,
 ) {
-    let hooks = match load(ctx).await {
+    notify_state(&ctx.st, repo, domain, scope, action, extra).await;
+}
+
+async fn notify_state(
+    st: &crate::AppState,
+    repo: &crate::repo::Repo,
+    domain: &str,
+    scope: &str,
+    action: &str,
+    extra: Value,
+) {
+    let hooks = match load_state(st).await {
         Ok(h) => h,
         Err(e) => {
             tracing::warn!("webhooks not loaded, event {scope} dropped: {e}");
@@ -274,7 +290,7 @@ pub(super) async fn notify(
         if !watches {
             continue;
         }
-        let base = &ctx.st.inner.public_url;
+        let base = &st.inner.public_url;
         let mut payload = json!({
             "event": {"action": action, "scope": scope},
             "repo": {"type": ty, "name": repo_id, "private": repo.meta.private,
@@ -285,6 +301,10 @@ pub(super) async fn notify(
         });
         if let (Value::Object(p), Value::Object(e)) = (&mut payload, &extra) {
             p.extend(e.clone());
+            // The head commit belongs inside `repo`.
+            if let Some(head) = p.remove("headSha") {
+                payload["repo"]["headSha"] = head;
+            }
         }
         let Ok(body) = serde_json::to_vec(&payload) else {
             continue;
@@ -398,4 +418,55 @@ async fn post(job: &Job) -> std::io::Result<u16> {
     tokio::time::timeout(std::time::Duration::from_secs(10), io)
         .await
         .map_err(|_| err("timed out"))?
+}
+
+/// Middleware emitting `repo.content` events (domain `repo`) for successful commits
+/// (`POST /api/{type}s/{ns}/{name}/commit/{revision}`): the commit is answered as it is, the
+/// event only reads its answer (`commitOid`) and is delivered in the background.
+pub(crate) async fn repo_events(
+    axum::extract::State(st): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let target = match (req.method() == Method::POST, segs.as_slice()) {
+        (true, ["api", t, ns, name, "commit", rev @ ..]) if !rev.is_empty() => {
+            crate::repo::RepoType::from_plural(t).map(|ty| {
+                let rev = percent_encoding::percent_decode_str(&rev.join("/"))
+                    .decode_utf8_lossy()
+                    .into_owned();
+                (ty, ns.to_string(), name.to_string(), rev)
+            })
+        }
+        _ => None,
+    };
+    let resp = next.run(req).await;
+    let Some((ty, ns, name, rev)) = target else {
+        return resp;
+    };
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, 1 << 20).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!("commit answer not readable for webhooks: {e}");
+            return Response::from_parts(parts, axum::body::Body::empty());
+        }
+    };
+    let oid = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v["commitOid"].as_str().map(str::to_owned));
+    if let (Some(oid), Ok(Some(repo))) = (oid, st.inner.repos.find(ty, &ns, &name).await) {
+        let git_ref = if rev.starts_with("refs/") {
+            rev
+        } else {
+            format!("refs/heads/{rev}")
+        };
+        let extra = json!({"updatedRefs": [{"ref": git_ref, "newSha": oid}], "headSha": oid});
+        notify_state(&st, &repo, "repo", "repo.content", "update", extra).await;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
