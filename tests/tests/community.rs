@@ -1503,6 +1503,7 @@ async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
         .await
         .unwrap();
     let got: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let got_all = got.clone();
     let g = got.clone();
     let receiver = WebhooksServer::new()
         .secret("c-secret")
@@ -1572,4 +1573,34 @@ async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
         got[1].comment.as_ref().unwrap().content.as_deref(),
         Some("after the commit")
     );
+
+    // A new branch is a ref creation.
+    a.create_branch(&id, "dev").send().await.unwrap();
+    let events = loop_until(&got_all, 3).await;
+    assert_eq!(
+        (
+            events[2].event.scope.as_str(),
+            events[2].event.action.as_str()
+        ),
+        ("repo.content", "create")
+    );
+    assert_eq!(
+        events[2].updated_refs,
+        Some(vec![
+            json!({"ref": "refs/heads/dev", "oldSha": null, "newSha": head})
+        ])
+    );
+}
+
+async fn loop_until(
+    got: &std::sync::Arc<std::sync::Mutex<Vec<hub_webhooks::WebhookPayload>>>,
+    n: usize,
+) -> Vec<hub_webhooks::WebhookPayload> {
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    got.lock().unwrap().clone()
 }

@@ -13,7 +13,8 @@
 //! the [`repo_events`] middleware) are POSTed to every enabled webhook watching the repo (or
 //! its owner) with that domain, with `X-Webhook-Secret`, from a background task per webhook
 //! that keeps their order and retries failures; the write that caused the event never waits
-//! for it. Branch/tag creation and settings changes emit nothing yet.
+//! for it. New branches emit `repo.content` (`create`) too; tags and settings changes emit
+//! nothing yet.
 
 use std::sync::LazyLock;
 
@@ -421,8 +422,9 @@ async fn post(job: &Job) -> std::io::Result<u16> {
 }
 
 /// Middleware emitting `repo.content` events (domain `repo`) for successful commits
-/// (`POST /api/{type}s/{ns}/{name}/commit/{revision}`): the commit is answered as it is, the
-/// event only reads its answer (`commitOid`) and is delivered in the background.
+/// (`POST /api/{type}s/{ns}/{name}/commit/{revision}`, action `update`) and new branches
+/// (`POST .../branch/{name}`, action `create`): the write is answered as it is, the event only
+/// reads its answer (`commitOid`) or the new ref, and is delivered in the background.
 pub(crate) async fn repo_events(
     axum::extract::State(st): axum::extract::State<crate::AppState>,
     req: axum::extract::Request,
@@ -430,19 +432,28 @@ pub(crate) async fn repo_events(
 ) -> Response {
     let path = req.uri().path().to_owned();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let decode = |s: &[&str]| {
+        percent_encoding::percent_decode_str(&s.join("/"))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    // (type, namespace, name, revision, is a new branch)
     let target = match (req.method() == Method::POST, segs.as_slice()) {
-        (true, ["api", t, ns, name, "commit", rev @ ..]) if !rev.is_empty() => {
+        (true, ["api", t, ns, name, kind @ ("commit" | "branch"), rev @ ..]) if !rev.is_empty() => {
             crate::repo::RepoType::from_plural(t).map(|ty| {
-                let rev = percent_encoding::percent_decode_str(&rev.join("/"))
-                    .decode_utf8_lossy()
-                    .into_owned();
-                (ty, ns.to_string(), name.to_string(), rev)
+                (
+                    ty,
+                    ns.to_string(),
+                    name.to_string(),
+                    decode(rev),
+                    *kind == "branch",
+                )
             })
         }
         _ => None,
     };
     let resp = next.run(req).await;
-    let Some((ty, ns, name, rev)) = target else {
+    let Some((ty, ns, name, rev, new_branch)) = target else {
         return resp;
     };
     if !resp.status().is_success() {
@@ -456,17 +467,34 @@ pub(crate) async fn repo_events(
             return Response::from_parts(parts, axum::body::Body::empty());
         }
     };
-    let oid = serde_json::from_slice::<Value>(&bytes)
-        .ok()
-        .and_then(|v| v["commitOid"].as_str().map(str::to_owned));
-    if let (Some(oid), Ok(Some(repo))) = (oid, st.inner.repos.find(ty, &ns, &name).await) {
-        let git_ref = if rev.starts_with("refs/") {
-            rev
+    let git_ref = if rev.starts_with("refs/") {
+        rev
+    } else {
+        format!("refs/heads/{rev}")
+    };
+    if let Ok(Some(repo)) = st.inner.repos.find(ty, &ns, &name).await {
+        // A commit's answer names the new head; a new branch points where the ref now does.
+        let oid = if new_branch {
+            let reader = st.inner.repos.reader(&repo);
+            let r = git_ref.clone();
+            crate::repo::blocking(&reader, move |rd| rd.git.read_ref(&r))
+                .await
+                .ok()
+                .flatten()
         } else {
-            format!("refs/heads/{rev}")
+            serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|v| v["commitOid"].as_str().map(str::to_owned))
         };
-        let extra = json!({"updatedRefs": [{"ref": git_ref, "newSha": oid}], "headSha": oid});
-        notify_state(&st, &repo, "repo", "repo.content", "update", extra).await;
+        if let Some(oid) = oid {
+            let mut updated = json!({"ref": git_ref, "newSha": oid});
+            if new_branch {
+                updated["oldSha"] = Value::Null;
+            }
+            let extra = json!({"updatedRefs": [updated], "headSha": oid});
+            let action = if new_branch { "create" } else { "update" };
+            notify_state(&st, &repo, "repo", "repo.content", action, extra).await;
+        }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
