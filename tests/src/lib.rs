@@ -110,3 +110,5 @@ mod guide_cards {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/filesystem.md")]
 mod guide_filesystem {}
+#[doc = include_str!("../../docs/community.md")]
+mod guide_community {}

@@ -46,6 +46,8 @@ const PORTABLE_CRATES: &[&str] = &[
     "hub-server",
     "hub-cli",
     "hub-fs",
+    "hub-cards",
+    "hub-webhooks",
 ];
 
 /// Options of `cargo xtask test`.

@@ -62,6 +62,7 @@ pub mod retry;
 pub mod runtime_thread;
 pub mod token;
 pub mod types;
+pub mod types_community;
 pub mod units;
 pub mod urls;
 

@@ -22,6 +22,11 @@
 //! | info | [`HfApi::model_info`], [`HfApi::dataset_info`], [`HfApi::space_info`], [`HfApi::repo_info`], [`HfApi::repo_exists`], [`HfApi::revision_exists`], [`HfApi::file_exists`] |
 //! | search | [`HfApi::list_models`], [`HfApi::list_datasets`], [`HfApi::list_spaces`] |
 //! | files | [`HfApi::list_repo_tree`], [`HfApi::list_repo_files`], [`HfApi::get_paths_info`], [`HfApi::get_hf_file_metadata`], [`HfApi::hf_hub_url`], [`file_metadata`], [`probe_file`] |
+//! | community | [`HfApi::get_repo_discussions`], [`HfApi::get_discussion_details`], [`HfApi::create_discussion`], [`HfApi::create_pull_request`], [`HfApi::comment_discussion`], [`HfApi::edit_discussion_comment`], [`HfApi::hide_discussion_comment`], [`HfApi::rename_discussion`], [`HfApi::change_discussion_status`], [`HfApi::merge_pull_request`] ([`discussions`]) |
+//! | collections | [`HfApi::get_collection`], [`HfApi::list_collections`], [`HfApi::create_collection`], [`HfApi::update_collection_metadata`], [`HfApi::delete_collection`], [`HfApi::add_collection_item`], [`HfApi::update_collection_item`], [`HfApi::delete_collection_item`] ([`collections`]) |
+//! | likes, users, orgs | [`HfApi::like`], [`HfApi::unlike`], [`HfApi::list_liked_repos`], [`HfApi::list_repo_likers`], [`HfApi::get_user_overview`], [`HfApi::list_organization_members`], [`HfApi::list_user_followers`], [`HfApi::list_user_following`] ([`social`]) |
+//! | gated repos | [`HfApi::list_pending_access_requests`], [`HfApi::list_accepted_access_requests`], [`HfApi::list_rejected_access_requests`], [`HfApi::accept_access_request`], [`HfApi::reject_access_request`], [`HfApi::cancel_access_request`], [`HfApi::grant_access`] ([`access_requests`]) |
+//! | webhooks | [`HfApi::create_webhook`], [`HfApi::get_webhook`], [`HfApi::list_webhooks`], [`HfApi::update_webhook`], [`HfApi::enable_webhook`], [`HfApi::disable_webhook`], [`HfApi::delete_webhook`] ([`webhooks`]) |
 //! | history | [`HfApi::list_repo_refs`], [`HfApi::list_repo_commits`], [`HfApi::create_branch`], [`HfApi::delete_branch`], [`HfApi::create_tag`], [`HfApi::delete_tag`], [`HfApi::super_squash_history`] |
 //!
 //! Python's per-call `token=` argument is [`HfApi::with_token`].
@@ -45,13 +50,28 @@ use crate::error::Result;
 use crate::repo::{RepoId, RepoType};
 use crate::types::WhoAmI;
 
+pub mod access_requests;
+pub mod collections;
+pub mod discussions;
 pub mod info;
 pub mod listing;
 pub mod metadata;
 pub mod refs;
 pub mod repos;
+pub mod social;
 pub mod tree;
+pub mod webhooks;
 
+pub use access_requests::{AccessChangeBuilder, AccessRequestStatus, AccessRequestsBuilder};
+pub use collections::{
+    AddCollectionItemBuilder, CollectionListBuilder, CollectionSort, CreateCollectionBuilder,
+    DeleteCollectionBuilder, UpdateCollectionBuilder, UpdateCollectionItemBuilder,
+};
+pub use discussions::{
+    ChangeStatusBuilder, CreateDiscussionBuilder, DiscussionChangeBuilder,
+    DiscussionDetailsBuilder, DiscussionListBuilder, DiscussionStatusFilter, DiscussionTypeFilter,
+    MergePullRequestBuilder,
+};
 pub use info::{InfoBuilder, RepoInfoBuilder};
 pub use listing::{DatasetListBuilder, ModelListBuilder, Sort, SpaceListBuilder};
 pub use metadata::{FileMetadataBuilder, FileProbe, file_metadata, probe_file};
@@ -62,7 +82,9 @@ pub use repos::{
     CreateRepoBuilder, DeleteRepoBuilder, DuplicateSpaceBuilder, MoveRepoBuilder,
     UpdateSettingsBuilder,
 };
+pub use social::LikersBuilder;
 pub use tree::{PathsInfoBuilder, TreeBuilder};
+pub use webhooks::WebhookBuilder;
 
 /// Implements `IntoFuture` for a builder by calling its `send()`.
 macro_rules! into_future {
@@ -136,3 +158,7 @@ pub(crate) fn bool_str(b: bool) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod community_tests;

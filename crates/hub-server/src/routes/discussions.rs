@@ -70,7 +70,13 @@ async fn details_json(ctx: &Ctx, repo: &Repo, d: &Discussion) -> HubResult<Value
         })
         .await
         .map_err(internal)?;
-        v["changes"] = json!({"base": "refs/heads/main", "mergeCommitId": null, "head": head, "baseCommit": base});
+        let merge_commit = d
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| e["data"]["mergeCommitId"].as_str())
+            .map(str::to_owned);
+        v["changes"] = json!({"base": "refs/heads/main", "mergeCommitId": merge_commit, "head": head, "baseCommit": base});
         v["filesWithConflicts"] = json!([]);
         v["diff"] = json!("");
     }
@@ -186,6 +192,8 @@ pub(super) async fn create(
     };
     all.push(d.clone());
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
+    let hook = json!({"discussion": discussion_json(&repo, &d)});
+    super::webhooks::notify(ctx, &repo, "discussion", "discussion", "create", hook).await;
     Ok(super::json(details_json(ctx, &repo, &d).await?))
 }
 
@@ -244,6 +252,11 @@ pub(super) async fn action(
             d.status = s.clone();
             let e = event("status-change", &caller, json!({"status": s}));
             d.events.push(e.clone());
+            // The Hub posts the optional comment along with the change.
+            let comment = text("comment");
+            if !comment.trim().is_empty() {
+                d.events.push(comment_event(&caller, &comment));
+            }
             json!({"newStatus": e})
         }
         "merge" => {
@@ -253,7 +266,7 @@ pub(super) async fn action(
             let reader = ctx.st.inner.repos.reader(&repo);
             let pr_num = d.num;
             let author = caller.clone();
-            repo::blocking(&reader, move |r| {
+            let merge_oid = repo::blocking(&reader, move |r| {
                 let pr = r
                     .git
                     .read_ref(&format!("refs/pr/{pr_num}"))?
@@ -275,17 +288,44 @@ pub(super) async fn action(
                 let oid = r.git.write(crate::git::Kind::Commit, &c.serialize())?;
                 r.git
                     .update_ref("refs/heads/main", Some(&main), Some(&oid))
-                    .map_err(std::io::Error::other)
+                    .map_err(std::io::Error::other)?;
+                Ok(oid)
             })
             .await
             .map_err(internal)?;
             d.status = "merged".into();
-            d.events
-                .push(event("status-change", &caller, json!({"status": "merged"})));
-            json!({})
+            let comment = text("comment");
+            if !comment.trim().is_empty() {
+                d.events.push(comment_event(&caller, &comment));
+            }
+            // The merge commit is kept on the event, where `details_json` finds it.
+            d.events.push(event(
+                "status-change",
+                &caller,
+                json!({"status": "merged", "mergeCommitId": merge_oid}),
+            ));
+            json!({"mergeCommitId": merge_oid})
         }
         _ => return Err(HubError::NotFound("Not Found".into())),
     };
+    // Webhook payload: a new comment, or an update of the discussion itself.
+    let (scope, hook) = match result.get("newMessage") {
+        Some(c) => (
+            "discussion.comment",
+            json!({"discussion": discussion_json(&repo, d), "comment": {"id": c["id"],
+                "author": c["author"], "content": c["data"]["latest"]["raw"], "hidden": false}}),
+        ),
+        None => (
+            "discussion",
+            json!({"discussion": discussion_json(&repo, d)}),
+        ),
+    };
+    let action = if scope == "discussion" {
+        "update"
+    } else {
+        "create"
+    };
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
+    super::webhooks::notify(ctx, &repo, "discussion", scope, action, hook).await;
     Ok(super::json(result))
 }

@@ -2,14 +2,19 @@
 //! with raw or `%2F`-encoded slashes, which a pattern router cannot express), plus one module per
 //! area.
 
+mod access;
 mod account;
+mod collections;
+mod comments;
 mod discussions;
 mod extras;
 mod files;
 mod history;
 mod repos;
+mod social;
 mod tree;
 mod upload;
+mod webhooks;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -29,6 +34,10 @@ const JSON_LIMIT: usize = 10 * 1024 * 1024;
 pub(crate) fn router(state: AppState) -> axum::Router {
     axum::Router::new()
         .fallback(dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            webhooks::repo_events,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(request_id))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -469,11 +478,16 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         ["validate-yaml"] if m == Method::POST => account::validate_yaml(ctx).await,
         ["telemetry", ..] => Ok(StatusCode::OK.into_response()),
         ["metrics"] if m == Method::GET => extras::metrics(ctx).await,
+        ["collections", rest @ ..] => collections::route(ctx, rest).await,
+        ["settings", "webhooks", rest @ ..] => webhooks::route(ctx, rest).await,
         ["repos", "create"] if m == Method::POST => repos::create(ctx).await,
         ["repos", "delete"] if m == Method::DELETE => repos::delete(ctx).await,
         ["repos", "move"] if m == Method::POST => repos::move_repo(ctx).await,
         ["users", user, "overview"] => account::user_overview(ctx, user).await,
         ["users", user, "likes"] => extras::user_likes(ctx, user).await,
+        ["users", user, what @ ("follow" | "followers" | "following")] => {
+            social::route(ctx, user, what).await
+        }
         ["organizations", org, "members"] => account::org_members(ctx, org).await,
         ["organizations", org, "overview"] => account::org_overview(ctx, org).await,
         [t] if m == Method::GET || m == Method::HEAD => match RepoType::from_plural(t) {
@@ -610,6 +624,7 @@ async fn repo_api(
         }
         ["likers"] if get => extras::likers(ctx, ty, ns, name).await,
         ["auth-check"] if get => repos::auth_check(ctx, ty, ns, name).await,
+        ["ask-access"] if m == Method::POST => access::ask(ctx, ty, ns, name).await,
         ["user-access-request", status] if get => {
             repos::access_list(ctx, ty, ns, name, status).await
         }
@@ -621,6 +636,9 @@ async fn repo_api(
         ["discussions", num] if get => discussions::details(ctx, ty, ns, name, num).await,
         ["discussions", num, action] if m == Method::POST => {
             discussions::action(ctx, ty, ns, name, num, action).await
+        }
+        ["discussions", num, "comment", id, action] if m == Method::POST => {
+            comments::action(ctx, ty, (ns, name), num, id, action).await
         }
         _ => Err(not_found()),
     }

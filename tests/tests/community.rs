@@ -1,0 +1,1606 @@
+//! hub-core's community API (discussions and pull requests) against a real local hub-server,
+//! and the Python 0.26.5 client doing the same operations on the same server.
+//!
+//! Assertions read back what the server holds (details, listings, refs, files) through a second
+//! call, not just the `Ok` of the call under test.
+
+#![allow(clippy::unwrap_used)]
+
+use futures::{StreamExt, TryStreamExt};
+use hub_core::api::{DiscussionStatusFilter, DiscussionTypeFilter};
+use hub_core::types::Gated;
+use hub_core::types_community::{
+    CollectionItemType, ConflictingFiles, DiscussionEventKind, DiscussionStatus,
+    DiscussionWithDetails, WatchedType, WebhookDomain, WebhookWatchedItem,
+};
+use hub_core::{Config, ErrorKind, HfApi, HubClient, RepoId, RepoType, RetryPolicy};
+use hub_tests::python::Version;
+use hub_tests::{ALICE, BOB, TestServer, unique_name};
+use serde_json::json;
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn api_as(server: &TestServer, token: &str) -> HfApi {
+    HubClient::builder()
+        .config(Config::builder().endpoint(server.url()).build())
+        .retry_policy(RetryPolicy::none())
+        .token(token)
+        .build()
+        .unwrap()
+        .api()
+}
+
+fn alice(server: &TestServer) -> HfApi {
+    api_as(server, &server.tokens().write)
+}
+
+fn bob(server: &TestServer) -> HfApi {
+    api_as(server, &server.tokens().bob)
+}
+
+/// Commits one regular file to `revision` with the NDJSON commit endpoint (no hub-upload).
+async fn commit_file(server: &TestServer, repo: &RepoId, revision: &str, path: &str, text: &str) {
+    let header =
+        json!({"key": "header", "value": {"summary": format!("add {path}"), "description": ""}});
+    let file =
+        json!({"key": "file", "value": {"content": text, "path": path, "encoding": "utf-8"}});
+    let url = format!(
+        "{}/api/models/{repo}/commit/{}",
+        server.url(),
+        hub_core::urls::quote_segment(revision)
+    );
+    let resp = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(&server.tokens().write)
+        .header("content-type", "application/x-ndjson")
+        .body(format!("{header}\n{file}\n"))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    assert!(
+        status.is_success(),
+        "commit: {status} {}",
+        resp.text().await.unwrap()
+    );
+}
+
+/// A fresh model repo of alice with one file on main.
+async fn repo(server: &TestServer, prefix: &str) -> RepoId {
+    let id = RepoId::new(format!("{ALICE}/{}", unique_name(prefix))).unwrap();
+    alice(server).create_repo(&id).send().await.unwrap();
+    commit_file(server, &id, "main", "base.txt", "base\n").await;
+    id
+}
+
+async fn files_on_main(api: &HfApi, id: &RepoId) -> Vec<String> {
+    api.list_repo_files(id)
+        .send()
+        .map_ok(|e| e.path().to_owned())
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+fn comments(d: &DiscussionWithDetails) -> Vec<(String, String)> {
+    d.events
+        .iter()
+        .filter_map(|e| {
+            e.as_comment()
+                .map(|c| (e.author.clone(), c.content.clone()))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// discussions
+
+#[tokio::test]
+async fn create_list_filter_and_details() {
+    let server = TestServer::start();
+    let id = repo(&server, "disc").await;
+    let a = alice(&server);
+
+    let q = a
+        .create_discussion(&id, "  A question  ")
+        .description("Is this right?")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(q.title, "A question");
+    assert_eq!((q.author.as_str(), q.is_pull_request), (ALICE, false));
+    assert_eq!(q.status, DiscussionStatus::Open);
+    assert_eq!(q.repo_id, id.as_str());
+    assert_eq!(q.repo_type, RepoType::Model);
+    assert_eq!(
+        comments(&q),
+        vec![(ALICE.to_owned(), "Is this right?".to_owned())]
+    );
+    assert_eq!(
+        q.url(),
+        format!("{}/{id}/discussions/{}", server.url(), q.num)
+    );
+    assert_eq!(q.git_reference(), None);
+    assert_eq!(q.target_branch, None);
+    assert!(q.created_at.is_some());
+
+    // Anyone signed in may open a discussion on a public repo; the default description says who.
+    let by_bob = bob(&server)
+        .create_discussion(&id, "From bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_bob.author, BOB);
+    assert_eq!(
+        comments(&by_bob)[0].1,
+        "Discussion opened with the [huggingface_hub Python library](https://huggingface.co/docs/huggingface_hub)"
+    );
+
+    let pr = a.create_pull_request(&id, "A change").send().await.unwrap();
+    assert!(pr.is_pull_request);
+    assert_eq!(pr.status, DiscussionStatus::Draft);
+    assert_eq!(pr.git_reference(), Some(format!("refs/pr/{}", pr.num)));
+    assert_eq!(pr.target_branch.as_deref(), Some("refs/heads/main"));
+    assert!(comments(&pr)[0].1.starts_with("Pull Request opened with"));
+
+    // The listing: newest first, and each filter is applied by the server.
+    let all: Vec<_> = a
+        .get_repo_discussions(&id)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let nums: Vec<u64> = all.iter().map(|d| d.num).collect();
+    assert_eq!(nums, vec![pr.num, by_bob.num, q.num]);
+    assert_eq!(all[0].git_reference(), pr.git_reference());
+    let list = |b: hub_core::api::DiscussionListBuilder| async move {
+        b.send()
+            .map_ok(|d| d.num)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_type(DiscussionTypeFilter::PullRequest)
+        )
+        .await,
+        vec![pr.num]
+    );
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_type(DiscussionTypeFilter::Discussion)
+        )
+        .await,
+        vec![by_bob.num, q.num]
+    );
+    assert_eq!(
+        list(a.get_repo_discussions(&id).author(BOB)).await,
+        vec![by_bob.num]
+    );
+    a.change_discussion_status(&id, q.num, DiscussionStatus::Closed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_status(DiscussionStatusFilter::Closed)
+        )
+        .await,
+        vec![q.num]
+    );
+    assert_eq!(
+        list(
+            a.get_repo_discussions(&id)
+                .discussion_status(DiscussionStatusFilter::Open)
+                .discussion_type(DiscussionTypeFilter::Discussion)
+        )
+        .await,
+        vec![by_bob.num]
+    );
+
+    // Missing things are typed errors.
+    let missing = a.get_discussion_details(&id, 999).send().await.unwrap_err();
+    assert_eq!(missing.status(), Some(404), "{missing:?}");
+    let zero = a.get_discussion_details(&id, 0).send().await.unwrap_err();
+    assert_eq!(zero.kind(), ErrorKind::InvalidArgument);
+    let no_repo = RepoId::new(format!("{ALICE}/{}", unique_name("none"))).unwrap();
+    let err = a
+        .get_repo_discussions(&no_repo)
+        .send()
+        .next()
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
+async fn listing_follows_page_numbers_lazily() {
+    let server = TestServer::start();
+    let id = repo(&server, "pages").await;
+    let a = alice(&server);
+    // The server's page is 50: 53 threads need two pages.
+    let mut created = Vec::new();
+    for i in 0..53 {
+        let d = a
+            .create_discussion(&id, &format!("thread {i}"))
+            .send()
+            .await
+            .unwrap();
+        created.push(d.num);
+    }
+    created.reverse();
+    let listed: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .send()
+        .map_ok(|d| d.num)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed, created);
+    // Taking a few only reads the first page and stops.
+    let first: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .send()
+        .take(2)
+        .map(|r| r.unwrap().num)
+        .collect()
+        .await;
+    assert_eq!(first, created[..2]);
+}
+
+#[tokio::test]
+async fn comment_edit_hide_rename_and_status() {
+    let server = TestServer::start();
+    let id = repo(&server, "edit").await;
+    let (a, b) = (alice(&server), bob(&server));
+    let d = b
+        .create_discussion(&id, "Typo")
+        .description("first")
+        .send()
+        .await
+        .unwrap();
+
+    let c = b
+        .comment_discussion(&id, d.num, "second")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c.author, BOB);
+    assert_eq!(c.as_comment().unwrap().content, "second");
+
+    // Edit: the author may, with the old text kept in the history; others may not.
+    let edited = b
+        .edit_discussion_comment(&id, d.num, &c.id.to_uppercase(), "second, fixed")
+        .send()
+        .await
+        .unwrap();
+    let ec = edited.as_comment().unwrap();
+    assert_eq!(edited.id, c.id);
+    assert_eq!(
+        (ec.content.as_str(), ec.edited, ec.number_of_edits()),
+        ("second, fixed", true, 1)
+    );
+    assert_eq!(ec.edit_history[0].raw, "second");
+    assert_eq!(ec.last_edited_by, BOB);
+    let err = a
+        .edit_discussion_comment(&id, d.num, &c.id, "not mine")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    let err = b
+        .edit_discussion_comment(&id, d.num, "0123456789abcdef01234567", "x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+
+    // Hide: the repo owner may hide bob's comment; its text is gone and it cannot be edited.
+    let hidden = a
+        .hide_discussion_comment(&id, d.num, &c.id)
+        .send()
+        .await
+        .unwrap();
+    let hc = hidden.as_comment().unwrap();
+    assert!(hc.hidden);
+    assert!(!hc.content.contains("second"), "{hc:?}");
+    assert_eq!(hc.number_of_edits(), 0);
+    let err = b
+        .edit_discussion_comment(&id, d.num, &c.id, "again")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+
+    // Rename (writers only) and status changes with a comment.
+    let err = b
+        .rename_discussion(&id, d.num, "Mine")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    let t = a
+        .rename_discussion(&id, d.num, "Typo in README")
+        .send()
+        .await
+        .unwrap();
+    match &t.kind {
+        DiscussionEventKind::TitleChange(tc) => {
+            assert_eq!(
+                (tc.old_title.as_str(), tc.new_title.as_str()),
+                ("Typo", "Typo in README")
+            )
+        }
+        other => panic!("not a title change: {other:?}"),
+    }
+    let s = a
+        .change_discussion_status(&id, d.num, DiscussionStatus::Closed)
+        .comment("Fixed, thanks")
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(&s.kind,
+        DiscussionEventKind::StatusChange(sc) if sc.new_status == DiscussionStatus::Closed));
+    let err = a
+        .change_discussion_status(&id, d.num, DiscussionStatus::Merged)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+
+    // Everything above is what the server now holds, in order.
+    let details = a.get_discussion_details(&id, d.num).send().await.unwrap();
+    assert_eq!(details.title, "Typo in README");
+    assert_eq!(details.status, DiscussionStatus::Closed);
+    let kinds: Vec<&str> = details
+        .events
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "comment",
+            "comment",
+            "title-change",
+            "status-change",
+            "comment"
+        ]
+    );
+    assert!(details.events[1].as_comment().unwrap().hidden);
+    assert_eq!(
+        comments(&details)[2],
+        (ALICE.to_owned(), "Fixed, thanks".to_owned())
+    );
+    a.change_discussion_status(&id, d.num, DiscussionStatus::Open)
+        .send()
+        .await
+        .unwrap();
+    let reopened = a.get_discussion_details(&id, d.num).await.unwrap();
+    assert_eq!(reopened.status, DiscussionStatus::Open);
+}
+
+#[tokio::test]
+async fn pull_request_commit_and_merge() {
+    let server = TestServer::start();
+    let id = repo(&server, "merge").await;
+    let a = alice(&server);
+    let pr = a
+        .create_pull_request(&id, "Add a file")
+        .description("please merge")
+        .send()
+        .await
+        .unwrap();
+    let git_ref = pr.git_reference().unwrap();
+    commit_file(&server, &id, &git_ref, "new.txt", "from the pr\n").await;
+
+    let before = a.get_discussion_details(&id, pr.num).send().await.unwrap();
+    assert_eq!(before.merge_commit_oid, None);
+    assert_eq!(
+        before.conflicting_files,
+        Some(ConflictingFiles::Files(vec![]))
+    );
+    assert!(before.diff.is_some());
+    let files = files_on_main(&a, &id).await;
+    assert!(!files.contains(&"new.txt".to_owned()));
+
+    // Bob cannot merge alice's PR.
+    let err = bob(&server)
+        .merge_pull_request(&id, pr.num)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+
+    a.merge_pull_request(&id, pr.num)
+        .comment("merging")
+        .send()
+        .await
+        .unwrap();
+    let after = a.get_discussion_details(&id, pr.num).send().await.unwrap();
+    assert_eq!(after.status, DiscussionStatus::Merged);
+    let main = a.list_repo_refs(&id).send().await.unwrap();
+    let head = &main
+        .branches
+        .iter()
+        .find(|b| b.name == "main")
+        .unwrap()
+        .target_commit;
+    assert_eq!(after.merge_commit_oid.as_ref(), Some(head));
+    assert!(matches!(&after.events.last().unwrap().kind,
+        DiscussionEventKind::StatusChange(s) if s.new_status == DiscussionStatus::Merged));
+    assert_eq!(comments(&after).last().unwrap().1, "merging");
+    let files = files_on_main(&a, &id).await;
+    assert!(files.contains(&"new.txt".to_owned()), "{files:?}");
+    let merged_prs: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .discussion_type(DiscussionTypeFilter::PullRequest)
+        .discussion_status(DiscussionStatusFilter::Closed)
+        .send()
+        .map_ok(|d| d.num)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(merged_prs, vec![pr.num]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python 0.26.5 on the same server
+
+/// Python edits, hides and renames what Rust created; Rust reads back what Python did, and
+/// Python reads what Rust did.
+#[tokio::test]
+async fn python_026_and_rust_share_discussions() {
+    let server = TestServer::start();
+    let id = repo(&server, "py").await;
+    let a = alice(&server);
+    let d = a
+        .create_discussion(&id, "Shared")
+        .description("opened by rust")
+        .send()
+        .await
+        .unwrap();
+    let c = a
+        .comment_discussion(&id, d.num, "rust comment")
+        .send()
+        .await
+        .unwrap();
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+r, n, cid = {repo:?}, {num}, {cid:?}
+d = api.get_discussion_details(r, n)
+seen = [e.content for e in d.events if e.type == "comment"]
+e = api.edit_discussion_comment(r, n, cid, "edited by python")
+p = api.comment_discussion(r, n, "python comment")
+h = api.hide_discussion_comment(r, n, p.id)
+t = api.rename_discussion(r, n, "Renamed by python")
+s = api.change_discussion_status(r, n, "closed", comment="closing")
+pr = api.create_pull_request(r, "Python PR")
+api.merge_pull_request(r, pr.num)
+m = api.get_discussion_details(r, pr.num)
+print(json.dumps({{"seen": seen, "edit": [e.content, e.edited, e.number_of_edits, e.edit_history[0]["raw"]],
+  "hidden": h.hidden, "title": [t.old_title, t.new_title], "status": s.new_status,
+  "pr": pr.num, "merged": [m.status, m.merge_commit_oid, m.target_branch],
+  "listed": [x.num for x in api.get_repo_discussions(r)]}}))
+"#,
+        repo = id.as_str(),
+        num = d.num,
+        cid = c.id,
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(py["seen"], json!(["opened by rust", "rust comment"]));
+    assert_eq!(
+        py["edit"],
+        json!(["edited by python", true, 1, "rust comment"])
+    );
+    assert_eq!(py["hidden"], json!(true));
+    assert_eq!(py["title"], json!(["Shared", "Renamed by python"]));
+    assert_eq!(py["status"], json!("closed"));
+
+    let rd = a.get_discussion_details(&id, d.num).send().await.unwrap();
+    assert_eq!(rd.title, "Renamed by python");
+    assert_eq!(rd.status, DiscussionStatus::Closed);
+    let texts = comments(&rd);
+    assert_eq!(texts[1], (ALICE.to_owned(), "edited by python".to_owned()));
+    assert!(rd.events[2].as_comment().unwrap().hidden);
+    assert_eq!(texts.last().unwrap().1, "closing");
+
+    let pr_num = py["pr"].as_u64().unwrap();
+    let pr = a.get_discussion_details(&id, pr_num).send().await.unwrap();
+    assert_eq!(pr.status, DiscussionStatus::Merged);
+    assert_eq!(
+        py["merged"],
+        json!(["merged", pr.merge_commit_oid, "refs/heads/main"])
+    );
+    assert!(pr.merge_commit_oid.is_some());
+    let listed: Vec<u64> = a
+        .get_repo_discussions(&id)
+        .send()
+        .map_ok(|x| x.num)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(py["listed"], json!(listed));
+}
+
+// ---------------------------------------------------------------------------------------------
+// collections
+
+#[tokio::test]
+async fn collections_create_items_update_list_and_delete() {
+    let server = TestServer::start();
+    let model = repo(&server, "cm").await;
+    let a = alice(&server);
+    let c = a
+        .create_collection("My Models!")
+        .description("the good ones")
+        .send()
+        .await
+        .unwrap();
+    assert!(c.slug.starts_with("alice/my-models-"), "{}", c.slug);
+    assert_eq!(c.url, format!("{}/collections/{}", server.url(), c.slug));
+    assert_eq!(
+        (c.title.as_str(), c.private, c.position),
+        ("My Models!", false, 0)
+    );
+    assert_eq!(c.description.as_deref(), Some("the good ones"));
+    assert_eq!(c.owner["name"], ALICE);
+    // Same title again: 409, or the existing one with exists_ok.
+    let err = a.create_collection("My Models!").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err:?}");
+    let again = a
+        .create_collection("My Models!")
+        .exists_ok(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.slug, c.slug);
+
+    // Items: a repo with a note, a paper; duplicates and missing repos are errors.
+    let c1 = a
+        .add_collection_item(&c.slug, model.as_str(), RepoType::Model)
+        .note("start here")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c1.items.len(), 1);
+    assert_eq!(c1.items[0].item_id, model.as_str());
+    assert_eq!(c1.items[0].note.as_deref(), Some("start here"));
+    let c2 = a
+        .add_collection_item(&c.slug, "2310.01234", CollectionItemType::Paper)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c2.items[1].item_type, CollectionItemType::Paper);
+    let err = a
+        .add_collection_item(&c.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err:?}");
+    let same = a
+        .add_collection_item(&c.slug, model.as_str(), RepoType::Model)
+        .exists_ok(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.items.len(), 2);
+    let err = a
+        .add_collection_item(&c.slug, &format!("{ALICE}/nope"), RepoType::Dataset)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+
+    // Move the paper first and change the repo's note.
+    let paper = c2.items[1].item_object_id.clone();
+    let repo_item = c2.items[0].item_object_id.clone();
+    a.update_collection_item(&c.slug, &paper)
+        .position(0)
+        .send()
+        .await
+        .unwrap();
+    a.update_collection_item(&c.slug, &repo_item)
+        .note("updated note")
+        .send()
+        .await
+        .unwrap();
+    let got = a.get_collection(&c.slug).await.unwrap();
+    let order: Vec<(&str, u64)> = got
+        .items
+        .iter()
+        .map(|i| (i.item_id.as_str(), i.position))
+        .collect();
+    assert_eq!(order, vec![("2310.01234", 0), (model.as_str(), 1)]);
+    assert_eq!(got.items[1].note.as_deref(), Some("updated note"));
+
+    // Delete an item; again is a 404 unless missing_ok.
+    a.delete_collection_item(&c.slug, &paper)
+        .send()
+        .await
+        .unwrap();
+    let err = a
+        .delete_collection_item(&c.slug, &paper)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    a.delete_collection_item(&c.slug, &paper)
+        .missing_ok(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.get_collection(&c.slug).await.unwrap().items.len(), 1);
+
+    // Rename: the slug's title part changes, the old slug still resolves; then make it private.
+    let renamed = a
+        .update_collection_metadata(&c.slug)
+        .title("Renamed")
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        renamed.slug.starts_with("alice/renamed-"),
+        "{}",
+        renamed.slug
+    );
+    assert_eq!(
+        renamed.slug.rsplit('-').next(),
+        c.slug.rsplit('-').next(),
+        "the id part stays"
+    );
+    assert!(renamed.private);
+    assert_eq!(a.get_collection(&c.slug).await.unwrap().title, "Renamed");
+    let err = bob(&server)
+        .get_collection(&renamed.slug)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(404),
+        "private collections do not exist for others: {err:?}"
+    );
+    let err = bob(&server)
+        .update_collection_metadata(&renamed.slug)
+        .title("hijack")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+
+    // Listings: filters by owner and item, limit, and positions are listing indexes.
+    let org_c = a
+        .create_collection("Team picks")
+        .namespace(hub_tests::ORG)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(org_c.owner["type"], "org");
+    let err = bob(&server)
+        .create_collection("Not mine")
+        .namespace(hub_tests::ORG)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    a.add_collection_item(&org_c.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap();
+    let slugs = |s: Vec<hub_core::types_community::Collection>| {
+        s.into_iter()
+            .map(|c| (c.slug, c.position))
+            .collect::<Vec<_>>()
+    };
+    let mine = a
+        .list_collections()
+        .owner(ALICE)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(slugs(mine), vec![(renamed.slug.clone(), 0)]);
+    let with_model = a
+        .list_collections()
+        .item(format!("models/{model}"))
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(with_model.len(), 2);
+    assert_eq!(with_model[1].position, 1);
+    let as_bob = bob(&server)
+        .list_collections()
+        .item(format!("models/{model}"))
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        slugs(as_bob),
+        vec![(org_c.slug.clone(), 0)],
+        "bob sees only the public one"
+    );
+    let one = a
+        .list_collections()
+        .limit(1)
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+
+    // Delete: then 404, and missing_ok.
+    a.delete_collection(&renamed.slug).send().await.unwrap();
+    let err = a.get_collection(&renamed.slug).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    let err = a.delete_collection(&renamed.slug).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    a.delete_collection(&renamed.slug)
+        .missing_ok(true)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Python 0.26.5 creates and fills a collection; Rust reads and changes it; Python reads back.
+#[tokio::test]
+async fn python_026_and_rust_share_collections() {
+    let server = TestServer::start();
+    let model = repo(&server, "pyc").await;
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+c = api.create_collection("From Python", description="py")
+c = api.add_collection_item(c.slug, {m:?}, "model", note="a note")
+c = api.add_collection_item(c.slug, "2310.01234", "paper")
+again = api.create_collection("From Python", exists_ok=True)
+print(json.dumps({{"slug": c.slug, "again": again.slug, "items": [[i.item_id, i.item_type, i.position, i.note] for i in c.items]}}))
+"#,
+        m = model.as_str()
+    );
+    let py = server.python_json(Version::V026, &script);
+    let slug = py["slug"].as_str().unwrap().to_owned();
+    assert_eq!(py["again"], json!(slug));
+    assert_eq!(
+        py["items"],
+        json!([
+            [model.as_str(), "model", 0, "a note"],
+            ["2310.01234", "paper", 1, null]
+        ])
+    );
+    let a = alice(&server);
+    let c = a.get_collection(&slug).await.unwrap();
+    assert_eq!(c.title, "From Python");
+    assert_eq!(c.items[0].note.as_deref(), Some("a note"));
+    let paper = c.items[1].item_object_id.clone();
+    a.update_collection_item(&slug, &paper)
+        .position(0)
+        .note("first")
+        .send()
+        .await
+        .unwrap();
+    a.update_collection_metadata(&slug)
+        .description("changed by rust")
+        .send()
+        .await
+        .unwrap();
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+c = api.get_collection({slug:?})
+listed = [x.slug for x in api.list_collections(owner="alice")]
+api.delete_collection_item({slug:?}, c.items[1].item_object_id)
+api.delete_collection_item({slug:?}, c.items[1].item_object_id, missing_ok=True)
+after = api.get_collection({slug:?})
+api.delete_collection({slug:?})
+api.delete_collection({slug:?}, missing_ok=True)
+print(json.dumps({{"description": c.description, "items": [[i.item_id, i.note] for i in c.items],
+  "listed": listed, "after": [i.item_id for i in after.items]}}))
+"#
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(py["description"], "changed by rust");
+    assert_eq!(
+        py["items"],
+        json!([["2310.01234", "first"], [model.as_str(), "a note"]])
+    );
+    assert_eq!(py["listed"], json!([slug]));
+    assert_eq!(py["after"], json!(["2310.01234"]));
+    let err = a.get_collection(&slug).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// likes, users, organizations
+
+/// Raw `POST|DELETE /api/users/{user}/follow` (the Python client has no follow call).
+async fn follow(server: &TestServer, token: &str, user: &str, yes: bool) {
+    let url = format!("{}/api/users/{user}/follow", server.url());
+    let c = reqwest::Client::new();
+    let rb = if yes { c.post(url) } else { c.delete(url) };
+    let resp = rb.bearer_auth(token).send().await.unwrap();
+    assert!(resp.status().is_success(), "follow: {}", resp.status());
+}
+
+#[tokio::test]
+async fn likes_users_orgs_and_follows() {
+    let server = TestServer::start();
+    let model = repo(&server, "liked").await;
+    let (a, b) = (alice(&server), bob(&server));
+    let ds = RepoId::new(format!("{ALICE}/{}", unique_name("ds"))).unwrap();
+    a.create_repo(&ds)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
+
+    b.like(&model, RepoType::Model).await.unwrap();
+    b.like(&model, RepoType::Model).await.unwrap(); // twice is still one like
+    b.like(&ds, RepoType::Dataset).await.unwrap();
+    a.like(&model, RepoType::Model).await.unwrap();
+    let likes = b.list_liked_repos(None).await.unwrap();
+    assert_eq!(likes.user, BOB);
+    assert_eq!(likes.total, 2);
+    assert_eq!(likes.models, vec![model.as_str().to_owned()]);
+    assert_eq!(likes.datasets, vec![ds.as_str().to_owned()]);
+    assert!(likes.spaces.is_empty());
+    let likers: Vec<String> = a
+        .list_repo_likers(&model)
+        .send()
+        .map_ok(|u| u.username)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(likers, vec![BOB.to_owned(), ALICE.to_owned()]);
+    b.unlike(&ds, RepoType::Dataset).await.unwrap();
+    let likes = a.list_liked_repos(Some(BOB)).await.unwrap();
+    assert_eq!((likes.total, likes.datasets.len()), (1, 0));
+    let ds_likers: Vec<_> = a
+        .list_repo_likers(&ds)
+        .repo_type(RepoType::Dataset)
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(ds_likers.is_empty());
+    let err = b
+        .like(&RepoId::new("alice/none-such").unwrap(), RepoType::Model)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+
+    let me = a.get_user_overview(ALICE).await.unwrap();
+    assert_eq!(me.username, ALICE);
+    assert!(me.orgs.iter().any(|o| o.name == hub_tests::ORG), "{me:?}");
+    let err = a.get_user_overview("no-such-user").await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    let members: Vec<String> = a
+        .list_organization_members(hub_tests::ORG)
+        .map_ok(|u| u.username)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(members, vec![ALICE.to_owned()]);
+
+    // Follows: bob follows alice and the org; alice follows bob; then bob unfollows the org.
+    follow(&server, &server.tokens().bob, ALICE, true).await;
+    follow(&server, &server.tokens().bob, hub_tests::ORG, true).await;
+    follow(&server, &server.tokens().write, BOB, true).await;
+    let names = |s: BoxedUsers| async move {
+        s.map_ok(|u| u.username)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        names(a.list_user_followers(ALICE)).await,
+        vec![BOB.to_owned()]
+    );
+    assert_eq!(
+        names(a.list_user_following(BOB)).await,
+        vec![ALICE.to_owned(), hub_tests::ORG.to_owned()]
+    );
+    follow(&server, &server.tokens().bob, hub_tests::ORG, false).await;
+    assert_eq!(
+        names(a.list_user_following(BOB)).await,
+        vec![ALICE.to_owned()]
+    );
+    assert_eq!(
+        names(a.list_user_followers(BOB)).await,
+        vec![ALICE.to_owned()]
+    );
+    assert!(
+        names(a.list_user_followers(hub_tests::ORG))
+            .await
+            .is_empty()
+    );
+    let err = a
+        .list_user_followers("no-such-user")
+        .next()
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+}
+
+type BoxedUsers =
+    futures::stream::BoxStream<'static, hub_core::Result<hub_core::types_community::User>>;
+
+// ---------------------------------------------------------------------------------------------
+// gated repos: access requests
+
+/// Raw `POST .../ask-access` as `token` (the gate form on the Hub); returns the status.
+async fn ask_access(server: &TestServer, token: &str, repo: &RepoId) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/models/{repo}/ask-access", server.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "ask-access: {}", resp.status());
+    let v: serde_json::Value = resp.json().await.unwrap();
+    v["status"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn access_requests_follow_the_gate_mode() {
+    let server = TestServer::start();
+    let id = repo(&server, "gated").await;
+    let a = alice(&server);
+    // Not gated: listing is a 400.
+    let err = a
+        .list_pending_access_requests(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err:?}");
+
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &id).await,
+        "pending"
+    );
+    let pending = a.list_pending_access_requests(&id).send().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].username, BOB);
+    assert_eq!(pending[0].status, "pending");
+    assert!(pending[0].timestamp.is_some());
+    // Only the owner may list.
+    let err = bob(&server)
+        .list_pending_access_requests(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+
+    a.accept_access_request(&id, BOB).send().await.unwrap();
+    assert!(
+        a.list_pending_access_requests(&id)
+            .send()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let accepted = a.list_accepted_access_requests(&id).send().await.unwrap();
+    assert_eq!(
+        accepted
+            .iter()
+            .map(|r| r.username.as_str())
+            .collect::<Vec<_>>(),
+        [BOB]
+    );
+    a.reject_access_request(&id, BOB).send().await.unwrap();
+    assert_eq!(
+        a.list_rejected_access_requests(&id)
+            .send()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Asking again does not undo the owner's answer.
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &id).await,
+        "rejected"
+    );
+    a.cancel_access_request(&id, BOB).send().await.unwrap();
+    assert_eq!(
+        a.list_pending_access_requests(&id)
+            .send()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let err = a
+        .accept_access_request(&id, ALICE)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "no request from alice: {err:?}");
+
+    // Grant without a request; granting again is a 409.
+    server.add_user("carol", false);
+    a.grant_access(&id, "carol").send().await.unwrap();
+    let accepted = a.list_accepted_access_requests(&id).send().await.unwrap();
+    assert_eq!(
+        accepted
+            .iter()
+            .map(|r| r.username.as_str())
+            .collect::<Vec<_>>(),
+        ["carol"]
+    );
+    let err = a.grant_access(&id, "carol").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err:?}");
+
+    // Auto mode accepts at once.
+    let auto = repo(&server, "auto").await;
+    a.update_repo_settings(&auto)
+        .gated(Gated::Auto)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &auto).await,
+        "accepted"
+    );
+    assert_eq!(
+        a.list_accepted_access_requests(&auto).send().await.unwrap()[0].username,
+        BOB
+    );
+}
+
+/// Python 0.26.5 performs likes, users and access-request calls against hub-server, and agrees
+/// with what the Rust client reads.
+#[tokio::test]
+async fn python_026_likes_users_and_access_requests() {
+    let server = TestServer::start();
+    let id = repo(&server, "pysoc").await;
+    let a = alice(&server);
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ask_access(&server, &server.tokens().bob, &id).await,
+        "pending"
+    );
+    follow(&server, &server.tokens().bob, ALICE, true).await;
+    bob(&server).like(&id, RepoType::Model).await.unwrap();
+    // 0.26 sends access requests and user overviews to the global endpoint: HF_ENDPOINT.
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+r = {r:?}
+api.like(r)
+pending = [[x.username, x.status] for x in api.list_pending_access_requests(r)]
+api.accept_access_request(r, "bob")
+accepted = [x.username for x in api.list_accepted_access_requests(r)]
+api.reject_access_request(r, "bob")
+rejected = [x.username for x in api.list_rejected_access_requests(r)]
+api.cancel_access_request(r, "bob")
+likes = api.list_liked_repos("bob")
+print(json.dumps({{"pending": pending, "accepted": accepted, "rejected": rejected,
+  "after_cancel": [x.username for x in api.list_pending_access_requests(r)],
+  "likers": [u.username for u in api.list_repo_likers(r)],
+  "bob_likes": [likes.total, likes.models],
+  "overview": api.get_user_overview("alice").username,
+  "members": [u.username for u in api.list_organization_members("acme")],
+  "followers": [u.username for u in api.list_user_followers("alice")],
+  "following": [u.username for u in api.list_user_following("bob")]}}))
+"#,
+        r = id.as_str()
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(py["pending"], json!([["bob", "pending"]]));
+    assert_eq!(py["accepted"], json!(["bob"]));
+    assert_eq!(py["rejected"], json!(["bob"]));
+    assert_eq!(py["after_cancel"], json!(["bob"]));
+    assert_eq!(py["overview"], json!(ALICE));
+    assert_eq!(py["members"], json!([ALICE]));
+    assert_eq!(py["followers"], json!([BOB]));
+    assert_eq!(py["following"], json!([ALICE]));
+    // What Rust reads is what Python saw.
+    let likers: Vec<String> = a
+        .list_repo_likers(&id)
+        .send()
+        .map_ok(|u| u.username)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(py["likers"], json!(likers));
+    assert_eq!(likers, vec![BOB.to_owned(), ALICE.to_owned()]);
+    let bob_likes = a.list_liked_repos(Some(BOB)).await.unwrap();
+    assert_eq!(py["bob_likes"], json!([bob_likes.total, bob_likes.models]));
+    let pending = a.list_pending_access_requests(&id).send().await.unwrap();
+    assert_eq!(pending[0].username, BOB);
+}
+
+// ---------------------------------------------------------------------------------------------
+// webhooks (settings; delivery is not implemented)
+
+#[tokio::test]
+async fn webhooks_crud_enable_disable_and_ownership() {
+    let server = TestServer::start();
+    let (a, b) = (alice(&server), bob(&server));
+    let hook = a
+        .create_webhook()
+        .url("https://example.invalid/hook")
+        .watch(WebhookWatchedItem::new(WatchedType::Model, "alice/m"))
+        .watch(WebhookWatchedItem::new(WatchedType::Org, hub_tests::ORG))
+        .domains([WebhookDomain::Repo])
+        .secret("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hook.url, "https://example.invalid/hook");
+    assert_eq!(hook.watched.len(), 2);
+    assert_eq!(hook.watched[1].item_type, WatchedType::Org);
+    assert_eq!(hook.domains, vec![WebhookDomain::Repo]);
+    assert_eq!(hook.secret.as_deref(), Some("s3cret"));
+    assert!(!hook.disabled);
+    // Defaults: every domain, no secret.
+    let second = a
+        .create_webhook()
+        .url("http://127.0.0.1:9/other")
+        .watch(WebhookWatchedItem::new(WatchedType::User, BOB))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        second.domains,
+        vec![WebhookDomain::Repo, WebhookDomain::Discussion]
+    );
+    assert_eq!(second.secret, None);
+    // Invalid input is a 400.
+    let err = a
+        .create_webhook()
+        .url("ftp://x")
+        .watch(WebhookWatchedItem::new(WatchedType::User, BOB))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err:?}");
+    let err = a
+        .create_webhook()
+        .url("https://x.invalid")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err:?}");
+
+    assert_eq!(a.get_webhook(&hook.id).await.unwrap(), hook);
+    let ids: Vec<String> = a
+        .list_webhooks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(ids, vec![hook.id.clone(), second.id.clone()]);
+    // Bob sees none of them and cannot touch them.
+    assert!(b.list_webhooks().await.unwrap().is_empty());
+    let err = b.get_webhook(&hook.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    let err = b.delete_webhook(&hook.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+
+    let updated = a
+        .update_webhook(&hook.id)
+        .url("https://example.invalid/new")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.url, "https://example.invalid/new");
+    assert_eq!(updated.watched, hook.watched, "watched kept when not given");
+    let updated = a
+        .update_webhook(&hook.id)
+        .watch(WebhookWatchedItem::new(WatchedType::Dataset, "alice/d"))
+        .domains([WebhookDomain::Discussion])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.watched,
+        vec![WebhookWatchedItem::new(WatchedType::Dataset, "alice/d")]
+    );
+    assert_eq!(updated.domains, vec![WebhookDomain::Discussion]);
+    assert!(a.disable_webhook(&hook.id).await.unwrap().disabled);
+    assert!(a.get_webhook(&hook.id).await.unwrap().disabled);
+    assert!(!a.enable_webhook(&hook.id).await.unwrap().disabled);
+
+    a.delete_webhook(&hook.id).await.unwrap();
+    let err = a.get_webhook(&hook.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    assert_eq!(a.list_webhooks().await.unwrap().len(), 1);
+    // A read-only token may read but not change.
+    let ro = api_as(&server, &server.tokens().read);
+    assert_eq!(ro.list_webhooks().await.unwrap().len(), 1);
+    let err = ro.disable_webhook(&second.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+}
+
+/// Python 0.26.5's webhook calls against hub-server, read back by Rust.
+#[tokio::test]
+async fn python_026_webhooks() {
+    let server = TestServer::start();
+    let script = r#"import json
+from huggingface_hub import HfApi, WebhookWatchedItem
+api = HfApi()
+h = api.create_webhook(url="https://example.invalid/py", watched=[WebhookWatchedItem(type="user", name="alice")], domains=["repo"], secret="py-secret")
+d = api.disable_webhook(h.id)
+u = api.update_webhook(h.id, url="https://example.invalid/py2", watched=[{"type": "model", "name": "alice/x"}], domains=["repo", "discussion"])
+e = api.enable_webhook(h.id)
+other = api.create_webhook(url="https://example.invalid/gone", watched=[{"type": "org", "name": "acme"}])
+api.delete_webhook(other.id)
+print(json.dumps({"id": h.id, "secret": h.secret, "disabled": [d.disabled, e.disabled],
+  "updated": [u.url, [[w.type, w.name] for w in u.watched], u.domains],
+  "listed": [x.id for x in api.list_webhooks()], "got": api.get_webhook(h.id).url}))
+"#;
+    let py = server.python_json(Version::V026, script);
+    assert_eq!(py["secret"], "py-secret");
+    assert_eq!(py["disabled"], json!([true, false]));
+    assert_eq!(
+        py["updated"],
+        json!([
+            "https://example.invalid/py2",
+            [["model", "alice/x"]],
+            ["repo", "discussion"]
+        ])
+    );
+    let id = py["id"].as_str().unwrap();
+    assert_eq!(py["listed"], json!([id]));
+    assert_eq!(py["got"], "https://example.invalid/py2");
+    let h = alice(&server).get_webhook(id).await.unwrap();
+    assert_eq!(h.url, "https://example.invalid/py2");
+    assert_eq!(h.secret.as_deref(), Some("py-secret"));
+    assert_eq!(
+        h.watched,
+        vec![WebhookWatchedItem::new(WatchedType::Model, "alice/x")]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// webhook delivery of discussion events
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, serde_json::Value)>>>;
+
+/// A local receiver recording `(X-Webhook-Secret, payload)`; it answers 500 to the first
+/// `fail_first` requests, 200 after.
+async fn receiver(fail_first: usize) -> (String, Received) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let got: Received = Default::default();
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let g = got.clone();
+    let app = axum::Router::new().fallback(
+        move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let (g, seen) = (g.clone(), seen.clone());
+            async move {
+                let secret = headers
+                    .get("x-webhook-secret")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                g.lock()
+                    .unwrap()
+                    .push((secret, serde_json::from_slice(&body).unwrap()));
+                if seen.fetch_add(1, Ordering::SeqCst) < fail_first {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+async fn wait_for(got: &Received, n: usize) -> Vec<(Option<String>, serde_json::Value)> {
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    got.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn discussion_events_are_delivered_in_order_with_the_secret_and_retries() {
+    let server = TestServer::start();
+    let id = repo(&server, "hooked").await;
+    let a = alice(&server);
+    let (url, got) = receiver(1).await;
+    let (quiet_url, quiet) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .domains([WebhookDomain::Discussion])
+        .secret("hook-secret")
+        .send()
+        .await
+        .unwrap();
+    // Disabled, repo-domain-only and unreachable hooks: nothing arrives, and writes still work.
+    let off = a
+        .create_webhook()
+        .url(&quiet_url)
+        .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+        .send()
+        .await
+        .unwrap();
+    a.disable_webhook(&off.id).await.unwrap();
+    a.create_webhook()
+        .url(&quiet_url)
+        .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+        .domains([WebhookDomain::Repo])
+        .send()
+        .await
+        .unwrap();
+    a.create_webhook()
+        .url("http://127.0.0.1:1/nobody")
+        .watch(WebhookWatchedItem::new(WatchedType::Org, ALICE))
+        .send()
+        .await
+        .unwrap();
+
+    let d = a
+        .create_discussion(&id, "Hooked")
+        .description("first")
+        .send()
+        .await
+        .unwrap();
+    a.comment_discussion(&id, d.num, "a comment")
+        .send()
+        .await
+        .unwrap();
+
+    // The create is refused once (500) and retried; the comment comes after it.
+    let events = wait_for(&got, 3).await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    for (secret, _) in &events {
+        assert_eq!(secret.as_deref(), Some("hook-secret"));
+    }
+    let scopes: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(_, p)| {
+            (
+                p["event"]["scope"].as_str().unwrap(),
+                p["event"]["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            ("discussion", "create"),
+            ("discussion", "create"),
+            ("discussion.comment", "create")
+        ]
+    );
+    let (_, comment) = &events[2];
+    assert_eq!(comment["repo"]["name"], id.as_str());
+    assert_eq!(comment["repo"]["type"], "model");
+    assert_eq!(comment["discussion"]["num"], d.num);
+    assert_eq!(comment["comment"]["content"], "a comment");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        quiet.lock().unwrap().is_empty(),
+        "disabled or other-domain hooks got events"
+    );
+}
+
+/// hub-server delivering to the `hub-webhooks` receiver: typed payloads, in order, and a
+/// webhook with the wrong secret is refused by the receiver (401) and never reaches a handler.
+#[tokio::test]
+async fn hub_webhooks_receiver_gets_typed_discussion_events() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    let server = TestServer::start();
+    let id = repo(&server, "recv").await;
+    let a = alice(&server);
+    let got: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let g = got.clone();
+    let receiver =
+        WebhooksServer::new()
+            .secret("right")
+            .route("/events", move |p: WebhookPayload| {
+                let g = g.clone();
+                async move { g.lock().unwrap().push(p) }
+            });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(receiver.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    for secret in ["right", "wrong"] {
+        a.create_webhook()
+            .url(format!("{base}/events"))
+            .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+            .secret(secret)
+            .send()
+            .await
+            .unwrap();
+    }
+    let d = a.create_pull_request(&id, "Typed").send().await.unwrap();
+    a.comment_discussion(&id, d.num, "looks good")
+        .send()
+        .await
+        .unwrap();
+    a.change_discussion_status(&id, d.num, DiscussionStatus::Closed)
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Let the wrong-secret webhook's retries run out: none of them may get through.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let got = got.lock().unwrap().clone();
+    let seen: Vec<(String, String)> = got
+        .iter()
+        .map(|p| (p.event.scope.clone(), p.event.action.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("discussion".to_owned(), "create".to_owned()),
+            ("discussion.comment".to_owned(), "create".to_owned()),
+            ("discussion".to_owned(), "update".to_owned())
+        ]
+    );
+    let first = got[0].discussion.as_ref().unwrap();
+    assert_eq!(
+        (first.num, first.is_pull_request),
+        (Some(d.num), Some(true))
+    );
+    assert_eq!(got[0].repo.as_ref().unwrap().name, id.as_str());
+    assert_eq!(
+        got[1].comment.as_ref().unwrap().content.as_deref(),
+        Some("looks good")
+    );
+    assert_eq!(
+        got[2].discussion.as_ref().unwrap().status.as_deref(),
+        Some("closed")
+    );
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
+}
+
+/// A commit and a comment on a watched repo reach the `hub-webhooks` receiver in order, with the
+/// secret, while the commit itself is answered before the (slow) receiver is done.
+#[tokio::test]
+async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    let server = TestServer::start();
+    let id = repo(&server, "commits").await;
+    let a = alice(&server);
+    let d = a
+        .create_discussion(&id, "Before the hook")
+        .send()
+        .await
+        .unwrap();
+    let got: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let got_all = got.clone();
+    let g = got.clone();
+    let receiver = WebhooksServer::new()
+        .secret("c-secret")
+        .route("/h", move |p| {
+            let g = g.clone();
+            async move {
+                // A slow receiver: the commit must not wait for it.
+                tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+                g.lock().unwrap().push(p)
+            }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/h", listener.local_addr().unwrap());
+    tokio::spawn(receiver.serve(listener, std::future::pending()));
+    a.create_webhook()
+        .url(url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .secret("c-secret")
+        .send()
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    commit_file(&server, &id, "main", "new.txt", "hello\n").await;
+    let commit_took = started.elapsed();
+    a.comment_discussion(&id, d.num, "after the commit")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        commit_took < std::time::Duration::from_millis(700),
+        "the commit waited for delivery: {commit_took:?}"
+    );
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "delivered before the receiver finished?"
+    );
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let head = a
+        .list_repo_refs(&id)
+        .send()
+        .await
+        .unwrap()
+        .branches
+        .into_iter()
+        .find(|b| b.name == "main")
+        .unwrap()
+        .target_commit;
+    assert_eq!(got[0].event.scope, "repo.content");
+    assert_eq!(
+        got[0].repo.as_ref().unwrap().head_sha.as_deref(),
+        Some(head.as_str())
+    );
+    assert_eq!(
+        got[0].updated_refs,
+        Some(vec![json!({"ref": "refs/heads/main", "newSha": head})])
+    );
+    assert_eq!(got[1].event.scope, "discussion.comment");
+    assert_eq!(
+        got[1].comment.as_ref().unwrap().content.as_deref(),
+        Some("after the commit")
+    );
+
+    // A new branch is a ref creation.
+    a.create_branch(&id, "dev").send().await.unwrap();
+    let events = loop_until(&got_all, 3).await;
+    assert_eq!(
+        (
+            events[2].event.scope.as_str(),
+            events[2].event.action.as_str()
+        ),
+        ("repo.content", "create")
+    );
+    assert_eq!(
+        events[2].updated_refs,
+        Some(vec![
+            json!({"ref": "refs/heads/dev", "oldSha": null, "newSha": head})
+        ])
+    );
+}
+
+async fn loop_until(
+    got: &std::sync::Arc<std::sync::Mutex<Vec<hub_webhooks::WebhookPayload>>>,
+    n: usize,
+) -> Vec<hub_webhooks::WebhookPayload> {
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    got.lock().unwrap().clone()
+}
