@@ -199,18 +199,7 @@ impl RepoStore {
                 let c = git.write(Kind::Commit, &commit.serialize())?;
                 git.update_ref("refs/heads/main", None, Some(&c))
                     .map_err(std::io::Error::other)?;
-                util::atomic_write(
-                    &staging.join("hub.json"),
-                    &serde_json::to_vec_pretty(&meta2).map_err(std::io::Error::other)?,
-                )?;
-                let parent = fd
-                    .parent()
-                    .ok_or_else(|| std::io::Error::other("bad repo path"))?;
-                std::fs::create_dir_all(parent)?;
-                // The repo appears atomically, complete with its first commit.
-                std::fs::rename(&staging, &fd)?;
-                util::sync_dir(parent);
-                Ok(())
+                install_staged(&staging, &meta2, &fd)
             })
             .await,
         )?;
@@ -249,17 +238,7 @@ impl RepoStore {
                     .ok_or_else(|| std::io::Error::other("source has no main branch"))?;
                 git.update_ref("refs/heads/main", None, Some(&head))
                     .map_err(std::io::Error::other)?;
-                util::atomic_write(
-                    &staging.join("hub.json"),
-                    &serde_json::to_vec_pretty(&meta2).map_err(std::io::Error::other)?,
-                )?;
-                let parent = fd
-                    .parent()
-                    .ok_or_else(|| std::io::Error::other("bad repo path"))?;
-                std::fs::create_dir_all(parent)?;
-                std::fs::rename(&staging, &fd)?;
-                util::sync_dir(parent);
-                Ok(())
+                install_staged(&staging, &meta2, &fd)
             })
             .await,
         )?;
@@ -489,4 +468,20 @@ fn find_ci(dir: &Path, name: &str) -> std::io::Result<Option<String>> {
         }
     }
     Ok(None)
+}
+
+/// Writes `meta` as the staged repository's `hub.json`, then moves `staging` to `final_dir` in
+/// one rename: a repository appears complete (settings, objects and `main`) or not at all.
+fn install_staged(staging: &Path, meta: &RepoMeta, final_dir: &Path) -> std::io::Result<()> {
+    util::atomic_write(
+        &staging.join("hub.json"),
+        &serde_json::to_vec_pretty(meta).map_err(std::io::Error::other)?,
+    )?;
+    let parent = final_dir
+        .parent()
+        .ok_or_else(|| std::io::Error::other("bad repo path"))?;
+    std::fs::create_dir_all(parent)?;
+    std::fs::rename(staging, final_dir)?;
+    util::sync_dir(parent);
+    Ok(())
 }
