@@ -1564,10 +1564,11 @@ async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
         got[0].repo.as_ref().unwrap().head_sha.as_deref(),
         Some(head.as_str())
     );
-    assert_eq!(
-        got[0].updated_refs,
-        Some(vec![json!({"ref": "refs/heads/main", "newSha": head})])
-    );
+    let refs = got[0].updated_refs.clone().unwrap();
+    assert_eq!(refs.len(), 1, "{refs:?}");
+    assert_eq!(refs[0].git_ref, "refs/heads/main");
+    assert_eq!(refs[0].new_sha.as_deref(), Some(head.as_str()));
+    assert!(refs[0].old_sha.is_some() && refs[0].old_sha != refs[0].new_sha);
     assert_eq!(got[1].event.scope, "discussion.comment");
     assert_eq!(
         got[1].comment.as_ref().unwrap().content.as_deref(),
@@ -1586,9 +1587,11 @@ async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
     );
     assert_eq!(
         events[2].updated_refs,
-        Some(vec![
-            json!({"ref": "refs/heads/dev", "oldSha": null, "newSha": head})
-        ])
+        Some(vec![hub_webhooks::WebhookUpdatedRef {
+            git_ref: "refs/heads/dev".into(),
+            old_sha: None,
+            new_sha: Some(head.clone())
+        }])
     );
 }
 
@@ -1603,4 +1606,290 @@ async fn loop_until(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     got.lock().unwrap().clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// every event a watched namespace gets: repo lifecycle, config, refs (API and git push),
+// discussions and comment edits/hides
+
+/// Checks a raw payload against the fields Python 0.26.5's `_webhooks_payload.py` requires
+/// (`WebhookPayload` and its parts), so Python receivers can parse what hub-server sends.
+fn assert_python_payload_shape(p: &serde_json::Value) {
+    let s = |v: &serde_json::Value, what: &str| {
+        assert!(v.is_string(), "{what} must be a string in {p}");
+    };
+    assert!(
+        ["create", "delete", "move", "update"].contains(&p["event"]["action"].as_str().unwrap()),
+        "{p}"
+    );
+    s(&p["event"]["scope"], "event.scope");
+    let r = &p["repo"];
+    for k in ["id", "name"] {
+        s(&r[k], k);
+    }
+    s(&r["owner"]["id"], "repo.owner.id");
+    s(&r["url"]["web"], "repo.url.web");
+    assert!(r["private"].is_boolean(), "{p}");
+    assert!(["model", "dataset", "space"].contains(&r["type"].as_str().unwrap()));
+    s(&p["webhook"]["id"], "webhook.id");
+    assert_eq!(p["webhook"]["version"], 3);
+    if let Some(d) = p.get("discussion") {
+        for k in ["id", "title"] {
+            s(&d[k], k);
+        }
+        s(&d["author"]["id"], "discussion.author.id");
+        s(&d["url"]["web"], "discussion.url.web");
+        assert!(d["num"].is_u64() && d["isPullRequest"].is_boolean(), "{p}");
+        assert!(["open", "closed", "draft", "merged"].contains(&d["status"].as_str().unwrap()));
+    }
+    if let Some(c) = p.get("comment") {
+        s(&c["id"], "comment.id");
+        s(&c["author"]["id"], "comment.author.id");
+        s(&c["url"]["web"], "comment.url.web");
+        assert!(c["hidden"].is_boolean(), "{p}");
+    }
+    if let Some(m) = p.get("movedTo") {
+        s(&m["name"], "movedTo.name");
+        s(&m["owner"]["id"], "movedTo.owner.id");
+    }
+    if let Some(refs) = p.get("updatedRefs") {
+        for u in refs.as_array().unwrap() {
+            s(&u["ref"], "updatedRefs.ref");
+        }
+    }
+}
+
+/// Runs git in `dir` with a private HOME (no user config leaks in).
+fn git_in(dir: &std::path::Path, home: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_watched_namespace_gets_every_repo_and_discussion_event_in_order() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    let server = TestServer::start();
+    let a = alice(&server);
+    let (raw_url, raw) = receiver(0).await;
+    let typed: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let g = typed.clone();
+    let app = WebhooksServer::new()
+        .secret("ns-secret")
+        .route("/all", move |p| {
+            let g = g.clone();
+            async move { g.lock().unwrap().push(p) }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let typed_url = format!("http://{}/all", listener.local_addr().unwrap());
+    tokio::spawn(app.serve(listener, std::future::pending()));
+    for url in [&raw_url, &typed_url] {
+        a.create_webhook()
+            .url(url.as_str())
+            .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+            .secret("ns-secret")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let id = RepoId::new(format!("{ALICE}/{}", unique_name("events"))).unwrap();
+    a.create_repo(&id).send().await.unwrap();
+    commit_file(&server, &id, "main", "a.txt", "a\n").await;
+    a.create_tag(&id, "v1").send().await.unwrap();
+    a.delete_tag(&id, "v1", RepoType::Model).await.unwrap();
+    a.create_branch(&id, "dev").send().await.unwrap();
+    a.delete_branch(&id, "dev", RepoType::Model).await.unwrap();
+    a.update_repo_settings(&id)
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    // Changes nothing: no event.
+    a.update_repo_settings(&id)
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let d = a.create_discussion(&id, "Events").send().await.unwrap();
+    let c = a
+        .comment_discussion(&id, d.num, "first words")
+        .send()
+        .await
+        .unwrap();
+    a.edit_discussion_comment(&id, d.num, &c.id, "better words")
+        .send()
+        .await
+        .unwrap();
+    a.hide_discussion_comment(&id, d.num, &c.id)
+        .send()
+        .await
+        .unwrap();
+    a.rename_discussion(&id, d.num, "Renamed")
+        .send()
+        .await
+        .unwrap();
+    a.change_discussion_status(&id, d.num, DiscussionStatus::Closed)
+        .send()
+        .await
+        .unwrap();
+
+    // A git push moving main and creating a tag is one event with both refs.
+    let work = tempfile::tempdir().unwrap();
+    let (home, clone) = (work.path().join("home"), work.path().join("clone"));
+    std::fs::create_dir_all(&home).unwrap();
+    let host = server.url().trim_start_matches("http://").to_owned();
+    let remote = format!("http://{ALICE}:{}@{host}/{id}", server.tokens().write);
+    let (h, cl) = (home.clone(), clone.clone());
+    tokio::task::spawn_blocking(move || {
+        git_in(&h, &h, &["clone", "-q", &remote, cl.to_str().unwrap()]);
+        git_in(&cl, &h, &["config", "user.email", "alice@example.com"]);
+        git_in(&cl, &h, &["config", "user.name", "alice"]);
+        std::fs::write(cl.join("pushed.txt"), "pushed\n").unwrap();
+        git_in(&cl, &h, &["add", "pushed.txt"]);
+        git_in(&cl, &h, &["commit", "-qm", "pushed"]);
+        git_in(&cl, &h, &["tag", "v2"]);
+        git_in(&cl, &h, &["push", "-q", "origin", "main", "v2"]);
+    })
+    .await
+    .unwrap();
+    let pushed_head = a
+        .list_repo_refs(&id)
+        .send()
+        .await
+        .unwrap()
+        .branches
+        .into_iter()
+        .find(|b| b.name == "main")
+        .unwrap()
+        .target_commit;
+
+    let moved = RepoId::new(format!("{ALICE}/{}", unique_name("moved"))).unwrap();
+    a.move_repo(&id, &moved).send().await.unwrap();
+    a.delete_repo(&moved).send().await.unwrap();
+
+    let expected = [
+        ("repo", "create"),
+        ("repo.content", "update"),
+        ("repo.content", "create"),
+        ("repo.content", "delete"),
+        ("repo.content", "create"),
+        ("repo.content", "delete"),
+        ("repo.config", "update"),
+        ("repo.config", "update"),
+        ("discussion", "create"),
+        ("discussion.comment", "create"),
+        ("discussion.comment", "update"),
+        ("discussion.comment", "update"),
+        ("discussion", "update"),
+        ("discussion", "update"),
+        ("repo.content", "update"),
+        ("repo", "move"),
+        ("repo", "delete"),
+    ];
+    let events = loop_until(&typed, expected.len()).await;
+    let raw_events = wait_for(&raw, expected.len()).await;
+    // Nothing more arrives (the settings call that changed nothing stayed quiet).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let events_now = typed.lock().unwrap().clone();
+    assert_eq!(events_now.len(), expected.len(), "{events_now:#?}");
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|p| (p.event.scope.as_str(), p.event.action.as_str()))
+        .collect();
+    assert_eq!(seen, expected);
+    assert_eq!(raw_events.len(), expected.len());
+    for (secret, p) in &raw_events {
+        assert_eq!(secret.as_deref(), Some("ns-secret"));
+        assert_python_payload_shape(p);
+    }
+    // Same order and same repo object ids for both receivers.
+    let raw_scopes: Vec<&str> = raw_events
+        .iter()
+        .map(|(_, p)| p["event"]["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(raw_scopes, expected.map(|e| e.0));
+    let repo_ids: std::collections::BTreeSet<_> = events
+        .iter()
+        .map(|p| p.repo.as_ref().unwrap().id.clone().unwrap())
+        .collect();
+    assert_eq!(repo_ids.len(), 1, "one repo, one object id: {repo_ids:?}");
+
+    let refs = |i: usize| events[i].updated_refs.clone().unwrap();
+    assert_eq!(refs(2)[0].git_ref, "refs/tags/v1");
+    assert!(refs(2)[0].old_sha.is_none() && refs(2)[0].new_sha.is_some());
+    assert_eq!(refs(3)[0].git_ref, "refs/tags/v1");
+    assert!(refs(3)[0].new_sha.is_none() && refs(3)[0].old_sha.is_some());
+    assert_eq!(refs(4)[0].git_ref, "refs/heads/dev");
+    assert_eq!(refs(5)[0].git_ref, "refs/heads/dev");
+    assert!(refs(5)[0].new_sha.is_none());
+
+    assert_eq!(
+        events[6].updated_config.clone().unwrap(),
+        json!({"private": true}).as_object().unwrap().clone()
+    );
+    assert_eq!(events[6].repo.as_ref().unwrap().private, Some(true));
+    assert_eq!(
+        events[7].updated_config.clone().unwrap(),
+        json!({"gated": "manual"}).as_object().unwrap().clone()
+    );
+
+    let comment = |i: usize| events[i].comment.clone().unwrap();
+    assert_eq!(comment(9).content.as_deref(), Some("first words"));
+    assert_eq!(comment(10).content.as_deref(), Some("better words"));
+    assert_eq!(comment(10).id.as_deref(), Some(c.id.as_str()));
+    assert_eq!(
+        (comment(11).hidden, comment(11).content),
+        (Some(true), None)
+    );
+    assert_eq!(comment(11).author.unwrap().name.as_deref(), Some(ALICE));
+    let disc = |i: usize| events[i].discussion.clone().unwrap();
+    assert_eq!(disc(12).title.as_deref(), Some("Renamed"));
+    assert_eq!(disc(13).status.as_deref(), Some("closed"));
+    assert_eq!(disc(8).id, disc(13).id, "a discussion keeps its id");
+    assert!(
+        disc(8)
+            .url
+            .unwrap()
+            .web
+            .unwrap()
+            .ends_with(&format!("/{id}/discussions/{}", d.num))
+    );
+
+    let mut pushed = refs(14);
+    pushed.sort_by(|x, y| x.git_ref.cmp(&y.git_ref));
+    assert_eq!(pushed.len(), 2, "{pushed:?}");
+    assert_eq!(
+        (pushed[0].git_ref.as_str(), pushed[0].new_sha.as_deref()),
+        ("refs/heads/main", Some(pushed_head.as_str()))
+    );
+    assert!(pushed[0].old_sha.is_some());
+    assert_eq!(
+        (pushed[1].git_ref.as_str(), pushed[1].old_sha.as_deref()),
+        ("refs/tags/v2", None)
+    );
+    assert_eq!(
+        events[14].repo.as_ref().unwrap().head_sha.as_deref(),
+        Some(pushed_head.as_str())
+    );
+
+    let moved_to = events[15].moved_to.clone().unwrap();
+    assert_eq!(moved_to.name, moved.as_str());
+    assert_eq!(events[15].repo.as_ref().unwrap().name, id.as_str());
+    assert_eq!(events[16].repo.as_ref().unwrap().name, moved.as_str());
 }

@@ -75,6 +75,59 @@ pub struct WebhookUrls {
     pub api: Option<String>,
 }
 
+/// A user or organization in a payload (`{"id", "name"}`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WebhookAccount {
+    /// Object id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// User or organization name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Other keys.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+/// One ref changed by a `repo.content` event; a created ref has no `old_sha`, a deleted one no
+/// `new_sha`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookUpdatedRef {
+    /// Full ref name (`refs/heads/main`, `refs/tags/v1`, `refs/pr/3`).
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// Where it pointed before.
+    #[serde(default)]
+    pub old_sha: Option<String>,
+    /// Where it points now.
+    #[serde(default)]
+    pub new_sha: Option<String>,
+}
+
+/// Where a repo went, for a `repo` event with action `move`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WebhookMovedTo {
+    /// New repo id (`namespace/name`).
+    #[serde(default)]
+    pub name: String,
+    /// New owner.
+    #[serde(default)]
+    pub owner: Option<WebhookAccount>,
+}
+
+/// What a pull request changes (`base` branch, and the merge commit once merged).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDiscussionChanges {
+    /// Target ref (`refs/heads/main`).
+    #[serde(default)]
+    pub base: String,
+    /// The merge commit, once merged.
+    #[serde(default)]
+    pub merge_commit_id: Option<String>,
+}
+
 /// The repo an event is about.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -85,6 +138,12 @@ pub struct WebhookRepo {
     /// Repo id (`namespace/name`).
     #[serde(default)]
     pub name: String,
+    /// Object id of the repo (stable across renames).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Owner (user or organization).
+    #[serde(default)]
+    pub owner: Option<WebhookAccount>,
     /// Whether it is private.
     #[serde(default)]
     pub private: Option<bool>,
@@ -103,6 +162,21 @@ pub struct WebhookRepo {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookDiscussion {
+    /// Object id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Author.
+    #[serde(default)]
+    pub author: Option<WebhookAccount>,
+    /// Its URLs.
+    #[serde(default)]
+    pub url: Option<WebhookUrls>,
+    /// For a pull request: base branch and merge commit.
+    #[serde(default)]
+    pub changes: Option<WebhookDiscussionChanges>,
+    /// Whether it is pinned.
+    #[serde(default)]
+    pub pinned: Option<bool>,
     /// Number.
     #[serde(default)]
     pub num: Option<u64>,
@@ -115,7 +189,7 @@ pub struct WebhookDiscussion {
     /// Whether it is a pull request.
     #[serde(default)]
     pub is_pull_request: Option<bool>,
-    /// Other keys (author, url, changes, ...).
+    /// Other keys.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -132,7 +206,13 @@ pub struct WebhookComment {
     /// Whether it is hidden.
     #[serde(default)]
     pub hidden: Option<bool>,
-    /// Other keys (author, url, ...).
+    /// Author.
+    #[serde(default)]
+    pub author: Option<WebhookAccount>,
+    /// Its URLs (`web` points at the comment in its discussion).
+    #[serde(default)]
+    pub url: Option<WebhookUrls>,
+    /// Other keys.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -166,9 +246,15 @@ pub struct WebhookPayload {
     /// The sending webhook.
     #[serde(default)]
     pub webhook: Option<WebhookRef>,
-    /// Refs changed by a content event (`[{"ref", "oldSha", "newSha"}]`).
+    /// Refs changed by a `repo.content` event.
     #[serde(default)]
-    pub updated_refs: Option<Vec<Value>>,
+    pub updated_refs: Option<Vec<WebhookUpdatedRef>>,
+    /// Where the repo went, for a `repo` `move` event.
+    #[serde(default)]
+    pub moved_to: Option<WebhookMovedTo>,
+    /// The settings a `repo.config` event changed (`private`, `gated`, ...).
+    #[serde(default)]
+    pub updated_config: Option<serde_json::Map<String, Value>>,
     /// Other keys.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,

@@ -192,7 +192,7 @@ pub(super) async fn create(
     };
     all.push(d.clone());
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
-    let hook = json!({"discussion": discussion_json(&repo, &d)});
+    let hook = json!({"discussion": super::webhooks::discussion_hook(ctx.public(), &repo, &d)});
     super::webhooks::notify(ctx, &repo, "discussion", "discussion", "create", hook).await;
     Ok(super::json(details_json(ctx, &repo, &d).await?))
 }
@@ -309,21 +309,14 @@ pub(super) async fn action(
         _ => return Err(HubError::NotFound("Not Found".into())),
     };
     // Webhook payload: a new comment, or an update of the discussion itself.
-    let (scope, hook) = match result.get("newMessage") {
+    let discussion = super::webhooks::discussion_hook(ctx.public(), &repo, d);
+    let (scope, action, hook) = match result.get("newMessage") {
         Some(c) => (
             "discussion.comment",
-            json!({"discussion": discussion_json(&repo, d), "comment": {"id": c["id"],
-                "author": c["author"], "content": c["data"]["latest"]["raw"], "hidden": false}}),
+            "create",
+            json!({"comment": super::webhooks::comment_hook(&discussion, c), "discussion": discussion}),
         ),
-        None => (
-            "discussion",
-            json!({"discussion": discussion_json(&repo, d)}),
-        ),
-    };
-    let action = if scope == "discussion" {
-        "update"
-    } else {
-        "create"
+        None => ("discussion", "update", json!({"discussion": discussion})),
     };
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
     super::webhooks::notify(ctx, &repo, "discussion", scope, action, hook).await;

@@ -97,6 +97,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
     {
         Ok(repo) => {
             let url = ctx.repo_url(&repo);
+            super::webhooks::notify(ctx, &repo, "repo", "repo", "create", json!({})).await;
             Ok(super::json(
                 json!({"url": url, "name": repo.id(), "id": repo.id()}),
             ))
@@ -128,6 +129,8 @@ pub(super) async fn delete(ctx: &mut Ctx) -> HubResult<Response> {
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     ctx.st.inner.repos.delete(&repo).await.map_err(internal)?;
+    // Described as it was just before it went away.
+    super::webhooks::notify(ctx, &repo, "repo", "repo", "delete", json!({})).await;
     Ok(super::json(json!({})))
 }
 
@@ -160,9 +163,15 @@ pub(super) async fn move_repo(ctx: &mut Ctx) -> HubResult<Response> {
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     match ctx.st.inner.repos.rename(&repo, &tns, tname).await {
-        Ok(()) => Ok(super::json(
-            json!({"url": format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix())}),
-        )),
+        Ok(()) => {
+            // `repo` is the old name; `movedTo` says where it went.
+            let moved =
+                json!({"movedTo": {"name": format!("{tns}/{tname}"), "owner": {"name": tns}}});
+            super::webhooks::notify(ctx, &repo, "repo", "repo", "move", moved).await;
+            Ok(super::json(
+                json!({"url": format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix())}),
+            ))
+        }
         Err(StoreError::Exists) => Err(HubError::conflict(format!(
             "A {} repository called {tns}/{tname} already exists",
             ty.singular()
@@ -240,6 +249,7 @@ pub(super) async fn settings(
     if let Some(fresh) = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await? {
         repo = fresh;
     }
+    let (was_private, was_gated) = (repo.meta.private, repo.meta.gated.clone());
     if let Some(v) = str_field(&body, "visibility") {
         repo.meta.private = v != "public";
     } else if let Some(p) = bool_field(&body, "private") {
@@ -254,7 +264,20 @@ pub(super) async fn settings(
             other => return Err(HubError::BadRequest(format!("Invalid gated value {other}"))),
         };
     }
+    let before = (was_private, was_gated);
     ctx.st.inner.repos.save_meta(&repo).await?;
+    // `repo.config` names what changed in `updatedConfig`; a call that changes nothing is quiet.
+    let mut changed = serde_json::Map::new();
+    if before.0 != repo.meta.private {
+        changed.insert("private".into(), json!(repo.meta.private));
+    }
+    if before.1 != repo.meta.gated {
+        changed.insert("gated".into(), repo.meta.gated.clone());
+    }
+    if !changed.is_empty() {
+        let extra = json!({"updatedConfig": changed});
+        super::webhooks::notify(ctx, &repo, "repo", "repo.config", "update", extra).await;
+    }
     Ok(super::json(
         json!({"private": repo.meta.private, "gated": repo.meta.gated}),
     ))
