@@ -1893,3 +1893,134 @@ async fn a_watched_namespace_gets_every_repo_and_discussion_event_in_order() {
     assert_eq!(events[15].repo.as_ref().unwrap().name, id.as_str());
     assert_eq!(events[16].repo.as_ref().unwrap().name, moved.as_str());
 }
+
+// ---------------------------------------------------------------------------------------------
+// delivery over https
+
+/// Serves `app` over TLS with `cert` on 127.0.0.1; returns its base URL and the number of TLS
+/// connections attempted (handshakes that fail count too: that is how retries are seen).
+async fn https_receiver(
+    cert: &rcgen::CertifiedKey<rcgen::KeyPair>,
+    app: axum::Router,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = attempts.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                .await;
+            });
+        }
+    });
+    (url, attempts)
+}
+
+/// A receiver whose self-signed certificate is in the server's `webhook_ca_file` gets the
+/// payload over https; one whose certificate nobody trusts is tried three times, then given up,
+/// and the commit that caused both events is not slowed down or failed by either.
+#[tokio::test]
+async fn webhooks_are_delivered_over_https_to_trusted_receivers_only() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    use std::sync::atomic::Ordering;
+    let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    let trusted = rcgen::generate_simple_self_signed(names.clone()).unwrap();
+    let untrusted = rcgen::generate_simple_self_signed(names).unwrap();
+    let pem_dir = tempfile::tempdir().unwrap();
+    let pem = pem_dir.path().join("webhook-ca.pem");
+    std::fs::write(&pem, trusted.cert.pem()).unwrap();
+    let server = TestServer::builder().webhook_ca_file(&pem).start();
+    let id = repo(&server, "tls").await;
+    let a = alice(&server);
+
+    let got: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let g = got.clone();
+    let app = WebhooksServer::new()
+        .secret("tls-secret")
+        .route("/hook", move |p| {
+            let g = g.clone();
+            async move { g.lock().unwrap().push(p) }
+        })
+        .into_router();
+    let (good_url, _) = https_receiver(&trusted, app.clone()).await;
+    let (bad_url, bad_attempts) = https_receiver(&untrusted, app).await;
+    for url in [&good_url, &bad_url] {
+        a.create_webhook()
+            .url(format!("{url}/hook"))
+            .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+            .domains([WebhookDomain::Repo])
+            .secret("tls-secret")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let started = std::time::Instant::now();
+    commit_file(&server, &id, "main", "tls.txt", "over tls\n").await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "the commit waited for delivery: {:?}",
+        started.elapsed()
+    );
+    let events = loop_until(&got, 1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event.scope, "repo.content");
+    assert_eq!(events[0].repo.as_ref().unwrap().name, id.as_str());
+    // Attempts at 0, +300 ms, +600 ms (backoff 300 ms × attempt), then nothing more.
+    for _ in 0..60 {
+        if bad_attempts.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(
+        bad_attempts.load(Ordering::SeqCst),
+        3,
+        "retried, then given up"
+    );
+    assert_eq!(
+        got.lock().unwrap().len(),
+        1,
+        "the untrusted receiver got nothing"
+    );
+    // The repo took the commit regardless.
+    assert!(files_on_main(&a, &id).await.contains(&"tls.txt".to_owned()));
+}
+
+/// A `webhook_ca_file` that is not a PEM bundle stops the server from starting, with the
+/// file named in the error.
+#[test]
+fn a_bad_webhook_ca_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("not.pem");
+    std::fs::write(&pem, "no certificate here\n").unwrap();
+    let mut config = hub_server::ServerConfig::new(dir.path().join("data"));
+    config.webhook_ca_file = Some(pem);
+    let err = hub_server::AppState::open_with(&config, "http://127.0.0.1:1").unwrap_err();
+    assert!(err.to_string().contains("not.pem"), "{err}");
+}
