@@ -2024,3 +2024,105 @@ fn a_bad_webhook_ca_file_is_refused_at_start() {
     let err = hub_server::AppState::open_with(&config, "http://127.0.0.1:1").unwrap_err();
     assert!(err.to_string().contains("not.pem"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// access requests: the gate form's fields and the requester's e-mail
+
+/// A user with an e-mail address on file; returns its write token.
+fn user_with_email(server: &TestServer, name: &str, email: &str) -> String {
+    let token = format!("hf_{name}_{}", unique_name("t").replace('-', ""));
+    hub_server::admin::add_user(server.data_dir(), name, &token, false, None, Some(email)).unwrap();
+    token
+}
+
+/// The gate form's extra fields (JSON or urlencoded) are kept with the request and listed with
+/// the e-mail the requester had when asking; access granted without a request has no e-mail
+/// (as on the Hub), and the owner's answers keep both. Python 0.26.5 reads the same.
+#[tokio::test]
+async fn access_requests_carry_gate_form_fields_and_email() {
+    let server = TestServer::start();
+    let id = repo(&server, "form").await;
+    let a = alice(&server);
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    let dave = user_with_email(&server, "dave", "dave@example.com");
+    user_with_email(&server, "carol", "carol@example.com");
+    let url = format!("{}/api/models/{id}/ask-access", server.url());
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(&url)
+        .bearer_auth(&dave)
+        .json(&json!({"company": "Acme", "use_case": "research", "consent": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let resp = http
+        .post(&url)
+        .bearer_auth(&server.tokens().bob)
+        .form(&[("country", "FR")])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    // A form that is not an object of fields is refused.
+    let resp = http
+        .post(&url)
+        .bearer_auth(&server.tokens().bob)
+        .json(&json!(["not", "fields"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+
+    let pending = a.list_pending_access_requests(&id).send().await.unwrap();
+    let by = |name: &str| pending.iter().find(|r| r.username == name).unwrap().clone();
+    let d = by("dave");
+    assert_eq!(d.email.as_deref(), Some("dave@example.com"));
+    assert_eq!(
+        serde_json::Value::Object(d.fields.unwrap()),
+        json!({"company": "Acme", "use_case": "research", "consent": true})
+    );
+    let b = by(BOB);
+    assert_eq!(b.email, None, "bob has no e-mail on file");
+    assert_eq!(
+        serde_json::Value::Object(b.fields.unwrap()),
+        json!({"country": "FR"})
+    );
+
+    a.accept_access_request(&id, "dave").send().await.unwrap();
+    a.grant_access(&id, "carol").send().await.unwrap();
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+r = {r:?}
+row = lambda x: [x.username, x.email, x.fields, x.status]
+print(json.dumps({{"pending": [row(x) for x in api.list_pending_access_requests(r)],
+  "accepted": sorted(row(x) for x in api.list_accepted_access_requests(r))}}))
+"#,
+        r = id.as_str()
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(
+        py["pending"],
+        json!([[BOB, null, {"country": "FR"}, "pending"]])
+    );
+    assert_eq!(
+        py["accepted"],
+        json!([
+            ["carol", null, null, "accepted"],
+            ["dave", "dave@example.com", {"company": "Acme", "use_case": "research", "consent": true}, "accepted"]
+        ])
+    );
+    // Rust reads the same accepted list.
+    let accepted = a.list_accepted_access_requests(&id).send().await.unwrap();
+    let carol = accepted.iter().find(|r| r.username == "carol").unwrap();
+    assert_eq!(
+        (carol.email.as_deref(), carol.fields.is_none()),
+        (None, true)
+    );
+}

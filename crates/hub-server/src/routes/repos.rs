@@ -306,8 +306,13 @@ pub(super) async fn access_list(
         .filter(|(_, a)| a.status == status)
         .map(|(u, a)| {
             let user = auth.users.get(u);
-            json!({"user": {"user": u, "fullname": user.map(|x| x.fullname.clone()), "email": user.and_then(|x| x.email.clone())},
-                   "status": a.status, "timestamp": a.timestamp, "fields": {}})
+            // The e-mail shared when asking: none for access granted without a request.
+            let mut v = json!({"user": {"user": u, "fullname": user.map(|x| x.fullname.clone()), "email": a.email},
+                   "status": a.status, "timestamp": a.timestamp});
+            if let Some(f) = &a.fields {
+                v["fields"] = Value::Object(f.clone());
+            }
+            v
         })
         .collect();
     Ok(super::json(Value::Array(items)))
@@ -366,11 +371,20 @@ pub(super) async fn access_change(
     if let Some(fresh) = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await? {
         repo = fresh;
     }
+    // A handled (or granted-over) request keeps what the requester shared with it.
+    let (email, fields) = repo
+        .meta
+        .access
+        .get(&user)
+        .map(|a| (a.email.clone(), a.fields.clone()))
+        .unwrap_or_default();
     repo.meta.access.insert(
         user,
         repo::AccessRequest {
             status,
             timestamp: util::now_date(),
+            email,
+            fields,
         },
     );
     ctx.st.inner.repos.save_meta(&repo).await?;
