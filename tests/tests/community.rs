@@ -2126,3 +2126,96 @@ print(json.dumps({{"pending": [row(x) for x in api.list_pending_access_requests(
         (None, true)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// collections: sort orders
+
+/// `sort=lastModified` puts the last changed first; `trending` the most changes recently (here
+/// the busy one, changed earlier); `upvotes` (all at the stored 0) keeps the last-changed order.
+/// Python 0.26.5's `list_collections(sort=...)` sees the same orders.
+#[tokio::test]
+async fn collections_sort_by_last_change_trending_activity_and_upvotes() {
+    use hub_core::api::CollectionSort;
+    let server = TestServer::start();
+    let model = repo(&server, "sorted").await;
+    let a = alice(&server);
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(20));
+    // busy: created, 3 items added, one edited = 5 changes; quiet: created + 1 item = 2, later.
+    let busy = a.create_collection("Busy").send().await.unwrap();
+    for paper in ["2310.00001", "2310.00002"] {
+        a.add_collection_item(&busy.slug, paper, CollectionItemType::Paper)
+            .send()
+            .await
+            .unwrap();
+        pause().await;
+    }
+    let c = a
+        .add_collection_item(&busy.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap();
+    a.update_collection_item(&busy.slug, &c.items[0].item_object_id)
+        .note("busy note")
+        .send()
+        .await
+        .unwrap();
+    pause().await;
+    let quiet = a.create_collection("Quiet").send().await.unwrap();
+    pause().await;
+    a.add_collection_item(&quiet.slug, "2310.00003", CollectionItemType::Paper)
+        .send()
+        .await
+        .unwrap();
+
+    let order = |sort: CollectionSort| {
+        let a = a.clone();
+        async move {
+            a.list_collections()
+                .owner(ALICE)
+                .sort(sort)
+                .send()
+                .map_ok(|c| c.title)
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(order(CollectionSort::LastModified).await, ["Quiet", "Busy"]);
+    assert_eq!(order(CollectionSort::Trending).await, ["Busy", "Quiet"]);
+    assert_eq!(order(CollectionSort::Upvotes).await, ["Quiet", "Busy"]);
+
+    // A burst of changes on quiet (7 in all) outdoes busy's 6 (its 5 and a later edit).
+    for paper in [
+        "2310.00004",
+        "2310.00005",
+        "2310.00006",
+        "2310.00007",
+        "2310.00008",
+    ] {
+        a.add_collection_item(&quiet.slug, paper, CollectionItemType::Paper)
+            .send()
+            .await
+            .unwrap();
+    }
+    pause().await;
+    a.update_collection_metadata(&busy.slug)
+        .description("touched last")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(order(CollectionSort::Trending).await, ["Quiet", "Busy"]);
+    assert_eq!(order(CollectionSort::LastModified).await, ["Busy", "Quiet"]);
+
+    let py = server.python_json(
+        Version::V026,
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+t = lambda s: [c.title for c in api.list_collections(owner="alice", sort=s)]
+print(json.dumps({"trending": t("trending"), "last_modified": t("lastModified"), "upvotes": [[c.title, c.upvotes] for c in api.list_collections(owner="alice", sort="upvotes")]}))
+"#,
+    );
+    assert_eq!(py["trending"], json!(["Quiet", "Busy"]));
+    assert_eq!(py["last_modified"], json!(["Busy", "Quiet"]));
+    assert_eq!(py["upvotes"], json!([["Busy", 0], ["Quiet", 0]]));
+}
