@@ -270,7 +270,7 @@ async fn list(ctx: &mut Ctx) -> HubResult<Response> {
     // Most recent change first; the other orders use it to break ties.
     found.sort_by(|a, b| b.last_updated.cmp(&a.last_updated));
     match ctx.query.get("sort") {
-        Some("upvotes") => found.sort_by(|a, b| b.upvotes.cmp(&a.upvotes)),
+        Some("upvotes") => found.sort_by_key(|c| std::cmp::Reverse(c.upvotes)),
         Some("trending") => {
             let now = chrono::Utc::now().timestamp();
             found.sort_by_key(|c| std::cmp::Reverse(c.recent_activity(now)));
