@@ -2219,3 +2219,138 @@ print(json.dumps({"trending": t("trending"), "last_modified": t("lastModified"),
     assert_eq!(py["last_modified"], json!(["Busy", "Quiet"]));
     assert_eq!(py["upvotes"], json!([["Busy", 0], ["Quiet", 0]]));
 }
+
+// ---------------------------------------------------------------------------------------------
+// discussions switched off in the settings
+
+/// `PUT .../settings {"discussionsDisabled": true}` is a `repo.config` event, refuses new
+/// discussions and comments (403) while off, and switching back on restores them.
+#[tokio::test]
+async fn disabling_discussions_is_a_config_event_and_refuses_new_ones() {
+    let server = TestServer::start();
+    let id = repo(&server, "nodisc").await;
+    let a = alice(&server);
+    let d = a.create_discussion(&id, "Before").send().await.unwrap();
+    let (url, got) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .domains([WebhookDomain::Repo])
+        .send()
+        .await
+        .unwrap();
+    let settings = |off: bool| {
+        let (url, token) = (
+            format!("{}/api/models/{id}/settings", server.url()),
+            server.tokens().write.clone(),
+        );
+        async move {
+            let resp = reqwest::Client::new()
+                .put(url)
+                .bearer_auth(token)
+                .json(&json!({ "discussionsDisabled": off }))
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "{}", resp.status());
+            resp.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    assert_eq!(settings(true).await["discussionsDisabled"], true);
+    let err = a.create_discussion(&id, "During").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    let err = bob(&server)
+        .comment_discussion(&id, d.num, "during")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    assert_eq!(settings(false).await["discussionsDisabled"], false);
+    a.create_discussion(&id, "After").send().await.unwrap();
+
+    let events = wait_for(&got, 2).await;
+    let changes: Vec<_> = events
+        .iter()
+        .map(|(_, p)| {
+            (
+                p["event"]["scope"].clone(),
+                p["event"]["action"].clone(),
+                p["updatedConfig"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                json!("repo.config"),
+                json!("update"),
+                json!({"discussionsDisabled": true})
+            ),
+            (
+                json!("repo.config"),
+                json!("update"),
+                json!({"discussionsDisabled": false})
+            )
+        ]
+    );
+}
+
+/// Merging a pull request is a `discussion` update carrying `changes.mergeCommitId`, then a
+/// `repo.content` update of `main` to that merge commit; the commit to the PR's ref before it
+/// is a `repo.content` update of `refs/pr/N`.
+#[tokio::test]
+async fn a_pr_merge_is_a_discussion_update_and_a_main_ref_update() {
+    let server = TestServer::start();
+    let id = repo(&server, "merged").await;
+    let a = alice(&server);
+    let (url, got) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .send()
+        .await
+        .unwrap();
+    let pr = a.create_pull_request(&id, "To merge").send().await.unwrap();
+    let pr_ref = format!("refs/pr/{}", pr.num);
+    commit_file(&server, &id, &pr_ref, "pr.txt", "from the PR\n").await;
+    a.merge_pull_request(&id, pr.num).send().await.unwrap();
+    let details = a.get_discussion_details(&id, pr.num).send().await.unwrap();
+    let merge = details.merge_commit_oid.clone().unwrap();
+
+    let events = wait_for(&got, 4).await;
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(_, p)| {
+            (
+                p["event"]["scope"].as_str().unwrap(),
+                p["event"]["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("discussion", "create"),
+            ("repo.content", "update"),
+            ("discussion", "update"),
+            ("repo.content", "update")
+        ]
+    );
+    assert_eq!(events[1].1["updatedRefs"][0]["ref"], pr_ref.as_str());
+    let d = &events[2].1["discussion"];
+    assert_eq!(
+        (d["status"].clone(), d["changes"].clone()),
+        (
+            json!("merged"),
+            json!({"base": "refs/heads/main", "mergeCommitId": merge})
+        )
+    );
+    let main = &events[3].1["updatedRefs"];
+    assert_eq!(main.as_array().unwrap().len(), 1, "{main}");
+    assert_eq!(
+        (main[0]["ref"].clone(), main[0]["newSha"].clone()),
+        (json!("refs/heads/main"), json!(merge))
+    );
+    assert_eq!(events[3].1["repo"]["headSha"], json!(merge));
+}

@@ -166,6 +166,7 @@ pub mod admin {
             likers: vec![],
             owner: owner.map(str::to_string),
             space: None,
+            discussions_disabled: false,
         };
         match store
             .create(ty, "", name, meta, owner.unwrap_or("hub-server"))

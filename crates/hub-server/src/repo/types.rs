@@ -93,6 +93,9 @@ pub struct RepoMeta {
     /// Space runtime settings (spaces only; nothing actually runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub space: Option<SpaceState>,
+    /// New discussions, pull requests and comments are refused (`discussionsDisabled` setting).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discussions_disabled: bool,
 }
 
 /// Simulated Space runtime state.

@@ -21,6 +21,18 @@ fn discussion_json(repo: &Repo, d: &Discussion) -> Value {
     })
 }
 
+/// New discussions and comments need the repo's discussions to be on (`discussionsDisabled`).
+fn refuse_if_disabled(repo: &Repo) -> HubResult<()> {
+    if repo.meta.discussions_disabled {
+        return Err(HubError::Forbidden(format!(
+            "Discussions are disabled for {}; its owner can turn them back on in the repo \
+             settings (discussionsDisabled: false)",
+            repo.id()
+        )));
+    }
+    Ok(())
+}
+
 /// `GET /api/{T}/{id}/discussions?p=&type=&status=&author=`.
 pub(super) async fn list(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
@@ -127,6 +139,7 @@ pub(super) async fn create(
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
     let caller = ctx.need_caller()?.name.clone();
+    refuse_if_disabled(&repo)?;
     let title = body
         .get("title")
         .and_then(Value::as_str)
@@ -214,6 +227,8 @@ pub(super) async fn action(
         .map_err(|_| HubError::NotFound("Discussion not found".into()))?;
     if action != "comment" {
         ctx.check_write(&repo).await?;
+    } else {
+        refuse_if_disabled(&repo)?;
     }
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;

@@ -87,6 +87,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         likers: vec![],
         owner: None,
         space: None,
+        discussions_disabled: false,
     };
     match ctx
         .st
@@ -218,6 +219,7 @@ pub(super) async fn duplicate(
         likers: vec![],
         owner: None,
         space: None,
+        discussions_disabled: false,
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());
     match ctx.st.inner.repos.duplicate(&src, &tns, &tname, meta).await {
@@ -249,7 +251,14 @@ pub(super) async fn settings(
     if let Some(fresh) = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await? {
         repo = fresh;
     }
-    let (was_private, was_gated) = (repo.meta.private, repo.meta.gated.clone());
+    let (was_private, was_gated, was_closed) = (
+        repo.meta.private,
+        repo.meta.gated.clone(),
+        repo.meta.discussions_disabled,
+    );
+    if let Some(off) = bool_field(&body, "discussionsDisabled") {
+        repo.meta.discussions_disabled = off;
+    }
     if let Some(v) = str_field(&body, "visibility") {
         repo.meta.private = v != "public";
     } else if let Some(p) = bool_field(&body, "private") {
@@ -264,7 +273,7 @@ pub(super) async fn settings(
             other => return Err(HubError::BadRequest(format!("Invalid gated value {other}"))),
         };
     }
-    let before = (was_private, was_gated);
+    let before = (was_private, was_gated, was_closed);
     ctx.st.inner.repos.save_meta(&repo).await?;
     // `repo.config` names what changed in `updatedConfig`; a call that changes nothing is quiet.
     let mut changed = serde_json::Map::new();
@@ -274,12 +283,19 @@ pub(super) async fn settings(
     if before.1 != repo.meta.gated {
         changed.insert("gated".into(), repo.meta.gated.clone());
     }
+    if before.2 != repo.meta.discussions_disabled {
+        changed.insert(
+            "discussionsDisabled".into(),
+            json!(repo.meta.discussions_disabled),
+        );
+    }
     if !changed.is_empty() {
         let extra = json!({"updatedConfig": changed});
         super::webhooks::notify(ctx, &repo, "repo", "repo.config", "update", extra).await;
     }
     Ok(super::json(
-        json!({"private": repo.meta.private, "gated": repo.meta.gated}),
+        json!({"private": repo.meta.private, "gated": repo.meta.gated,
+        "discussionsDisabled": repo.meta.discussions_disabled}),
     ))
 }
 
