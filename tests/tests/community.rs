@@ -2354,3 +2354,190 @@ async fn a_pr_merge_is_a_discussion_update_and_a_main_ref_update() {
     );
     assert_eq!(events[3].1["repo"]["headSha"], json!(merge));
 }
+
+// ---------------------------------------------------------------------------------------------
+// huggingface-cli webhooks / collections
+
+/// Runs `huggingface-cli ARGS` against `server` as alice (stdin empty: see [`hf_cli_in`]).
+async fn hf_cli(server: &TestServer, args: &[&str]) -> (i32, String, String) {
+    hf_cli_in(server, args, "").await
+}
+
+/// Runs `huggingface-cli ARGS` as alice with `input` on stdin (answers to prompts).
+async fn hf_cli_in(server: &TestServer, args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = hub_tests::cli_command(home.path());
+    cmd.env("HF_ENDPOINT", server.url())
+        .env("HF_TOKEN", &server.tokens().write)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let input = input.to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The CLI's webhook and collection commands do what the API does, read back through the API.
+#[tokio::test]
+async fn cli_manages_webhooks_and_lists_collections() {
+    let server = TestServer::start();
+    let a = alice(&server);
+    let (code, out, err) = hf_cli(&server, &["webhooks", "list"]).await;
+    assert_eq!((code, out.as_str()), (0, "No webhooks found\n"), "{err}");
+
+    let (code, out, err) = hf_cli(
+        &server,
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "https://example.invalid/cli",
+            "--watch",
+            "model:alice/x",
+            "--watch",
+            "org:acme",
+            "--domain",
+            "repo",
+            "--secret",
+            "s3cr3t",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let hooks = a.list_webhooks().await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    let hook = &hooks[0];
+    assert_eq!(
+        out,
+        format!(
+            "Webhook {} created: events go to https://example.invalid/cli\n",
+            hook.id
+        )
+    );
+    assert_eq!(
+        hook.watched,
+        vec![
+            WebhookWatchedItem::new(WatchedType::Model, "alice/x"),
+            WebhookWatchedItem::new(WatchedType::Org, "acme")
+        ]
+    );
+    assert_eq!(hook.domains, vec![WebhookDomain::Repo]);
+    assert_eq!(hook.secret.as_deref(), Some("s3cr3t"));
+
+    let (code, out, _) = hf_cli(&server, &["webhooks", "list"]).await;
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("ID "), "{out}");
+    assert!(
+        lines[2].starts_with(&hook.id)
+            && lines[2].contains("model:alice/x,org:acme")
+            && lines[2].contains(" repo ")
+            && lines[2].contains("enabled"),
+        "{out}"
+    );
+
+    // A bad --watch is refused before any request, with what to write instead.
+    let (code, _, err) = hf_cli(
+        &server,
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "http://x",
+            "--watch",
+            "repo:alice/x",
+        ],
+    )
+    .await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("use one of model, dataset, space, user, org"),
+        "{err}"
+    );
+
+    // Delete: answering no keeps it, then -y deletes; a second delete is a clear error.
+    let (code, out, _) = hf_cli_in(&server, &["webhooks", "delete", &hook.id], "n\n").await;
+    assert_eq!(code, 0);
+    assert!(out.ends_with("Abort\n"), "{out}");
+    assert_eq!(a.list_webhooks().await.unwrap().len(), 1);
+    let (code, out, err) = hf_cli(&server, &["webhooks", "delete", &hook.id, "-y"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.ends_with(&format!("Webhook {} deleted\n", hook.id)),
+        "{out}"
+    );
+    assert!(a.list_webhooks().await.unwrap().is_empty());
+    let (code, _, err) = hf_cli(&server, &["webhooks", "delete", &hook.id, "-y"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("not found"), "{err}");
+
+    // collections list
+    let (code, out, _) = hf_cli(&server, &["collections", "list", "--owner", ALICE]).await;
+    assert_eq!((code, out.as_str()), (0, "No collections found\n"));
+    let model = repo(&server, "clicoll").await;
+    let one = a.create_collection("One").send().await.unwrap();
+    a.add_collection_item(&one.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let two = a
+        .create_collection("Two")
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let (code, out, err) = hf_cli(
+        &server,
+        &[
+            "collections",
+            "list",
+            "--owner",
+            ALICE,
+            "--sort",
+            "last-modified",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec![two.slug.as_str(), "Two", "0", "0", "private"],
+            vec![one.slug.as_str(), "One", "1", "0", "public"]
+        ],
+        "{out}"
+    );
+    let item = format!("models/{model}");
+    let (code, out, _) = hf_cli(
+        &server,
+        &["collections", "list", "--item", &item, "--limit", "1"],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().nth(2).unwrap().starts_with(&one.slug), "{out}");
+}
