@@ -1483,7 +1483,10 @@ async fn settings_gated_move_delete() {
             Body::from(r#"{"private": true, "gated": false}"#),
         )
         .await;
-    assert_eq!(r.json(), json!({"private": true, "gated": false}));
+    assert_eq!(
+        r.json(),
+        json!({"private": true, "gated": false, "discussionsDisabled": false})
+    );
     assert_eq!(
         h.get("/api/models/alice/r", Some(BOB)).await.code(),
         "RepoNotFound"

@@ -562,6 +562,10 @@ pub(crate) async fn repo_events(
         let mut all = REF_WRITES
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Locks nobody holds or waits for are dropped now and then, so the map stays small.
+        if all.len() > 1024 {
+            all.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+        }
         all.entry(repo.lock_key()).or_default().clone()
     };
     let _serial = lock.lock().await;
