@@ -466,4 +466,51 @@ mod tests {
         }
         assert!(closed);
     }
+
+    #[test]
+    fn every_typed_part_of_a_full_payload_is_read() {
+        let p: WebhookPayload = serde_json::from_value(json!({
+            "event": {"action": "move", "scope": "repo"},
+            "repo": {"type": "dataset", "name": "acme/old", "id": "r1", "private": false,
+                "owner": {"id": "o1", "name": "acme"}, "headSha": "abc",
+                "url": {"web": "https://hub/datasets/acme/old", "api": "https://hub/api/datasets/acme/old"}},
+            "discussion": {"id": "d1", "num": 4, "title": "T", "status": "merged",
+                "isPullRequest": true, "pinned": false, "author": {"id": "u1", "name": "bob"},
+                "url": {"web": "https://hub/x/discussions/4"},
+                "changes": {"base": "refs/heads/main", "mergeCommitId": "m1"}},
+            "comment": {"id": "c1", "hidden": true, "author": {"id": "u1"},
+                "url": {"web": "https://hub/x/discussions/4#c1"}},
+            "movedTo": {"name": "acme/new", "owner": {"id": "o1", "name": "acme"}},
+            "updatedRefs": [{"ref": "refs/tags/v1", "newSha": "n1"}],
+            "updatedConfig": {"private": true},
+            "webhook": {"id": "w", "version": 3},
+        }))
+        .unwrap();
+        let repo = p.repo.unwrap();
+        assert_eq!(
+            (repo.id.as_deref(), repo.head_sha.as_deref()),
+            (Some("r1"), Some("abc"))
+        );
+        assert_eq!(repo.owner.unwrap().name.as_deref(), Some("acme"));
+        let d = p.discussion.unwrap();
+        assert_eq!(d.author.unwrap().id.as_deref(), Some("u1"));
+        assert_eq!(d.changes.unwrap().merge_commit_id.as_deref(), Some("m1"));
+        let c = p.comment.unwrap();
+        assert_eq!((c.hidden, c.content), (Some(true), None));
+        assert_eq!(p.moved_to.unwrap().name, "acme/new");
+        assert_eq!(
+            p.updated_refs.unwrap(),
+            vec![WebhookUpdatedRef {
+                git_ref: "refs/tags/v1".into(),
+                old_sha: None,
+                new_sha: Some("n1".into())
+            }]
+        );
+        assert_eq!(p.updated_config.unwrap()["private"], true);
+        assert!(
+            p.extra.is_empty(),
+            "every key has a typed home: {:?}",
+            p.extra
+        );
+    }
 }
