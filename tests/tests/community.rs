@@ -2541,3 +2541,48 @@ async fn cli_manages_webhooks_and_lists_collections() {
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(out.lines().nth(2).unwrap().starts_with(&one.slug), "{out}");
 }
+
+/// Duplicating a Space creates a repo: a `repo` `create` event for the copy (a Space, private
+/// as asked) reaches a webhook watching the owner.
+#[tokio::test]
+async fn a_duplicated_space_is_a_repo_create_event() {
+    let server = TestServer::start();
+    let a = alice(&server);
+    let from = RepoId::new(format!("{ALICE}/{}", unique_name("src"))).unwrap();
+    a.create_repo(&from)
+        .repo_type(RepoType::Space)
+        .space_sdk(hub_core::types::SpaceSdk::Gradio)
+        .send()
+        .await
+        .unwrap();
+    let (url, got) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+        .send()
+        .await
+        .unwrap();
+    let copy = format!("{ALICE}/{}", unique_name("copy"));
+    a.duplicate_space(&from)
+        .to_id(copy.clone())
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let events = wait_for(&got, 1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let p = &events[0].1;
+    assert_eq!(
+        (p["event"]["scope"].clone(), p["event"]["action"].clone()),
+        (json!("repo"), json!("create"))
+    );
+    assert_eq!(
+        (
+            p["repo"]["name"].clone(),
+            p["repo"]["type"].clone(),
+            p["repo"]["private"].clone()
+        ),
+        (json!(copy), json!("space"), json!(true))
+    );
+    assert_python_payload_shape(p);
+}

@@ -223,7 +223,10 @@ pub(super) async fn duplicate(
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());
     match ctx.st.inner.repos.duplicate(&src, &tns, &tname, meta).await {
-        Ok(_) => Ok(super::json(json!({"url": url}))),
+        Ok(copy) => {
+            super::webhooks::notify(ctx, &copy, "repo", "repo", "create", json!({})).await;
+            Ok(super::json(json!({"url": url})))
+        }
         Err(StoreError::Exists) => {
             let mut extra = Map::new();
             extra.insert("url".into(), Value::String(url));
