@@ -230,7 +230,7 @@ pub struct ServerConfig {
     /// reach it; otherwise the server streams them.
     pub s3_presign: bool,
     /// PEM file of extra CA certificates trusted when delivering webhooks to `https://` URLs,
-    /// on top of the system's roots (e.g. a private CA, or a receiver's self-signed cert).
+    /// on top of Mozilla's root set from webpki-roots (e.g. a private CA, or a receiver's self-signed cert).
     pub webhook_ca_file: Option<PathBuf>,
 }
 
@@ -255,7 +255,7 @@ impl ServerConfig {
     }
 }
 
-/// The client delivering webhooks: rustls with the system's roots, plus every certificate of
+/// The client delivering webhooks: rustls with Mozilla's roots (webpki-roots), plus every certificate of
 /// the PEM file `ca_file`. Redirects are not followed (a receiver answers where it was
 /// registered) and each attempt is bounded, so a stuck receiver only delays its own queue.
 fn webhook_client(ca_file: Option<&Path>) -> Result<reqwest::Client, ServerError> {
@@ -316,7 +316,7 @@ struct StateInner {
     hooks_dir: PathBuf,
     /// The local LFS store's `objects` directory, for the push checks (`None` for S3).
     lfs_objects: Option<PathBuf>,
-    /// HTTP(S) client delivering webhooks (rustls; system roots plus `webhook_ca_file`).
+    /// HTTP(S) client delivering webhooks (rustls; webpki roots plus `webhook_ca_file`).
     webhook_client: reqwest::Client,
 }
 

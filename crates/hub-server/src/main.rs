@@ -75,7 +75,7 @@ enum Cmd {
         #[arg(long)]
         s3_presign: bool,
         /// PEM file of extra CA certificates to trust when delivering webhooks over https
-        /// (the system's roots are always trusted).
+        /// (Mozilla's roots, from webpki-roots, are always trusted).
         #[arg(long)]
         webhook_ca_file: Option<std::path::PathBuf>,
     },

@@ -16,7 +16,7 @@
 //! for it. See `docs/community.md` for the full event table (repo create/delete/move,
 //! `repo.config`, `repo.content` for every ref write, discussion and comment events).
 //!
-//! Delivery uses a rustls `reqwest` client (http and https; the system's roots plus the
+//! Delivery uses a rustls `reqwest` client (http and https; webpki roots plus the
 //! server's `webhook_ca_file`). An event whose attempts all fail is logged and dropped.
 
 use std::sync::LazyLock;
