@@ -1164,3 +1164,97 @@ print(json.dumps({"sha": hashlib.sha256(HfFileSystem().cat_file("alice/fs-model/
     );
     assert_eq!(py["sha"], sha256_hex(&expected));
 }
+
+// hub-fs's Parquet example, compiled here as a module so its reader is tested end to end.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../crates/hub-fs/examples/parquet.rs"]
+mod parquet_example;
+
+#[tokio::test]
+async fn parquet_example_reads_a_dataset_file_through_the_object_store() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
+    use object_store::path::Path;
+    use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    let server = TestServer::start();
+    let c = client(&server);
+    c.api()
+        .create_repo(&RepoId::new("alice/pq").unwrap())
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
+    let fs = HfFileSystem::new(c);
+    let store = hub_fs::HfObjectStore::new(fs.clone(), "datasets/alice/pq")
+        .await
+        .unwrap();
+
+    // 25,000 rows in row groups of 4,000, so the reader fetches several column chunks.
+    let rows = 25_000i64;
+    let ids = Int64Array::from_iter_values(0..rows);
+    let names = StringArray::from_iter_values((0..rows).map(|i| format!("row {i}")));
+    let scores = Float64Array::from_iter_values((0..rows).map(|i| i as f64 / 8.0));
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(ids) as Arc<dyn Array>),
+        ("name", Arc::new(names) as Arc<dyn Array>),
+        ("score", Arc::new(scores) as Arc<dyn Array>),
+    ])
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(4_000))
+        .build();
+    let mut file = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut file, batch.schema(), Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    store
+        .put(
+            &Path::from("data/train.parquet"),
+            PutPayload::from(file.clone()),
+        )
+        .await
+        .unwrap();
+
+    let store: Arc<dyn ObjectStore> = Arc::new(store);
+    let batches = parquet_example::read_parquet(store.clone(), "data/train.parquet")
+        .await
+        .unwrap();
+    assert_eq!(
+        batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+        25_000
+    );
+    assert_eq!(batches[0].schema(), batch.schema());
+    // Every value, in order, across the record batches.
+    let mut next = 0i64;
+    for b in &batches {
+        let id = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        let name = b.column(1).as_any().downcast_ref::<StringArray>().unwrap();
+        let score = b.column(2).as_any().downcast_ref::<Float64Array>().unwrap();
+        for i in 0..b.num_rows() {
+            assert_eq!(id.value(i), next);
+            assert_eq!(name.value(i), format!("row {next}"));
+            assert_eq!(score.value(i), next as f64 / 8.0);
+            next += 1;
+        }
+    }
+    // The bytes the reader saw are the bytes we wrote (read back through hub-fs itself).
+    assert_eq!(
+        fs.cat("datasets/alice/pq/data/train.parquet")
+            .await
+            .unwrap(),
+        file
+    );
+    // A missing file is the store's NotFound, surfaced through the Parquet error.
+    let err = parquet_example::read_parquet(store, "data/missing.parquet")
+        .await
+        .unwrap_err();
+    assert!(
+        err.downcast_ref::<object_store::Error>()
+            .is_some_and(|e| matches!(e, object_store::Error::NotFound { .. })),
+        "{err}"
+    );
+}
