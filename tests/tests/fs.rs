@@ -125,6 +125,13 @@ fn entry_json(e: &FsEntry) -> Value {
     if let Some(l) = &e.lfs {
         v["lfs"] = json!({"size": l.size, "sha256": l.sha256, "pointer_size": l.pointer_size});
     }
+    if let Some(c) = &e.last_commit {
+        v["last_commit"] = json!({
+            "oid": c.oid,
+            "title": c.title,
+            "date": c.date.map(|d| d.timestamp_micros()),
+        });
+    }
     v
 }
 
@@ -369,6 +376,21 @@ async fn resolve_and_read_like_python_slow() {
         "{}",
         ours[2]
     );
+    // ... and so is last_commit: every entry of a detailed listing has one, with a date.
+    let root_listing = ours[0].as_array().unwrap();
+    assert!(!root_listing.is_empty());
+    assert!(
+        root_listing
+            .iter()
+            .all(|e| e["last_commit"]["date"].is_i64() && e["last_commit"]["oid"].is_string()),
+        "{}",
+        ours[0]
+    );
+    let titles: Vec<&Value> = root_listing
+        .iter()
+        .map(|e| &e["last_commit"]["title"])
+        .collect();
+    assert!(titles.contains(&&json!("initial commit")) && titles.contains(&&json!("fixture")));
 
     let mut ours = Vec::new();
     for p in &info {
