@@ -1,6 +1,6 @@
 # The Python side of `cargo xtask bench fs`: random ranged reads through huggingface_hub's
 # HfFileSystem, each checked against the local copy of the file (exit status 1 on a mismatch).
-# usage: python bench_fs.py (open|cat) HF_PATH LOCAL_FILE OFFSETS_FILE LENGTH
+# usage: python bench_fs.py (open|open-block|cat) HF_PATH LOCAL_FILE OFFSETS_FILE LENGTH
 import sys
 
 from huggingface_hub import HfFileSystem
@@ -10,7 +10,12 @@ length = int(length)
 with open(offsets_file) as f:
     offsets = [int(line) for line in f.read().split()]
 fs = HfFileSystem()
-remote = fs.open(path, "rb") if mode == "open" else None
+if mode == "open":
+    remote = fs.open(path, "rb")
+elif mode == "open-block":
+    remote = fs.open(path, "rb", block_size=length)
+else:
+    remote = None
 checked = 0
 with open(local, "rb") as loc:
     for i, offset in enumerate(offsets):

@@ -6,7 +6,10 @@
 //! (the same offsets on both sides, from a file) are read:
 //!
 //! * `open`: one opened file, seek + read per range (hub-fs's `HfFile` with its default
-//!   read-ahead vs Python's `HfFileSystem().open(path, "rb")` with fsspec's default cache);
+//!   read-ahead (4 MiB) vs Python's `HfFileSystem().open(path, "rb")` with fsspec's default
+//!   (5 MiB blocks);
+//! * `open, 64 KiB block`: the same with the read-ahead block set to the read size on both
+//!   sides (`open_with_block_size` vs `open(..., block_size=65536)`);
 //! * `cat_file`: one ranged `cat_file` per range on both sides.
 //!
 //! Every range read on either side is compared with the local copy of the file by the reading
@@ -142,7 +145,11 @@ fn bench_with(bins: &Bins, runs: usize, size_mib: usize, reads: usize) -> Result
         ),
         "py 0.26.5",
     );
-    for (mode, label) in [("open", "open + seek/read"), ("cat", "cat_file ranges")] {
+    for (mode, label) in [
+        ("open", "open + seek/read"),
+        ("open-block", "open, 64 KiB block"),
+        ("cat", "cat_file ranges"),
+    ] {
         table.push(Row {
             label: label.into(),
             ours: measure_best(runs, none, || ours(mode))?,

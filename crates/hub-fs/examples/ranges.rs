@@ -2,11 +2,12 @@
 //! of `cargo xtask bench fs`).
 //!
 //! ```text
-//! cargo run --release -p hub-fs --example ranges -- (open|cat) HF_PATH LOCAL_FILE OFFSETS_FILE LENGTH
+//! cargo run --release -p hub-fs --example ranges -- (open|open-block|cat) HF_PATH LOCAL_FILE OFFSETS_FILE LENGTH
 //! ```
 //!
 //! `OFFSETS_FILE` holds one byte offset per line; every range `[offset, offset + LENGTH)` is
-//! read from `HF_PATH` (`open`: one `HfFile`, seek + read; `cat`: one `cat_file` per range) and
+//! read from `HF_PATH` (`open`: one `HfFile` with the default read-ahead, seek + read;
+//! `open-block`: the same with a read-ahead block of `LENGTH`; `cat`: one `cat_file` per range) and
 //! compared with the same bytes of `LOCAL_FILE`. Any difference is an error (exit status 1),
 //! so a fast but wrong reader cannot pass the benchmark. `HF_ENDPOINT` and `HF_TOKEN` are read
 //! from the environment. Prints the number of ranges and bytes checked.
@@ -20,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 type BoxError = Box<dyn std::error::Error>;
 
 fn usage() -> BoxError {
-    "usage: ranges (open|cat) HF_PATH LOCAL_FILE OFFSETS_FILE LENGTH".into()
+    "usage: ranges (open|open-block|cat) HF_PATH LOCAL_FILE OFFSETS_FILE LENGTH".into()
 }
 
 #[tokio::main]
@@ -40,6 +41,7 @@ async fn main() -> Result<(), BoxError> {
     let mut got = vec![0u8; length];
     let mut file = match mode.as_str() {
         "open" => Some(fs.open(path).await?),
+        "open-block" => Some(fs.open_with_block_size(path, length).await?),
         "cat" => None,
         _ => return Err(usage()),
     };
