@@ -1,4 +1,4 @@
-//! `cargo xtask bench <download|upload|server|scan|all>`: hub-rs against the Python client (and,
+//! `cargo xtask bench <download|upload|server|scan|fs|all>`: hub-rs against the Python client (and,
 //! for downloads, the Rust `hf-hub` crate).
 //!
 //! Shared infrastructure for the benchmark modules (`bench_download.rs`, `bench_upload.rs`,
@@ -33,6 +33,8 @@ pub(crate) enum Which {
     Server,
     /// `scan-cache` of a synthetic 100k-file cache: hub-rs CLI vs Python 0.26.5 CLI.
     Scan,
+    /// Random 64 KiB reads of a large file: hub-fs vs Python 0.26.5's HfFileSystem.
+    Fs,
     /// Everything above.
     All,
 }
@@ -415,6 +417,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
         Which::Download => crate::bench_download::run(&args.options),
         Which::Upload => crate::bench_upload::run(&args.options),
         Which::Scan => crate::bench_scan::run(&args.options),
+        Which::Fs => crate::bench_fs::run(&args.options),
         Which::Server => {
             let runs = runs_option(&args.options)?;
             bench_server(&release_bins()?, runs)
@@ -425,6 +428,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
             crate::bench_download::bench(&bins, runs)?;
             crate::bench_upload::bench(&bins, runs)?;
             bench_server(&bins, runs)?;
+            crate::bench_fs::bench(&bins, runs)?;
             crate::bench_scan::bench(&bins, runs)
         }
     }

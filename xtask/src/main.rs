@@ -7,6 +7,7 @@
 
 mod bench;
 mod bench_download;
+mod bench_fs;
 mod bench_scan;
 // Owned by the hub-upload engineer; its entry point is `pub` rather than `pub(crate)`.
 #[allow(unreachable_pub)]
