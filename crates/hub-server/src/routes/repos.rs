@@ -278,21 +278,15 @@ pub(super) async fn settings(
     }
     let before = (was_private, was_gated, was_closed);
     ctx.st.inner.repos.save_meta(&repo).await?;
-    // `repo.config` names what changed in `updatedConfig`; a call that changes nothing is quiet.
+    // A change sends `repo.config`; a call that changes nothing is quiet. The Hub documents
+    // `updatedConfig` as carrying only the keys webhooks support (`private`, and `xetEnabled`
+    // which this server has not): any other change is announced with an empty object.
     let mut changed = serde_json::Map::new();
     if before.0 != repo.meta.private {
         changed.insert("private".into(), json!(repo.meta.private));
     }
-    if before.1 != repo.meta.gated {
-        changed.insert("gated".into(), repo.meta.gated.clone());
-    }
-    if before.2 != repo.meta.discussions_disabled {
-        changed.insert(
-            "discussionsDisabled".into(),
-            json!(repo.meta.discussions_disabled),
-        );
-    }
-    if !changed.is_empty() {
+    let other_change = before.1 != repo.meta.gated || before.2 != repo.meta.discussions_disabled;
+    if !changed.is_empty() || other_change {
         let extra = json!({"updatedConfig": changed});
         super::webhooks::notify(ctx, &repo, "repo", "repo.config", "update", extra).await;
     }

@@ -2001,9 +2001,17 @@ async fn canonical_ids_do_not_shadow_namespaced_repos() {
         "/nope/resolve/main/config.json",
     ] {
         let r = h.get(path, Some(W)).await;
-        assert_eq!((r.status.as_u16(), r.code()), (404, "RepoNotFound"), "{path}");
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (404, "RepoNotFound"),
+            "{path}"
+        );
         let r = h.get(path, None).await;
-        assert_eq!((r.status.as_u16(), r.code()), (401, "RepoNotFound"), "{path}");
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (401, "RepoNotFound"),
+            "{path}"
+        );
     }
     // Members of the owner may write; others may not.
     let r = h
