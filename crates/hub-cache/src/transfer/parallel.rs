@@ -28,21 +28,28 @@ use super::single::{single, single_from_response};
 use super::writer::{WMsg, Writer};
 use crate::error::{Error, Result};
 
-/// Batches a chunk worker may queue ahead of the coordinator. A chunk that is not yet the head
-/// stops reading its response once this many batches (plus the one being filled) wait: TCP flow
-/// control then holds the rest in the kernel's socket buffers, outside our memory, until the
-/// head catches up. The reorder buffer is thus bounded by `connections × (CHUNK_QUEUE + 1) ×
-/// CHUNK_BATCH` bytes (12 MiB by default), whatever the chunk size and the order in which chunks
-/// arrive, while the head chunk streams straight through to the writer.
-pub(super) const CHUNK_QUEUE: usize = 2;
+/// Batches a chunk worker may queue ahead of the coordinator: 4 MiB, a whole default chunk. A
+/// chunk that is not yet the head stops reading its response once this many batches (plus the
+/// one being filled) wait: TCP flow control then holds the rest in the kernel's socket buffers
+/// until the head catches up. The reorder buffer is thus bounded by
+/// `connections × (CHUNK_QUEUE + 1) × CHUNK_BATCH` bytes (36 MiB with 8 connections), whatever
+/// the chunk size and the order in which chunks arrive, while the head chunk streams straight
+/// through to the writer. The queue holds a whole chunk because behind a per-connection cap the kernel does not buffer
+/// much for a slow connection (its receive window stays small): a shorter queue stalls every
+/// chunk but the head, and extra streams stop adding throughput.
+pub(super) const CHUNK_QUEUE: usize = 8;
 
 /// Size of the batches chunk workers copy their bytes into. Smaller than [`BATCH`]: a chunk
 /// worker's queue is resident memory, and it exists once per connection.
 pub(super) const CHUNK_BATCH: usize = 512 * 1024;
 
-/// Length of one throughput measurement of the stream controller. Each added stream gets one
-/// window to send its request and ramp up, then one window is measured.
-const WINDOW: Duration = Duration::from_millis(300);
+/// Length of one throughput measurement of the stream controller. Long enough to average out
+/// bursty senders (a paced server releases its bytes every ~100 ms), short enough that eight
+/// streams are reached in a few seconds.
+const WINDOW: Duration = Duration::from_millis(500);
+
+/// Time an added stream gets to send its request and reach its pace before it is measured.
+const WARM_UP: Duration = Duration::from_millis(250);
 
 /// The gain in throughput (as a fraction) for which a new stream is kept and another one tried:
 /// below it the link, not the connection, is the limit. From `n` streams, a perfectly scaling
@@ -225,7 +232,7 @@ async fn control_streams(ctx: Arc<Ctx>, shared: Arc<Shared>, cap: usize) {
     let mut before: Option<f64> = None;
     loop {
         // A window for the newest stream to send its request and reach its pace.
-        tokio::time::sleep(WINDOW).await;
+        tokio::time::sleep(WARM_UP).await;
         let (from, t0) = (shared.got.load(Ordering::Relaxed), Instant::now());
         tokio::time::sleep(WINDOW).await;
         let bytes = shared.got.load(Ordering::Relaxed).saturating_sub(from);
