@@ -626,3 +626,97 @@ async fn local_dir_is_shared_with_python_both_ways() {
         assert_eq!(digest_tree(ld2.path()), written, "{version}");
     }
 }
+
+/// Records the connection counts a download reports.
+#[derive(Debug, Default)]
+struct ConnectionLog(std::sync::Mutex<Vec<usize>>);
+
+impl hub_core::ProgressSink for ConnectionLog {
+    fn event(&self, event: hub_core::ProgressEvent<'_>) {
+        if let hub_core::ProgressEvent::Connections { connections, .. } = event {
+            self.0.lock().unwrap().push(connections);
+        }
+    }
+}
+
+/// Downloads `big.bin` of `repo` with up to 8 ranged connections of 1 MiB chunks; returns the
+/// content, the connection counts reported (in order) and the wall time.
+async fn download_counting_connections(
+    server: &TestServer,
+    repo: &str,
+) -> (Vec<u8>, Vec<usize>, std::time::Duration) {
+    let home = tempfile::tempdir().unwrap();
+    let log = std::sync::Arc::new(ConnectionLog::default());
+    let t0 = std::time::Instant::now();
+    let path = client(server, home.path())
+        .download(&RepoId::new(repo).unwrap(), "big.bin")
+        .tuning(
+            Tuning::default()
+                .with_parallel_threshold(1024 * 1024)
+                .with_chunk_size(1024 * 1024)
+                .with_connections(8),
+        )
+        .progress(log.clone())
+        .send()
+        .await
+        .unwrap();
+    let elapsed = t0.elapsed();
+    let counts = log.0.lock().unwrap().clone();
+    (std::fs::read(path).unwrap(), counts, elapsed)
+}
+
+/// Behind a per-connection cap (hub-server's `throttle` paces every response body, as a CDN
+/// caps each connection), the engine starts on one connection and keeps adding ranged ones
+/// because each raises throughput: it reaches at least 6 of its 8, and the download takes well
+/// under what one capped connection would need.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_scale_up_behind_a_per_connection_cap_slow() {
+    const CAP: u64 = 1_000_000;
+    let server = TestServer::builder()
+        .chaos(&format!("throttle={CAP},seed=5"))
+        .start();
+    let repo = repo_name("streams");
+    let big = random_bytes(32 * 1024 * 1024, 41);
+    seed(&server, &repo, &[("big.bin", big.clone())], false);
+    let (got, counts, elapsed) = download_counting_connections(&server, &repo).await;
+    assert!(got == big, "verified content");
+    assert_eq!(
+        counts.first(),
+        Some(&1),
+        "starts on one connection: {counts:?}"
+    );
+    let most = counts.iter().copied().max().unwrap();
+    assert!(
+        most >= 6,
+        "scaled up to {most} connections only: {counts:?}"
+    );
+    // One capped connection needs 33 s for these bytes; the bound leaves room for a loaded
+    // machine while still requiring several connections' worth of throughput.
+    let one_stream = std::time::Duration::from_secs_f64(big.len() as f64 / CAP as f64);
+    assert!(
+        elapsed < one_stream / 2,
+        "{elapsed:?} is not several connections' throughput ({counts:?})"
+    );
+}
+
+/// Without a per-connection cap (loopback), extra connections do not raise throughput (the
+/// hashing and the disk are the limit), so the engine does not open all 8.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_stay_few_without_a_per_connection_cap_slow() {
+    let server = TestServer::start();
+    let repo = repo_name("streams-loopback");
+    let big = random_bytes(96 * 1024 * 1024, 42);
+    seed(&server, &repo, &[("big.bin", big.clone())], false);
+    let (got, counts, _) = download_counting_connections(&server, &repo).await;
+    assert!(got == big, "verified content");
+    assert_eq!(
+        counts.first(),
+        Some(&1),
+        "starts on one connection: {counts:?}"
+    );
+    let most = counts.iter().copied().max().unwrap();
+    assert!(
+        most <= 4,
+        "opened {most} connections for nothing: {counts:?}"
+    );
+}

@@ -7,10 +7,31 @@
 //!
 //! `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_CACHE`, ... are read from the environment as in Python.
 //! Prints the resulting path. For tuning experiments, `HUB_RS_CHUNK_MIB`, `HUB_RS_CONNECTIONS`
-//! and `HUB_RS_DIRECT_IO_MIB` override the download knobs (defaults: [`hub_cache::Tuning`]).
+//! and `HUB_RS_DIRECT_IO_MIB` override the download knobs (defaults: [`hub_cache::Tuning`]), and
+//! `HUB_RS_WORKERS` the snapshot's concurrent files.
+//!
+//! For every file that used ranged connections, one line on stderr says how many the engine
+//! settled on: `connections: FILE N (max M)` (the last count it reported, and the largest).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use hub_cache::CacheExt;
-use hub_core::{HubClient, RepoId};
+use hub_core::{HubClient, ProgressEvent, ProgressSink, RepoId};
+
+/// Per file: (last connection count reported, largest).
+#[derive(Debug, Default)]
+struct Connections(Mutex<BTreeMap<String, (usize, usize)>>);
+
+impl ProgressSink for Connections {
+    fn event(&self, event: ProgressEvent<'_>) {
+        if let ProgressEvent::Connections { file, connections } = event {
+            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = map.entry(file.to_string()).or_default();
+            *entry = (connections, entry.1.max(connections));
+        }
+    }
+}
 
 fn usage() -> ! {
     eprintln!(
@@ -44,11 +65,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(mib) = env_number("HUB_RS_DIRECT_IO_MIB") {
         tuning.direct_io_threshold = mib.saturating_mul(1024 * 1024);
     }
+    let connections = Arc::new(Connections::default());
     let path = match positional.as_slice() {
         [cmd, repo, file] if cmd == "file" => {
             let mut b = client
                 .download(&RepoId::new(repo.as_str())?, file)
-                .tuning(tuning.clone());
+                .tuning(tuning.clone())
+                .progress(connections.clone());
             if let Some(d) = cache_dir {
                 b = b.cache_dir(d);
             }
@@ -63,7 +86,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         [cmd, repo] if cmd == "snapshot" => {
             let mut b = client
                 .snapshot_download(&RepoId::new(repo.as_str())?)
-                .tuning(tuning.clone());
+                .tuning(tuning.clone())
+                .progress(connections.clone());
+            if let Some(n) = env_number("HUB_RS_WORKERS") {
+                b = b.max_workers(n as usize);
+            }
             if let Some(d) = cache_dir {
                 b = b.cache_dir(d);
             }
@@ -77,6 +104,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => usage(),
     };
+    for (file, (last, most)) in connections
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        eprintln!("connections: {file} {last} (max {most})");
+    }
     println!("{}", path.display());
     Ok(())
 }

@@ -31,6 +31,15 @@ pub enum ProgressEvent<'a> {
         /// File path in the repository.
         file: &'a str,
     },
+    /// The transfer now reads the file over this many parallel connections. Sent when a large
+    /// download starts its ranged requests and whenever the engine adds or retires one (it adds
+    /// connections only while they raise throughput), so the last one seen is the settled count.
+    Connections {
+        /// File path in the repository.
+        file: &'a str,
+        /// Connections in use from now on.
+        connections: usize,
+    },
     /// The transfer failed.
     Failed {
         /// File path in the repository.

@@ -12,10 +12,12 @@
 //!   `connections × (CHUNK_QUEUE + 1) × CHUNK_BATCH` bytes whatever the arrival order.
 //!
 //! Small files, and servers that do not honour ranges, use one stream with `Range: bytes=N-`.
-//! Large files use parallel ranged GETs: chunk `i` is fetched by its own request, its bytes
-//! queue in its own channel, and the coordinator drains the channels in order into the writer,
-//! so the head chunk streams straight through while later chunks wait, a few MiB in memory
-//! and the rest unread in their sockets. A 200 answer
+//! Large files use ranged GETs over an adaptive number of connections: one at first, more only
+//! while each added one raises throughput (a CDN's per-connection cap), up to
+//! [`Tuning::connections`]. Chunk `i` is fetched by its own request, its bytes queue in its own
+//! channel, and the coordinator drains the channels in order into the writer, so the head chunk
+//! streams straight through (its network buffers uncopied) while later chunks wait, up to 4 MiB
+//! each in memory and the rest unread in their sockets. A 200 answer
 //! ignoring `Range`, a 403/416, or a 206 without a matching `Content-Range` switches to one
 //! stream from the current offset.
 //!
@@ -55,10 +57,12 @@ use writer::{Writer, spawn_writer};
 pub struct Tuning {
     /// Files with at least this many bytes left use parallel ranged requests (default 32 MiB).
     pub parallel_threshold: u64,
-    /// Parallel connections per file (default 8).
+    /// Most parallel connections per file (default 8). A download starts on one and adds ranged
+    /// connections only while they raise throughput; progress sinks see the count as
+    /// [`ProgressEvent::Connections`].
     pub connections: usize,
     /// Bytes per ranged request (default 4 MiB). Memory does not grow with it: a chunk that is
-    /// not yet being written holds at most a few MiB in memory and leaves the rest unread.
+    /// not yet being written holds at most 4 MiB in memory and leaves the rest unread.
     pub chunk_size: u64,
     /// Consecutive failed attempts without progress before giving up (default 5, as Python).
     pub max_stalls: u32,
@@ -327,7 +331,7 @@ mod tests {
         let t = Tuning::default();
         // The reorder buffer bound does not depend on the chunk size.
         assert!(
-            t.connections * (parallel::CHUNK_QUEUE + 1) * parallel::CHUNK_BATCH <= 16 * 1024 * 1024
+            t.connections * (parallel::CHUNK_QUEUE + 1) * parallel::CHUNK_BATCH <= 40 * 1024 * 1024
         );
         assert!(t.parallel_threshold >= t.chunk_size);
     }

@@ -1,7 +1,16 @@
 //! Large files: ranged chunks fetched in parallel and handed to the writer in order.
+//!
+//! The number of streams adapts: the transfer starts on one connection, and a controller adds a
+//! ranged connection only while the last one raised throughput (by [`MIN_GAIN`], less for many
+//! streams; measured over [`WINDOW`]s of bytes read from the sockets), up to
+//! [`super::Tuning::connections`]. On loopback or a fast link one stream already saturates the
+//! hasher and the disk, so extra streams would only add copies and context switches; behind a
+//! per-connection cap (a CDN) each stream adds its cap, and the count climbs to the maximum.
+//! A stream that did not pay for itself is retired again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -19,17 +28,50 @@ use super::single::{single, single_from_response};
 use super::writer::{WMsg, Writer};
 use crate::error::{Error, Result};
 
-/// Batches a chunk worker may queue ahead of the coordinator. A chunk that is not yet the head
-/// stops reading its response once this many batches (plus the one being filled) wait: TCP flow
-/// control then holds the rest in the kernel's socket buffers, outside our memory, until the
-/// head catches up. The reorder buffer is thus bounded by `connections × (CHUNK_QUEUE + 1) ×
-/// CHUNK_BATCH` bytes (12 MiB by default), whatever the chunk size and the order in which chunks
-/// arrive, while the head chunk streams straight through to the writer.
-pub(super) const CHUNK_QUEUE: usize = 2;
+/// Batches a chunk worker may queue ahead of the coordinator: 4 MiB, a whole default chunk. A
+/// chunk that is not yet the head stops reading its response once this many batches (plus the
+/// one being filled) wait: TCP flow control then holds the rest in the kernel's socket buffers
+/// until the head catches up. The reorder buffer is thus bounded by
+/// `connections × (CHUNK_QUEUE + 1) × CHUNK_BATCH` bytes (36 MiB with 8 connections), whatever
+/// the chunk size and the order in which chunks arrive, while the head chunk streams straight
+/// through to the writer. The queue holds a whole chunk because behind a per-connection cap the kernel does not buffer
+/// much for a slow connection (its receive window stays small): a shorter queue stalls every
+/// chunk but the head, and extra streams stop adding throughput.
+pub(super) const CHUNK_QUEUE: usize = 8;
 
 /// Size of the batches chunk workers copy their bytes into. Smaller than [`BATCH`]: a chunk
 /// worker's queue is resident memory, and it exists once per connection.
 pub(super) const CHUNK_BATCH: usize = 512 * 1024;
+
+/// Length of one throughput measurement of the stream controller. Long enough to average out
+/// bursty senders (a paced server releases its bytes every ~100 ms), short enough that eight
+/// streams are reached in a few seconds.
+const WINDOW: Duration = Duration::from_millis(500);
+
+/// Time an added stream gets to send its request and reach its pace before it is measured.
+const WARM_UP: Duration = Duration::from_millis(250);
+
+/// The gain in throughput (as a fraction) for which a new stream is kept and another one tried:
+/// below it the link, not the connection, is the limit. From `n` streams, a perfectly scaling
+/// new one adds `1/n`, so the bar is lowered to half of that for many streams (7 → 8 adds 14%
+/// at best, and a window's measurement is not exact).
+fn min_gain(streams: usize) -> f64 {
+    MIN_GAIN.min(0.5 / streams as f64)
+}
+
+/// The largest gain a new stream must bring (see [`min_gain`]).
+const MIN_GAIN: f64 = 0.12;
+
+/// What the chunk workers share with the coordinator and the stream controller.
+struct Shared {
+    /// One permit per stream allowed to run a chunk request.
+    streams: Arc<Semaphore>,
+    /// Bytes read from all sockets so far: the controller's measure of throughput.
+    got: AtomicU64,
+    /// First byte of the chunk the coordinator is draining: that chunk's bytes go to the writer
+    /// at once, so its worker hands over the network's buffers without copying them.
+    head: AtomicU64,
+}
 
 enum ChunkMsg {
     Data(Vec<Bytes>),
@@ -86,24 +128,38 @@ pub(super) async fn parallel(
         ranges.push((s, e));
         s = e;
     }
-    let sem = Arc::new(Semaphore::new(ctx.tuning.connections));
+    let cap = ctx.tuning.connections.max(1);
+    let shared = Arc::new(Shared {
+        streams: Arc::new(Semaphore::new(1)),
+        got: AtomicU64::new(0),
+        head: AtomicU64::new(start),
+    });
     let (order_tx, mut order_rx) = mpsc::channel::<(
+        u64,
         mpsc::Receiver<ChunkMsg>,
         tokio::sync::OwnedSemaphorePermit,
-    )>(ctx.tuning.connections);
+    )>(cap);
     let dispatch_ctx = ctx.clone();
+    let dispatch_shared = shared.clone();
     let dispatcher = tokio::spawn(async move {
         let mut workers = tokio::task::JoinSet::new();
         let mut probe = Some(probe);
         for (s, e) in ranges {
-            let Ok(permit) = sem.clone().acquire_owned().await else {
+            let Ok(permit) = dispatch_shared.streams.clone().acquire_owned().await else {
                 return;
             };
             let (tx, rx) = mpsc::channel(CHUNK_QUEUE);
-            if order_tx.send((rx, permit)).await.is_err() {
+            if order_tx.send((s, rx, permit)).await.is_err() {
                 return;
             }
-            workers.spawn(chunk_worker(dispatch_ctx.clone(), s, e, tx, probe.take()));
+            workers.spawn(chunk_worker(
+                dispatch_ctx.clone(),
+                dispatch_shared.clone(),
+                s,
+                e,
+                tx,
+                probe.take(),
+            ));
         }
         // No more chunks: let the coordinator see the end as soon as it drained the last one.
         drop(order_tx);
@@ -111,9 +167,15 @@ pub(super) async fn parallel(
         while workers.join_next().await.is_some() {}
     });
     let _guard = AbortOnDrop(dispatcher);
+    let _controller = AbortOnDrop(tokio::spawn(control_streams(
+        ctx.clone(),
+        shared.clone(),
+        cap,
+    )));
     let mut offset = start;
     let mut pending_progress = 0u64;
-    while let Some((mut rx, permit)) = order_rx.recv().await {
+    while let Some((chunk_start, mut rx, permit)) = order_rx.recv().await {
+        shared.head.store(chunk_start, Ordering::Relaxed);
         loop {
             match rx.recv().await {
                 Some(ChunkMsg::Data(v)) => {
@@ -154,9 +216,52 @@ pub(super) async fn parallel(
     Ok(offset)
 }
 
+/// The stream controller: starts at one stream and adds one while the previous addition raised
+/// the bytes read per second by at least [`min_gain`], up to `cap`; a stream that did not is
+/// retired again (its permit is taken back once its chunk ends). Reports each count as
+/// [`ProgressEvent::Connections`]. Runs until aborted with the transfer.
+async fn control_streams(ctx: Arc<Ctx>, shared: Arc<Shared>, cap: usize) {
+    let report = |connections: usize| {
+        ctx.progress.event(ProgressEvent::Connections {
+            file: &ctx.file,
+            connections,
+        });
+    };
+    report(1);
+    let mut streams = 1usize;
+    let mut before: Option<f64> = None;
+    loop {
+        // A window for the newest stream to send its request and reach its pace.
+        tokio::time::sleep(WARM_UP).await;
+        let (from, t0) = (shared.got.load(Ordering::Relaxed), Instant::now());
+        tokio::time::sleep(WINDOW).await;
+        let bytes = shared.got.load(Ordering::Relaxed).saturating_sub(from);
+        let rate = bytes as f64 / t0.elapsed().as_secs_f64().max(1e-3);
+        if let Some(prev) = before
+            && rate < prev * (1.0 + min_gain(streams - 1))
+        {
+            if let Ok(permit) = shared.streams.clone().acquire_owned().await {
+                report(streams - 1);
+                // Held until the transfer ends and this task is aborted.
+                let _retired = permit;
+                std::future::pending::<()>().await;
+            }
+            return;
+        }
+        if streams >= cap {
+            return;
+        }
+        streams += 1;
+        shared.streams.add_permits(1);
+        report(streams);
+        before = Some(rate);
+    }
+}
+
 /// Fetches `[start, end)` into `tx`, retrying from where it stopped.
 async fn chunk_worker(
     ctx: Arc<Ctx>,
+    shared: Arc<Shared>,
     start: u64,
     end: u64,
     tx: mpsc::Sender<ChunkMsg>,
@@ -167,7 +272,7 @@ async fn chunk_worker(
     let outcome = with_retries(&ctx.retry, |_| {
         // Taken before the attempt starts: the lock is never held across an await.
         let first = first.lock().ok().and_then(|mut f| f.take());
-        chunk_pass(&ctx, end, &tx, &pos, first)
+        chunk_pass(&ctx, &shared, start, end, &tx, &pos, first)
     })
     .await;
     let msg = match outcome {
@@ -194,6 +299,8 @@ enum ChunkEnd {
 /// batches; the error says whether the attempt moved the chunk forward.
 async fn chunk_pass(
     ctx: &Ctx,
+    shared: &Shared,
+    chunk_start: u64,
     end: u64,
     tx: &mpsc::Sender<ChunkMsg>,
     pos: &AtomicU64,
@@ -218,6 +325,9 @@ async fn chunk_pass(
     // holding the network's buffers instead would pin their (larger) allocations and break the
     // memory bound.
     let mut pending = bytes::BytesMut::new();
+    // Once this chunk is the head, network buffers are handed over as they are, in batches.
+    let mut direct: Vec<Bytes> = Vec::new();
+    let mut direct_len = 0usize;
     let err = loop {
         let next = match tokio::time::timeout(ctx.read_timeout, stream.next()).await {
             Ok(n) => n,
@@ -230,6 +340,36 @@ async fn chunk_pass(
                 let room = end - at;
                 if b.len() as u64 > room {
                     b.truncate(room as usize);
+                }
+                shared.got.fetch_add(b.len() as u64, Ordering::Relaxed);
+                if shared.head.load(Ordering::Relaxed) == chunk_start {
+                    // The head stays the head until it is done, so what was copied before
+                    // goes first and everything after it passes through.
+                    if !pending.is_empty() {
+                        let batch = pending.split().freeze();
+                        if tx.send(ChunkMsg::Data(vec![batch])).await.is_err() {
+                            return Ok(ChunkEnd::ConsumerGone);
+                        }
+                        pos.store(at, Ordering::Relaxed);
+                    }
+                    at += b.len() as u64;
+                    direct_len += b.len();
+                    direct.push(b);
+                    if direct_len >= CHUNK_BATCH || at == end {
+                        direct_len = 0;
+                        if tx
+                            .send(ChunkMsg::Data(std::mem::take(&mut direct)))
+                            .await
+                            .is_err()
+                        {
+                            return Ok(ChunkEnd::ConsumerGone);
+                        }
+                        pos.store(at, Ordering::Relaxed);
+                    }
+                    if at == end {
+                        break None;
+                    }
+                    continue;
                 }
                 // Fill batches of exactly `CHUNK_BATCH` bytes (less for the tail): a buffer that
                 // outgrows its reservation is reallocated at double size, and every batch
@@ -259,7 +399,12 @@ async fn chunk_pass(
         }
     };
     // Bytes received before a failure are still a valid part of the chunk.
-    if !pending.is_empty() {
+    if !direct.is_empty() {
+        if tx.send(ChunkMsg::Data(direct)).await.is_err() {
+            return Ok(ChunkEnd::ConsumerGone);
+        }
+        pos.store(at, Ordering::Relaxed);
+    } else if !pending.is_empty() {
         if tx
             .send(ChunkMsg::Data(vec![pending.freeze()]))
             .await
