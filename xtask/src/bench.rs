@@ -1,8 +1,8 @@
-//! `cargo xtask bench <download|upload|server|scan|all>`: hub-rs against the Python client (and,
-//! for downloads, the Rust `hf-hub` crate).
+//! `cargo xtask bench <transfer|download|upload|server|scan|all>`: hub-rs against the Python
+//! client (and, for downloads, the Rust `hf-hub` crate).
 //!
-//! Shared infrastructure for the benchmark modules (`bench_download.rs`, `bench_upload.rs`,
-//! `bench_scan.rs` and the server benchmark here):
+//! Shared infrastructure for the benchmark modules (`bench_transfer.rs`, `bench_download.rs`,
+//! `bench_upload.rs`, `bench_scan.rs` and the server benchmark here):
 //!
 //! * [`release_bins`] builds `hub-server` and `huggingface-cli` with `--release` once;
 //! * [`BenchServer`] is a release hub-server on 127.0.0.1 with a temp data dir and a user/token;
@@ -33,7 +33,10 @@ pub(crate) enum Which {
     Server,
     /// `scan-cache` of a synthetic 100k-file cache: hub-rs CLI vs Python 0.26.5 CLI.
     Scan,
-    /// Everything above.
+    /// Transfers at the machine's limit (issue 17): big/sharded/small downloads, throttled
+    /// streams, big upload and cold-start calls, each against its peers and a measured floor.
+    Transfer,
+    /// Everything above (`transfer` in place of `download` and `upload`, which it supersedes).
     All,
 }
 
@@ -218,7 +221,7 @@ pub(crate) fn measure_best(
 }
 
 /// The median of sorted durations (the mean of the middle two for an even count).
-fn median(sorted: &[Duration]) -> Duration {
+pub(crate) fn median(sorted: &[Duration]) -> Duration {
     match sorted.len() {
         0 => Duration::ZERO,
         n if n % 2 == 1 => sorted[n / 2],
@@ -415,6 +418,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
         Which::Download => crate::bench_download::run(&args.options),
         Which::Upload => crate::bench_upload::run(&args.options),
         Which::Scan => crate::bench_scan::run(&args.options),
+        Which::Transfer => crate::bench_transfer::run(&args.options),
         Which::Server => {
             let runs = runs_option(&args.options)?;
             bench_server(&release_bins()?, runs)
@@ -422,8 +426,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
         Which::All => {
             let runs = runs_option(&args.options)?;
             let bins = release_bins()?;
-            crate::bench_download::bench(&bins, runs)?;
-            crate::bench_upload::bench(&bins, runs)?;
+            crate::bench_transfer::bench(&bins, runs)?;
             bench_server(&bins, runs)?;
             crate::bench_scan::bench(&bins, runs)
         }
