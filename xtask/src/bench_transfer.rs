@@ -74,7 +74,12 @@ struct Opts {
     throttle_file_mib: usize,
     /// Where to write perf profiles (`--perf DIR`), if at all.
     perf_dir: Option<PathBuf>,
+    /// Only these tables (`--only big,streams,sharded,small,cold,upload`); the floor always.
+    only: Option<Vec<String>>,
 }
+
+/// Names accepted by `--only`.
+const SECTIONS: [&str; 6] = ["big", "streams", "sharded", "small", "cold", "upload"];
 
 impl Opts {
     /// The sizes of issue 17.
@@ -91,6 +96,7 @@ impl Opts {
             // 8 s on one stream; 16 chunks of 4 MiB, two per connection at 8 connections.
             throttle_file_mib: 64,
             perf_dir: None,
+            only: None,
         }
     }
 
@@ -102,7 +108,9 @@ impl Opts {
             shards: 8,
             shard_mib: 8,
             files: 200,
-            throttle_file_mib: 16,
+            // 2 s on one stream; 8 chunks of 4 MiB, one per connection at 8 connections.
+            throttle_mib_s: 16,
+            throttle_file_mib: 32,
             ..Opts::full(runs)
         }
     }
@@ -114,6 +122,18 @@ impl Opts {
         let mut it = args.iter();
         while let Some(a) = it.next() {
             if a == "--quick" {
+                continue;
+            }
+            if a == "--only" {
+                let list = it.next().context("--only needs a list of tables")?;
+                let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
+                if let Some(bad) = names.iter().find(|n| !SECTIONS.contains(&n.as_str())) {
+                    bail!(
+                        "--only: unknown table {bad:?} (known: {})",
+                        SECTIONS.join(",")
+                    );
+                }
+                opts.only = Some(names);
                 continue;
             }
             if a == "--perf" {
@@ -132,7 +152,7 @@ impl Opts {
                 "--throttle-mib-s" => &mut opts.throttle_mib_s,
                 "--throttle-file-mib" => &mut opts.throttle_file_mib,
                 _ => bail!(
-                    "unknown option {a} (expected --quick, --perf DIR, --runs, --small-runs, \
+                    "unknown option {a} (expected --quick, --only LIST, --perf DIR, --runs, --small-runs, \
                      --size-mib, --shards, --shard-mib, --files, --file-kib, --throttle-mib-s, \
                      --throttle-file-mib)"
                 ),
@@ -820,7 +840,8 @@ fn download_rows(
 }
 
 /// Runs `cmd` once under `perf record -g` and writes `perf report --stdio` (first 150 lines)
-/// to `dir/name.txt`, the raw profile to `dir/name.perf.data`.
+/// to `dir/name.txt`, a flat profile by self time (first 80 lines) to `dir/name.flat.txt` and
+/// the raw profile to `dir/name.perf.data`.
 fn perf_profile(dir: &Path, name: &str, cmd: &Command) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let data = dir.join(format!("{name}.perf.data"));
@@ -847,7 +868,18 @@ fn perf_profile(dir: &Path, name: &str, cmd: &Command) -> Result<()> {
     let head: Vec<&str> = report.lines().take(150).collect();
     let txt = dir.join(format!("{name}.txt"));
     std::fs::write(&txt, head.join("\n") + "\n")?;
-    println!("  perf profile written to {}", txt.display());
+    // The same samples without call graphs, by self time: the hot functions at a glance.
+    let flat = output(
+        Command::new("perf")
+            .args(["report", "--stdio", "--no-children", "-g", "none", "-i"])
+            .arg(&data),
+    )?;
+    let head: Vec<&str> = flat.lines().take(80).collect();
+    std::fs::write(dir.join(format!("{name}.flat.txt")), head.join("\n") + "\n")?;
+    println!(
+        "  perf profile written to {} (and {name}.flat.txt)",
+        txt.display()
+    );
     Ok(())
 }
 
@@ -858,159 +890,282 @@ fn mib(bytes: f64) -> f64 {
     bytes / MIB as f64
 }
 
+/// What every section needs.
+struct Ctx<'a> {
+    bins: &'a Bins,
+    tools: Tools,
+    opts: &'a Opts,
+    /// The temp directory holding inputs, caches and the `dd` file.
+    work: &'a Path,
+    /// `HF_HOME` of every client.
+    home: PathBuf,
+    /// Files written before seeding (the big one stays for the upload).
+    inputs: PathBuf,
+    sha: ShaRate,
+    /// Best and median `dd` write time of the big file (without fdatasync).
+    big_write: Measurement,
+}
+
+impl Ctx<'_> {
+    /// Single-core SHA-256 time of `bytes`.
+    fn sha_time(&self, bytes: usize) -> Duration {
+        Duration::from_secs_f64(bytes as f64 / self.sha.bytes_per_sec)
+    }
+
+    /// Times `clients` downloading `job` from `server` (see [`download_rows`]).
+    fn download(
+        &self,
+        sec: &mut Section,
+        server: &BenchServer,
+        clients: &[Client],
+        job: Job<'_>,
+        expect: &[Expect],
+    ) {
+        download_rows(
+            sec,
+            &self.tools,
+            server,
+            self.work,
+            self.opts.runs,
+            clients,
+            job,
+            expect,
+        );
+    }
+
+    /// Writes `files` under `inputs/name`, seeds them into `repo` of `server` with Python, and
+    /// removes them again unless `keep`.
+    fn seed_repo(
+        &self,
+        server: &BenchServer,
+        name: &str,
+        files: Vec<(String, Vec<u8>)>,
+        keep: bool,
+    ) -> Result<(String, Vec<Expect>)> {
+        let dir = self.inputs.join(name);
+        let mut expect = Vec::with_capacity(files.len());
+        for (path, bytes) in files {
+            expect.push(put_file(&dir, &path, &bytes)?);
+        }
+        let repo = format!("{}/{name}", server.user());
+        seed(server, &self.home, &dir, &repo)?;
+        if !keep {
+            clear(&dir)?;
+        }
+        Ok((repo, expect))
+    }
+}
+
 fn bench_with(bins: &Bins, opts: &Opts) -> Result<()> {
     let tools = Tools::build(bins)?;
     let work = tempfile::Builder::new()
         .prefix("hub-rs-bench-transfer-")
         .tempdir()?;
     let work = work.path();
-    let runs = opts.runs;
     let header = format!(
         "\n## cargo xtask bench transfer ({} UTC)\n\n\
          Loopback against a release hub-server, cold cache before every download run. \
-         `best`/`median` of {runs} runs ({} for cold-start calls), each a whole process \
+         `best`/`median` of {} runs ({} for cold-start calls), each a whole process \
          (start-up included) and checked afterwards (sizes, SHA-256, file count). \
          `÷ hub-rs` is a row's time divided by hub-rs's: above 1 means hub-rs is faster. \
          hf-hub is the `hf-hub` crate {} (`xtask/hf-hub-bench`). Work directory: {} \
          (caches and `dd` share its filesystem).\n",
         utc_stamp(),
+        opts.runs,
         opts.small_runs,
         hf_hub_version().unwrap_or_else(|| "?".into()),
         work.display(),
     );
     let mut report = Report::new(header)?;
 
-    // 1. Floor inputs.
+    // 1. The floor's inputs, measured first (nothing else runs yet).
     println!("measuring the floor (openssl speed, dd) ...");
     let sha = sha256_rate()?;
-    let mut dd_plain = Vec::new();
-    let mut dd_sync = Vec::new();
-    for _ in 0..runs {
-        dd_plain.push(dd_write(work, opts.size_mib, false)?);
-        dd_sync.push(dd_write(work, opts.size_mib, true)?);
+    let (mut plain, mut sync) = (Vec::new(), Vec::new());
+    for _ in 0..opts.runs {
+        plain.push(dd_write(work, opts.size_mib, false)?);
+        sync.push(dd_write(work, opts.size_mib, true)?);
     }
-    let floor_text = floor_section(&sha, &dd_plain, &dd_sync, opts.size_mib);
-    report.push_text(&floor_text)?;
-    let write_times: Vec<Duration> = dd_plain
-        .iter()
-        .map(|w| Duration::from_secs_f64((opts.size_mib * MIB) as f64 / w.rate()))
-        .collect();
-    let sha_time = |bytes: usize| Duration::from_secs_f64(bytes as f64 / sha.bytes_per_sec);
-    let big_floor = computed(
-        write_times
+    report.push_text(&floor_section(&sha, &plain, &sync, opts.size_mib))?;
+    let big_write = computed(
+        plain
             .iter()
-            .map(|&w| w.max(sha_time(opts.size_mib * MIB)))
+            .map(|w| Duration::from_secs_f64((opts.size_mib * MIB) as f64 / w.rate()))
             .collect(),
     );
+    let ctx = Ctx {
+        bins,
+        tools,
+        opts,
+        work,
+        home: work.join("home"),
+        inputs: work.join("inputs"),
+        sha,
+        big_write,
+    };
 
-    // Inputs, seeded with Python (independent of the engines under test).
     let server = start_server(bins)?;
-    let user = server.user().to_string();
-    let home = work.join("home");
-    let inputs = work.join("inputs");
-    println!("creating and seeding the inputs ...");
-    let big_repo = format!("{user}/big");
-    let big = put_file(
-        &inputs.join("big"),
-        "big.bin",
-        &pseudo_random_bytes(opts.size_mib * MIB, 1),
-    )?;
-    seed(&server, &home, &inputs.join("big"), &big_repo)?;
-    let sharded_repo = format!("{user}/sharded");
-    let mut sharded = Vec::new();
-    for (path, bytes) in config_files(opts.shards, opts.shard_mib * MIB) {
-        sharded.push(put_file(&inputs.join("sharded"), &path, &bytes)?);
+    let wants = |name: &str| {
+        opts.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
+    };
+    if wants("big") || wants("streams") || wants("upload") {
+        println!("seeding the big file ...");
+        let big = vec![(
+            "big.bin".to_string(),
+            pseudo_random_bytes(opts.size_mib * MIB, 1),
+        )];
+        let (repo, big) = ctx.seed_repo(&server, "big", big, true)?;
+        if wants("big") {
+            big_download(&ctx, &mut report, &server, &repo, &big)?;
+        }
+        if wants("streams") {
+            streams(&ctx, &mut report, &server, &repo, &big)?;
+        }
+        if wants("upload") {
+            upload(&ctx, &mut report, &big[0])?;
+        }
+        clear(&ctx.inputs.join("big"))?;
     }
-    seed(&server, &home, &inputs.join("sharded"), &sharded_repo)?;
-    let small_repo = format!("{user}/small");
-    let mut small = Vec::new();
-    for i in 0..opts.files {
-        let bytes = pseudo_random_bytes(opts.file_kib * 1024, 100 + i as u64);
-        small.push(put_file(
-            &inputs.join("small"),
-            &format!("d{}/f{i:05}.bin", i % 10),
-            &bytes,
-        )?);
+    if wants("sharded") || wants("cold") {
+        println!("seeding the sharded model ...");
+        let files = config_files(opts.shards, opts.shard_mib * MIB);
+        let (repo, sharded) = ctx.seed_repo(&server, "sharded", files, false)?;
+        if wants("sharded") {
+            sharded_model(&ctx, &mut report, &server, &repo, &sharded)?;
+        }
+        if wants("cold") {
+            cold_start(&ctx, &mut report, &server, &repo, &sharded)?;
+        }
     }
-    seed(&server, &home, &inputs.join("small"), &small_repo)?;
-    // The big file stays for the upload; the rest is on the server now.
-    clear(&inputs.join("sharded"))?;
-    clear(&inputs.join("small"))?;
+    if wants("small") {
+        println!("seeding the small files ...");
+        let files = (0..opts.files)
+            .map(|i| {
+                (
+                    format!("d{}/f{i:05}.bin", i % 10),
+                    pseudo_random_bytes(opts.file_kib * 1024, 100 + i as u64),
+                )
+            })
+            .collect();
+        let (repo, small) = ctx.seed_repo(&server, "small", files, false)?;
+        let mut sec = Section::new(format!(
+            "Many small files, snapshot of {} × {} KiB",
+            opts.files, opts.file_kib
+        ));
+        println!("many small files ...");
+        ctx.download(
+            &mut sec,
+            &server,
+            &[Client::Ours, Client::HfHub, Client::Py, Client::PyTransfer],
+            Job::Snapshot { repo: &repo },
+            &small,
+        );
+        sec.target("hf-hub", "hub-rs", Goal::AtLeast(2.0));
+        sec.target("python 0.26.5", "hub-rs", Goal::AtLeast(3.0));
+        report.push(&sec)?;
+    }
+    drop(server);
+    report.finish()
+}
 
-    // 2. Big file download.
+/// Table 2: the big file, verified, against the peers and the floor.
+fn big_download(
+    ctx: &Ctx<'_>,
+    report: &mut Report,
+    server: &BenchServer,
+    repo: &str,
+    big: &[Expect],
+) -> Result<()> {
+    let opts = ctx.opts;
+    let bytes = opts.size_mib * MIB;
+    let sha = ctx.sha_time(bytes);
+    let floor = Measurement {
+        wall: sha.max(ctx.big_write.wall),
+        median: sha.max(ctx.big_write.median),
+        max_rss_kib: 0,
+    };
     let mut sec = Section::new(format!(
         "Big file download, {} MiB, verified",
         opts.size_mib
     ));
-    let write_best = write_times.iter().min().copied().unwrap_or_default();
     sec.note(format!(
-        "floor = max(SHA-256 {:.3} s, write {:.3} s) = {:.3} s with the best dd run; its median \
-         uses the median dd run (see the floor section)",
-        sha_time(opts.size_mib * MIB).as_secs_f64(),
-        write_best.as_secs_f64(),
-        big_floor.wall.as_secs_f64(),
+        "floor = max(SHA-256 {:.3} s, write {:.3} s) = {:.3} s with the best dd run, {:.3} s \
+         with the median one (see the floor section)",
+        sha.as_secs_f64(),
+        ctx.big_write.wall.as_secs_f64(),
+        floor.wall.as_secs_f64(),
+        floor.median.as_secs_f64(),
     ));
     println!("big file download ...");
-    let big_job = Job::File {
-        repo: &big_repo,
+    let job = Job::File {
+        repo,
         file: "big.bin",
     };
-    download_rows(
+    ctx.download(
         &mut sec,
-        &tools,
-        &server,
-        work,
-        runs,
+        server,
         &[Client::Ours, Client::HfHub, Client::Py, Client::PyTransfer],
-        big_job,
-        std::slice::from_ref(&big),
+        job,
+        big,
     );
-    sec.add("floor", Ok(big_floor));
+    sec.add("floor", Ok(floor));
     sec.target("hub-rs", "floor", Goal::AtMost(1.15));
     sec.target("hf-hub", "hub-rs", Goal::AtLeast(1.0));
     report.push(&sec)?;
     if let Some(dir) = &opts.perf_dir {
-        let cache = work.join("cache");
+        let cache = ctx.work.join("cache");
         clear(&cache)?;
-        let cmd = download_command(&tools, &server, &home, Client::Ours, big_job, &cache)?;
+        let cmd = download_command(&ctx.tools, server, &ctx.home, Client::Ours, job, &cache)?;
         if let Err(e) = perf_profile(dir, "download", &cmd) {
             eprintln!("perf profile of the download failed: {e:#}");
         }
         clear(&cache)?;
     }
+    Ok(())
+}
 
-    // 3. Streams: loopback, then a throttled server.
+/// Table 3: default vs one connection on loopback, then every client against a throttled server.
+fn streams(
+    ctx: &Ctx<'_>,
+    report: &mut Report,
+    server: &BenchServer,
+    repo: &str,
+    big: &[Expect],
+) -> Result<()> {
+    let opts = ctx.opts;
     println!("streams on loopback ...");
     let mut sec = Section::new(format!("Streams on loopback, {} MiB file", opts.size_mib));
     sec.note(
         "hub-rs default vs forced to one connection (`HUB_RS_CONNECTIONS=1`): on loopback one \
          stream is enough, so extra streams should not cost time",
     );
-    download_rows(
+    let job = Job::File {
+        repo,
+        file: "big.bin",
+    };
+    ctx.download(
         &mut sec,
-        &tools,
-        &server,
-        work,
-        runs,
+        server,
         &[Client::Ours, Client::OursOneStream],
-        big_job,
-        std::slice::from_ref(&big),
+        job,
+        big,
     );
     report.push(&sec)?;
+
     let throttle = opts.throttle_mib_s * MIB;
     let throttled = ServerProcess::start_with(
-        &bins.server,
+        &ctx.bins.server,
         "bench",
         &["--chaos", &format!("throttle={throttle}")],
     )?;
-    let th_repo = format!("{user}/throttled");
-    let th_file = put_file(
-        &inputs.join("throttled"),
-        "big.bin",
-        &pseudo_random_bytes(opts.throttle_file_mib * MIB, 7),
-    )?;
-    seed(&throttled, &home, &inputs.join("throttled"), &th_repo)?;
-    clear(&inputs.join("throttled"))?;
+    println!("seeding the throttled server ...");
+    let file = vec![(
+        "big.bin".to_string(),
+        pseudo_random_bytes(opts.throttle_file_mib * MIB, 7),
+    )];
+    let (repo, file) = ctx.seed_repo(&throttled, "throttled", file, false)?;
     println!("streams on a throttled server ...");
     let mut sec = Section::new(format!(
         "Streams at {} MiB/s per response (`--chaos throttle={throttle}`), {} MiB file",
@@ -1021,12 +1176,9 @@ fn bench_with(bins: &Bins, opts: &Opts) -> Result<()> {
          connection",
         opts.throttle_file_mib as f64 / opts.throttle_mib_s as f64
     ));
-    download_rows(
+    ctx.download(
         &mut sec,
-        &tools,
         &throttled,
-        work,
-        runs,
         &[
             Client::Ours,
             Client::OursOneStream,
@@ -1035,86 +1187,49 @@ fn bench_with(bins: &Bins, opts: &Opts) -> Result<()> {
             Client::PyTransfer,
         ],
         Job::File {
-            repo: &th_repo,
+            repo: &repo,
             file: "big.bin",
         },
-        std::slice::from_ref(&th_file),
+        &file,
     );
     sec.target(Client::OursOneStream.name(), "hub-rs", Goal::AtLeast(6.0));
-    report.push(&sec)?;
-    drop(throttled);
+    report.push(&sec)
+}
 
-    // 4. Sharded model.
+/// Table 4: the snapshot of a checkpoint-shaped repository, with the memory target.
+fn sharded_model(
+    ctx: &Ctx<'_>,
+    report: &mut Report,
+    server: &BenchServer,
+    repo: &str,
+    files: &[Expect],
+) -> Result<()> {
     println!("sharded model snapshot ...");
     let mut sec = Section::new(format!(
         "Sharded model snapshot, {} × {} MiB + 5 config files",
-        opts.shards, opts.shard_mib
+        ctx.opts.shards, ctx.opts.shard_mib
     ));
-    sec.note("peak RSS target for hub-rs: < 100 MB");
-    download_rows(
+    ctx.download(
         &mut sec,
-        &tools,
-        &server,
-        work,
-        runs,
+        server,
         &[Client::Ours, Client::HfHub, Client::Py, Client::PyTransfer],
-        Job::Snapshot {
-            repo: &sharded_repo,
-        },
-        &sharded,
+        Job::Snapshot { repo },
+        files,
     );
     sec.target("hf-hub", "hub-rs", Goal::AtLeast(1.5));
     sec.target("python 0.26.5", "hub-rs", Goal::AtLeast(2.0));
     if let Some(m) = sec.get("hub-rs") {
         let mb = m.max_rss_kib as f64 / 1024.0;
+        let verdict = if mb < 100.0 { "met" } else { "MISSED" };
         sec.note(format!(
-            "hub-rs peak RSS {mb:.1} MB: {}",
-            if mb < 100.0 { "met" } else { "MISSED" }
+            "hub-rs peak RSS {mb:.1} MB (target < 100 MB): {verdict}"
         ));
         report.targets.push(format!(
-            "{}: hub-rs peak RSS < 100 MB: {mb:.1} MB: {}",
-            sec.title,
-            if mb < 100.0 { "met" } else { "MISSED" }
+            "{}: hub-rs peak RSS < 100 MB: {mb:.1} MB: {verdict}",
+            sec.title
         ));
     }
-    report.push(&sec)?;
-
-    // 5. Many small files.
-    println!("many small files ...");
-    let mut sec = Section::new(format!(
-        "Many small files, snapshot of {} × {} KiB",
-        opts.files, opts.file_kib
-    ));
-    download_rows(
-        &mut sec,
-        &tools,
-        &server,
-        work,
-        runs,
-        &[Client::Ours, Client::HfHub, Client::Py, Client::PyTransfer],
-        Job::Snapshot { repo: &small_repo },
-        &small,
-    );
-    sec.target("hf-hub", "hub-rs", Goal::AtLeast(2.0));
-    sec.target("python 0.26.5", "hub-rs", Goal::AtLeast(3.0));
-    report.push(&sec)?;
-
-    // 7. Cold start (on the same server, before it goes).
-    cold_start(
-        &mut report,
-        &tools,
-        &server,
-        work,
-        opts,
-        &sharded_repo,
-        &sharded,
-    )?;
-    drop(server);
-
-    // 6. Big upload.
-    upload(&mut report, bins, &tools, work, opts, &inputs, &big, &sha)?;
-
-    report.finish()
+    report.push(&sec)
 }
 
 /// The floor section's text: measured rates and the arithmetic.
@@ -1184,14 +1299,13 @@ fn floor_section(sha: &ShaRate, plain: &[DdWrite], sync: &[DdWrite], size_mib: u
 /// Table 7: `huggingface-cli download REPO FILE` of one small file, cached and offline, then
 /// remote with a cold cache.
 fn cold_start(
+    ctx: &Ctx<'_>,
     report: &mut Report,
-    tools: &Tools,
     server: &BenchServer,
-    work: &Path,
-    opts: &Opts,
     repo: &str,
     files: &[Expect],
 ) -> Result<()> {
+    let (tools, work, opts) = (&ctx.tools, ctx.work, ctx.opts);
     let expect = files
         .iter()
         .find(|e| e.path == "config.json")
@@ -1288,20 +1402,11 @@ fn cold_start(
 
 /// Table 6: the big upload vs Python and the upload floor; a fresh server for every run so no
 /// upload finds its bytes already stored.
-#[allow(clippy::too_many_arguments)]
-fn upload(
-    report: &mut Report,
-    bins: &Bins,
-    tools: &Tools,
-    work: &Path,
-    opts: &Opts,
-    inputs: &Path,
-    big: &Expect,
-    sha: &ShaRate,
-) -> Result<()> {
+fn upload(ctx: &Ctx<'_>, report: &mut Report, big: &Expect) -> Result<()> {
+    let (bins, tools, opts) = (ctx.bins, &ctx.tools, ctx.opts);
     println!("big file upload ...");
-    let file = inputs.join("big").join(&big.path);
-    let home = work.join("home");
+    let file = ctx.inputs.join("big").join(&big.path);
+    let home = &ctx.home;
     let server: std::cell::RefCell<Option<BenchServer>> = std::cell::RefCell::new(None);
     let fresh = || -> Result<()> {
         drop(server.borrow_mut().take());
@@ -1329,7 +1434,7 @@ fn upload(
     let ours = |s: &BenchServer| -> Result<Command> {
         let mut c = Command::new(&tools.ours_upload);
         s.client_env(&mut c);
-        c.env("HF_HOME", &home)
+        c.env("HF_HOME", home)
             .args(["file", repo])
             .arg(&file)
             .args(["big.bin", "--create"]);
@@ -1339,7 +1444,7 @@ fn upload(
         if transfer && !tools.hf_transfer {
             bail!("hf_transfer is not installed in .venv/hf026");
         }
-        let mut c = python_command("hf026", s, &home)?;
+        let mut c = python_command("hf026", s, home)?;
         if transfer {
             c.env("HF_HUB_ENABLE_HF_TRANSFER", "1");
         }
@@ -1371,7 +1476,7 @@ fn upload(
     // The floor: client SHA-256 + the server's intake of the same bytes.
     println!("  server intake ...");
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-    let sha_time = Duration::from_secs_f64(bytes.len() as f64 / sha.bytes_per_sec);
+    let sha_time = ctx.sha_time(bytes.len());
     let intake = (|| -> Result<Vec<Duration>> {
         let mut v = Vec::new();
         for _ in 0..runs {
@@ -1431,8 +1536,10 @@ mod tests {
         assert_eq!(Opts::parse(&[])?, Opts::full(3));
         let o = Opts::parse(&args(&["--runs", "1", "--quick", "--size-mib", "64"]))?;
         assert_eq!((o.runs, o.size_mib, o.shard_mib), (1, 64, 8));
-        let o = Opts::parse(&args(&["--perf", "/tmp/p"]))?;
+        let o = Opts::parse(&args(&["--perf", "/tmp/p", "--only", "big,cold"]))?;
         assert_eq!(o.perf_dir, Some(PathBuf::from("/tmp/p")));
+        assert_eq!(o.only, Some(vec!["big".to_string(), "cold".to_string()]));
+        assert!(Opts::parse(&args(&["--only", "big,nope"])).is_err());
         assert!(Opts::parse(&args(&["--bogus", "1"])).is_err());
         assert!(Opts::parse(&args(&["--runs", "0"])).is_err());
         assert!(Opts::parse(&args(&["--runs"])).is_err());
