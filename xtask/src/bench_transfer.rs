@@ -41,7 +41,9 @@ use crate::bench::{
     BenchServer, Bins, Measurement, measure, median, pseudo_random_bytes, python, python_command,
     release_bins, start_server,
 };
-use crate::bench_download::{hf_hub_bin, hf_hub_version, seed, snapshot_dir, target_dir};
+use crate::bench_download::{
+    count_files, hf_hub_bin, hf_hub_version, seed, snapshot_dir, target_dir,
+};
 use crate::bench_floor::{
     DdWrite, ShaRate, create_repo, dd_write, lfs_intake, remote_lfs_file, sha256_file, sha256_hex,
     sha256_rate,
@@ -625,11 +627,6 @@ fn check_snapshot(cache: &Path, repo: &str, files: &[Expect], exact: bool) -> Re
     })
 }
 
-/// Regular files under `dir` (following the cache's symlinks), `.gitattributes` excluded.
-fn count_files(dir: &Path) -> Result<usize> {
-    crate::bench_download::count_files(dir)
-}
-
 /// `timed runs` of `make()`'s command: `prepare` before and `check` after each run (neither
 /// timed). Best and median wall time, largest peak RSS.
 fn timed(
@@ -649,7 +646,7 @@ fn timed(
     }
     walls.sort();
     Ok(Measurement {
-        wall: walls[0],
+        wall: walls.first().copied().unwrap_or_default(),
         median: median(&walls),
         max_rss_kib,
     })
