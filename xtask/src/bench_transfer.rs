@@ -1556,8 +1556,11 @@ fn upload(ctx: &Ctx<'_>, report: &mut Report, big: &Expect) -> Result<()> {
             ));
             intakes.push(*m);
         }
+        Err(e) if format!("{e:#}").contains("usage: upload") => {
+            sec.note("this hub-upload example has no `upload floor` command")
+        }
         Err(e) => sec.note(format!(
-            "`upload floor` of the hub-upload example not available: {}",
+            "`upload floor` of the hub-upload example failed: {}",
             one_line(e)
         )),
     }
