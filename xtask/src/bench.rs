@@ -160,6 +160,11 @@ pub(crate) struct Measurement {
 
 /// Runs `cmd` (stdout/stderr captured, shown on failure) and measures it.
 pub(crate) fn measure(cmd: &Command) -> Result<Measurement> {
+    measure_with_stderr(cmd).map(|(m, _)| m)
+}
+
+/// [`measure`], also returning what the command wrote to stderr (e.g. statistics it reports).
+pub(crate) fn measure_with_stderr(cmd: &Command) -> Result<(Measurement, String)> {
     let exe = std::env::current_exe().context("locating the xtask binary")?;
     let report = tempfile::NamedTempFile::new()?;
     let mut m = Command::new(exe);
@@ -189,11 +194,12 @@ pub(crate) fn measure(cmd: &Command) -> Result<Measurement> {
     let text = std::fs::read_to_string(report.path())?;
     let v: serde_json::Value = serde_json::from_str(&text)?;
     let wall = Duration::from_micros(v["wall_us"].as_u64().unwrap_or(0));
-    Ok(Measurement {
+    let m = Measurement {
         wall,
         median: wall,
         max_rss_kib: v["max_rss_kib"].as_u64().unwrap_or(0),
-    })
+    };
+    Ok((m, String::from_utf8_lossy(&out.stderr).into_owned()))
 }
 
 /// Runs `make()`'s command `runs` times (calling `prepare` before each, e.g. to empty a cache)

@@ -38,8 +38,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::bench::{
-    BenchServer, Bins, Measurement, measure, median, pseudo_random_bytes, python, python_command,
-    release_bins, start_server,
+    BenchServer, Bins, Measurement, measure, measure_with_stderr, median, pseudo_random_bytes,
+    python, python_command, release_bins, start_server,
 };
 use crate::bench_download::{
     count_files, hf_hub_bin, hf_hub_version, seed, snapshot_dir, target_dir,
@@ -221,6 +221,8 @@ struct Target {
 struct Entry {
     name: String,
     result: std::result::Result<Measurement, String>,
+    /// Connections hub-cache settled on in each run (`streams=N` on the example's stderr).
+    streams: Vec<usize>,
 }
 
 /// One table of the report: the first entry is hub-rs, every ratio is relative to it.
@@ -253,7 +255,16 @@ impl Section {
         self.entries.push(Entry {
             name: name.to_string(),
             result,
+            streams: vec![],
         });
+    }
+
+    /// [`Section::add`] with the stream counts reported by each run.
+    fn add_with_streams(&mut self, name: &str, result: Result<Measurement>, streams: Vec<usize>) {
+        self.add(name, result);
+        if let Some(e) = self.entries.last_mut() {
+            e.streams = streams;
+        }
     }
 
     fn target(&mut self, num: &str, den: &str, goal: Goal) {
@@ -311,7 +322,7 @@ impl Section {
             .entries
             .first()
             .and_then(|e| e.result.as_ref().ok().copied());
-        let header = [
+        let mut header = vec![
             "client",
             "best s",
             "median s",
@@ -319,6 +330,10 @@ impl Section {
             "÷ hub-rs best",
             "÷ hub-rs median",
         ];
+        let with_streams = self.entries.iter().any(|e| !e.streams.is_empty());
+        if with_streams {
+            header.push("streams per run");
+        }
         let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
         for e in &self.entries {
             rows.push(match &e.result {
@@ -330,7 +345,7 @@ impl Section {
                         ),
                         None => ("-".into(), "-".into()),
                     };
-                    vec![
+                    let mut row = vec![
                         e.name.clone(),
                         format!("{:.3}", m.wall.as_secs_f64()),
                         format!("{:.3}", m.median.as_secs_f64()),
@@ -341,7 +356,16 @@ impl Section {
                         },
                         rb,
                         rm,
-                    ]
+                    ];
+                    if with_streams {
+                        let list: Vec<String> = e.streams.iter().map(usize::to_string).collect();
+                        row.push(if list.is_empty() {
+                            "-".into()
+                        } else {
+                            list.join("/")
+                        });
+                    }
+                    row
                 }
                 Err(reason) => {
                     let mut r = vec![e.name.clone(), format!("failed: {reason}")];
@@ -652,6 +676,42 @@ fn timed(
     })
 }
 
+/// [`timed`] for a hub-cache download: also the `streams=N` each run printed on stderr (none
+/// when the example does not report it, or nothing was transferred).
+fn timed_streams(
+    runs: usize,
+    mut prepare: impl FnMut() -> Result<()>,
+    mut make: impl FnMut() -> Result<Command>,
+    mut check: impl FnMut() -> Result<()>,
+) -> Result<(Measurement, Vec<usize>)> {
+    let mut streams = Vec::new();
+    let mut walls = Vec::with_capacity(runs);
+    let mut max_rss_kib = 0;
+    for _ in 0..runs.max(1) {
+        prepare()?;
+        let (m, stderr) = measure_with_stderr(&make()?)?;
+        check().context("the result of the run is wrong")?;
+        walls.push(m.wall);
+        max_rss_kib = max_rss_kib.max(m.max_rss_kib);
+        streams.extend(parse_streams(&stderr));
+    }
+    walls.sort();
+    let m = Measurement {
+        wall: walls.first().copied().unwrap_or_default(),
+        median: median(&walls),
+        max_rss_kib,
+    };
+    Ok((m, streams))
+}
+
+/// The last `streams=N` line of the download example's stderr.
+fn parse_streams(stderr: &str) -> Option<usize> {
+    stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("streams=")?.parse().ok())
+}
+
 /// Best and median of computed durations (for floors).
 fn computed(mut values: Vec<Duration>) -> Measurement {
     values.sort();
@@ -825,13 +885,20 @@ fn download_rows(
     let home = work.join("home");
     for &client in clients {
         println!("  {} ...", client.name());
-        let m = timed(
-            runs,
-            || clear(&cache),
-            || download_command(tools, server, &home, client, job, &cache),
-            || check_snapshot(&cache, repo, expect, exact),
-        );
-        section.add(client.name(), m);
+        let run = || {
+            timed_streams(
+                runs,
+                || clear(&cache),
+                || download_command(tools, server, &home, client, job, &cache),
+                || check_snapshot(&cache, repo, expect, exact),
+            )
+        };
+        match (client, run()) {
+            (Client::Ours | Client::OursOneStream, Ok((m, streams))) => {
+                section.add_with_streams(client.name(), Ok(m), streams)
+            }
+            (_, result) => section.add(client.name(), result.map(|(m, _)| m)),
+        }
     }
     let _ = clear(&cache);
 }
@@ -1621,6 +1688,23 @@ fn parse_upload_floor(out: &str) -> Result<(Duration, Duration)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streams_column_from_the_example_stderr() {
+        assert_eq!(parse_streams("warn: x\nstreams=4\n"), Some(4));
+        assert_eq!(parse_streams("streams=1\nstreams=8\n"), Some(8));
+        assert_eq!(parse_streams("streams=lots\n"), None);
+        assert_eq!(parse_streams(""), None);
+        let mut s = Section::new("t");
+        s.add_with_streams("hub-rs", Ok(m(100, 100)), vec![1, 8, 8]);
+        s.add("peer", Ok(m(200, 200)));
+        let text = s.render();
+        assert!(text.contains("streams per run"), "{text}");
+        assert!(text.contains("1/8/8 |"), "{text}");
+        let mut s = Section::new("t");
+        s.add("hub-rs", Ok(m(100, 100)));
+        assert!(!s.render().contains("streams"), "no column without counts");
+    }
 
     #[test]
     fn upload_floor_line_is_parsed() -> Result<()> {
