@@ -1,11 +1,15 @@
 """HfFileSystem answers for tests/tests/fs.rs: runs the operations listed in HUBTEST_FS_SPEC
 (JSON) with Python's HfFileSystem and emits normalised answers, one per operation, in order.
 
+Entries carry `last_commit` (oid, title, date in microseconds) when Python gives one: `ls`
+with `detail=True, expand_info=True` and `info` (expanded by default) do.
+
 Spec keys (all optional): "resolve", "ls", "info",
 "glob", "find" ([path, maxdepth, withdirs]), "du", "cat" ([path, start, end]), "walk",
 "exists", "modified" (commit date as a Unix timestamp).
 """
 
+import datetime
 import hashlib
 import json
 
@@ -20,7 +24,18 @@ def entry(info):
     lfs = info.get("lfs")
     if lfs is not None:
         out["lfs"] = {"size": lfs["size"], "sha256": lfs["sha256"], "pointer_size": lfs["pointer_size"]}
+    commit = info.get("last_commit")
+    if commit is not None:
+        out["last_commit"] = {"oid": commit.oid, "title": commit.title, "date": micros(commit.date)}
     return out
+
+
+def micros(date):
+    """A datetime as exact microseconds since the epoch (None stays None)."""
+    if date is None:
+        return None
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (date - epoch) // datetime.timedelta(microseconds=1)
 
 
 def error(e):
@@ -58,7 +73,7 @@ def main():
 
     out["resolve"] = [attempt(lambda p=p: resolve(p)) for p in spec.get("resolve", [])]
     out["ls"] = [
-        attempt(lambda p=p: sorted((entry(i) for i in fs.ls(p, detail=True)), key=lambda e: e["name"]))
+        attempt(lambda p=p: sorted((entry(i) for i in fs.ls(p, detail=True, expand_info=True)), key=lambda e: e["name"]))
         for p in spec.get("ls", [])
     ]
     out["info"] = [attempt(lambda p=p: entry(fs.info(p))) for p in spec.get("info", [])]

@@ -110,5 +110,7 @@ mod guide_cards {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/filesystem.md")]
 mod guide_filesystem {}
+
+#[cfg(doctest)]
 #[doc = include_str!("../../docs/community.md")]
 mod guide_community {}

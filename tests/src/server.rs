@@ -41,6 +41,7 @@ pub struct TestServerBuilder {
     page_size: Option<usize>,
     multipart: Option<(u64, u64)>,
     s3: Option<S3Store>,
+    webhook_ca_file: Option<std::path::PathBuf>,
 }
 
 /// An S3-compatible store for LFS contents (see [`TestServerBuilder::s3`]); the server gets the
@@ -88,6 +89,13 @@ impl TestServerBuilder {
     /// child's environment.
     pub fn s3(mut self, store: S3Store) -> Self {
         self.s3 = Some(store);
+        self
+    }
+
+    /// Trusts the CA certificates of this PEM file (on top of the system's roots) when
+    /// delivering webhooks to `https://` URLs.
+    pub fn webhook_ca_file(mut self, pem: impl Into<std::path::PathBuf>) -> Self {
+        self.webhook_ca_file = Some(pem.into());
         self
     }
 
@@ -149,6 +157,7 @@ impl TestServerBuilder {
         config.page_size = self.page_size;
         config.multipart_threshold = self.multipart.map(|m| m.0);
         config.multipart_chunk_size = self.multipart.map(|m| m.1);
+        config.webhook_ca_file = self.webhook_ca_file.clone();
         if let Some(s3) = &self.s3 {
             config.blob_store = Some(s3.url.clone());
             config.s3_endpoint = Some(s3.endpoint.clone());
@@ -484,6 +493,9 @@ fn server_command(b: &TestServerBuilder, data_dir: &Path, addr: SocketAddr) -> C
     if let Some((threshold, chunk)) = b.multipart {
         cmd.arg("--multipart-threshold").arg(threshold.to_string());
         cmd.arg("--multipart-chunk-size").arg(chunk.to_string());
+    }
+    if let Some(pem) = &b.webhook_ca_file {
+        cmd.arg("--webhook-ca-file").arg(pem);
     }
     if let Some(s3) = &b.s3 {
         cmd.env("AWS_ACCESS_KEY_ID", crate::moto::ACCESS_KEY)

@@ -1564,10 +1564,11 @@ async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
         got[0].repo.as_ref().unwrap().head_sha.as_deref(),
         Some(head.as_str())
     );
-    assert_eq!(
-        got[0].updated_refs,
-        Some(vec![json!({"ref": "refs/heads/main", "newSha": head})])
-    );
+    let refs = got[0].updated_refs.clone().unwrap();
+    assert_eq!(refs.len(), 1, "{refs:?}");
+    assert_eq!(refs[0].git_ref, "refs/heads/main");
+    assert_eq!(refs[0].new_sha.as_deref(), Some(head.as_str()));
+    assert!(refs[0].old_sha.is_some() && refs[0].old_sha != refs[0].new_sha);
     assert_eq!(got[1].event.scope, "discussion.comment");
     assert_eq!(
         got[1].comment.as_ref().unwrap().content.as_deref(),
@@ -1586,9 +1587,11 @@ async fn commit_and_comment_are_delivered_after_the_commit_is_acknowledged() {
     );
     assert_eq!(
         events[2].updated_refs,
-        Some(vec![
-            json!({"ref": "refs/heads/dev", "oldSha": null, "newSha": head})
-        ])
+        Some(vec![hub_webhooks::WebhookUpdatedRef {
+            git_ref: "refs/heads/dev".into(),
+            old_sha: None,
+            new_sha: Some(head.clone())
+        }])
     );
 }
 
@@ -1603,4 +1606,976 @@ async fn loop_until(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     got.lock().unwrap().clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// every event a watched namespace gets: repo lifecycle, config, refs (API and git push),
+// discussions and comment edits/hides
+
+/// Checks a raw payload against the fields Python 0.26.5's `_webhooks_payload.py` requires
+/// (`WebhookPayload` and its parts), so Python receivers can parse what hub-server sends.
+fn assert_python_payload_shape(p: &serde_json::Value) {
+    let s = |v: &serde_json::Value, what: &str| {
+        assert!(v.is_string(), "{what} must be a string in {p}");
+    };
+    assert!(
+        ["create", "delete", "move", "update"].contains(&p["event"]["action"].as_str().unwrap()),
+        "{p}"
+    );
+    s(&p["event"]["scope"], "event.scope");
+    let r = &p["repo"];
+    for k in ["id", "name"] {
+        s(&r[k], k);
+    }
+    s(&r["owner"]["id"], "repo.owner.id");
+    s(&r["url"]["web"], "repo.url.web");
+    assert!(r["private"].is_boolean(), "{p}");
+    assert!(["model", "dataset", "space"].contains(&r["type"].as_str().unwrap()));
+    s(&p["webhook"]["id"], "webhook.id");
+    assert_eq!(p["webhook"]["version"], 3);
+    if let Some(d) = p.get("discussion") {
+        for k in ["id", "title"] {
+            s(&d[k], k);
+        }
+        s(&d["author"]["id"], "discussion.author.id");
+        s(&d["url"]["web"], "discussion.url.web");
+        assert!(d["num"].is_u64() && d["isPullRequest"].is_boolean(), "{p}");
+        assert!(["open", "closed", "draft", "merged"].contains(&d["status"].as_str().unwrap()));
+    }
+    if let Some(c) = p.get("comment") {
+        s(&c["id"], "comment.id");
+        s(&c["author"]["id"], "comment.author.id");
+        s(&c["url"]["web"], "comment.url.web");
+        assert!(c["hidden"].is_boolean(), "{p}");
+    }
+    if let Some(m) = p.get("movedTo") {
+        s(&m["name"], "movedTo.name");
+        s(&m["owner"]["id"], "movedTo.owner.id");
+    }
+    if let Some(refs) = p.get("updatedRefs") {
+        for u in refs.as_array().unwrap() {
+            s(&u["ref"], "updatedRefs.ref");
+        }
+    }
+}
+
+/// Runs git in `dir` with a private HOME (no user config leaks in).
+fn git_in(dir: &std::path::Path, home: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_watched_namespace_gets_every_repo_and_discussion_event_in_order() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    let server = TestServer::start();
+    let a = alice(&server);
+    let (raw_url, raw) = receiver(0).await;
+    let typed: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let g = typed.clone();
+    let app = WebhooksServer::new()
+        .secret("ns-secret")
+        .route("/all", move |p| {
+            let g = g.clone();
+            async move { g.lock().unwrap().push(p) }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let typed_url = format!("http://{}/all", listener.local_addr().unwrap());
+    tokio::spawn(app.serve(listener, std::future::pending()));
+    for url in [&raw_url, &typed_url] {
+        a.create_webhook()
+            .url(url.as_str())
+            .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+            .secret("ns-secret")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let id = RepoId::new(format!("{ALICE}/{}", unique_name("events"))).unwrap();
+    a.create_repo(&id).send().await.unwrap();
+    commit_file(&server, &id, "main", "a.txt", "a\n").await;
+    a.create_tag(&id, "v1").send().await.unwrap();
+    a.delete_tag(&id, "v1", RepoType::Model).await.unwrap();
+    a.create_branch(&id, "dev").send().await.unwrap();
+    a.delete_branch(&id, "dev", RepoType::Model).await.unwrap();
+    a.update_repo_settings(&id)
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    // Changes nothing: no event.
+    a.update_repo_settings(&id)
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let d = a.create_discussion(&id, "Events").send().await.unwrap();
+    let c = a
+        .comment_discussion(&id, d.num, "first words")
+        .send()
+        .await
+        .unwrap();
+    a.edit_discussion_comment(&id, d.num, &c.id, "better words")
+        .send()
+        .await
+        .unwrap();
+    a.hide_discussion_comment(&id, d.num, &c.id)
+        .send()
+        .await
+        .unwrap();
+    a.rename_discussion(&id, d.num, "Renamed")
+        .send()
+        .await
+        .unwrap();
+    a.change_discussion_status(&id, d.num, DiscussionStatus::Closed)
+        .send()
+        .await
+        .unwrap();
+
+    // A git push moving main and creating a tag is one event with both refs.
+    let work = tempfile::tempdir().unwrap();
+    let (home, clone) = (work.path().join("home"), work.path().join("clone"));
+    std::fs::create_dir_all(&home).unwrap();
+    let host = server.url().trim_start_matches("http://").to_owned();
+    let remote = format!("http://{ALICE}:{}@{host}/{id}", server.tokens().write);
+    let (h, cl) = (home.clone(), clone.clone());
+    tokio::task::spawn_blocking(move || {
+        git_in(&h, &h, &["clone", "-q", &remote, cl.to_str().unwrap()]);
+        git_in(&cl, &h, &["config", "user.email", "alice@example.com"]);
+        git_in(&cl, &h, &["config", "user.name", "alice"]);
+        std::fs::write(cl.join("pushed.txt"), "pushed\n").unwrap();
+        git_in(&cl, &h, &["add", "pushed.txt"]);
+        git_in(&cl, &h, &["commit", "-qm", "pushed"]);
+        git_in(&cl, &h, &["tag", "v2"]);
+        git_in(&cl, &h, &["push", "-q", "origin", "main", "v2"]);
+    })
+    .await
+    .unwrap();
+    let pushed_head = a
+        .list_repo_refs(&id)
+        .send()
+        .await
+        .unwrap()
+        .branches
+        .into_iter()
+        .find(|b| b.name == "main")
+        .unwrap()
+        .target_commit;
+
+    let moved = RepoId::new(format!("{ALICE}/{}", unique_name("moved"))).unwrap();
+    a.move_repo(&id, &moved).send().await.unwrap();
+    a.delete_repo(&moved).send().await.unwrap();
+
+    let expected = [
+        ("repo", "create"),
+        ("repo.content", "update"),
+        ("repo.content", "create"),
+        ("repo.content", "delete"),
+        ("repo.content", "create"),
+        ("repo.content", "delete"),
+        ("repo.config", "update"),
+        ("repo.config", "update"),
+        ("discussion", "create"),
+        ("discussion.comment", "create"),
+        ("discussion.comment", "update"),
+        ("discussion.comment", "update"),
+        ("discussion", "update"),
+        ("discussion", "update"),
+        ("repo.content", "update"),
+        ("repo", "move"),
+        ("repo", "delete"),
+    ];
+    let events = loop_until(&typed, expected.len()).await;
+    let raw_events = wait_for(&raw, expected.len()).await;
+    // Nothing more arrives (the settings call that changed nothing stayed quiet).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let events_now = typed.lock().unwrap().clone();
+    assert_eq!(events_now.len(), expected.len(), "{events_now:#?}");
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|p| (p.event.scope.as_str(), p.event.action.as_str()))
+        .collect();
+    assert_eq!(seen, expected);
+    assert_eq!(raw_events.len(), expected.len());
+    for (secret, p) in &raw_events {
+        assert_eq!(secret.as_deref(), Some("ns-secret"));
+        assert_python_payload_shape(p);
+    }
+    // Same order and same repo object ids for both receivers.
+    let raw_scopes: Vec<&str> = raw_events
+        .iter()
+        .map(|(_, p)| p["event"]["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(raw_scopes, expected.map(|e| e.0));
+    let repo_ids: std::collections::BTreeSet<_> = events
+        .iter()
+        .map(|p| p.repo.as_ref().unwrap().id.clone().unwrap())
+        .collect();
+    assert_eq!(repo_ids.len(), 1, "one repo, one object id: {repo_ids:?}");
+
+    let refs = |i: usize| events[i].updated_refs.clone().unwrap();
+    assert_eq!(refs(2)[0].git_ref, "refs/tags/v1");
+    assert!(refs(2)[0].old_sha.is_none() && refs(2)[0].new_sha.is_some());
+    assert_eq!(refs(3)[0].git_ref, "refs/tags/v1");
+    assert!(refs(3)[0].new_sha.is_none() && refs(3)[0].old_sha.is_some());
+    assert_eq!(refs(4)[0].git_ref, "refs/heads/dev");
+    assert_eq!(refs(5)[0].git_ref, "refs/heads/dev");
+    assert!(refs(5)[0].new_sha.is_none());
+
+    assert_eq!(
+        events[6].updated_config.clone().unwrap(),
+        json!({"private": true}).as_object().unwrap().clone()
+    );
+    assert_eq!(events[6].repo.as_ref().unwrap().private, Some(true));
+    assert_eq!(
+        events[7].updated_config.clone().unwrap(),
+        serde_json::Map::new(),
+        "gated is not a key the Hub reports"
+    );
+
+    let comment = |i: usize| events[i].comment.clone().unwrap();
+    assert_eq!(comment(9).content.as_deref(), Some("first words"));
+    assert_eq!(comment(10).content.as_deref(), Some("better words"));
+    assert_eq!(comment(10).id.as_deref(), Some(c.id.as_str()));
+    assert_eq!(
+        (comment(11).hidden, comment(11).content),
+        (Some(true), None)
+    );
+    assert_eq!(comment(11).author.unwrap().name.as_deref(), Some(ALICE));
+    let disc = |i: usize| events[i].discussion.clone().unwrap();
+    assert_eq!(disc(12).title.as_deref(), Some("Renamed"));
+    assert_eq!(disc(13).status.as_deref(), Some("closed"));
+    assert_eq!(disc(8).id, disc(13).id, "a discussion keeps its id");
+    assert!(
+        disc(8)
+            .url
+            .unwrap()
+            .web
+            .unwrap()
+            .ends_with(&format!("/{id}/discussions/{}", d.num))
+    );
+
+    let mut pushed = refs(14);
+    pushed.sort_by(|x, y| x.git_ref.cmp(&y.git_ref));
+    assert_eq!(pushed.len(), 2, "{pushed:?}");
+    assert_eq!(
+        (pushed[0].git_ref.as_str(), pushed[0].new_sha.as_deref()),
+        ("refs/heads/main", Some(pushed_head.as_str()))
+    );
+    assert!(pushed[0].old_sha.is_some());
+    assert_eq!(
+        (pushed[1].git_ref.as_str(), pushed[1].old_sha.as_deref()),
+        ("refs/tags/v2", None)
+    );
+    assert_eq!(
+        events[14].repo.as_ref().unwrap().head_sha.as_deref(),
+        Some(pushed_head.as_str())
+    );
+
+    let moved_to = events[15].moved_to.clone().unwrap();
+    assert_eq!(moved_to.name, moved.as_str());
+    assert_eq!(events[15].repo.as_ref().unwrap().name, id.as_str());
+    assert_eq!(events[16].repo.as_ref().unwrap().name, moved.as_str());
+}
+
+// ---------------------------------------------------------------------------------------------
+// delivery over https
+
+/// Serves `app` over TLS with `cert` on 127.0.0.1; returns its base URL and the number of TLS
+/// connections attempted (handshakes that fail count too: that is how retries are seen).
+async fn https_receiver(
+    cert: &rcgen::CertifiedKey<rcgen::KeyPair>,
+    app: axum::Router,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = attempts.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                .await;
+            });
+        }
+    });
+    (url, attempts)
+}
+
+/// A receiver whose self-signed certificate is in the server's `webhook_ca_file` gets the
+/// payload over https; one whose certificate nobody trusts is tried three times, then given up,
+/// and the commit that caused both events is not slowed down or failed by either.
+#[tokio::test]
+async fn webhooks_are_delivered_over_https_to_trusted_receivers_only() {
+    use hub_webhooks::{WebhookPayload, WebhooksServer};
+    use std::sync::atomic::Ordering;
+    let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    let trusted = rcgen::generate_simple_self_signed(names.clone()).unwrap();
+    let untrusted = rcgen::generate_simple_self_signed(names).unwrap();
+    let pem_dir = tempfile::tempdir().unwrap();
+    let pem = pem_dir.path().join("webhook-ca.pem");
+    std::fs::write(&pem, trusted.cert.pem()).unwrap();
+    let server = TestServer::builder().webhook_ca_file(&pem).start();
+    let id = repo(&server, "tls").await;
+    let a = alice(&server);
+
+    let got: std::sync::Arc<std::sync::Mutex<Vec<WebhookPayload>>> = Default::default();
+    let g = got.clone();
+    let app = WebhooksServer::new()
+        .secret("tls-secret")
+        .route("/hook", move |p| {
+            let g = g.clone();
+            async move { g.lock().unwrap().push(p) }
+        })
+        .into_router();
+    let (good_url, _) = https_receiver(&trusted, app.clone()).await;
+    let (bad_url, bad_attempts) = https_receiver(&untrusted, app).await;
+    for url in [&good_url, &bad_url] {
+        a.create_webhook()
+            .url(format!("{url}/hook"))
+            .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+            .domains([WebhookDomain::Repo])
+            .secret("tls-secret")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let started = std::time::Instant::now();
+    commit_file(&server, &id, "main", "tls.txt", "over tls\n").await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "the commit waited for delivery: {:?}",
+        started.elapsed()
+    );
+    let events = loop_until(&got, 1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event.scope, "repo.content");
+    assert_eq!(events[0].repo.as_ref().unwrap().name, id.as_str());
+    // Attempts at 0, +300 ms, +600 ms (backoff 300 ms × attempt), then nothing more.
+    for _ in 0..60 {
+        if bad_attempts.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(
+        bad_attempts.load(Ordering::SeqCst),
+        3,
+        "retried, then given up"
+    );
+    assert_eq!(
+        got.lock().unwrap().len(),
+        1,
+        "the untrusted receiver got nothing"
+    );
+    // The repo took the commit regardless.
+    assert!(files_on_main(&a, &id).await.contains(&"tls.txt".to_owned()));
+}
+
+/// A `webhook_ca_file` that is not a PEM bundle stops the server from starting, with the
+/// file named in the error.
+#[test]
+fn a_bad_webhook_ca_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("not.pem");
+    std::fs::write(&pem, "no certificate here\n").unwrap();
+    let mut config = hub_server::ServerConfig::new(dir.path().join("data"));
+    config.webhook_ca_file = Some(pem);
+    let err = hub_server::AppState::open_with(&config, "http://127.0.0.1:1").unwrap_err();
+    assert!(err.to_string().contains("not.pem"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// access requests: the gate form's fields and the requester's e-mail
+
+/// A user with an e-mail address on file; returns its write token.
+fn user_with_email(server: &TestServer, name: &str, email: &str) -> String {
+    let token = format!("hf_{name}_{}", unique_name("t").replace('-', ""));
+    hub_server::admin::add_user(server.data_dir(), name, &token, false, None, Some(email)).unwrap();
+    token
+}
+
+/// The gate form's extra fields (JSON or urlencoded) are kept with the request and listed with
+/// the e-mail the requester had when asking; access granted without a request has no e-mail
+/// (as on the Hub), and the owner's answers keep both. Python 0.26.5 reads the same.
+#[tokio::test]
+async fn access_requests_carry_gate_form_fields_and_email() {
+    let server = TestServer::start();
+    let id = repo(&server, "form").await;
+    let a = alice(&server);
+    a.update_repo_settings(&id)
+        .gated(Gated::Manual)
+        .send()
+        .await
+        .unwrap();
+    let dave = user_with_email(&server, "dave", "dave@example.com");
+    user_with_email(&server, "carol", "carol@example.com");
+    let url = format!("{}/api/models/{id}/ask-access", server.url());
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(&url)
+        .bearer_auth(&dave)
+        .json(&json!({"company": "Acme", "use_case": "research", "consent": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let resp = http
+        .post(&url)
+        .bearer_auth(&server.tokens().bob)
+        .form(&[("country", "FR")])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    // A form that is not an object of fields is refused.
+    let resp = http
+        .post(&url)
+        .bearer_auth(&server.tokens().bob)
+        .json(&json!(["not", "fields"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+
+    let pending = a.list_pending_access_requests(&id).send().await.unwrap();
+    let by = |name: &str| pending.iter().find(|r| r.username == name).unwrap().clone();
+    let d = by("dave");
+    assert_eq!(d.email.as_deref(), Some("dave@example.com"));
+    assert_eq!(
+        serde_json::Value::Object(d.fields.unwrap()),
+        json!({"company": "Acme", "use_case": "research", "consent": true})
+    );
+    let b = by(BOB);
+    assert_eq!(b.email, None, "bob has no e-mail on file");
+    assert_eq!(
+        serde_json::Value::Object(b.fields.unwrap()),
+        json!({"country": "FR"})
+    );
+
+    a.accept_access_request(&id, "dave").send().await.unwrap();
+    a.grant_access(&id, "carol").send().await.unwrap();
+    let script = format!(
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+r = {r:?}
+row = lambda x: [x.username, x.email, x.fields, x.status]
+print(json.dumps({{"pending": [row(x) for x in api.list_pending_access_requests(r)],
+  "accepted": sorted(row(x) for x in api.list_accepted_access_requests(r))}}))
+"#,
+        r = id.as_str()
+    );
+    let py = server.python_json(Version::V026, &script);
+    assert_eq!(
+        py["pending"],
+        json!([[BOB, null, {"country": "FR"}, "pending"]])
+    );
+    assert_eq!(
+        py["accepted"],
+        json!([
+            ["carol", null, null, "accepted"],
+            ["dave", "dave@example.com", {"company": "Acme", "use_case": "research", "consent": true}, "accepted"]
+        ])
+    );
+    // Rust reads the same accepted list.
+    let accepted = a.list_accepted_access_requests(&id).send().await.unwrap();
+    let carol = accepted.iter().find(|r| r.username == "carol").unwrap();
+    assert_eq!(
+        (carol.email.as_deref(), carol.fields.is_none()),
+        (None, true)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// collections: sort orders
+
+/// `sort=lastModified` puts the last changed first; `trending` the most changes recently (here
+/// the busy one, changed earlier); `upvotes` (all at the stored 0) keeps the last-changed order.
+/// Python 0.26.5's `list_collections(sort=...)` sees the same orders.
+#[tokio::test]
+async fn collections_sort_by_last_change_trending_activity_and_upvotes() {
+    use hub_core::api::CollectionSort;
+    let server = TestServer::start();
+    let model = repo(&server, "sorted").await;
+    let a = alice(&server);
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(20));
+    // busy: created, 3 items added, one edited = 5 changes; quiet: created + 1 item = 2, later.
+    let busy = a.create_collection("Busy").send().await.unwrap();
+    for paper in ["2310.00001", "2310.00002"] {
+        a.add_collection_item(&busy.slug, paper, CollectionItemType::Paper)
+            .send()
+            .await
+            .unwrap();
+        pause().await;
+    }
+    let c = a
+        .add_collection_item(&busy.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap();
+    a.update_collection_item(&busy.slug, &c.items[0].item_object_id)
+        .note("busy note")
+        .send()
+        .await
+        .unwrap();
+    pause().await;
+    let quiet = a.create_collection("Quiet").send().await.unwrap();
+    pause().await;
+    a.add_collection_item(&quiet.slug, "2310.00003", CollectionItemType::Paper)
+        .send()
+        .await
+        .unwrap();
+
+    let order = |sort: CollectionSort| {
+        let a = a.clone();
+        async move {
+            a.list_collections()
+                .owner(ALICE)
+                .sort(sort)
+                .send()
+                .map_ok(|c| c.title)
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(order(CollectionSort::LastModified).await, ["Quiet", "Busy"]);
+    assert_eq!(order(CollectionSort::Trending).await, ["Busy", "Quiet"]);
+    assert_eq!(order(CollectionSort::Upvotes).await, ["Quiet", "Busy"]);
+
+    // A burst of changes on quiet (7 in all) outdoes busy's 6 (its 5 and a later edit).
+    for paper in [
+        "2310.00004",
+        "2310.00005",
+        "2310.00006",
+        "2310.00007",
+        "2310.00008",
+    ] {
+        a.add_collection_item(&quiet.slug, paper, CollectionItemType::Paper)
+            .send()
+            .await
+            .unwrap();
+    }
+    pause().await;
+    a.update_collection_metadata(&busy.slug)
+        .description("touched last")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(order(CollectionSort::Trending).await, ["Quiet", "Busy"]);
+    assert_eq!(order(CollectionSort::LastModified).await, ["Busy", "Quiet"]);
+
+    let py = server.python_json(
+        Version::V026,
+        r#"import json
+from huggingface_hub import HfApi
+api = HfApi()
+t = lambda s: [c.title for c in api.list_collections(owner="alice", sort=s)]
+print(json.dumps({"trending": t("trending"), "last_modified": t("lastModified"), "upvotes": [[c.title, c.upvotes] for c in api.list_collections(owner="alice", sort="upvotes")]}))
+"#,
+    );
+    assert_eq!(py["trending"], json!(["Quiet", "Busy"]));
+    assert_eq!(py["last_modified"], json!(["Busy", "Quiet"]));
+    assert_eq!(py["upvotes"], json!([["Busy", 0], ["Quiet", 0]]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// discussions switched off in the settings
+
+/// `PUT .../settings {"discussionsDisabled": true}` is a `repo.config` event, refuses new
+/// discussions and comments (403) while off, and switching back on restores them.
+#[tokio::test]
+async fn disabling_discussions_is_a_config_event_and_refuses_new_ones() {
+    let server = TestServer::start();
+    let id = repo(&server, "nodisc").await;
+    let a = alice(&server);
+    let d = a.create_discussion(&id, "Before").send().await.unwrap();
+    let (url, got) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .domains([WebhookDomain::Repo])
+        .send()
+        .await
+        .unwrap();
+    let settings = |off: bool| {
+        let (url, token) = (
+            format!("{}/api/models/{id}/settings", server.url()),
+            server.tokens().write.clone(),
+        );
+        async move {
+            let resp = reqwest::Client::new()
+                .put(url)
+                .bearer_auth(token)
+                .json(&json!({ "discussionsDisabled": off }))
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "{}", resp.status());
+            resp.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    assert_eq!(settings(true).await["discussionsDisabled"], true);
+    let err = a.create_discussion(&id, "During").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    let err = bob(&server)
+        .comment_discussion(&id, d.num, "during")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    assert_eq!(settings(false).await["discussionsDisabled"], false);
+    a.create_discussion(&id, "After").send().await.unwrap();
+
+    let events = wait_for(&got, 2).await;
+    let changes: Vec<_> = events
+        .iter()
+        .map(|(_, p)| {
+            (
+                p["event"]["scope"].clone(),
+                p["event"]["action"].clone(),
+                p["updatedConfig"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (json!("repo.config"), json!("update"), json!({})),
+            (json!("repo.config"), json!("update"), json!({}))
+        ]
+    );
+}
+
+/// Merging a pull request is a `discussion` update carrying `changes.mergeCommitId`, then a
+/// `repo.content` update of `main` to that merge commit; the commit to the PR's ref before it
+/// is a `repo.content` update of `refs/pr/N`.
+#[tokio::test]
+async fn a_pr_merge_is_a_discussion_update_and_a_main_ref_update() {
+    let server = TestServer::start();
+    let id = repo(&server, "merged").await;
+    let a = alice(&server);
+    let (url, got) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::Model, id.as_str()))
+        .send()
+        .await
+        .unwrap();
+    let pr = a.create_pull_request(&id, "To merge").send().await.unwrap();
+    let pr_ref = format!("refs/pr/{}", pr.num);
+    commit_file(&server, &id, &pr_ref, "pr.txt", "from the PR\n").await;
+    a.merge_pull_request(&id, pr.num).send().await.unwrap();
+    let details = a.get_discussion_details(&id, pr.num).send().await.unwrap();
+    let merge = details.merge_commit_oid.clone().unwrap();
+
+    let events = wait_for(&got, 4).await;
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(_, p)| {
+            (
+                p["event"]["scope"].as_str().unwrap(),
+                p["event"]["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("discussion", "create"),
+            ("repo.content", "update"),
+            ("discussion", "update"),
+            ("repo.content", "update")
+        ]
+    );
+    assert_eq!(events[1].1["updatedRefs"][0]["ref"], pr_ref.as_str());
+    let d = &events[2].1["discussion"];
+    assert_eq!(
+        (d["status"].clone(), d["changes"].clone()),
+        (
+            json!("merged"),
+            json!({"base": "refs/heads/main", "mergeCommitId": merge})
+        )
+    );
+    let main = &events[3].1["updatedRefs"];
+    assert_eq!(main.as_array().unwrap().len(), 1, "{main}");
+    assert_eq!(
+        (main[0]["ref"].clone(), main[0]["newSha"].clone()),
+        (json!("refs/heads/main"), json!(merge))
+    );
+    assert_eq!(events[3].1["repo"]["headSha"], json!(merge));
+}
+
+// ---------------------------------------------------------------------------------------------
+// huggingface-cli webhooks / collections
+
+/// Runs `huggingface-cli ARGS` against `server` as alice (stdin empty: see [`hf_cli_in`]).
+async fn hf_cli(server: &TestServer, args: &[&str]) -> (i32, String, String) {
+    hf_cli_in(server, args, "").await
+}
+
+/// Runs `huggingface-cli ARGS` as alice with `input` on stdin (answers to prompts).
+async fn hf_cli_in(server: &TestServer, args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = hub_tests::cli_command(home.path());
+    cmd.env("HF_ENDPOINT", server.url())
+        .env("HF_TOKEN", &server.tokens().write)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let input = input.to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The CLI's webhook and collection commands do what the API does, read back through the API.
+#[tokio::test]
+async fn cli_manages_webhooks_and_lists_collections() {
+    let server = TestServer::start();
+    let a = alice(&server);
+    let (code, out, err) = hf_cli(&server, &["webhooks", "list"]).await;
+    assert_eq!((code, out.as_str()), (0, "No webhooks found\n"), "{err}");
+
+    let (code, out, err) = hf_cli(
+        &server,
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "https://example.invalid/cli",
+            "--watch",
+            "model:alice/x",
+            "--watch",
+            "org:acme",
+            "--domain",
+            "repo",
+            "--secret",
+            "s3cr3t",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let hooks = a.list_webhooks().await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    let hook = &hooks[0];
+    assert_eq!(
+        out,
+        format!(
+            "Webhook {} created: events go to https://example.invalid/cli\n",
+            hook.id
+        )
+    );
+    assert_eq!(
+        hook.watched,
+        vec![
+            WebhookWatchedItem::new(WatchedType::Model, "alice/x"),
+            WebhookWatchedItem::new(WatchedType::Org, "acme")
+        ]
+    );
+    assert_eq!(hook.domains, vec![WebhookDomain::Repo]);
+    assert_eq!(hook.secret.as_deref(), Some("s3cr3t"));
+
+    let (code, out, _) = hf_cli(&server, &["webhooks", "list"]).await;
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("ID "), "{out}");
+    assert!(
+        lines[2].starts_with(&hook.id)
+            && lines[2].contains("model:alice/x,org:acme")
+            && lines[2].contains(" repo ")
+            && lines[2].contains("enabled"),
+        "{out}"
+    );
+
+    // A bad --watch is refused before any request, with what to write instead.
+    let (code, _, err) = hf_cli(
+        &server,
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "http://x",
+            "--watch",
+            "repo:alice/x",
+        ],
+    )
+    .await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("use one of model, dataset, space, user, org"),
+        "{err}"
+    );
+
+    // Delete: answering no keeps it, then -y deletes; a second delete is a clear error.
+    let (code, out, _) = hf_cli_in(&server, &["webhooks", "delete", &hook.id], "n\n").await;
+    assert_eq!(code, 0);
+    assert!(out.ends_with("Abort\n"), "{out}");
+    assert_eq!(a.list_webhooks().await.unwrap().len(), 1);
+    let (code, out, err) = hf_cli(&server, &["webhooks", "delete", &hook.id, "-y"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.ends_with(&format!("Webhook {} deleted\n", hook.id)),
+        "{out}"
+    );
+    assert!(a.list_webhooks().await.unwrap().is_empty());
+    let (code, _, err) = hf_cli(&server, &["webhooks", "delete", &hook.id, "-y"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("not found"), "{err}");
+
+    // collections list
+    let (code, out, _) = hf_cli(&server, &["collections", "list", "--owner", ALICE]).await;
+    assert_eq!((code, out.as_str()), (0, "No collections found\n"));
+    let model = repo(&server, "clicoll").await;
+    let one = a.create_collection("One").send().await.unwrap();
+    a.add_collection_item(&one.slug, model.as_str(), RepoType::Model)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let two = a
+        .create_collection("Two")
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let (code, out, err) = hf_cli(
+        &server,
+        &[
+            "collections",
+            "list",
+            "--owner",
+            ALICE,
+            "--sort",
+            "last-modified",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec![two.slug.as_str(), "Two", "0", "0", "private"],
+            vec![one.slug.as_str(), "One", "1", "0", "public"]
+        ],
+        "{out}"
+    );
+    let item = format!("models/{model}");
+    let (code, out, _) = hf_cli(
+        &server,
+        &["collections", "list", "--item", &item, "--limit", "1"],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().nth(2).unwrap().starts_with(&one.slug), "{out}");
+}
+
+/// Duplicating a Space creates a repo: a `repo` `create` event for the copy (a Space, private
+/// as asked) reaches a webhook watching the owner.
+#[tokio::test]
+async fn a_duplicated_space_is_a_repo_create_event() {
+    let server = TestServer::start();
+    let a = alice(&server);
+    let from = RepoId::new(format!("{ALICE}/{}", unique_name("src"))).unwrap();
+    a.create_repo(&from)
+        .repo_type(RepoType::Space)
+        .space_sdk(hub_core::types::SpaceSdk::Gradio)
+        .send()
+        .await
+        .unwrap();
+    let (url, got) = receiver(0).await;
+    a.create_webhook()
+        .url(&url)
+        .watch(WebhookWatchedItem::new(WatchedType::User, ALICE))
+        .send()
+        .await
+        .unwrap();
+    let copy = format!("{ALICE}/{}", unique_name("copy"));
+    a.duplicate_space(&from)
+        .to_id(copy.clone())
+        .private(true)
+        .send()
+        .await
+        .unwrap();
+    let events = wait_for(&got, 1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let p = &events[0].1;
+    assert_eq!(
+        (p["event"]["scope"].clone(), p["event"]["action"].clone()),
+        (json!("repo"), json!("create"))
+    );
+    assert_eq!(
+        (
+            p["repo"]["name"].clone(),
+            p["repo"]["type"].clone(),
+            p["repo"]["private"].clone()
+        ),
+        (json!(copy), json!("space"), json!(true))
+    );
+    assert_python_payload_shape(p);
 }

@@ -3,11 +3,14 @@
 //!
 //! * resolution: a few hundred generated paths (prefixes, `@revision` spellings including
 //!   `refs/pr/1`, quoted revisions and a branch with `/`, missing repositories and revisions,
-//!   invalid ids) resolve to the same repository, revision, path and unresolved name, or fail
-//!   with the same error class and reason;
+//!   invalid ids, ids without a namespace such as `gpt2`) resolve to the same repository,
+//!   revision, path and unresolved name, or fail with the same error class and reason;
 //! * reading: `ls`, `info`, `glob`, `find`, `du`, `walk`, `cat_file` ranges and `exists` give
 //!   the same answers as Python on a model (nested folders, LFS files, a PR and a branch with
-//!   `/`), a dataset and a Space;
+//!   `/`), a dataset, a Space and canonical repositories; detailed `ls` and `info` entries
+//!   match field by field, `last_commit` (oid, title, date) included;
+//! * Parquet: hub-fs's arrow-rs example reads back, value by value, a file written with
+//!   `ArrowWriter` and stored through `HfObjectStore`;
 //! * writing: `pipe`, `put_file`, `cp_file` (server-side), `mv`, `rm -r` are one commit each,
 //!   invalidate our cache, and Python reads back what we wrote;
 //! * `HfFile`: random seeks and reads return the right bytes with read-ahead.
@@ -117,6 +120,32 @@ async fn fixtures(c: &HubClient) -> BTreeMap<&'static str, Vec<u8>> {
     files
 }
 
+/// Canonical repositories (ids without a namespace, like `gpt2`): model `fsgpt` and dataset
+/// `fssquad`, created on the server's data dir (the API has no way to make them), each with a
+/// file at the top and one in a folder.
+async fn canonical_fixtures(server: &TestServer, c: &HubClient) {
+    use hub_server::repo::RepoType as ServerType;
+    // `add_canonical_repo` runs its own runtime, so it must not run on this one's thread.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            server.add_canonical_repo(ServerType::Model, "fsgpt", "alice");
+            server.add_canonical_repo(ServerType::Dataset, "fssquad", "alice");
+        });
+    });
+    for (id, ty) in [("fsgpt", RepoType::Model), ("fssquad", RepoType::Dataset)] {
+        let ops = vec![
+            CommitOperation::add_bytes("config.json", b"{\"n_layer\": 12}\n".to_vec()).unwrap(),
+            CommitOperation::add_bytes("a/b/c.txt", b"canonical c".to_vec()).unwrap(),
+        ];
+        c.create_commit(&RepoId::new(id).unwrap(), ops)
+            .repo_type(ty)
+            .commit_message("canonical")
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 fn entry_json(e: &FsEntry) -> Value {
     let mut v = json!({"name": e.name, "size": e.size, "type": e.kind.as_str()});
     if let Some(b) = &e.blob_id {
@@ -124,6 +153,13 @@ fn entry_json(e: &FsEntry) -> Value {
     }
     if let Some(l) = &e.lfs {
         v["lfs"] = json!({"size": l.size, "sha256": l.sha256, "pointer_size": l.pointer_size});
+    }
+    if let Some(c) = &e.last_commit {
+        v["last_commit"] = json!({
+            "oid": c.oid,
+            "title": c.title,
+            "date": c.date.map(|d| d.timestamp_micros()),
+        });
     }
     v
 }
@@ -197,6 +233,11 @@ fn generated_paths() -> Vec<String> {
         "alice/bad..id",
         "alice",
         "datasets",
+        // Ids without a namespace: existing canonical repos and a missing one.
+        "fsgpt",
+        "datasets/fssquad",
+        "spaces/fsgpt",
+        "nosuchrepo",
     ];
     let revisions = [
         "",
@@ -209,7 +250,15 @@ fn generated_paths() -> Vec<String> {
         "@refs/pr/9",
         "@refs/convert/parquet",
     ];
-    let suffixes = ["", "/", "/a", "/a/b/c.txt", "/pr/file.txt", "/x-only.txt"];
+    let suffixes = [
+        "",
+        "/",
+        "/a",
+        "/a/b/c.txt",
+        "/pr/file.txt",
+        "/x-only.txt",
+        "/config.json",
+    ];
     let mut out = Vec::new();
     for p in prefixes {
         for r in repos {
@@ -238,6 +287,7 @@ async fn resolve_and_read_like_python_slow() {
     let server = TestServer::start();
     let c = client(&server);
     let files = fixtures(&c).await;
+    canonical_fixtures(&server, &c).await;
     let fs = HfFileSystem::new(c.clone());
 
     let resolve: Vec<Value> = generated_paths().into_iter().map(Value::from).collect();
@@ -253,6 +303,9 @@ async fn resolve_and_read_like_python_slow() {
         "datasets/alice/fs-data/data",
         "spaces/alice/fs-space",
         "hf://datasets/alice/fs-data/data/train/",
+        "fsgpt",
+        "hf://fsgpt/a/b",
+        "datasets/fssquad/a",
     ]
     .map(Value::from)
     .to_vec();
@@ -268,6 +321,10 @@ async fn resolve_and_read_like_python_slow() {
         "alice/fs-model",
         "alice/fs-model@refs%2Fpr%2F1",
         "spaces/alice/fs-space/app.py",
+        "fsgpt/config.json",
+        "hf://fsgpt@main/a/b/c.txt",
+        "datasets/fssquad/config.json",
+        "fsgpt",
     ]
     .map(Value::from)
     .to_vec();
@@ -297,6 +354,8 @@ async fn resolve_and_read_like_python_slow() {
         json!(["alice/fs-model/missing", null, false]),
         json!(["datasets/alice/fs-data", null, false]),
         json!(["alice/fs-model@refs/pr/1", null, false]),
+        json!(["fsgpt", null, true]),
+        json!(["datasets/fssquad", null, false]),
     ];
     let du: Vec<Value> = [
         "alice/fs-model",
@@ -315,6 +374,8 @@ async fn resolve_and_read_like_python_slow() {
         json!(["alice/fs-model/a/b/d.bin", 299_990, 400_000]),
         json!(["alice/fs-model/README.md", 2, 4]),
         json!(["alice/fs-model@refs/pr/1/pr/file.txt", null, null]),
+        json!(["fsgpt/config.json", null, null]),
+        json!(["hf://datasets/fssquad/a/b/c.txt", 2, 7]),
     ];
     let walk: Vec<Value> = ["alice/fs-model", "datasets/alice/fs-data/data"]
         .map(Value::from)
@@ -350,6 +411,40 @@ async fn resolve_and_read_like_python_slow() {
     }
     compare("resolve", &resolve, &ours, &py);
     assert!(resolve.len() > 800);
+    // The canonical cases really resolve (agreeing with Python on failures alone would pass
+    // too): `fsgpt/a` is tried as a repository first, then `fsgpt` is found.
+    let r = fs.resolve_path("hf://fsgpt/a/b/c.txt", None).await.unwrap();
+    assert_eq!(
+        (
+            r.repo_id.as_str(),
+            r.path_in_repo.as_str(),
+            r.revision.as_str()
+        ),
+        ("fsgpt", "a/b/c.txt", "main")
+    );
+    let r = fs
+        .resolve_path("datasets/fssquad@main/config.json", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.repo_type, r.repo_id.as_str()),
+        (RepoType::Dataset, "fssquad")
+    );
+    assert!(matches!(
+        fs.resolve_path("nosuchrepo/config.json", None).await,
+        Err(FsError::NotFound {
+            reason: NotFoundReason::Repository,
+            ..
+        })
+    ));
+    // What resolution asks the server for a canonical id: the repository itself.
+    let found = reqwest::Client::new()
+        .get(format!("{}/api/models/fsgpt/revision/main", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), 200);
+    assert_eq!(found.json::<Value>().await.unwrap()["id"], "fsgpt");
 
     let mut ours = Vec::new();
     for p in &ls {
@@ -369,6 +464,21 @@ async fn resolve_and_read_like_python_slow() {
         "{}",
         ours[2]
     );
+    // ... and so is last_commit: every entry of a detailed listing has one, with a date.
+    let root_listing = ours[0].as_array().unwrap();
+    assert!(!root_listing.is_empty());
+    assert!(
+        root_listing
+            .iter()
+            .all(|e| e["last_commit"]["date"].is_i64() && e["last_commit"]["oid"].is_string()),
+        "{}",
+        ours[0]
+    );
+    let titles: Vec<&Value> = root_listing
+        .iter()
+        .map(|e| &e["last_commit"]["title"])
+        .collect();
+    assert!(titles.contains(&&json!("initial commit")) && titles.contains(&&json!("fixture")));
 
     let mut ours = Vec::new();
     for p in &info {
@@ -1163,4 +1273,98 @@ print(json.dumps({"sha": hashlib.sha256(HfFileSystem().cat_file("alice/fs-model/
 "#,
     );
     assert_eq!(py["sha"], sha256_hex(&expected));
+}
+
+// hub-fs's Parquet example, compiled here as a module so its reader is tested end to end.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../crates/hub-fs/examples/parquet.rs"]
+mod parquet_example;
+
+#[tokio::test]
+async fn parquet_example_reads_a_dataset_file_through_the_object_store() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
+    use object_store::path::Path;
+    use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    let server = TestServer::start();
+    let c = client(&server);
+    c.api()
+        .create_repo(&RepoId::new("alice/pq").unwrap())
+        .repo_type(RepoType::Dataset)
+        .send()
+        .await
+        .unwrap();
+    let fs = HfFileSystem::new(c);
+    let store = hub_fs::HfObjectStore::new(fs.clone(), "datasets/alice/pq")
+        .await
+        .unwrap();
+
+    // 25,000 rows in row groups of 4,000, so the reader fetches several column chunks.
+    let rows = 25_000i64;
+    let ids = Int64Array::from_iter_values(0..rows);
+    let names = StringArray::from_iter_values((0..rows).map(|i| format!("row {i}")));
+    let scores = Float64Array::from_iter_values((0..rows).map(|i| i as f64 / 8.0));
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(ids) as Arc<dyn Array>),
+        ("name", Arc::new(names) as Arc<dyn Array>),
+        ("score", Arc::new(scores) as Arc<dyn Array>),
+    ])
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(4_000))
+        .build();
+    let mut file = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut file, batch.schema(), Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    store
+        .put(
+            &Path::from("data/train.parquet"),
+            PutPayload::from(file.clone()),
+        )
+        .await
+        .unwrap();
+
+    let store: Arc<dyn ObjectStore> = Arc::new(store);
+    let batches = parquet_example::read_parquet(store.clone(), "data/train.parquet")
+        .await
+        .unwrap();
+    assert_eq!(
+        batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+        25_000
+    );
+    assert_eq!(batches[0].schema(), batch.schema());
+    // Every value, in order, across the record batches.
+    let mut next = 0i64;
+    for b in &batches {
+        let id = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        let name = b.column(1).as_any().downcast_ref::<StringArray>().unwrap();
+        let score = b.column(2).as_any().downcast_ref::<Float64Array>().unwrap();
+        for i in 0..b.num_rows() {
+            assert_eq!(id.value(i), next);
+            assert_eq!(name.value(i), format!("row {next}"));
+            assert_eq!(score.value(i), next as f64 / 8.0);
+            next += 1;
+        }
+    }
+    // The bytes the reader saw are the bytes we wrote (read back through hub-fs itself).
+    assert_eq!(
+        fs.cat("datasets/alice/pq/data/train.parquet")
+            .await
+            .unwrap(),
+        file
+    );
+    // A missing file is the store's NotFound, surfaced through the Parquet error.
+    let err = parquet_example::read_parquet(store, "data/missing.parquet")
+        .await
+        .unwrap_err();
+    assert!(
+        err.downcast_ref::<object_store::Error>()
+            .is_some_and(|e| matches!(e, object_store::Error::NotFound { .. })),
+        "{err}"
+    );
 }

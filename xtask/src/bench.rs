@@ -1,4 +1,4 @@
-//! `cargo xtask bench <transfer|download|upload|server|scan|all>`: hub-rs against the Python
+//! `cargo xtask bench <transfer|download|upload|server|scan|fs|all>`: hub-rs against the Python
 //! client (and, for downloads, the Rust `hf-hub` crate).
 //!
 //! Shared infrastructure for the benchmark modules (`bench_transfer.rs`, `bench_download.rs`,
@@ -36,6 +36,8 @@ pub(crate) enum Which {
     /// Transfers at the machine's limit (issue 17): big/sharded/small downloads, throttled
     /// streams, big upload and cold-start calls, each against its peers and a measured floor.
     Transfer,
+    /// Random 64 KiB reads of a large file: hub-fs vs Python 0.26.5's HfFileSystem.
+    Fs,
     /// Everything above (`transfer` in place of `download` and `upload`, which it supersedes).
     All,
 }
@@ -425,6 +427,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
         Which::Upload => crate::bench_upload::run(&args.options),
         Which::Scan => crate::bench_scan::run(&args.options),
         Which::Transfer => crate::bench_transfer::run(&args.options),
+        Which::Fs => crate::bench_fs::run(&args.options),
         Which::Server => {
             let runs = runs_option(&args.options)?;
             bench_server(&release_bins()?, runs)
@@ -434,6 +437,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
             let bins = release_bins()?;
             crate::bench_transfer::bench(&bins, runs)?;
             bench_server(&bins, runs)?;
+            crate::bench_fs::bench(&bins, runs)?;
             crate::bench_scan::bench(&bins, runs)
         }
     }

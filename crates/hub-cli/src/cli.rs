@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
     auth, completion, delete_cache, download, env, lfs, login, logout, repo, repo_files,
-    scan_cache, tag, upload, upload_large_folder, version, whoami,
+    scan_cache, tag, upload, upload_large_folder, version, webhooks, whoami,
 };
 
 /// huggingface-cli command helpers
@@ -64,6 +64,10 @@ pub(crate) enum Command {
     DeleteCache(delete_cache::DeleteCacheArgs),
     /// (create, list, delete) tags for a repo in the hub
     Tag(tag::TagArgs),
+    /// (list, create, delete) your webhooks
+    Webhooks(webhooks::WebhooksArgs),
+    /// (list) collections on the hub
+    Collections(webhooks::CollectionsArgs),
     /// Print information about the huggingface-cli version.
     Version(version::VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).

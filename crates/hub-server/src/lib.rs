@@ -166,6 +166,7 @@ pub mod admin {
             likers: vec![],
             owner: owner.map(str::to_string),
             space: None,
+            discussions_disabled: false,
         };
         match store
             .create(ty, "", name, meta, owner.unwrap_or("hub-server"))
@@ -228,6 +229,9 @@ pub struct ServerConfig {
     /// Answer LFS downloads with presigned redirects to the S3 store, for clients that can
     /// reach it; otherwise the server streams them.
     pub s3_presign: bool,
+    /// PEM file of extra CA certificates trusted when delivering webhooks to `https://` URLs,
+    /// on top of Mozilla's root set from webpki-roots (e.g. a private CA, or a receiver's self-signed cert).
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -246,8 +250,48 @@ impl ServerConfig {
             s3_endpoint: None,
             s3_region: None,
             s3_presign: false,
+            webhook_ca_file: None,
         }
     }
+}
+
+/// The client delivering webhooks: rustls with Mozilla's roots (webpki-roots), plus every certificate of
+/// the PEM file `ca_file`. Redirects are not followed (a receiver answers where it was
+/// registered) and each attempt is bounded, so a stuck receiver only delays its own queue.
+fn webhook_client(ca_file: Option<&Path>) -> Result<reqwest::Client, ServerError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .user_agent("hub-server-webhooks");
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            ServerError::Config(format!(
+                "--webhook-ca-file {}: cannot read it: {e}",
+                path.display()
+            ))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            ServerError::Config(format!(
+                "--webhook-ca-file {}: not a PEM certificate bundle: {e}",
+                path.display()
+            ))
+        })?;
+        if certs.is_empty() {
+            return Err(ServerError::Config(format!(
+                "--webhook-ca-file {}: no certificate in it; give a PEM file with at least one \
+                 CERTIFICATE block",
+                path.display()
+            )));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| ServerError::Config(format!("webhook HTTP client: {e}")))
 }
 
 /// Shared state of all handlers (cheap to clone).
@@ -272,6 +316,8 @@ struct StateInner {
     hooks_dir: PathBuf,
     /// The local LFS store's `objects` directory, for the push checks (`None` for S3).
     lfs_objects: Option<PathBuf>,
+    /// HTTP(S) client delivering webhooks (rustls; webpki roots plus `webhook_ca_file`).
+    webhook_client: reqwest::Client,
 }
 
 impl std::fmt::Debug for AppState {
@@ -339,6 +385,7 @@ impl AppState {
                     (Arc::new(store), None)
                 }
             };
+        let webhook_client = webhook_client(config.webhook_ca_file.as_deref())?;
         Ok(AppState {
             inner: Arc::new(StateInner {
                 data_dir: data_dir.to_path_buf(),
@@ -364,6 +411,7 @@ impl AppState {
                 ),
                 hooks_dir,
                 lfs_objects,
+                webhook_client,
             }),
         })
     }

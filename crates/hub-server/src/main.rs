@@ -74,6 +74,10 @@ enum Cmd {
         /// Redirect LFS downloads to presigned store URLs (when clients can reach the store).
         #[arg(long)]
         s3_presign: bool,
+        /// PEM file of extra CA certificates to trust when delivering webhooks over https
+        /// (Mozilla's roots, from webpki-roots, are always trusted).
+        #[arg(long)]
+        webhook_ca_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -219,6 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             s3_endpoint,
             s3_region,
             s3_presign,
+            webhook_ca_file,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -239,6 +244,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.s3_endpoint = s3_endpoint;
             config.s3_region = s3_region;
             config.s3_presign = s3_presign;
+            config.webhook_ca_file = webhook_ca_file;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

@@ -36,11 +36,15 @@ use tokio::sync::watch;
 
 /// Bytes gathered from the network before one blocking write call.
 const WRITE_BATCH: usize = 2 * 1024 * 1024;
-/// Read size of the hashing thread.
-const HASH_BUF: usize = 1024 * 1024;
+/// Read size of the hashing thread. Small enough that the buffer stays in L2 between the copy
+/// out of the page cache and the hash (measured on a 2-core VM: 128-256 KiB read+hash at about
+/// 1.35 GB/s, 1 MiB at 1.2, 4 MiB at 0.9).
+const HASH_BUF: usize = 256 * 1024;
 /// Stored bytes that start an early flush to disk. The kernel would otherwise hold them dirty
-/// until completion, whose fsync would then write the whole object while the client waits.
-const FLUSH_EVERY: u64 = 128 * 1024 * 1024;
+/// until completion, whose fsync would then write them while the client waits: what is still
+/// dirty at completion is at most about this much plus the parts in flight, so it is kept to a
+/// couple of parts (an early flush runs on a blocking thread, concurrently with the writes).
+const FLUSH_EVERY: u64 = 32 * 1024 * 1024;
 
 /// Errors of a multipart upload step. Messages are sent to the client.
 #[derive(Debug, thiserror::Error)]

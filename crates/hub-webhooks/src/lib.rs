@@ -75,6 +75,59 @@ pub struct WebhookUrls {
     pub api: Option<String>,
 }
 
+/// A user or organization in a payload (`{"id", "name"}`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WebhookAccount {
+    /// Object id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// User or organization name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Other keys.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+/// One ref changed by a `repo.content` event; a created ref has no `old_sha`, a deleted one no
+/// `new_sha`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookUpdatedRef {
+    /// Full ref name (`refs/heads/main`, `refs/tags/v1`, `refs/pr/3`).
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// Where it pointed before.
+    #[serde(default)]
+    pub old_sha: Option<String>,
+    /// Where it points now.
+    #[serde(default)]
+    pub new_sha: Option<String>,
+}
+
+/// Where a repo went, for a `repo` event with action `move`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WebhookMovedTo {
+    /// New repo id (`namespace/name`).
+    #[serde(default)]
+    pub name: String,
+    /// New owner.
+    #[serde(default)]
+    pub owner: Option<WebhookAccount>,
+}
+
+/// What a pull request changes (`base` branch, and the merge commit once merged).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDiscussionChanges {
+    /// Target ref (`refs/heads/main`).
+    #[serde(default)]
+    pub base: String,
+    /// The merge commit, once merged.
+    #[serde(default)]
+    pub merge_commit_id: Option<String>,
+}
+
 /// The repo an event is about.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -85,6 +138,12 @@ pub struct WebhookRepo {
     /// Repo id (`namespace/name`).
     #[serde(default)]
     pub name: String,
+    /// Object id of the repo (stable across renames).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Owner (user or organization).
+    #[serde(default)]
+    pub owner: Option<WebhookAccount>,
     /// Whether it is private.
     #[serde(default)]
     pub private: Option<bool>,
@@ -103,6 +162,21 @@ pub struct WebhookRepo {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookDiscussion {
+    /// Object id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Author.
+    #[serde(default)]
+    pub author: Option<WebhookAccount>,
+    /// Its URLs.
+    #[serde(default)]
+    pub url: Option<WebhookUrls>,
+    /// For a pull request: base branch and merge commit.
+    #[serde(default)]
+    pub changes: Option<WebhookDiscussionChanges>,
+    /// Whether it is pinned.
+    #[serde(default)]
+    pub pinned: Option<bool>,
     /// Number.
     #[serde(default)]
     pub num: Option<u64>,
@@ -115,7 +189,7 @@ pub struct WebhookDiscussion {
     /// Whether it is a pull request.
     #[serde(default)]
     pub is_pull_request: Option<bool>,
-    /// Other keys (author, url, changes, ...).
+    /// Other keys.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -132,7 +206,13 @@ pub struct WebhookComment {
     /// Whether it is hidden.
     #[serde(default)]
     pub hidden: Option<bool>,
-    /// Other keys (author, url, ...).
+    /// Author.
+    #[serde(default)]
+    pub author: Option<WebhookAccount>,
+    /// Its URLs (`web` points at the comment in its discussion).
+    #[serde(default)]
+    pub url: Option<WebhookUrls>,
+    /// Other keys.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -166,9 +246,15 @@ pub struct WebhookPayload {
     /// The sending webhook.
     #[serde(default)]
     pub webhook: Option<WebhookRef>,
-    /// Refs changed by a content event (`[{"ref", "oldSha", "newSha"}]`).
+    /// Refs changed by a `repo.content` event.
     #[serde(default)]
-    pub updated_refs: Option<Vec<Value>>,
+    pub updated_refs: Option<Vec<WebhookUpdatedRef>>,
+    /// Where the repo went, for a `repo` `move` event.
+    #[serde(default)]
+    pub moved_to: Option<WebhookMovedTo>,
+    /// The settings a `repo.config` event changed (`private`, `gated`, ...).
+    #[serde(default)]
+    pub updated_config: Option<serde_json::Map<String, Value>>,
     /// Other keys.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
@@ -379,5 +465,52 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert!(closed);
+    }
+
+    #[test]
+    fn every_typed_part_of_a_full_payload_is_read() {
+        let p: WebhookPayload = serde_json::from_value(json!({
+            "event": {"action": "move", "scope": "repo"},
+            "repo": {"type": "dataset", "name": "acme/old", "id": "r1", "private": false,
+                "owner": {"id": "o1", "name": "acme"}, "headSha": "abc",
+                "url": {"web": "https://hub/datasets/acme/old", "api": "https://hub/api/datasets/acme/old"}},
+            "discussion": {"id": "d1", "num": 4, "title": "T", "status": "merged",
+                "isPullRequest": true, "pinned": false, "author": {"id": "u1", "name": "bob"},
+                "url": {"web": "https://hub/x/discussions/4"},
+                "changes": {"base": "refs/heads/main", "mergeCommitId": "m1"}},
+            "comment": {"id": "c1", "hidden": true, "author": {"id": "u1"},
+                "url": {"web": "https://hub/x/discussions/4#c1"}},
+            "movedTo": {"name": "acme/new", "owner": {"id": "o1", "name": "acme"}},
+            "updatedRefs": [{"ref": "refs/tags/v1", "newSha": "n1"}],
+            "updatedConfig": {"private": true},
+            "webhook": {"id": "w", "version": 3},
+        }))
+        .unwrap();
+        let repo = p.repo.unwrap();
+        assert_eq!(
+            (repo.id.as_deref(), repo.head_sha.as_deref()),
+            (Some("r1"), Some("abc"))
+        );
+        assert_eq!(repo.owner.unwrap().name.as_deref(), Some("acme"));
+        let d = p.discussion.unwrap();
+        assert_eq!(d.author.unwrap().id.as_deref(), Some("u1"));
+        assert_eq!(d.changes.unwrap().merge_commit_id.as_deref(), Some("m1"));
+        let c = p.comment.unwrap();
+        assert_eq!((c.hidden, c.content), (Some(true), None));
+        assert_eq!(p.moved_to.unwrap().name, "acme/new");
+        assert_eq!(
+            p.updated_refs.unwrap(),
+            vec![WebhookUpdatedRef {
+                git_ref: "refs/tags/v1".into(),
+                old_sha: None,
+                new_sha: Some("n1".into())
+            }]
+        );
+        assert_eq!(p.updated_config.unwrap()["private"], true);
+        assert!(
+            p.extra.is_empty(),
+            "every key has a typed home: {:?}",
+            p.extra
+        );
     }
 }

@@ -22,6 +22,7 @@ pub(crate) mod tag;
 pub(crate) mod upload;
 pub(crate) mod upload_large_folder;
 pub(crate) mod version;
+pub(crate) mod webhooks;
 pub(crate) mod whoami;
 
 /// Runs `command`; the exit code is non-zero when the command reports a partial failure.
@@ -40,6 +41,8 @@ pub(crate) fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCo
         Command::ScanCache(a) => scan_cache::execute(a, ctx),
         Command::DeleteCache(a) => delete_cache::execute(a, ctx),
         Command::Tag(a) => tag::execute(a, ctx),
+        Command::Webhooks(a) => webhooks::execute(a, ctx),
+        Command::Collections(a) => webhooks::execute_collections(a, ctx),
         Command::Version(a) => version::execute(a, ctx),
         Command::Completion(a) => completion::execute(a),
         Command::LfsEnableLargefiles(a) => lfs::enable(a, ctx),

@@ -27,6 +27,7 @@ fn meta() -> RepoMeta {
         likers: vec![],
         owner: None,
         space: None,
+        discussions_disabled: false,
     }
 }
 

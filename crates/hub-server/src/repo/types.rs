@@ -93,6 +93,9 @@ pub struct RepoMeta {
     /// Space runtime settings (spaces only; nothing actually runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub space: Option<SpaceState>,
+    /// New discussions, pull requests and comments are refused (`discussionsDisabled` setting).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discussions_disabled: bool,
 }
 
 /// Simulated Space runtime state.
@@ -126,6 +129,13 @@ pub struct AccessRequest {
     pub status: String,
     /// Last change.
     pub timestamp: String,
+    /// The requester's e-mail as shared with the repo's authors when asking; none when access
+    /// was granted by an owner without a request (the Hub shows no e-mail then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// What the requester filled in the gate form's extra fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 pub(super) fn gated_false() -> serde_json::Value {

@@ -7,6 +7,13 @@
 //! part (as on the Hub). Private collections are visible only to those who may write to their
 //! namespace (the owner, or members of the owning organization); to others they do not exist (404).
 //! The listing leaves out `position` (clients number the items themselves), `get` includes it.
+//!
+//! Listing order (`sort=`): `lastModified` (default) is the most recently changed first.
+//! `trending` has no documented definition, so it is recent activity: the number of changes
+//! (creation, metadata edits, items added, edited or removed) in the last
+//! [`TRENDING_WINDOW_DAYS`] days, most first, ties by last change. `upvotes` orders by the stored
+//! upvote count (the protocol documents no upvote route, so counts stay as stored), ties by
+//! last change.
 
 use std::sync::LazyLock;
 
@@ -31,6 +38,12 @@ struct StoredItem {
     note: Option<String>,
 }
 
+/// How far back `sort=trending` counts a collection's changes.
+const TRENDING_WINDOW_DAYS: i64 = 7;
+
+/// Changes remembered per collection for `trending` (older ones fall out of the window anyway).
+const ACTIVITY_CAP: usize = 1000;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stored {
     id: String,
@@ -42,9 +55,34 @@ struct Stored {
     position: u64,
     last_updated: String,
     items: Vec<StoredItem>,
+    /// Upvote count (no route changes it; kept so `sort=upvotes` reads a stored value).
+    #[serde(default)]
+    upvotes: u64,
+    /// Times of recent changes (unix seconds), oldest first, for `sort=trending`.
+    #[serde(default)]
+    activity: Vec<i64>,
 }
 
 impl Stored {
+    /// Records a change now: `lastUpdated` and one more entry of recent activity.
+    fn touch(&mut self) {
+        let now = chrono::Utc::now();
+        self.last_updated = util::format_date(now);
+        let horizon = now.timestamp() - TRENDING_WINDOW_DAYS * 86_400;
+        self.activity.retain(|t| *t >= horizon);
+        self.activity.push(now.timestamp());
+        if self.activity.len() > ACTIVITY_CAP {
+            let extra = self.activity.len() - ACTIVITY_CAP;
+            self.activity.drain(..extra);
+        }
+    }
+
+    /// Changes within the trending window as of `now` (unix seconds).
+    fn recent_activity(&self, now: i64) -> usize {
+        let horizon = now - TRENDING_WINDOW_DAYS * 86_400;
+        self.activity.iter().filter(|t| **t >= horizon).count()
+    }
+
     fn slug(&self) -> String {
         format!("{}/{}-{}", self.namespace, slugify(&self.title), self.id)
     }
@@ -67,7 +105,7 @@ impl Stored {
             "slug": self.slug(), "title": self.title,
             "owner": {"name": self.namespace, "type": owner_type},
             "items": items, "lastUpdated": self.last_updated, "private": self.private,
-            "theme": self.theme, "upvotes": 0, "isUpvotedByUser": false,
+            "theme": self.theme, "upvotes": self.upvotes, "isUpvotedByUser": false,
         });
         if let Some(d) = &self.description {
             v["description"] = json!(d);
@@ -229,9 +267,15 @@ async fn list(ctx: &mut Ctx) -> HubResult<Response> {
                     .any(|(t, id)| c.items.iter().any(|it| &it.kind == t && &it.id == id))
         })
         .collect();
+    // Most recent change first; the other orders use it to break ties.
+    found.sort_by(|a, b| b.last_updated.cmp(&a.last_updated));
     match ctx.query.get("sort") {
-        Some("upvotes") => {} // every collection has 0 upvotes here: stable order
-        _ => found.sort_by(|a, b| b.last_updated.cmp(&a.last_updated)),
+        Some("upvotes") => found.sort_by_key(|c| std::cmp::Reverse(c.upvotes)),
+        Some("trending") => {
+            let now = chrono::Utc::now().timestamp();
+            found.sort_by_key(|c| std::cmp::Reverse(c.recent_activity(now)));
+        }
+        _ => {}
     }
     if let Some(limit) = ctx.query.get("limit").and_then(|l| l.parse::<usize>().ok()) {
         found.truncate(limit);
@@ -279,7 +323,7 @@ async fn create(ctx: &mut Ctx) -> HubResult<Response> {
             extra: Some(extra),
         });
     }
-    let c = Stored {
+    let mut c = Stored {
         id: new_id(),
         position: all.iter().filter(|c| c.namespace == ns).count() as u64,
         namespace: ns,
@@ -295,7 +339,10 @@ async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         theme: "default".into(),
         last_updated: util::now_date(),
         items: Vec::new(),
+        upvotes: 0,
+        activity: Vec::new(),
     };
+    c.touch();
     let v = c.to_json(acc.owner_type(&c.namespace), true);
     all.push(c);
     save(ctx, &all).await?;
@@ -332,7 +379,7 @@ async fn update(ctx: &mut Ctx, ns: &str, slug: &str) -> HubResult<Response> {
     if let Some(p) = body.get("position").and_then(Value::as_u64) {
         c.position = p;
     }
-    c.last_updated = util::now_date();
+    c.touch();
     let v = c.to_json(acc.owner_type(&c.namespace), true);
     save(ctx, &all).await?;
     Ok(super::json(json!({ "data": v })))
@@ -387,7 +434,7 @@ async fn add_item(ctx: &mut Ctx, ns: &str, slug: &str) -> HubResult<Response> {
         kind,
         note,
     });
-    c.last_updated = util::now_date();
+    c.touch();
     let v = c.to_json(acc.owner_type(&c.namespace), true);
     save(ctx, &all).await?;
     Ok(super::json(v))
@@ -420,7 +467,7 @@ async fn change_item(ctx: &mut Ctx, ns: &str, slug: &str, item: &str) -> HubResu
             c.items.insert(p, it);
         }
     }
-    c.last_updated = util::now_date();
+    c.touch();
     save(ctx, &all).await?;
     Ok(super::json(json!({})))
 }

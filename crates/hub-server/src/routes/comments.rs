@@ -107,6 +107,19 @@ pub(super) async fn action(
         }
     }
     let updated = event.clone();
+    let discussion = super::webhooks::discussion_hook(ctx.public(), &repo, d);
+    let hook = json!({"comment": super::webhooks::comment_hook(&discussion, &updated),
+        "discussion": discussion});
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
+    // An edit or a hide is an `update` of the comment (content left out once hidden).
+    super::webhooks::notify(
+        ctx,
+        &repo,
+        "discussion",
+        "discussion.comment",
+        "update",
+        hook,
+    )
+    .await;
     Ok(super::json(json!({ "updatedComment": updated })))
 }

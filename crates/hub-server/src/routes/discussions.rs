@@ -21,6 +21,18 @@ fn discussion_json(repo: &Repo, d: &Discussion) -> Value {
     })
 }
 
+/// New discussions and comments need the repo's discussions to be on (`discussionsDisabled`).
+fn refuse_if_disabled(repo: &Repo) -> HubResult<()> {
+    if repo.meta.discussions_disabled {
+        return Err(HubError::Forbidden(format!(
+            "Discussions are disabled for {}; its owner can turn them back on in the repo \
+             settings (discussionsDisabled: false)",
+            repo.id()
+        )));
+    }
+    Ok(())
+}
+
 /// `GET /api/{T}/{id}/discussions?p=&type=&status=&author=`.
 pub(super) async fn list(ctx: &mut Ctx, ty: RepoType, ns: &str, name: &str) -> HubResult<Response> {
     let repo = ctx.repo_read(ty, ns, name).await?;
@@ -127,6 +139,7 @@ pub(super) async fn create(
     let body: Value = ctx.json().await?;
     let repo = ctx.repo_read(ty, ns, name).await?;
     let caller = ctx.need_caller()?.name.clone();
+    refuse_if_disabled(&repo)?;
     let title = body
         .get("title")
         .and_then(Value::as_str)
@@ -192,7 +205,7 @@ pub(super) async fn create(
     };
     all.push(d.clone());
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
-    let hook = json!({"discussion": discussion_json(&repo, &d)});
+    let hook = json!({"discussion": super::webhooks::discussion_hook(ctx.public(), &repo, &d)});
     super::webhooks::notify(ctx, &repo, "discussion", "discussion", "create", hook).await;
     Ok(super::json(details_json(ctx, &repo, &d).await?))
 }
@@ -214,6 +227,8 @@ pub(super) async fn action(
         .map_err(|_| HubError::NotFound("Discussion not found".into()))?;
     if action != "comment" {
         ctx.check_write(&repo).await?;
+    } else {
+        refuse_if_disabled(&repo)?;
     }
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
@@ -309,21 +324,14 @@ pub(super) async fn action(
         _ => return Err(HubError::NotFound("Not Found".into())),
     };
     // Webhook payload: a new comment, or an update of the discussion itself.
-    let (scope, hook) = match result.get("newMessage") {
+    let discussion = super::webhooks::discussion_hook(ctx.public(), &repo, d);
+    let (scope, action, hook) = match result.get("newMessage") {
         Some(c) => (
             "discussion.comment",
-            json!({"discussion": discussion_json(&repo, d), "comment": {"id": c["id"],
-                "author": c["author"], "content": c["data"]["latest"]["raw"], "hidden": false}}),
+            "create",
+            json!({"comment": super::webhooks::comment_hook(&discussion, c), "discussion": discussion}),
         ),
-        None => (
-            "discussion",
-            json!({"discussion": discussion_json(&repo, d)}),
-        ),
-    };
-    let action = if scope == "discussion" {
-        "update"
-    } else {
-        "create"
+        None => ("discussion", "update", json!({"discussion": discussion})),
     };
     ctx.st.inner.repos.save_discussions(&repo, &all).await?;
     super::webhooks::notify(ctx, &repo, "discussion", scope, action, hook).await;

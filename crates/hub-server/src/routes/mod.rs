@@ -498,7 +498,9 @@ async fn api(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
             Some(ty) => match rest {
                 [] => repo_api(ctx, ty, "", first, rest).await,
                 [second, tail @ ..] => {
-                    if API_ACTIONS.contains(second) && canonical(ctx, ty, first, second).await {
+                    if API_ACTIONS.contains(second)
+                        && canonical(ctx, ty, first, second, !tail.is_empty()).await
+                    {
                         repo_api(ctx, ty, "", first, rest).await
                     } else {
                         repo_api(ctx, ty, first, second, tail).await
@@ -552,12 +554,15 @@ const WEB_ACTIONS: &[&str] = &[
 ];
 
 /// Whether `first/second…` addresses the canonical repository `first` (an id without a
-/// namespace, like `gpt2`) rather than the repository `first/second`: the canonical one must
-/// exist and the namespaced one must not, so neither ever shadows an existing repository.
-async fn canonical(ctx: &Ctx, ty: RepoType, first: &str, second: &str) -> bool {
+/// namespace, like `gpt2`) rather than the repository `first/second`. The namespaced one always
+/// wins when it exists, so neither ever shadows an existing repository. Otherwise the canonical
+/// reading is taken when that repository exists, or when more segments follow `second` (`gpt2x/
+/// revision/main` can only mean "revision main of gpt2x", and must answer RepoNotFound for
+/// `gpt2x` as the Hub does, not a bare 404 for an unknown route).
+async fn canonical(ctx: &Ctx, ty: RepoType, first: &str, second: &str, more: bool) -> bool {
     let repos = &ctx.st.inner.repos;
-    matches!(repos.find(ty, "", first).await, Ok(Some(_)))
-        && matches!(repos.find(ty, first, second).await, Ok(None))
+    matches!(repos.find(ty, first, second).await, Ok(None))
+        && (more || matches!(repos.find(ty, "", first).await, Ok(Some(_))))
 }
 
 async fn repo_api(
@@ -679,7 +684,7 @@ async fn repo_scoped(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
         [first, rest @ ..] if first.ends_with(".git") => ("", *first, rest),
         [first, tail @ ..]
             if tail.first().is_some_and(|a| WEB_ACTIONS.contains(a))
-                && canonical(ctx, ty, first, tail[0]).await =>
+                && canonical(ctx, ty, first, tail[0], tail.len() > 1).await =>
         {
             ("", *first, tail)
         }

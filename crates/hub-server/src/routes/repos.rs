@@ -87,6 +87,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         likers: vec![],
         owner: None,
         space: None,
+        discussions_disabled: false,
     };
     match ctx
         .st
@@ -97,6 +98,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
     {
         Ok(repo) => {
             let url = ctx.repo_url(&repo);
+            super::webhooks::notify(ctx, &repo, "repo", "repo", "create", json!({})).await;
             Ok(super::json(
                 json!({"url": url, "name": repo.id(), "id": repo.id()}),
             ))
@@ -128,6 +130,8 @@ pub(super) async fn delete(ctx: &mut Ctx) -> HubResult<Response> {
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     ctx.st.inner.repos.delete(&repo).await.map_err(internal)?;
+    // Described as it was just before it went away.
+    super::webhooks::notify(ctx, &repo, "repo", "repo", "delete", json!({})).await;
     Ok(super::json(json!({})))
 }
 
@@ -160,9 +164,15 @@ pub(super) async fn move_repo(ctx: &mut Ctx) -> HubResult<Response> {
     let lock = ctx.st.inner.repos.lock(&repo);
     let _g = lock.lock().await;
     match ctx.st.inner.repos.rename(&repo, &tns, tname).await {
-        Ok(()) => Ok(super::json(
-            json!({"url": format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix())}),
-        )),
+        Ok(()) => {
+            // `repo` is the old name; `movedTo` says where it went.
+            let moved =
+                json!({"movedTo": {"name": format!("{tns}/{tname}"), "owner": {"name": tns}}});
+            super::webhooks::notify(ctx, &repo, "repo", "repo", "move", moved).await;
+            Ok(super::json(
+                json!({"url": format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix())}),
+            ))
+        }
         Err(StoreError::Exists) => Err(HubError::conflict(format!(
             "A {} repository called {tns}/{tname} already exists",
             ty.singular()
@@ -209,10 +219,14 @@ pub(super) async fn duplicate(
         likers: vec![],
         owner: None,
         space: None,
+        discussions_disabled: false,
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());
     match ctx.st.inner.repos.duplicate(&src, &tns, &tname, meta).await {
-        Ok(_) => Ok(super::json(json!({"url": url}))),
+        Ok(copy) => {
+            super::webhooks::notify(ctx, &copy, "repo", "repo", "create", json!({})).await;
+            Ok(super::json(json!({"url": url})))
+        }
         Err(StoreError::Exists) => {
             let mut extra = Map::new();
             extra.insert("url".into(), Value::String(url));
@@ -240,6 +254,14 @@ pub(super) async fn settings(
     if let Some(fresh) = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await? {
         repo = fresh;
     }
+    let (was_private, was_gated, was_closed) = (
+        repo.meta.private,
+        repo.meta.gated.clone(),
+        repo.meta.discussions_disabled,
+    );
+    if let Some(off) = bool_field(&body, "discussionsDisabled") {
+        repo.meta.discussions_disabled = off;
+    }
     if let Some(v) = str_field(&body, "visibility") {
         repo.meta.private = v != "public";
     } else if let Some(p) = bool_field(&body, "private") {
@@ -254,9 +276,23 @@ pub(super) async fn settings(
             other => return Err(HubError::BadRequest(format!("Invalid gated value {other}"))),
         };
     }
+    let before = (was_private, was_gated, was_closed);
     ctx.st.inner.repos.save_meta(&repo).await?;
+    // A change sends `repo.config`; a call that changes nothing is quiet. The Hub documents
+    // `updatedConfig` as carrying only the keys webhooks support (`private`, and `xetEnabled`
+    // which this server has not): any other change is announced with an empty object.
+    let mut changed = serde_json::Map::new();
+    if before.0 != repo.meta.private {
+        changed.insert("private".into(), json!(repo.meta.private));
+    }
+    let other_change = before.1 != repo.meta.gated || before.2 != repo.meta.discussions_disabled;
+    if !changed.is_empty() || other_change {
+        let extra = json!({"updatedConfig": changed});
+        super::webhooks::notify(ctx, &repo, "repo", "repo.config", "update", extra).await;
+    }
     Ok(super::json(
-        json!({"private": repo.meta.private, "gated": repo.meta.gated}),
+        json!({"private": repo.meta.private, "gated": repo.meta.gated,
+        "discussionsDisabled": repo.meta.discussions_disabled}),
     ))
 }
 
@@ -283,8 +319,13 @@ pub(super) async fn access_list(
         .filter(|(_, a)| a.status == status)
         .map(|(u, a)| {
             let user = auth.users.get(u);
-            json!({"user": {"user": u, "fullname": user.map(|x| x.fullname.clone()), "email": user.and_then(|x| x.email.clone())},
-                   "status": a.status, "timestamp": a.timestamp, "fields": {}})
+            // The e-mail shared when asking: none for access granted without a request.
+            let mut v = json!({"user": {"user": u, "fullname": user.map(|x| x.fullname.clone()), "email": a.email},
+                   "status": a.status, "timestamp": a.timestamp});
+            if let Some(f) = &a.fields {
+                v["fields"] = Value::Object(f.clone());
+            }
+            v
         })
         .collect();
     Ok(super::json(Value::Array(items)))
@@ -343,11 +384,20 @@ pub(super) async fn access_change(
     if let Some(fresh) = ctx.st.inner.repos.find(ty, &repo.ns, &repo.name).await? {
         repo = fresh;
     }
+    // A handled (or granted-over) request keeps what the requester shared with it.
+    let (email, fields) = repo
+        .meta
+        .access
+        .get(&user)
+        .map(|a| (a.email.clone(), a.fields.clone()))
+        .unwrap_or_default();
     repo.meta.access.insert(
         user,
         repo::AccessRequest {
             status,
             timestamp: util::now_date(),
+            email,
+            fields,
         },
     );
     ctx.st.inner.repos.save_meta(&repo).await?;

@@ -1483,7 +1483,10 @@ async fn settings_gated_move_delete() {
             Body::from(r#"{"private": true, "gated": false}"#),
         )
         .await;
-    assert_eq!(r.json(), json!({"private": true, "gated": false}));
+    assert_eq!(
+        r.json(),
+        json!({"private": true, "gated": false, "discussionsDisabled": false})
+    );
     assert_eq!(
         h.get("/api/models/alice/r", Some(BOB)).await.code(),
         "RepoNotFound"
@@ -1991,6 +1994,25 @@ async fn canonical_ids_do_not_shadow_namespaced_repos() {
     assert_eq!((r.status.as_u16(), r.code()), (401, "RepoNotFound"));
     let r = h.get("/api/models/nope", Some(W)).await;
     assert_eq!((r.status.as_u16(), r.code()), (404, "RepoNotFound"));
+    // ...also with a revision, a tree or a file after the missing id.
+    for path in [
+        "/api/models/nope/revision/main",
+        "/api/models/nope/tree/main",
+        "/nope/resolve/main/config.json",
+    ] {
+        let r = h.get(path, Some(W)).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (404, "RepoNotFound"),
+            "{path}"
+        );
+        let r = h.get(path, None).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (401, "RepoNotFound"),
+            "{path}"
+        );
+    }
     // Members of the owner may write; others may not.
     let r = h
         .post_json("/api/models/gpt2/branch/dev", Some(W), json!({}))

@@ -13,8 +13,11 @@
 //! the [`repo_events`] middleware) are POSTed to every enabled webhook watching the repo (or
 //! its owner) with that domain, with `X-Webhook-Secret`, from a background task per webhook
 //! that keeps their order and retries failures; the write that caused the event never waits
-//! for it. New branches emit `repo.content` (`create`) too; tags and settings changes emit
-//! nothing yet.
+//! for it. See `docs/community.md` for the full event table (repo create/delete/move,
+//! `repo.config`, `repo.content` for every ref write, discussion and comment events).
+//!
+//! Delivery uses a rustls `reqwest` client (http and https; webpki roots plus the
+//! server's `webhook_ca_file`). An event whose attempts all fail is logged and dropped.
 
 use std::sync::LazyLock;
 
@@ -233,6 +236,7 @@ pub(super) async fn route(ctx: &mut Ctx, segs: &[&str]) -> HubResult<Response> {
 
 /// One event to POST to one webhook.
 struct Job {
+    client: reqwest::Client,
     url: String,
     secret: Option<String>,
     body: Vec<u8>,
@@ -252,6 +256,10 @@ const BACKOFF: std::time::Duration = std::time::Duration::from_millis(300);
 /// Queues the Hub's webhook payload for every enabled webhook watching `repo` (by repo, or by
 /// its owner) with `domain` in its domains. Never fails and never waits: delivery runs in the
 /// background, so the write that caused the event is answered first.
+///
+/// `extra` holds the parts besides `event`, `repo` and `webhook` (`discussion`, `comment`,
+/// `updatedRefs`, `movedTo`, ...), plus `headSha`, which moves into `repo`. Authors named in
+/// `discussion`/`comment` get their `id` here, where the account data is at hand.
 pub(super) async fn notify(
     ctx: &Ctx,
     repo: &crate::repo::Repo,
@@ -261,6 +269,54 @@ pub(super) async fn notify(
     extra: Value,
 ) {
     notify_state(&ctx.st, repo, domain, scope, action, extra).await;
+}
+
+/// A stable 24-hex object id for things hub-server stores without one (discussions, unknown
+/// authors), derived from what identifies them so every event names them the same way.
+pub(super) fn derived_id(parts: &[&str]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(parts.join("\0").as_bytes());
+    hex::encode(&digest[..12])
+}
+
+/// The payload's `discussion` part (`WebhookPayloadDiscussion`): `id`, `num`, `author`, `url`,
+/// `title`, `isPullRequest`, `status`, `pinned`, and for a PR `changes{base, mergeCommitId}`.
+pub(super) fn discussion_hook(
+    base: &str,
+    repo: &crate::repo::Repo,
+    d: &crate::repo::Discussion,
+) -> Value {
+    let repo_id = repo.id();
+    let mut v = json!({
+        "id": derived_id(&[&repo.meta.id, "discussion", &d.num.to_string()]),
+        "num": d.num, "title": d.title, "status": d.status, "isPullRequest": d.is_pull_request,
+        "author": {"name": d.author}, "pinned": false,
+        "url": {"web": format!("{base}/{}{repo_id}/discussions/{}", repo.ty.url_prefix(), d.num),
+                "api": format!("{base}/api/{}s/{repo_id}/discussions/{}", repo.ty.singular(), d.num)},
+    });
+    if d.is_pull_request {
+        let merge = d
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| e["data"]["mergeCommitId"].as_str());
+        v["changes"] = json!({"base": "refs/heads/main", "mergeCommitId": merge});
+    }
+    v
+}
+
+/// The payload's `comment` part (`WebhookPayloadComment`) for a stored comment event; a hidden
+/// comment carries no `content`.
+pub(super) fn comment_hook(discussion: &Value, event: &Value) -> Value {
+    let id = event["id"].as_str().unwrap_or_default();
+    let hidden = event["data"]["hidden"] == true;
+    let web = discussion["url"]["web"].as_str().unwrap_or_default();
+    let mut v = json!({"id": id, "author": {"name": event["author"]["name"]}, "hidden": hidden,
+        "url": {"web": format!("{web}#{id}")}});
+    if !hidden {
+        v["content"] = event["data"]["latest"]["raw"].clone();
+    }
+    v
 }
 
 async fn notify_state(
@@ -280,45 +336,85 @@ async fn notify_state(
     };
     let repo_id = repo.id();
     let ty = repo.ty.singular();
-    for h in hooks
+    let watching: Vec<&Hook> = hooks
         .iter()
         .filter(|h| !h.disabled && h.domains.iter().any(|d| d == domain))
+        .filter(|h| {
+            h.watched.iter().any(|w| {
+                (w.kind == ty && w.name == repo_id)
+                    || ((w.kind == "user" || w.kind == "org")
+                        && w.name.eq_ignore_ascii_case(repo.owner()))
+            })
+        })
+        .collect();
+    if watching.is_empty() {
+        return;
+    }
+    let auth = st.inner.auth.get().await.ok();
+    let id_of = |name: &str| {
+        auth.as_ref()
+            .and_then(|a| {
+                a.users
+                    .get(name)
+                    .map(|u| u.id.clone())
+                    .or_else(|| a.orgs.get(name).map(|o| o.id.clone()))
+            })
+            .unwrap_or_else(|| derived_id(&["account", name]))
+    };
+    let base = &st.inner.public_url;
+    let owner = repo.owner();
+    let mut common = json!({
+        "event": {"action": action, "scope": scope},
+        "repo": {"type": ty, "name": repo_id, "id": repo.meta.id, "private": repo.meta.private,
+            "url": {"web": format!("{base}/{}{repo_id}", repo.ty.url_prefix()),
+                    "api": format!("{base}/api/{ty}s/{repo_id}")},
+            "owner": {"id": id_of(owner), "name": owner}},
+    });
+    if let (Value::Object(p), Value::Object(e)) = (&mut common, extra) {
+        p.extend(e);
+    }
+    // The head commit belongs inside `repo`.
+    if let Some(head) = common.as_object_mut().and_then(|p| p.remove("headSha")) {
+        common["repo"]["headSha"] = head;
+    }
+    for part in ["discussion", "comment"] {
+        if let Some(name) = common[part]["author"]["name"].as_str().map(str::to_owned) {
+            common[part]["author"]["id"] = json!(id_of(&name));
+        }
+    }
+    if let Some(name) = common["movedTo"]["owner"]["name"]
+        .as_str()
+        .map(str::to_owned)
     {
-        let watches = h.watched.iter().any(|w| {
-            (w.kind == ty && w.name == repo_id)
-                || ((w.kind == "user" || w.kind == "org") && w.name.eq_ignore_ascii_case(&repo.ns))
-        });
-        if !watches {
-            continue;
-        }
-        let base = &st.inner.public_url;
-        let mut payload = json!({
-            "event": {"action": action, "scope": scope},
-            "repo": {"type": ty, "name": repo_id, "private": repo.meta.private,
-                "url": {"web": format!("{base}/{}{repo_id}", repo.ty.url_prefix()),
-                        "api": format!("{base}/api/{}s/{repo_id}", ty)},
-                "owner": {"name": repo.ns}},
-            "webhook": {"id": h.id, "version": 3},
-        });
-        if let (Value::Object(p), Value::Object(e)) = (&mut payload, &extra) {
-            p.extend(e.clone());
-            // The head commit belongs inside `repo`.
-            if let Some(head) = p.remove("headSha") {
-                payload["repo"]["headSha"] = head;
-            }
-        }
+        common["movedTo"]["owner"]["id"] = json!(id_of(&name));
+    }
+    for h in watching {
+        let mut payload = common.clone();
+        payload["webhook"] = json!({"id": h.id, "version": 3});
         let Ok(body) = serde_json::to_vec(&payload) else {
             continue;
         };
         enqueue(
             h.id.clone(),
             Job {
+                client: st.inner.webhook_client.clone(),
                 url: h.url.clone(),
                 secret: h.secret.clone(),
                 body,
             },
         );
     }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
 }
 
 fn enqueue(hook: String, job: Job) {
@@ -356,12 +452,22 @@ async fn drain(hook: String) {
             match post(&job).await {
                 Ok(status) if (200..300).contains(&status) => break,
                 outcome => {
-                    tracing::warn!(
-                        "webhook {hook}: delivery attempt {attempt} to {} failed: {outcome:?}",
-                        job.url
-                    );
+                    // The error's source chain says why (refused, certificate not trusted, ...).
+                    let why = match outcome {
+                        Ok(status) => format!("answered {status}"),
+                        Err(e) => error_chain(&e),
+                    };
                     if attempt < ATTEMPTS {
+                        tracing::warn!(
+                            "webhook {hook}: delivery attempt {attempt} to {} failed: {why}; retrying",
+                            job.url
+                        );
                         tokio::time::sleep(BACKOFF * attempt).await;
+                    } else {
+                        tracing::error!(
+                            "webhook {hook}: giving up on an event for {} after {ATTEMPTS} attempts: {why}",
+                            job.url
+                        );
                     }
                 }
             }
@@ -369,62 +475,75 @@ async fn drain(hook: String) {
     }
 }
 
-/// POSTs one payload over plain HTTP/1.1 and returns the status code. hub-server has no HTTP
-/// client (and must not depend on the client crates), and a test server delivers to local
-/// receivers, so `https://` URLs are reported as undeliverable.
-async fn post(job: &Job) -> std::io::Result<u16> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let err = |m: &str| std::io::Error::other(m.to_string());
-    let rest = job
-        .url
-        .strip_prefix("http://")
-        .ok_or_else(|| err("only http:// webhook URLs can be delivered by hub-server"))?;
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let addr = if host.contains(':') {
-        host.to_string()
-    } else {
-        format!("{host}:80")
-    };
-    let io = async {
-        let mut s = tokio::net::TcpStream::connect(&addr).await?;
-        let mut head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: hub-server-webhooks\r\n",
-            job.body.len()
-        );
-        if let Some(secret) = &job.secret {
-            head.push_str(&format!("X-Webhook-Secret: {secret}\r\n"));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes()).await?;
-        s.write_all(&job.body).await?;
-        let mut buf = [0u8; 64];
-        let mut n = 0;
-        while n < 12 {
-            let r = s.read(&mut buf[n..]).await?;
-            if r == 0 {
-                break;
-            }
-            n += r;
-        }
-        let line = String::from_utf8_lossy(&buf[..n]).to_string();
-        line.split(' ')
-            .nth(1)
-            .and_then(|c| c.get(..3))
-            .and_then(|c| c.parse::<u16>().ok())
-            .ok_or_else(|| err("no HTTP status line in the answer"))
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(10), io)
-        .await
-        .map_err(|_| err("timed out"))?
+/// POSTs one payload (http or https, see `webhook_client` in `lib.rs`) and returns the status.
+async fn post(job: &Job) -> Result<u16, reqwest::Error> {
+    let mut rb = job
+        .client
+        .post(&job.url)
+        .header("content-type", "application/json")
+        .body(job.body.clone());
+    if let Some(secret) = &job.secret {
+        rb = rb.header("x-webhook-secret", secret);
+    }
+    Ok(rb.send().await?.status().as_u16())
 }
 
-/// Middleware emitting `repo.content` events (domain `repo`) for successful commits
-/// (`POST /api/{type}s/{ns}/{name}/commit/{revision}`, action `update`) and new branches
-/// (`POST .../branch/{name}`, action `create`): the write is answered as it is, the event only
-/// reads its answer (`commitOid`) or the new ref, and is delivered in the background.
+/// Per-repository locks of [`repo_events`], keyed by repository directory: ref writes to one
+/// repo pass one at a time, so each request's before/after snapshots see only its own changes.
+static REF_WRITES: LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+> = LazyLock::new(Default::default);
+
+/// The requests that move refs: API commits, branch and tag creation/deletion, super-squash,
+/// PR merges, and git pushes. Returns the repository's (type, namespace, name).
+fn ref_write_target(
+    method: &Method,
+    segs: &[&str],
+) -> Option<(crate::repo::RepoType, String, String)> {
+    use crate::repo::RepoType;
+    let post = method == Method::POST;
+    let delete = method == Method::DELETE;
+    match segs {
+        ["api", t, ns, name, "commit" | "super-squash", rev @ ..] if post && !rev.is_empty() => {
+            RepoType::from_plural(t).map(|ty| (ty, ns.to_string(), name.to_string()))
+        }
+        ["api", t, ns, name, "branch" | "tag", rev @ ..] if (post || delete) && !rev.is_empty() => {
+            RepoType::from_plural(t).map(|ty| (ty, ns.to_string(), name.to_string()))
+        }
+        ["api", t, ns, name, "discussions", _, "merge"] if post => {
+            RepoType::from_plural(t).map(|ty| (ty, ns.to_string(), name.to_string()))
+        }
+        [prefix @ .., ns, name, "git-receive-pack"] if post => {
+            let ty = match prefix {
+                [] => RepoType::Model,
+                ["datasets"] => RepoType::Dataset,
+                ["spaces"] => RepoType::Space,
+                _ => return None,
+            };
+            let name = name.strip_suffix(".git").unwrap_or(name);
+            Some((ty, ns.to_string(), name.to_string()))
+        }
+        _ => None,
+    }
+}
+
+async fn snapshot(
+    st: &crate::AppState,
+    repo: &crate::repo::Repo,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let reader = st.inner.repos.reader(repo);
+    crate::repo::blocking(&reader, |rd| rd.git.list_refs())
+        .await
+        .map(|refs| refs.into_iter().collect())
+        .map_err(|e| tracing::warn!("refs of {} not readable for webhooks: {e}", repo.id()))
+        .ok()
+}
+
+/// Middleware emitting `repo.content` events (domain `repo`) for every request that moves refs
+/// (see [`ref_write_target`]): the repo's refs are read before and after the request, and the
+/// difference becomes `updatedRefs` (`{ref, oldSha, newSha}`, null for a created or deleted
+/// ref). The action is `create` when every changed ref is new, `delete` when every one is gone,
+/// `update` otherwise. The write is answered as it is; the event is delivered in the background.
 pub(crate) async fn repo_events(
     axum::extract::State(st): axum::extract::State<crate::AppState>,
     req: axum::extract::Request,
@@ -432,67 +551,67 @@ pub(crate) async fn repo_events(
 ) -> Response {
     let path = req.uri().path().to_owned();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let decode = |s: &[&str]| {
-        percent_encoding::percent_decode_str(&s.join("/"))
-            .decode_utf8_lossy()
-            .into_owned()
+    let Some((ty, ns, name)) = ref_write_target(req.method(), &segs) else {
+        return next.run(req).await;
     };
-    // (type, namespace, name, revision, is a new branch)
-    let target = match (req.method() == Method::POST, segs.as_slice()) {
-        (true, ["api", t, ns, name, kind @ ("commit" | "branch"), rev @ ..]) if !rev.is_empty() => {
-            crate::repo::RepoType::from_plural(t).map(|ty| {
-                (
-                    ty,
-                    ns.to_string(),
-                    name.to_string(),
-                    decode(rev),
-                    *kind == "branch",
-                )
-            })
+    let repo = match st.inner.repos.find(ty, &ns, &name).await {
+        Ok(Some(r)) => r,
+        _ => return next.run(req).await,
+    };
+    let lock = {
+        let mut all = REF_WRITES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Locks nobody holds or waits for are dropped now and then, so the map stays small.
+        if all.len() > 1024 {
+            all.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
         }
-        _ => None,
+        all.entry(repo.lock_key()).or_default().clone()
+    };
+    let _serial = lock.lock().await;
+    let Some(before) = snapshot(&st, &repo).await else {
+        return next.run(req).await;
     };
     let resp = next.run(req).await;
-    let Some((ty, ns, name, rev, new_branch)) = target else {
-        return resp;
-    };
     if !resp.status().is_success() {
         return resp;
     }
+    // A push updates refs while its answer streams; the answer ends once they are written.
     let (parts, body) = resp.into_parts();
-    let bytes = match axum::body::to_bytes(body, 1 << 20).await {
+    let bytes = match axum::body::to_bytes(body, 64 << 20).await {
         Ok(b) => b,
         Err(e) => {
-            tracing::warn!("commit answer not readable for webhooks: {e}");
+            tracing::warn!("answer of a ref write not readable for webhooks: {e}");
             return Response::from_parts(parts, axum::body::Body::empty());
         }
     };
-    let git_ref = if rev.starts_with("refs/") {
-        rev
-    } else {
-        format!("refs/heads/{rev}")
-    };
-    if let Ok(Some(repo)) = st.inner.repos.find(ty, &ns, &name).await {
-        // A commit's answer names the new head; a new branch points where the ref now does.
-        let oid = if new_branch {
-            let reader = st.inner.repos.reader(&repo);
-            let r = git_ref.clone();
-            crate::repo::blocking(&reader, move |rd| rd.git.read_ref(&r))
-                .await
-                .ok()
-                .flatten()
-        } else {
-            serde_json::from_slice::<Value>(&bytes)
-                .ok()
-                .and_then(|v| v["commitOid"].as_str().map(str::to_owned))
-        };
-        if let Some(oid) = oid {
-            let mut updated = json!({"ref": git_ref, "newSha": oid});
-            if new_branch {
-                updated["oldSha"] = Value::Null;
+    if let Some(after) = snapshot(&st, &repo).await {
+        let mut updated = Vec::new();
+        let (mut created, mut deleted) = (0, 0);
+        for name in before
+            .keys()
+            .chain(after.keys().filter(|k| !before.contains_key(*k)))
+        {
+            let (old, new) = (before.get(name), after.get(name));
+            if old == new {
+                continue;
             }
-            let extra = json!({"updatedRefs": [updated], "headSha": oid});
-            let action = if new_branch { "create" } else { "update" };
+            created += usize::from(old.is_none());
+            deleted += usize::from(new.is_none());
+            updated.push(json!({"ref": name, "oldSha": old, "newSha": new}));
+        }
+        if !updated.is_empty() {
+            let action = if created == updated.len() {
+                "create"
+            } else if deleted == updated.len() {
+                "delete"
+            } else {
+                "update"
+            };
+            let mut extra = json!({"updatedRefs": updated});
+            if let Some(head) = after.get("refs/heads/main") {
+                extra["headSha"] = json!(head);
+            }
             notify_state(&st, &repo, "repo", "repo.content", action, extra).await;
         }
     }
