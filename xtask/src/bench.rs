@@ -1,8 +1,8 @@
-//! `cargo xtask bench <download|upload|server|scan|fs|all>`: hub-rs against the Python client (and,
-//! for downloads, the Rust `hf-hub` crate).
+//! `cargo xtask bench <transfer|download|upload|server|scan|fs|all>`: hub-rs against the Python
+//! client (and, for downloads, the Rust `hf-hub` crate).
 //!
-//! Shared infrastructure for the benchmark modules (`bench_download.rs`, `bench_upload.rs`,
-//! `bench_scan.rs` and the server benchmark here):
+//! Shared infrastructure for the benchmark modules (`bench_transfer.rs`, `bench_download.rs`,
+//! `bench_upload.rs`, `bench_scan.rs` and the server benchmark here):
 //!
 //! * [`release_bins`] builds `hub-server` and `huggingface-cli` with `--release` once;
 //! * [`BenchServer`] is a release hub-server on 127.0.0.1 with a temp data dir and a user/token;
@@ -33,9 +33,12 @@ pub(crate) enum Which {
     Server,
     /// `scan-cache` of a synthetic 100k-file cache: hub-rs CLI vs Python 0.26.5 CLI.
     Scan,
+    /// Transfers at the machine's limit (issue 17): big/sharded/small downloads, throttled
+    /// streams, big upload and cold-start calls, each against its peers and a measured floor.
+    Transfer,
     /// Random 64 KiB reads of a large file: hub-fs vs Python 0.26.5's HfFileSystem.
     Fs,
-    /// Everything above.
+    /// Everything above (`transfer` in place of `download` and `upload`, which it supersedes).
     All,
 }
 
@@ -159,6 +162,11 @@ pub(crate) struct Measurement {
 
 /// Runs `cmd` (stdout/stderr captured, shown on failure) and measures it.
 pub(crate) fn measure(cmd: &Command) -> Result<Measurement> {
+    measure_with_stderr(cmd).map(|(m, _)| m)
+}
+
+/// [`measure`], also returning what the command wrote to stderr (e.g. statistics it reports).
+pub(crate) fn measure_with_stderr(cmd: &Command) -> Result<(Measurement, String)> {
     let exe = std::env::current_exe().context("locating the xtask binary")?;
     let report = tempfile::NamedTempFile::new()?;
     let mut m = Command::new(exe);
@@ -188,11 +196,12 @@ pub(crate) fn measure(cmd: &Command) -> Result<Measurement> {
     let text = std::fs::read_to_string(report.path())?;
     let v: serde_json::Value = serde_json::from_str(&text)?;
     let wall = Duration::from_micros(v["wall_us"].as_u64().unwrap_or(0));
-    Ok(Measurement {
+    let m = Measurement {
         wall,
         median: wall,
         max_rss_kib: v["max_rss_kib"].as_u64().unwrap_or(0),
-    })
+    };
+    Ok((m, String::from_utf8_lossy(&out.stderr).into_owned()))
 }
 
 /// Runs `make()`'s command `runs` times (calling `prepare` before each, e.g. to empty a cache)
@@ -220,7 +229,7 @@ pub(crate) fn measure_best(
 }
 
 /// The median of sorted durations (the mean of the middle two for an even count).
-fn median(sorted: &[Duration]) -> Duration {
+pub(crate) fn median(sorted: &[Duration]) -> Duration {
     match sorted.len() {
         0 => Duration::ZERO,
         n if n % 2 == 1 => sorted[n / 2],
@@ -417,6 +426,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
         Which::Download => crate::bench_download::run(&args.options),
         Which::Upload => crate::bench_upload::run(&args.options),
         Which::Scan => crate::bench_scan::run(&args.options),
+        Which::Transfer => crate::bench_transfer::run(&args.options),
         Which::Fs => crate::bench_fs::run(&args.options),
         Which::Server => {
             let runs = runs_option(&args.options)?;
@@ -425,8 +435,7 @@ pub(crate) fn run_bench(args: &BenchArgs) -> Result<()> {
         Which::All => {
             let runs = runs_option(&args.options)?;
             let bins = release_bins()?;
-            crate::bench_download::bench(&bins, runs)?;
-            crate::bench_upload::bench(&bins, runs)?;
+            crate::bench_transfer::bench(&bins, runs)?;
             bench_server(&bins, runs)?;
             crate::bench_fs::bench(&bins, runs)?;
             crate::bench_scan::bench(&bins, runs)

@@ -59,21 +59,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     bench_with(&bins, runs, sizes)
 }
 
-/// Entry point for `cargo xtask bench download|all` (default sizes).
-pub(crate) fn bench(bins: &Bins, runs: usize) -> Result<()> {
-    bench_with(
-        bins,
-        runs,
-        Sizes {
-            big_mib: 1024,
-            files: 1000,
-            file_kib: 16,
-        },
-    )
-}
-
 /// Builds the Rust side of the benchmark (`--release` example of hub-cache).
-fn example_bin() -> Result<PathBuf> {
+pub(crate) fn example_bin() -> Result<PathBuf> {
     run_cmd(cargo().args([
         "build",
         "--release",
@@ -89,7 +76,7 @@ fn example_bin() -> Result<PathBuf> {
 }
 
 /// The workspace's target directory (`CARGO_TARGET_DIR` or `target/`).
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"))
@@ -105,7 +92,7 @@ fn hf_hub_manifest() -> PathBuf {
 
 /// Builds the `hf-hub` side (`xtask/hf-hub-bench`, release, its own lock file) into
 /// `<target>/hf-hub-bench`, away from the workspace's own build.
-fn hf_hub_bin() -> Result<PathBuf> {
+pub(crate) fn hf_hub_bin() -> Result<PathBuf> {
     let target = target_dir().join("hf-hub-bench");
     run_cmd(
         cargo()
@@ -118,7 +105,7 @@ fn hf_hub_bin() -> Result<PathBuf> {
 }
 
 /// The hf-hub version pinned in `xtask/hf-hub-bench/Cargo.lock`, for the table title.
-fn hf_hub_version() -> Option<String> {
+pub(crate) fn hf_hub_version() -> Option<String> {
     let lock = std::fs::read_to_string(hf_hub_manifest().with_file_name("Cargo.lock")).ok()?;
     let mut lines = lock.lines();
     lines.find(|l| l.trim() == "name = \"hf-hub\"")?;
@@ -128,7 +115,7 @@ fn hf_hub_version() -> Option<String> {
 
 /// One line saying why an hf-hub run failed, for its table row (the full error is printed above
 /// the table).
-fn failure_reason(err: &anyhow::Error) -> String {
+pub(crate) fn failure_reason(err: &anyhow::Error) -> String {
     let text = format!("{err:#}");
     let line = text
         .lines()
@@ -144,7 +131,7 @@ fn failure_reason(err: &anyhow::Error) -> String {
 }
 
 /// The single snapshot folder of model `repo` in the hub cache at `cache`.
-fn snapshot_dir(cache: &Path, repo: &str) -> Result<PathBuf> {
+pub(crate) fn snapshot_dir(cache: &Path, repo: &str) -> Result<PathBuf> {
     let snapshots = cache
         .join(format!("models--{}", repo.replace('/', "--")))
         .join("snapshots");
@@ -163,7 +150,7 @@ fn snapshot_dir(cache: &Path, repo: &str) -> Result<PathBuf> {
 }
 
 /// Regular files under `dir` (following the cache's symlinks), `.gitattributes` excluded.
-fn count_files(dir: &Path) -> Result<usize> {
+pub(crate) fn count_files(dir: &Path) -> Result<usize> {
     let mut n = 0;
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
@@ -200,7 +187,9 @@ fn check_snapshot(cache: &Path, repo: &str, files: usize) -> Result<()> {
     Ok(())
 }
 
-fn seed(server: &BenchServer, home: &Path, folder: &Path, repo: &str) -> Result<()> {
+/// Creates `repo` (exist-ok) and uploads `folder` into it with Python 0.26.5, a client
+/// independent of the engines under test.
+pub(crate) fn seed(server: &BenchServer, home: &Path, folder: &Path, repo: &str) -> Result<()> {
     let mut c = python_command("hf026", server, home)?;
     c.arg("-c")
         .arg(

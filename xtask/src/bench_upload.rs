@@ -56,13 +56,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     bench_with(&bins, runs, sizes)
 }
 
-/// Entry point for `cargo xtask bench upload|all` (default sizes).
-pub(crate) fn bench(bins: &Bins, runs: usize) -> Result<()> {
-    bench_with(bins, runs, DEFAULT_SIZES)
-}
-
 /// Builds the Rust side of the benchmark (`--release` example of hub-upload).
-fn example_bin() -> Result<PathBuf> {
+pub(crate) fn example_bin() -> Result<PathBuf> {
     run_cmd(cargo().args([
         "build",
         "--release",

@@ -31,6 +31,11 @@ fn free_addr() -> Result<SocketAddr> {
 impl ServerProcess {
     /// Creates a data dir with user `user` (write token generated here) and starts `bin` on it.
     pub(crate) fn start(bin: &Path, user: &str) -> Result<ServerProcess> {
+        ServerProcess::start_with(bin, user, &[])
+    }
+
+    /// [`ServerProcess::start`] with extra `serve` flags, e.g. `["--chaos", "throttle=8388608"]`.
+    pub(crate) fn start_with(bin: &Path, user: &str, extra: &[&str]) -> Result<ServerProcess> {
         let data = tempfile::Builder::new()
             .prefix("hub-rs-server-")
             .tempdir()?;
@@ -56,6 +61,7 @@ impl ServerProcess {
             .arg(data.path())
             .arg("--listen")
             .arg(addr.to_string())
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)
@@ -98,6 +104,11 @@ impl ServerProcess {
     /// Base URL (`HF_ENDPOINT`).
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The write token of [`ServerProcess::user`] (for requests the benchmarks make themselves).
+    pub(crate) fn token(&self) -> &str {
+        &self.token
     }
 
     /// The user created at start.

@@ -7,8 +7,10 @@
 
 mod bench;
 mod bench_download;
+mod bench_floor;
 mod bench_fs;
 mod bench_scan;
+mod bench_transfer;
 // Owned by the hub-upload engineer; its entry point is `pub` rather than `pub(crate)`.
 #[allow(unreachable_pub)]
 mod bench_upload;

@@ -11,6 +11,10 @@
 //! `--cache-dir` the crate's own default applies (`HF_HUB_CACHE`, then `$HF_HOME/hub`).
 //! Prints the resulting path (the cached file, or the snapshot folder).
 //!
+//! Offline mode: hf-hub has no environment switch of its own, so `HF_HUB_OFFLINE=1` (as the
+//! Python client and hub-rs read it) turns `file` into a `local_files_only(true)` lookup. That is
+//! what `cargo xtask bench transfer` times as hf-hub's "cached small file" call.
+//!
 //! Concurrency: `file` is one `HFRepository::download_file` call, which hf-hub performs as a
 //! single streamed GET (it has no parallel ranged download for non-Xet files). `snapshot` is the
 //! crate's own `HFRepository::snapshot_download`: it resolves the revision through the repo info
@@ -89,6 +93,16 @@ fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// `HF_HUB_OFFLINE` set to a true value (`1`, `true`, `yes`, `on`, any case), as Python reads it.
+fn offline() -> bool {
+    env_var("HF_HUB_OFFLINE").is_some_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}
+
 /// An error with its chain of causes on one line.
 fn describe(err: &HFError) -> String {
     let mut s = err.to_string();
@@ -126,6 +140,7 @@ async fn download(args: Args) -> Result<PathBuf, String> {
                 .download_file()
                 .filename(file.as_str())
                 .maybe_revision(args.revision)
+                .local_files_only(offline())
                 .send()
                 .await
                 .map_err(|e| format!("downloading {file} from {repo}: {}", describe(&e)))
