@@ -167,6 +167,19 @@ pub(crate) fn measure(cmd: &Command) -> Result<Measurement> {
 
 /// [`measure`], also returning what the command wrote to stderr (e.g. statistics it reports).
 pub(crate) fn measure_with_stderr(cmd: &Command) -> Result<(Measurement, String)> {
+    measure_run(cmd).map(|r| (r.measurement, r.stderr))
+}
+
+/// One measured run of a command: [`Measurement`], its stderr, and the CPU time (user +
+/// system) of its whole process tree.
+pub(crate) struct Run {
+    pub(crate) measurement: Measurement,
+    pub(crate) stderr: String,
+    pub(crate) cpu: Duration,
+}
+
+/// [`measure`] with everything [`Run`] holds.
+pub(crate) fn measure_run(cmd: &Command) -> Result<Run> {
     let exe = std::env::current_exe().context("locating the xtask binary")?;
     let report = tempfile::NamedTempFile::new()?;
     let mut m = Command::new(exe);
@@ -201,7 +214,11 @@ pub(crate) fn measure_with_stderr(cmd: &Command) -> Result<(Measurement, String)
         median: wall,
         max_rss_kib: v["max_rss_kib"].as_u64().unwrap_or(0),
     };
-    Ok((m, String::from_utf8_lossy(&out.stderr).into_owned()))
+    Ok(Run {
+        measurement: m,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        cpu: Duration::from_micros(v["cpu_us"].as_u64().unwrap_or(0)),
+    })
 }
 
 /// Runs `make()`'s command `runs` times (calling `prepare` before each, e.g. to empty a cache)
@@ -237,6 +254,12 @@ pub(crate) fn median(sorted: &[Duration]) -> Duration {
     }
 }
 
+/// A rusage time as a [`Duration`].
+fn timeval(t: nix::sys::time::TimeVal) -> Duration {
+    Duration::from_secs(u64::try_from(t.tv_sec()).unwrap_or(0))
+        + Duration::from_micros(u64::try_from(t.tv_usec()).unwrap_or(0))
+}
+
 /// `xtask __measure REPORT -- CMD...`: the intermediate process of [`measure`].
 pub(crate) fn measure_child(report: &Path, argv: &[String]) -> Result<()> {
     let (program, args) = argv.split_first().context("__measure needs a command")?;
@@ -249,7 +272,9 @@ pub(crate) fn measure_child(report: &Path, argv: &[String]) -> Result<()> {
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
     // ru_maxrss is in KiB on Linux.
     let max_rss_kib = u64::try_from(usage.max_rss()).unwrap_or(0);
+    let cpu = timeval(usage.user_time()) + timeval(usage.system_time());
     let json = serde_json::json!({
+        "cpu_us": u64::try_from(cpu.as_micros()).unwrap_or(u64::MAX),
         "wall_us": u64::try_from(wall.as_micros()).unwrap_or(u64::MAX),
         "max_rss_kib": max_rss_kib,
         "code": status.code(),

@@ -38,8 +38,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::bench::{
-    BenchServer, Bins, Measurement, measure, measure_with_stderr, median, pseudo_random_bytes,
-    python, python_command, release_bins, start_server,
+    BenchServer, Bins, Measurement, measure, measure_run, median, pseudo_random_bytes, python,
+    python_command, release_bins, start_server,
 };
 use crate::bench_download::{
     count_files, hf_hub_bin, hf_hub_version, seed, snapshot_dir, target_dir,
@@ -221,8 +221,32 @@ struct Target {
 struct Entry {
     name: String,
     result: std::result::Result<Measurement, String>,
-    /// Connections hub-cache settled on in each run (`streams=N` on the example's stderr).
+    /// Most connections hub-cache opened in each run (`connections: FILE N (max M)` on the
+    /// example's stderr).
     streams: Vec<usize>,
+    /// Median CPU time per run of the client's process tree and of the server, when measured.
+    cpu: Option<CpuUse>,
+}
+
+/// CPU time a download took on both sides of loopback (medians over the runs). Client and
+/// server share the machine's cores, so `(client + server) / cores` bounds the wall time from
+/// below whatever the overlap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CpuUse {
+    client: Duration,
+    server: Duration,
+}
+
+impl CpuUse {
+    /// The wall time the CPU work alone needs with every core busy.
+    fn floor(self, cores: usize) -> Duration {
+        (self.client + self.server) / cores.max(1) as u32
+    }
+}
+
+/// Cores of this machine (for [`CpuUse::floor`]).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// One table of the report: the first entry is hub-rs, every ratio is relative to it.
@@ -256,14 +280,23 @@ impl Section {
             name: name.to_string(),
             result,
             streams: vec![],
+            cpu: None,
         });
     }
 
-    /// [`Section::add`] with the stream counts reported by each run.
-    fn add_with_streams(&mut self, name: &str, result: Result<Measurement>, streams: Vec<usize>) {
-        self.add(name, result);
-        if let Some(e) = self.entries.last_mut() {
-            e.streams = streams;
+    /// [`Section::add`] for a download: stream counts (hub-rs only) and CPU use per run.
+    fn add_download(&mut self, name: &str, result: Result<Timed>, with_streams: bool) {
+        match result {
+            Ok(t) => {
+                self.add(name, Ok(t.measurement));
+                if let Some(e) = self.entries.last_mut() {
+                    if with_streams {
+                        e.streams = t.streams;
+                    }
+                    e.cpu = t.cpu;
+                }
+            }
+            Err(e) => self.add(name, Err(e)),
         }
     }
 
@@ -334,6 +367,12 @@ impl Section {
         if with_streams {
             header.push("streams per run");
         }
+        let with_cpu = self.entries.iter().any(|e| e.cpu.is_some());
+        let cpu_floor_header = format!("CPU ÷ {} cores s", cores());
+        if with_cpu {
+            header.push("CPU client + server s");
+            header.push(&cpu_floor_header);
+        }
         let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
         for e in &self.entries {
             rows.push(match &e.result {
@@ -364,6 +403,15 @@ impl Section {
                         } else {
                             list.join("/")
                         });
+                    }
+                    if with_cpu {
+                        match e.cpu {
+                            Some(c) => {
+                                row.push(format!("{:.3} + {:.3}", secs(c.client), secs(c.server)));
+                                row.push(format!("{:.3}", secs(c.floor(cores()))));
+                            }
+                            None => row.extend(["-".to_string(), "-".to_string()]),
+                        }
                     }
                     row
                 }
@@ -676,40 +724,72 @@ fn timed(
     })
 }
 
-/// [`timed`] for a hub-cache download: also the `streams=N` each run printed on stderr (none
-/// when the example does not report it, or nothing was transferred).
-fn timed_streams(
+/// What [`timed_download`] measured.
+struct Timed {
+    measurement: Measurement,
+    /// The most connections each run reported on stderr (none when the client does not
+    /// report them, or nothing was transferred).
+    streams: Vec<usize>,
+    /// Median CPU use per run (none when the server's could not be read).
+    cpu: Option<CpuUse>,
+}
+
+/// [`timed`] for a download from `server`: also the connections each run reported and the
+/// CPU time of the client and of the server per run.
+fn timed_download(
     runs: usize,
+    server: &BenchServer,
     mut prepare: impl FnMut() -> Result<()>,
     mut make: impl FnMut() -> Result<Command>,
     mut check: impl FnMut() -> Result<()>,
-) -> Result<(Measurement, Vec<usize>)> {
+) -> Result<Timed> {
     let mut streams = Vec::new();
     let mut walls = Vec::with_capacity(runs);
+    let (mut client_cpu, mut server_cpu) = (Vec::new(), Vec::new());
     let mut max_rss_kib = 0;
     for _ in 0..runs.max(1) {
         prepare()?;
-        let (m, stderr) = measure_with_stderr(&make()?)?;
+        let cmd = make()?;
+        let before = server.cpu_time();
+        let run = measure_run(&cmd)?;
+        if let (Some(a), Some(b)) = (before, server.cpu_time()) {
+            server_cpu.push(b.saturating_sub(a));
+        }
         check().context("the result of the run is wrong")?;
-        walls.push(m.wall);
-        max_rss_kib = max_rss_kib.max(m.max_rss_kib);
-        streams.extend(parse_streams(&stderr));
+        walls.push(run.measurement.wall);
+        client_cpu.push(run.cpu);
+        max_rss_kib = max_rss_kib.max(run.measurement.max_rss_kib);
+        streams.extend(parse_streams(&run.stderr));
     }
     walls.sort();
-    let m = Measurement {
-        wall: walls.first().copied().unwrap_or_default(),
-        median: median(&walls),
-        max_rss_kib,
-    };
-    Ok((m, streams))
+    client_cpu.sort();
+    server_cpu.sort();
+    let cpu = (server_cpu.len() == client_cpu.len()).then(|| CpuUse {
+        client: median(&client_cpu),
+        server: median(&server_cpu),
+    });
+    Ok(Timed {
+        measurement: Measurement {
+            wall: walls.first().copied().unwrap_or_default(),
+            median: median(&walls),
+            max_rss_kib,
+        },
+        streams,
+        cpu,
+    })
 }
 
-/// The last `streams=N` line of the download example's stderr.
+/// The most connections any file of a run used, from the download example's stderr lines
+/// `connections: FILE N (max M)`.
 fn parse_streams(stderr: &str) -> Option<usize> {
     stderr
         .lines()
-        .rev()
-        .find_map(|l| l.trim().strip_prefix("streams=")?.parse().ok())
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix("connections: ")?;
+            let most = rest.rsplit_once("(max ")?.1.strip_suffix(')')?;
+            most.trim().parse::<usize>().ok()
+        })
+        .max()
 }
 
 /// Best and median of computed durations (for floors).
@@ -791,6 +871,9 @@ enum Client {
     Ours,
     /// hub-cache forced to one connection (`HUB_RS_CONNECTIONS=1`).
     OursOneStream,
+    /// hub-cache starting on all eight connections (`HUB_RS_INITIAL_CONNECTIONS=8`), as a user
+    /// who knows every connection is capped configures it.
+    OursEightStreams,
     /// The `hf-hub` crate.
     HfHub,
     /// Python 0.26.5, default transfer.
@@ -804,6 +887,7 @@ impl Client {
         match self {
             Client::Ours => "hub-rs",
             Client::OursOneStream => "hub-rs, 1 connection",
+            Client::OursEightStreams => "hub-rs, 8 connections from the start",
             Client::HfHub => "hf-hub",
             Client::Py => "python 0.26.5",
             Client::PyTransfer => "python 0.26.5 + hf_transfer",
@@ -838,6 +922,12 @@ fn download_command(
         Client::OursOneStream => {
             let mut c = rust(&tools.ours_download);
             c.env("HUB_RS_CONNECTIONS", "1");
+            c
+        }
+        Client::OursEightStreams => {
+            let mut c = rust(&tools.ours_download);
+            c.env("HUB_RS_CONNECTIONS", "8")
+                .env("HUB_RS_INITIAL_CONNECTIONS", "8");
             c
         }
         Client::HfHub => rust(tools.hf_hub.as_ref().map_err(|e| anyhow!("{e}"))?),
@@ -885,20 +975,18 @@ fn download_rows(
     let home = work.join("home");
     for &client in clients {
         println!("  {} ...", client.name());
-        let run = || {
-            timed_streams(
-                runs,
-                || clear(&cache),
-                || download_command(tools, server, &home, client, job, &cache),
-                || check_snapshot(&cache, repo, expect, exact),
-            )
-        };
-        match (client, run()) {
-            (Client::Ours | Client::OursOneStream, Ok((m, streams))) => {
-                section.add_with_streams(client.name(), Ok(m), streams)
-            }
-            (_, result) => section.add(client.name(), result.map(|(m, _)| m)),
-        }
+        let result = timed_download(
+            runs,
+            server,
+            || clear(&cache),
+            || download_command(tools, server, &home, client, job, &cache),
+            || check_snapshot(&cache, repo, expect, exact),
+        );
+        let ours = matches!(
+            client,
+            Client::Ours | Client::OursOneStream | Client::OursEightStreams
+        );
+        section.add_download(client.name(), result, ours);
     }
     let _ = clear(&cache);
 }
@@ -1249,6 +1337,7 @@ fn streams(
         &throttled,
         &[
             Client::Ours,
+            Client::OursEightStreams,
             Client::OursOneStream,
             Client::HfHub,
             Client::Py,
@@ -1259,6 +1348,11 @@ fn streams(
             file: "big.bin",
         },
         &file,
+    );
+    sec.target(
+        Client::OursOneStream.name(),
+        Client::OursEightStreams.name(),
+        Goal::AtLeast(6.0),
     );
     sec.target(Client::OursOneStream.name(), "hub-rs", Goal::AtLeast(6.0));
     report.push(&sec)
@@ -1691,16 +1785,40 @@ mod tests {
 
     #[test]
     fn streams_column_from_the_example_stderr() {
-        assert_eq!(parse_streams("warn: x\nstreams=4\n"), Some(4));
-        assert_eq!(parse_streams("streams=1\nstreams=8\n"), Some(8));
-        assert_eq!(parse_streams("streams=lots\n"), None);
+        assert_eq!(
+            parse_streams("warn: x\nconnections: big.bin 3 (max 4)\n"),
+            Some(4)
+        );
+        assert_eq!(
+            parse_streams("connections: a 1 (max 1)\nconnections: b c 8 (max 8)\n"),
+            Some(8)
+        );
+        assert_eq!(parse_streams("connections: a 1 (max lots)\n"), None);
         assert_eq!(parse_streams(""), None);
         let mut s = Section::new("t");
-        s.add_with_streams("hub-rs", Ok(m(100, 100)), vec![1, 8, 8]);
-        s.add("peer", Ok(m(200, 200)));
+        let cpu = |client_ms, server_ms| {
+            Some(CpuUse {
+                client: Duration::from_millis(client_ms),
+                server: Duration::from_millis(server_ms),
+            })
+        };
+        let timed = |streams, cpu| Timed {
+            measurement: m(100, 100),
+            streams,
+            cpu,
+        };
+        s.add_download("hub-rs", Ok(timed(vec![1, 8, 8], cpu(300, 100))), true);
+        s.add_download("peer", Ok(timed(vec![3], cpu(100, 100))), false);
         let text = s.render();
         assert!(text.contains("streams per run"), "{text}");
         assert!(text.contains("1/8/8 |"), "{text}");
+        assert!(
+            !text.contains("| 3 |"),
+            "a peer's counts are not shown: {text}"
+        );
+        assert!(text.contains("0.300 + 0.100"), "{text}");
+        let floor = format!("{:.3}", 0.4 / cores() as f64);
+        assert!(text.contains(&floor), "{text}");
         let mut s = Section::new("t");
         s.add("hub-rs", Ok(m(100, 100)));
         assert!(!s.render().contains("streams"), "no column without counts");

@@ -130,6 +130,25 @@ impl ServerProcess {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
+    /// CPU time (user + system) the server process has used so far, from /proc; benchmarks
+    /// take the difference around a run, as the server shares the machine with the client.
+    pub(crate) fn cpu_time(&self) -> Option<std::time::Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the command name (which may hold spaces) start with the state (3rd).
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        let per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+            .ok()
+            .flatten()
+            .and_then(|t| u64::try_from(t).ok())
+            .filter(|&t| t > 0)?;
+        Some(std::time::Duration::from_secs_f64(
+            ticks as f64 / per_second as f64,
+        ))
+    }
+
     /// `HF_ENDPOINT` and `HF_TOKEN` for clients of this server.
     pub(crate) fn client_env(&self, cmd: &mut Command) {
         cmd.env("HF_ENDPOINT", &self.url)

@@ -6,8 +6,8 @@
 //! ```
 //!
 //! `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_CACHE`, ... are read from the environment as in Python.
-//! Prints the resulting path. For tuning experiments, `HUB_RS_CHUNK_MIB`, `HUB_RS_CONNECTIONS`
-//! and `HUB_RS_DIRECT_IO_MIB` override the download knobs (defaults: [`hub_cache::Tuning`]), and
+//! Prints the resulting path. For tuning experiments, `HUB_RS_CHUNK_MIB`, `HUB_RS_CONNECTIONS`,
+//! `HUB_RS_INITIAL_CONNECTIONS` and `HUB_RS_DIRECT_IO_MIB` override the download knobs (defaults: [`hub_cache::Tuning`]), and
 //! `HUB_RS_WORKERS` the snapshot's concurrent files.
 //!
 //! For every file that used ranged connections, one line on stderr says how many the engine
@@ -61,6 +61,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(n) = env_number("HUB_RS_CONNECTIONS") {
         tuning.connections = n as usize;
+    }
+    if let Some(n) = env_number("HUB_RS_INITIAL_CONNECTIONS") {
+        tuning.initial_connections = n as usize;
     }
     if let Some(mib) = env_number("HUB_RS_DIRECT_IO_MIB") {
         tuning.direct_io_threshold = mib.saturating_mul(1024 * 1024);

@@ -26,8 +26,9 @@ use bytes::Bytes;
 
 /// Direct writes are aligned to this (the largest logical block size in common use).
 const ALIGN: usize = 4096;
-/// Size of each staging buffer, and so of each direct write.
-const STAGE: usize = 4 * 1024 * 1024;
+/// Size of each staging buffer, and so of each direct write. 2 MiB writes reach the disk's
+/// direct-write rate as well as 4 MiB ones did on the benchmark machine, at half the memory.
+const STAGE: usize = 2 * 1024 * 1024;
 /// Staging buffers per file: one being filled, the others queued for or in the disk thread.
 const STAGES: usize = 3;
 

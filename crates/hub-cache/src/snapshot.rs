@@ -4,6 +4,12 @@
 //! `blobs` so each sibling carries its blob id / LFS sha256 and size). Files are then fetched at
 //! the resolved commit by up to `max_workers` concurrent tasks. When the listing already gives a
 //! file's etag and size, its HEAD is skipped: the content is verified against that etag anyway.
+//!
+//! Large files (those that use parallel ranges) run at most [`large_file_limit`] at a time:
+//! each one already adapts its own connections, and every large transfer keeps a hashing
+//! thread busy and holds its write and reorder buffers, so more of them than there are cores
+//! only adds memory and context switches (8 × 128 MiB shards on 2 cores: the limit cut peak
+//! memory and time; see `docs/benchmarks.md`). Small files keep all `max_workers` slots.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -206,37 +212,48 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
     crate::refs::write_ref(&repo, &revision, &commit).await?;
 
     let total = selected.len();
-    let jobs: Vec<Params> = selected
+    let large_slots = Arc::new(tokio::sync::Semaphore::new(large_file_limit(b.max_workers)));
+    let jobs: Vec<(Params, bool)> = selected
         .into_iter()
         .map(|s| {
+            let large = s
+                .known()
+                .is_none_or(|k| k.size >= p.tuning.parallel_threshold);
             let mut fp = p.clone();
             fp.filename = s.rfilename.clone();
             fp.revision = Some(commit.clone());
             // Skip the HEAD only for files small enough not to use parallel ranges, which would
             // each pay the redirect.
             fp.known = s.known().filter(|k| k.size < fp.tuning.parallel_threshold);
-            fp
+            (fp, large)
         })
         .collect();
-    let results: Vec<(String, Result<()>)> = futures::stream::iter(jobs.into_iter().map(|fp| {
-        let client = client.clone();
-        let name = fp.filename.clone();
-        async move {
-            let r = match validate_repo_path(&name) {
-                // Each file runs as its own task, on the runtime's worker threads.
-                Ok(()) => crate::task::on_worker(async move {
-                    crate::download::run(&client, &fp).await.map(|_| ())
-                })
-                .await
-                .and_then(|r| r),
-                Err(e) => Err(e),
-            };
-            (name, r)
-        }
-    }))
-    .buffer_unordered(b.max_workers)
-    .collect()
-    .await;
+    let results: Vec<(String, Result<()>)> =
+        futures::stream::iter(jobs.into_iter().map(|(fp, large)| {
+            let client = client.clone();
+            let name = fp.filename.clone();
+            let large_slots = large_slots.clone();
+            async move {
+                // Held for the whole file; the semaphore is never closed.
+                let _slot = match large {
+                    true => large_slots.acquire_owned().await.ok(),
+                    false => None,
+                };
+                let r = match validate_repo_path(&name) {
+                    // Each file runs as its own task, on the runtime's worker threads.
+                    Ok(()) => crate::task::on_worker(async move {
+                        crate::download::run(&client, &fp).await.map(|_| ())
+                    })
+                    .await
+                    .and_then(|r| r),
+                    Err(e) => Err(e),
+                };
+                (name, r)
+            }
+        }))
+        .buffer_unordered(b.max_workers)
+        .collect()
+        .await;
     let mut failures: Vec<(String, Error)> = results
         .into_iter()
         .filter_map(|(n, r)| r.err().map(|e| (n, e)))
@@ -251,6 +268,13 @@ async fn run(b: SnapshotBuilder) -> Result<PathBuf> {
             .unwrap_or_else(|_| dir.clone())),
         None => Ok(repo.snapshot_dir(&commit)),
     }
+}
+
+/// How many large files a snapshot transfers at once: one per core (at least two, so a slow
+/// file does not hold the others back), never more than `max_workers`.
+fn large_file_limit(max_workers: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    cores.max(2).min(max_workers.max(1))
 }
 
 /// The listing, through the client's retry policy: statuses and bodies cut mid-way are

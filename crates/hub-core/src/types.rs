@@ -454,9 +454,9 @@ pub struct SpaceRuntime {
     /// Current stage.
     pub stage: SpaceStage,
     /// Hardware in use (`None` while building or for static Spaces).
-    pub hardware: Option<String>,
+    pub hardware: Option<SpaceHardware>,
     /// Hardware requested.
-    pub requested_hardware: Option<String>,
+    pub requested_hardware: Option<SpaceHardware>,
     /// Seconds of inactivity before the Space sleeps (`gcTimeout`).
     pub sleep_time: Option<u64>,
     /// Persistent storage tier.
@@ -495,7 +495,10 @@ impl SpaceRuntime {
     fn parse(raw: Value) -> std::result::Result<Self, serde_json::Error> {
         let wire: RuntimeWire = serde_json::from_value(raw.clone())?;
         let (hardware, requested_hardware) = match wire.hardware {
-            Some(h) => (h.current, h.requested),
+            Some(h) => (
+                h.current.map(SpaceHardware::from),
+                h.requested.map(SpaceHardware::from),
+            ),
             None => (None, None),
         };
         // `storage` is null, a tier name, or an object with the tier.
@@ -1082,6 +1085,147 @@ pub enum SpaceStorage {
     Large,
 }
 
+/// Hardware flavor of a Space (Python's `SpaceHardware`): every flavor Python 0.26.5 and 2.4
+/// name, and [`SpaceHardware::Other`] for one the Hub adds later, so a runtime never fails to
+/// parse. Converts from and to the wire string (`"t4-medium"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SpaceHardware {
+    /// `cpu-basic`: 2 vCPU, 16 GB, free.
+    CpuBasic,
+    /// `cpu-upgrade`: 8 vCPU, 32 GB.
+    CpuUpgrade,
+    /// `zero-a10g`: ZeroGPU: A10G shared on demand.
+    ZeroA10g,
+    /// `t4-small`: Nvidia T4, 4 vCPU, 15 GB.
+    T4Small,
+    /// `t4-medium`: Nvidia T4, 8 vCPU, 30 GB.
+    T4Medium,
+    /// `l4x1`: One Nvidia L4.
+    L4x1,
+    /// `l4x4`: Four Nvidia L4.
+    L4x4,
+    /// `l40sx1`: One Nvidia L40S.
+    L40sx1,
+    /// `l40sx4`: Four Nvidia L40S.
+    L40sx4,
+    /// `l40sx8`: Eight Nvidia L40S.
+    L40sx8,
+    /// `a10g-small`: Nvidia A10G, small.
+    A10gSmall,
+    /// `a10g-large`: Nvidia A10G, large.
+    A10gLarge,
+    /// `a10g-largex2`: Two Nvidia A10G, large.
+    A10gLargex2,
+    /// `a10g-largex4`: Four Nvidia A10G, large.
+    A10gLargex4,
+    /// `a100-large`: Nvidia A100, large.
+    A100Large,
+    /// `a100x4`: Four Nvidia A100.
+    A100x4,
+    /// `a100x8`: Eight Nvidia A100.
+    A100x8,
+    /// `v5e-1x1`: Google TPU v5e 1×1.
+    V5e1x1,
+    /// `v5e-2x2`: Google TPU v5e 2×2.
+    V5e2x2,
+    /// `v5e-2x4`: Google TPU v5e 2×4.
+    V5e2x4,
+    /// `rtx-pro-6000`: One Nvidia RTX PRO 6000.
+    RtxPro6000,
+    /// `rtx-pro-6000x2`: Two Nvidia RTX PRO 6000.
+    RtxPro6000x2,
+    /// `rtx-pro-6000x4`: Four Nvidia RTX PRO 6000.
+    RtxPro6000x4,
+    /// `rtx-pro-6000x8`: Eight Nvidia RTX PRO 6000.
+    RtxPro6000x8,
+    /// A flavor this version does not know, kept verbatim.
+    Other(String),
+}
+
+impl SpaceHardware {
+    const KNOWN: &'static [(SpaceHardware, &'static str)] = &[
+        (SpaceHardware::CpuBasic, "cpu-basic"),
+        (SpaceHardware::CpuUpgrade, "cpu-upgrade"),
+        (SpaceHardware::ZeroA10g, "zero-a10g"),
+        (SpaceHardware::T4Small, "t4-small"),
+        (SpaceHardware::T4Medium, "t4-medium"),
+        (SpaceHardware::L4x1, "l4x1"),
+        (SpaceHardware::L4x4, "l4x4"),
+        (SpaceHardware::L40sx1, "l40sx1"),
+        (SpaceHardware::L40sx4, "l40sx4"),
+        (SpaceHardware::L40sx8, "l40sx8"),
+        (SpaceHardware::A10gSmall, "a10g-small"),
+        (SpaceHardware::A10gLarge, "a10g-large"),
+        (SpaceHardware::A10gLargex2, "a10g-largex2"),
+        (SpaceHardware::A10gLargex4, "a10g-largex4"),
+        (SpaceHardware::A100Large, "a100-large"),
+        (SpaceHardware::A100x4, "a100x4"),
+        (SpaceHardware::A100x8, "a100x8"),
+        (SpaceHardware::V5e1x1, "v5e-1x1"),
+        (SpaceHardware::V5e2x2, "v5e-2x2"),
+        (SpaceHardware::V5e2x4, "v5e-2x4"),
+        (SpaceHardware::RtxPro6000, "rtx-pro-6000"),
+        (SpaceHardware::RtxPro6000x2, "rtx-pro-6000x2"),
+        (SpaceHardware::RtxPro6000x4, "rtx-pro-6000x4"),
+        (SpaceHardware::RtxPro6000x8, "rtx-pro-6000x8"),
+    ];
+
+    /// The flavor as the Hub spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SpaceHardware::Other(s) => s,
+            known => Self::KNOWN
+                .iter()
+                .find(|(k, _)| k == known)
+                .map_or("", |(_, wire)| wire),
+        }
+    }
+}
+
+impl From<&str> for SpaceHardware {
+    fn from(s: &str) -> Self {
+        Self::KNOWN
+            .iter()
+            .find(|(_, wire)| *wire == s)
+            .map_or_else(|| SpaceHardware::Other(s.to_owned()), |(k, _)| k.clone())
+    }
+}
+
+impl From<String> for SpaceHardware {
+    fn from(s: String) -> Self {
+        SpaceHardware::from(s.as_str())
+    }
+}
+
+impl std::fmt::Display for SpaceHardware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SpaceHardware {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SpaceHardware {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(SpaceHardware::from(String::deserialize(d)?))
+    }
+}
+
+impl SpaceStorage {
+    /// The tier as the Hub spells it (`"small"`, `"medium"`, `"large"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpaceStorage::Small => "small",
+            SpaceStorage::Medium => "medium",
+            SpaceStorage::Large => "large",
+        }
+    }
+}
+
 /// A secret or variable of a Space (`{"key", "value", "description"}`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpaceKeyValue {
@@ -1220,8 +1364,8 @@ mod tests {
         .unwrap();
         let rt = s.runtime.unwrap();
         assert_eq!(rt.stage, SpaceStage::Running);
-        assert_eq!(rt.hardware.as_deref(), Some("cpu-basic"));
-        assert_eq!(rt.requested_hardware.as_deref(), Some("cpu-basic"));
+        assert_eq!(rt.hardware, Some(SpaceHardware::CpuBasic));
+        assert_eq!(rt.requested_hardware, Some(SpaceHardware::CpuBasic));
         assert_eq!(rt.sleep_time, Some(172800));
         assert!(rt.raw.get("replicas").is_some());
         assert_eq!(s.gated, Some(Gated::Auto));
@@ -1344,5 +1488,21 @@ mod tests {
             serde_json::to_string(&kv).unwrap(),
             r#"{"key":"K","value":"supersecret"}"#
         );
+    }
+
+    #[test]
+    fn space_hardware_round_trips_known_and_new_flavors() {
+        for (known, wire) in SpaceHardware::KNOWN {
+            assert_eq!(known.as_str(), *wire);
+            assert_eq!(&SpaceHardware::from(*wire), known);
+            assert_eq!(
+                serde_json::to_value(known).unwrap(),
+                serde_json::json!(wire)
+            );
+        }
+        let new: SpaceHardware = serde_json::from_value(serde_json::json!("h100x8")).unwrap();
+        assert_eq!(new, SpaceHardware::Other("h100x8".into()));
+        assert_eq!(new.to_string(), "h100x8");
+        assert_eq!(SpaceStorage::Large.as_str(), "large");
     }
 }

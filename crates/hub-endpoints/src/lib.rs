@@ -54,5 +54,5 @@ pub use endpoints::{
     UpdateInferenceEndpoint,
 };
 pub use error::{Error, Result};
-pub use spaces::{SpaceRuntime, SpaceStage, SpaceVariable, Spaces};
+pub use spaces::{SpaceHardware, SpaceRuntime, SpaceStage, SpaceStorage, SpaceVariable, Spaces};
 pub use types::{CustomImage, InferenceEndpointStatus, InferenceEndpointType};

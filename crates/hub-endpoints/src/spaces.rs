@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::Result;
-pub use hub_core::types::{SpaceRuntime, SpaceStage};
+pub use hub_core::types::{SpaceHardware, SpaceRuntime, SpaceStage, SpaceStorage};
 
 /// A Space variable.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -92,14 +92,15 @@ impl Spaces {
         self.runtime_call(Method::POST, &url, None).await
     }
 
-    /// `POST /api/spaces/{id}/hardware` with a flavor (`t4-medium`, …) and optional sleep time.
+    /// `POST /api/spaces/{id}/hardware` with a flavor ([`SpaceHardware::T4Medium`], or a
+    /// string such as `"t4-medium"`) and optional sleep time in seconds.
     pub async fn request_space_hardware(
         &self,
         repo_id: &RepoId,
-        flavor: &str,
+        hardware: impl Into<SpaceHardware>,
         sleep_time: Option<u64>,
     ) -> Result<SpaceRuntime> {
-        let mut body = json!({ "flavor": flavor });
+        let mut body = json!({ "flavor": hardware.into().as_str() });
         if let Some(s) = sleep_time {
             body["sleepTimeSeconds"] = json!(s);
         }
@@ -121,16 +122,16 @@ impl Spaces {
         .await
     }
 
-    /// `POST /api/spaces/{id}/storage` (`small`, `medium`, `large`).
+    /// `POST /api/spaces/{id}/storage` with a [`SpaceStorage`] tier.
     pub async fn request_space_storage(
         &self,
         repo_id: &RepoId,
-        tier: &str,
+        storage: SpaceStorage,
     ) -> Result<SpaceRuntime> {
         self.runtime_call(
             Method::POST,
             &self.url(repo_id, "storage"),
-            Some(json!({ "tier": tier })),
+            Some(json!({ "tier": storage.as_str() })),
         )
         .await
     }

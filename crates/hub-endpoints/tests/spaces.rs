@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use hub_core::{Config, HubClient, RepoId};
-use hub_endpoints::{SpaceStage, Spaces};
+use hub_endpoints::{SpaceHardware, SpaceStage, SpaceStorage, Spaces};
 use test_support::replay::{self, Interaction, RecBody, ReplayServer};
 use test_support::{MockServer, RecordedRequest};
 
@@ -72,7 +72,7 @@ async fn space_runtime() {
     let runtime = spaces(&server).get_space_runtime(&space()).await.unwrap();
     assert_eq!(runtime.stage, SpaceStage::NoAppFile);
     assert_eq!(runtime.hardware, None);
-    assert_eq!(runtime.requested_hardware.as_deref(), Some("cpu-basic"));
+    assert_eq!(runtime.requested_hardware, Some(SpaceHardware::CpuBasic));
     assert_eq!(runtime.sleep_time, Some(172800));
     assert_eq!(runtime.storage, None);
     check(name, &rec, &server.captured());
@@ -222,20 +222,26 @@ async fn hardware_sleep_time_storage_and_factory_restart() {
     );
     let s = space();
     let rt = api
-        .request_space_hardware(&s, "t4-medium", Some(3600))
+        .request_space_hardware(&s, SpaceHardware::T4Medium, Some(3600))
         .await
         .unwrap();
     assert_eq!(rt.stage, SpaceStage::RunningBuilding);
     assert_eq!(
-        (rt.hardware.as_deref(), rt.requested_hardware.as_deref()),
-        (Some("cpu-basic"), Some("t4-medium"))
+        (rt.hardware, rt.requested_hardware),
+        (Some(SpaceHardware::CpuBasic), Some(SpaceHardware::T4Medium))
     );
     assert_eq!(
         (rt.sleep_time, rt.storage.as_deref()),
         (Some(3600), Some("large"))
     );
     api.set_space_sleep_time(&s, 3600).await.unwrap();
-    api.request_space_storage(&s, "large").await.unwrap();
+    api.request_space_storage(&s, SpaceStorage::Large)
+        .await
+        .unwrap();
+    // A flavor newer than this crate still goes through verbatim.
+    api.request_space_hardware(&s, "h100x8", None)
+        .await
+        .unwrap();
     api.delete_space_storage(&s).await.unwrap();
     api.restart_space(&s, true).await.unwrap();
     let seen = server.requests();
@@ -267,6 +273,11 @@ async fn hardware_sleep_time_storage_and_factory_restart() {
                 "POST",
                 &*format!("{base}/storage"),
                 serde_json::json!({"tier": "large"})
+            ),
+            (
+                "POST",
+                &*format!("{base}/hardware"),
+                serde_json::json!({"flavor": "h100x8"})
             ),
             (
                 "DELETE",

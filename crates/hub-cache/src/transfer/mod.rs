@@ -57,10 +57,14 @@ use writer::{Writer, spawn_writer};
 pub struct Tuning {
     /// Files with at least this many bytes left use parallel ranged requests (default 32 MiB).
     pub parallel_threshold: u64,
-    /// Most parallel connections per file (default 8). A download starts on one and adds ranged
-    /// connections only while they raise throughput; progress sinks see the count as
-    /// [`ProgressEvent::Connections`].
+    /// Most parallel connections per file (default 8). A download starts on
+    /// [`Tuning::initial_connections`] and doubles them only while that raises throughput;
+    /// progress sinks see the count as [`ProgressEvent::Connections`].
     pub connections: usize,
+    /// Connections a large download starts with (default 1, at most
+    /// [`Tuning::connections`]). Raise it when every connection is known to be capped (a CDN
+    /// far away) to skip the ramp-up: each doubling is measured for about 0.75 s first.
+    pub initial_connections: usize,
     /// Bytes per ranged request (default 4 MiB). Memory does not grow with it: a chunk that is
     /// not yet being written holds at most 4 MiB in memory and leaves the rest unread.
     pub chunk_size: u64,
@@ -77,6 +81,7 @@ impl Default for Tuning {
         Tuning {
             parallel_threshold: 32 * 1024 * 1024,
             connections: 8,
+            initial_connections: 1,
             chunk_size: 4 * 1024 * 1024,
             max_stalls: 5,
             direct_io_threshold: 64 * 1024 * 1024,
@@ -93,6 +98,11 @@ impl Tuning {
     /// Sets [`Tuning::connections`].
     pub fn with_connections(mut self, connections: usize) -> Self {
         self.connections = connections;
+        self
+    }
+    /// Sets [`Tuning::initial_connections`].
+    pub fn with_initial_connections(mut self, connections: usize) -> Self {
+        self.initial_connections = connections;
         self
     }
     /// Sets [`Tuning::chunk_size`].

@@ -1,12 +1,13 @@
 //! Large files: ranged chunks fetched in parallel and handed to the writer in order.
 //!
-//! The number of streams adapts: the transfer starts on one connection, and a controller adds a
-//! ranged connection only while the last one raised throughput (by [`MIN_GAIN`], less for many
-//! streams; measured over [`WINDOW`]s of bytes read from the sockets), up to
-//! [`super::Tuning::connections`]. On loopback or a fast link one stream already saturates the
-//! hasher and the disk, so extra streams would only add copies and context switches; behind a
-//! per-connection cap (a CDN) each stream adds its cap, and the count climbs to the maximum.
-//! A stream that did not pay for itself is retired again.
+//! The number of streams adapts: the transfer starts on one connection (or
+//! [`super::Tuning::initial_connections`]), and a controller doubles the count only while the
+//! last doubling raised throughput (by [`min_gain`]; measured over [`WINDOW`]s of bytes read
+//! from the sockets), up to [`super::Tuning::connections`]. On loopback or a fast link one
+//! stream already saturates the hasher and the disk, so extra streams would only add copies and
+//! context switches; behind a per-connection cap (a CDN) each stream adds its cap, and the
+//! count climbs to the maximum in three steps (1, 2, 4, 8) rather than seven. Streams that did
+//! not pay for themselves are retired again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,15 +52,16 @@ const WINDOW: Duration = Duration::from_millis(500);
 /// Time an added stream gets to send its request and reach its pace before it is measured.
 const WARM_UP: Duration = Duration::from_millis(250);
 
-/// The gain in throughput (as a fraction) for which a new stream is kept and another one tried:
-/// below it the link, not the connection, is the limit. From `n` streams, a perfectly scaling
-/// new one adds `1/n`, so the bar is lowered to half of that for many streams (7 → 8 adds 14%
-/// at best, and a window's measurement is not exact).
-fn min_gain(streams: usize) -> f64 {
-    MIN_GAIN.min(0.5 / streams as f64)
+/// The gain in throughput (as a fraction) for which streams added to `before` streams (to make
+/// `after`) are kept and more tried: below it the link, not the connection, is the limit.
+/// Perfectly scaling streams add `(after - before) / before`; the bar is a quarter of that, at
+/// most [`MIN_GAIN`] (a window's measurement is not exact, and a link that is nearly full
+/// still gains a little).
+fn min_gain(before: usize, after: usize) -> f64 {
+    MIN_GAIN.min(0.25 * after.saturating_sub(before) as f64 / before.max(1) as f64)
 }
 
-/// The largest gain a new stream must bring (see [`min_gain`]).
+/// The largest gain added streams must bring (see [`min_gain`]).
 const MIN_GAIN: f64 = 0.12;
 
 /// What the chunk workers share with the coordinator and the stream controller.
@@ -129,8 +131,9 @@ pub(super) async fn parallel(
         s = e;
     }
     let cap = ctx.tuning.connections.max(1);
+    let initial = ctx.tuning.initial_connections.clamp(1, cap);
     let shared = Arc::new(Shared {
-        streams: Arc::new(Semaphore::new(1)),
+        streams: Arc::new(Semaphore::new(initial)),
         got: AtomicU64::new(0),
         head: AtomicU64::new(start),
     });
@@ -170,6 +173,7 @@ pub(super) async fn parallel(
     let _controller = AbortOnDrop(tokio::spawn(control_streams(
         ctx.clone(),
         shared.clone(),
+        initial,
         cap,
     )));
     let mut offset = start;
@@ -216,34 +220,41 @@ pub(super) async fn parallel(
     Ok(offset)
 }
 
-/// The stream controller: starts at one stream and adds one while the previous addition raised
-/// the bytes read per second by at least [`min_gain`], up to `cap`; a stream that did not is
-/// retired again (its permit is taken back once its chunk ends). Reports each count as
-/// [`ProgressEvent::Connections`]. Runs until aborted with the transfer.
-async fn control_streams(ctx: Arc<Ctx>, shared: Arc<Shared>, cap: usize) {
+/// The stream controller: starts at `initial` streams and doubles them (up to `cap`) while the
+/// previous addition raised the bytes read per second by at least [`min_gain`]; streams that
+/// did not are retired again (their permits are taken back as their chunks end). Reports each
+/// count as [`ProgressEvent::Connections`]. Runs until aborted with the transfer.
+async fn control_streams(ctx: Arc<Ctx>, shared: Arc<Shared>, initial: usize, cap: usize) {
     let report = |connections: usize| {
         ctx.progress.event(ProgressEvent::Connections {
             file: &ctx.file,
             connections,
         });
     };
-    report(1);
-    let mut streams = 1usize;
-    let mut before: Option<f64> = None;
+    report(initial);
+    let mut streams = initial;
+    // The count and rate before the last addition.
+    let mut before: Option<(usize, f64)> = None;
     loop {
-        // A window for the newest stream to send its request and reach its pace.
+        // A window for the newest streams to send their requests and reach their pace.
         tokio::time::sleep(WARM_UP).await;
         let (from, t0) = (shared.got.load(Ordering::Relaxed), Instant::now());
         tokio::time::sleep(WINDOW).await;
         let bytes = shared.got.load(Ordering::Relaxed).saturating_sub(from);
         let rate = bytes as f64 / t0.elapsed().as_secs_f64().max(1e-3);
-        if let Some(prev) = before
-            && rate < prev * (1.0 + min_gain(streams - 1))
+        if let Some((prev_streams, prev_rate)) = before
+            && rate < prev_rate * (1.0 + min_gain(prev_streams, streams))
         {
-            if let Ok(permit) = shared.streams.clone().acquire_owned().await {
-                report(streams - 1);
+            let extra = streams - prev_streams;
+            if let Ok(permits) = shared
+                .streams
+                .clone()
+                .acquire_many_owned(extra as u32)
+                .await
+            {
+                report(prev_streams);
                 // Held until the transfer ends and this task is aborted.
-                let _retired = permit;
+                let _retired = permits;
                 std::future::pending::<()>().await;
             }
             return;
@@ -251,10 +262,11 @@ async fn control_streams(ctx: Arc<Ctx>, shared: Arc<Shared>, cap: usize) {
         if streams >= cap {
             return;
         }
-        streams += 1;
-        shared.streams.add_permits(1);
-        report(streams);
-        before = Some(rate);
+        let next = (streams * 2).min(cap);
+        shared.streams.add_permits(next - streams);
+        report(next);
+        before = Some((streams, rate));
+        streams = next;
     }
 }
 

@@ -10,7 +10,9 @@ use crate::api::HfApi;
 use crate::client::{FullResponse, SendOptions, decode_json};
 use crate::error::{Error, Result};
 use crate::repo::{RepoId, RepoType, RepoUrl};
-use crate::types::{CreateRepoResponse, Gated, SpaceKeyValue, SpaceSdk, SpaceStorage};
+use crate::types::{
+    CreateRepoResponse, Gated, SpaceHardware, SpaceKeyValue, SpaceSdk, SpaceStorage,
+};
 
 /// Body text of the transient 409 the Hub answers while another operation holds the repo name.
 const CONFLICTING_OPERATION: &str =
@@ -21,7 +23,7 @@ const CONFLICT_RETRIES: usize = 20;
 /// Space options shared by `create_repo` and `duplicate_space`.
 #[derive(Debug, Clone, Default)]
 struct SpaceOptions {
-    hardware: Option<String>,
+    hardware: Option<SpaceHardware>,
     storage: Option<SpaceStorage>,
     sleep_time: Option<u64>,
     secrets: Vec<SpaceKeyValue>,
@@ -122,7 +124,7 @@ impl CreateRepoBuilder {
         self
     }
     /// Hardware of a Space (`cpu-basic`, `t4-small`, ...).
-    pub fn space_hardware(mut self, hardware: impl Into<String>) -> Self {
+    pub fn space_hardware(mut self, hardware: impl Into<SpaceHardware>) -> Self {
         self.space.hardware = Some(hardware.into());
         self
     }
@@ -421,7 +423,7 @@ impl DuplicateSpaceBuilder {
         self
     }
     /// Hardware of the copy.
-    pub fn hardware(mut self, hardware: impl Into<String>) -> Self {
+    pub fn hardware(mut self, hardware: impl Into<SpaceHardware>) -> Self {
         self.space.hardware = Some(hardware.into());
         self
     }
