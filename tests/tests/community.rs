@@ -2579,3 +2579,77 @@ async fn a_duplicated_space_is_a_repo_create_event() {
     );
     assert_python_payload_shape(p);
 }
+
+#[tokio::test]
+async fn space_hardware_and_storage_are_typed_and_reflected_in_the_runtime() {
+    use hub_endpoints::{SpaceHardware, SpaceStage, SpaceStorage, Spaces};
+    let server = TestServer::start();
+    let a = alice(&server);
+    let id = RepoId::new(format!("{ALICE}/{}", unique_name("hw"))).unwrap();
+    a.create_repo(&id)
+        .repo_type(RepoType::Space)
+        .space_sdk(hub_core::types::SpaceSdk::Gradio)
+        .space_hardware(SpaceHardware::CpuUpgrade)
+        .space_storage(SpaceStorage::Small)
+        .send()
+        .await
+        .unwrap();
+    let spaces = Spaces::new(a.client().clone());
+    let rt = spaces.get_space_runtime(&id).await.unwrap();
+    assert_eq!(rt.requested_hardware, Some(SpaceHardware::CpuUpgrade));
+    assert_eq!(rt.storage.as_deref(), Some("small"));
+
+    let rt = spaces
+        .request_space_hardware(&id, SpaceHardware::T4Medium, Some(3600))
+        .await
+        .unwrap();
+    assert_eq!(rt.requested_hardware, Some(SpaceHardware::T4Medium));
+    assert_eq!(rt.sleep_time, Some(3600));
+    // A flavor this version does not name goes through verbatim and comes back as `Other`.
+    let rt = spaces
+        .request_space_hardware(&id, "h100x8", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        rt.requested_hardware,
+        Some(SpaceHardware::Other("h100x8".into()))
+    );
+    let rt = spaces
+        .request_space_storage(&id, SpaceStorage::Large)
+        .await
+        .unwrap();
+    assert_eq!(rt.storage.as_deref(), Some("large"));
+    let rt = spaces.delete_space_storage(&id).await.unwrap();
+    assert_eq!(rt.storage, None);
+    let rt = spaces.pause_space(&id).await.unwrap();
+    assert_eq!((rt.stage, rt.hardware), (SpaceStage::Paused, None));
+
+    // Duplicates take their own hardware, storage and sleep time.
+    let copy = RepoId::new(format!("{ALICE}/{}", unique_name("hw-copy"))).unwrap();
+    a.duplicate_space(&id)
+        .to_id(copy.as_str())
+        .hardware(SpaceHardware::T4Small)
+        .storage(SpaceStorage::Medium)
+        .sleep_time(7200)
+        .send()
+        .await
+        .unwrap();
+    let rt = spaces.get_space_runtime(&copy).await.unwrap();
+    assert_eq!(
+        (rt.requested_hardware, rt.storage.as_deref(), rt.sleep_time),
+        (Some(SpaceHardware::T4Small), Some("medium"), Some(7200))
+    );
+
+    // Someone without write access is refused, and nothing changes.
+    let b = Spaces::new(bob(&server).client().clone());
+    let err = b
+        .request_space_hardware(&id, SpaceHardware::A100Large, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    let rt = spaces.get_space_runtime(&id).await.unwrap();
+    assert_eq!(
+        rt.requested_hardware,
+        Some(SpaceHardware::Other("h100x8".into()))
+    );
+}

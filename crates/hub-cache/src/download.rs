@@ -408,16 +408,32 @@ async fn run_cache(
     crate::refs::write_ref(repo, revision, &resolved.commit).await?;
     let pointer = repo.pointer_path(&resolved.commit, filename);
     let blob = repo.blob_path(&resolved.etag);
-    let state = {
-        let (p1, b1) = (pointer.clone(), blob.clone());
-        // One hand-off for both checks.
-        tokio::task::spawn_blocking(move || CacheState {
-            pointer_exists: p1.exists(),
-            blob_exists: b1.exists(),
+    // One hand-off for both checks and, when a download is needed and nobody else holds it,
+    // the lock with its re-check of the blob: the common case of a snapshot's small files.
+    let (state, locked) = {
+        let (p1, b1, lock_path) = (
+            pointer.clone(),
+            blob.clone(),
+            repo.lock_path(&resolved.etag),
+        );
+        let force = p.force_download;
+        tokio::task::spawn_blocking(move || {
+            let state = CacheState {
+                pointer_exists: p1.exists(),
+                blob_exists: b1.exists(),
+            };
+            let locked = match plan::decide_cache(force, state) {
+                CacheDecision::Download => {
+                    FileLock::try_acquire_and_check_blocking(lock_path, &b1).map(Some)
+                }
+                _ => Ok(None),
+            };
+            (state, locked)
         })
         .await
         .map_err(|e| Error::io("cache check task", std::io::Error::other(e)))?
     };
+    let locked = locked.map_err(|e| Error::io("taking the download lock", e))?;
     let outcome = |transfer| DownloadOutcome {
         path: pointer.clone(),
         commit: Some(resolved.commit.clone()),
@@ -432,9 +448,12 @@ async fn run_cache(
         CacheDecision::Download => {}
     }
     // Another process may have finished the blob while we waited for the lock.
-    let (_lock, blob_now) = FileLock::acquire_and_check(repo.lock_path(&resolved.etag), &blob)
-        .await
-        .map_err(|e| Error::io("taking the download lock", e))?;
+    let (_lock, blob_now) = match locked.flatten() {
+        Some(held) => held,
+        None => FileLock::acquire_and_check(repo.lock_path(&resolved.etag), &blob)
+            .await
+            .map_err(|e| Error::io("taking the download lock", e))?,
+    };
     if !p.force_download && blob_now {
         link_pointer(&pointer, filename, &blob, &resolved.etag).await?;
         return Ok(outcome(None));

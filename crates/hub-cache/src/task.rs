@@ -18,10 +18,15 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// Runs `fut` as a task on the current runtime and waits for it. A panic in the task is
-/// resumed here; a cancelled task (runtime shutting down) is an error.
+/// resumed here; a cancelled task (runtime shutting down) is an error. Code that already runs
+/// in a task (a snapshot's file, a caller's `tokio::spawn`) is on a worker: `fut` then runs in
+/// place, saving a spawn and a cross-task wake-up per file.
 pub(crate) async fn on_worker<T: Send + 'static>(
     fut: impl Future<Output = T> + Send + 'static,
 ) -> Result<T> {
+    if tokio::task::try_id().is_some() {
+        return Ok(fut.await);
+    }
     let mut guard = AbortOnDrop(tokio::spawn(fut));
     match (&mut guard.0).await {
         Ok(v) => Ok(v),

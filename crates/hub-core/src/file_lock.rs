@@ -53,6 +53,35 @@ impl FileLock {
             .map(|(l, _)| l)
     }
 
+    /// Takes the lock at `path` if it is free right now, from a thread that may block (inside
+    /// `spawn_blocking`), and then tells whether `check` exists: `Ok(None)` when another holder
+    /// has it. Lets a caller that is already off the executor fold the lock into its own
+    /// blocking call, and wait with [`Self::acquire_and_check`] only when the lock is taken.
+    pub fn try_acquire_and_check_blocking(
+        path: impl Into<PathBuf>,
+        check: &Path,
+    ) -> std::io::Result<Option<(FileLock, bool)>> {
+        let path = path.into();
+        let file = open_lock_file(&path)
+            .map_err(|e| std::io::Error::new(e.kind(), context("opening lock file", &path, &e)))?;
+        match file.try_lock() {
+            Ok(()) => {
+                let exists = !check.as_os_str().is_empty() && check.exists();
+                Ok(Some((
+                    FileLock {
+                        _file: Arc::new(file),
+                        path,
+                    },
+                    exists,
+                )))
+            }
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => {
+                Err(std::io::Error::new(e.kind(), context("locking", &path, &e)))
+            }
+        }
+    }
+
     /// [`Self::acquire`], then tells whether `check` exists, in the same blocking call when the
     /// lock is free at once (the common case: one hand-off instead of three).
     pub async fn acquire_and_check(
@@ -131,6 +160,28 @@ fn open_lock_file(path: &Path) -> std::io::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn try_acquire_blocking_reports_a_held_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a/b.lock");
+        let check = dir.path().join("blob");
+        let (held, exists) = FileLock::try_acquire_and_check_blocking(&p, &check)
+            .unwrap()
+            .unwrap();
+        assert!(!exists);
+        assert!(
+            FileLock::try_acquire_and_check_blocking(&p, &check)
+                .unwrap()
+                .is_none()
+        );
+        drop(held);
+        std::fs::write(&check, b"x").unwrap();
+        let (_again, exists) = FileLock::try_acquire_and_check_blocking(&p, &check)
+            .unwrap()
+            .unwrap();
+        assert!(exists);
+    }
 
     #[tokio::test]
     async fn exclusive_within_process() {

@@ -36,6 +36,55 @@ pub(super) async fn runtime(
     Ok(super::json(runtime_json(&repo)))
 }
 
+/// The Space options of a create or duplicate request (`hardware`, `storageTier`,
+/// `sleepTimeSeconds`, `secrets`, `variables`), as the runtime will report them; `None` when
+/// the body names none of them.
+pub(super) fn requested_space(body: &Value) -> HubResult<Option<SpaceState>> {
+    let mut st = SpaceState::default();
+    let mut any = false;
+    if let Some(h) = body.get("hardware").and_then(Value::as_str) {
+        st.hardware = Some(h.to_string());
+        any = true;
+    }
+    if let Some(tier) = body.get("storageTier").and_then(Value::as_str) {
+        if !matches!(tier, "small" | "medium" | "large") {
+            return Err(HubError::BadRequest(format!(
+                "Invalid storage tier {tier:?}"
+            )));
+        }
+        st.storage = Some(tier.to_string());
+        any = true;
+    }
+    if let Some(s) = body.get("sleepTimeSeconds").and_then(Value::as_i64) {
+        st.sleep_time = Some(s);
+        any = true;
+    }
+    let now = util::now_date();
+    for (field, map) in [
+        ("secrets", &mut st.secrets),
+        ("variables", &mut st.variables),
+    ] {
+        for item in body
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = key_of(item)?;
+            let mut v = json!({"updatedAt": now});
+            if field == "variables" {
+                v["value"] = json!(item.get("value").and_then(Value::as_str).unwrap_or(""));
+            }
+            if let Some(d) = item.get("description").and_then(Value::as_str) {
+                v["description"] = json!(d);
+            }
+            map.insert(key, v);
+            any = true;
+        }
+    }
+    Ok(any.then_some(st))
+}
+
 fn key_of(body: &Value) -> HubResult<String> {
     body.get("key")
         .and_then(Value::as_str)

@@ -77,6 +77,10 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
     {
         return Err(HubError::BadRequest(format!("Invalid space sdk {s:?}")));
     }
+    let space = match ty {
+        RepoType::Space => super::extras::requested_space(&body)?,
+        _ => None,
+    };
     let meta = RepoMeta {
         id: hex::encode(rand::random::<[u8; 12]>()),
         private,
@@ -86,7 +90,7 @@ pub(super) async fn create(ctx: &mut Ctx) -> HubResult<Response> {
         access: Default::default(),
         likers: vec![],
         owner: None,
-        space: None,
+        space,
         discussions_disabled: false,
     };
     match ctx
@@ -218,7 +222,7 @@ pub(super) async fn duplicate(
         access: Default::default(),
         likers: vec![],
         owner: None,
-        space: None,
+        space: super::extras::requested_space(&body)?,
         discussions_disabled: false,
     };
     let url = format!("{}/{}{tns}/{tname}", ctx.public(), ty.url_prefix());
