@@ -10,7 +10,8 @@
 //!    and `hf_transfer`) vs the floor;
 //! 3. **Streams**: hub-cache with its default connections vs forced to one connection, on loopback
 //!    and against a hub-server started with `--chaos throttle=B` (a per-response rate cap, as a
-//!    CDN caps each connection), with the peers on the same throttled server;
+//!    CDN caps each connection), with the peers on the same throttled server, and hub-cache
+//!    alone on a larger throttled file that amortizes the adaptive ramp-up;
 //! 4. **Sharded model**: a snapshot of N × M MiB shards plus five small config files;
 //! 5. **Many small files**: a snapshot of 1,000 × 16 KiB;
 //! 6. **Big file upload** vs Python 0.26.5 and the upload floor (client SHA-256 + server intake);
@@ -74,6 +75,9 @@ struct Opts {
     throttle_mib_s: usize,
     /// The file downloaded from the throttled server.
     throttle_file_mib: usize,
+    /// A larger throttled file on which the adaptive ramp-up (about 2.25 s to reach 8
+    /// connections) is amortized, hub-rs only; 0 leaves the table out.
+    ramp_file_mib: usize,
     /// Where to write perf profiles (`--perf DIR`), if at all.
     perf_dir: Option<PathBuf>,
     /// Only these tables (`--only big,streams,sharded,small,cold,upload`); the floor always.
@@ -97,6 +101,8 @@ impl Opts {
             throttle_mib_s: 8,
             // 8 s on one stream; 16 chunks of 4 MiB, two per connection at 8 connections.
             throttle_file_mib: 64,
+            // 48 s on one stream: the size from which the ramp-up costs less than 1/6.
+            ramp_file_mib: 384,
             perf_dir: None,
             only: None,
         }
@@ -113,6 +119,7 @@ impl Opts {
             // 2 s on one stream; 8 chunks of 4 MiB, one per connection at 8 connections.
             throttle_mib_s: 16,
             throttle_file_mib: 32,
+            ramp_file_mib: 0,
             ..Opts::full(runs)
         }
     }
@@ -153,10 +160,15 @@ impl Opts {
                 "--file-kib" => &mut opts.file_kib,
                 "--throttle-mib-s" => &mut opts.throttle_mib_s,
                 "--throttle-file-mib" => &mut opts.throttle_file_mib,
+                "--ramp-file-mib" => {
+                    let v = it.next().context("--ramp-file-mib needs a value")?;
+                    opts.ramp_file_mib = v.parse().context("--ramp-file-mib needs a number")?;
+                    continue;
+                }
                 _ => bail!(
                     "unknown option {a} (expected --quick, --only LIST, --perf DIR, --runs, --small-runs, \
                      --size-mib, --shards, --shard-mib, --files, --file-kib, --throttle-mib-s, \
-                     --throttle-file-mib)"
+                     --throttle-file-mib, --ramp-file-mib)"
                 ),
             };
             *slot = it
@@ -1355,6 +1367,38 @@ fn streams(
         Goal::AtLeast(6.0),
     );
     sec.target(Client::OursOneStream.name(), "hub-rs", Goal::AtLeast(6.0));
+    report.push(&sec)?;
+    if opts.ramp_file_mib == 0 {
+        return Ok(());
+    }
+
+    println!("seeding the throttled server with the larger file ...");
+    let file = vec![(
+        "ramp.bin".to_string(),
+        pseudo_random_bytes(opts.ramp_file_mib * MIB, 8),
+    )];
+    let (repo, file) = ctx.seed_repo(&throttled, "ramp", file, false)?;
+    println!("adaptive streams on a larger throttled file ...");
+    let mut sec = Section::new(format!(
+        "Adaptive streams at {} MiB/s per response, {} MiB file",
+        opts.throttle_mib_s, opts.ramp_file_mib
+    ));
+    sec.note(format!(
+        "one stream needs {:.1} s; the adaptive engine spends about 2.25 s doubling 1 → 2 → 4 → 8 \
+         connections (0.75 s of measurement per step), which this file amortizes",
+        opts.ramp_file_mib as f64 / opts.throttle_mib_s as f64
+    ));
+    ctx.download(
+        &mut sec,
+        &throttled,
+        &[Client::Ours, Client::OursOneStream],
+        Job::File {
+            repo: &repo,
+            file: "ramp.bin",
+        },
+        &file,
+    );
+    sec.target(Client::OursOneStream.name(), "hub-rs", Goal::AtLeast(6.0));
     report.push(&sec)
 }
 
@@ -1852,6 +1896,12 @@ mod tests {
         assert!(Opts::parse(&args(&["--bogus", "1"])).is_err());
         assert!(Opts::parse(&args(&["--runs", "0"])).is_err());
         assert!(Opts::parse(&args(&["--runs"])).is_err());
+        assert_eq!(
+            Opts::parse(&args(&["--ramp-file-mib", "0"]))?.ramp_file_mib,
+            0
+        );
+        assert_eq!(Opts::parse(&args(&["--quick"]))?.ramp_file_mib, 0);
+        assert_eq!(Opts::full(3).ramp_file_mib, 384);
         Ok(())
     }
 
