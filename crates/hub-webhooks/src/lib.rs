@@ -395,6 +395,8 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use hub_core::SendOptions;
+    use reqwest::Method;
     use std::sync::Mutex;
 
     async fn start(server: WebhooksServer) -> (String, tokio::sync::oneshot::Sender<()>) {
@@ -418,16 +420,26 @@ mod tests {
         assert_eq!(server.paths(), ["/hook"]);
         assert!(!format!("{server:?}").contains("\"s\""));
         let (url, stop) = start(server).await;
-        let c = reqwest::Client::new();
+        // The test plays the Hub: it sends through hub-rs's one request path, without a token,
+        // answering every status (the 401s are what it checks) and never retrying.
+        let c = hub_core::HubClient::builder()
+            .config(hub_core::Config::default())
+            .no_token()
+            .no_proxy()
+            .build()
+            .unwrap();
+        let once = || SendOptions::new().pass_error_statuses().once();
         let payload = json!({"event": {"action": "create", "scope": "discussion.comment"},
             "repo": {"type": "model", "name": "a/b", "future": 1},
             "comment": {"id": "c1", "content": "hi"}, "webhook": {"id": "w", "version": 3}});
         let post = |secret: Option<&str>, body: String| {
-            let mut rb = c.post(format!("{url}/hook")).body(body);
+            let mut rb = c
+                .request_without_token(Method::POST, &format!("{url}/hook"))
+                .body(body);
             if let Some(s) = secret {
                 rb = rb.header("X-Webhook-Secret", s);
             }
-            rb.send()
+            c.send(rb, once())
         };
         assert_eq!(post(None, payload.to_string()).await.unwrap().status(), 401);
         assert_eq!(
@@ -452,13 +464,14 @@ mod tests {
             got[0].comment.as_ref().unwrap().content.as_deref(),
             Some("hi")
         );
-        let health: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+        let get = || c.send(c.request_without_token(Method::GET, &url), once());
+        let health: Value = get().await.unwrap().json().await.unwrap();
         assert_eq!(health, json!({"status": "ok", "webhooks": ["/hook"]}));
         let _ = stop.send(());
         // After shutdown the port stops answering.
         let mut closed = false;
         for _ in 0..50 {
-            if c.get(&url).send().await.is_err() {
+            if get().await.is_err() {
                 closed = true;
                 break;
             }
